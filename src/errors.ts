@@ -1,0 +1,257 @@
+/**
+ * Error classes of listenrain. Each has a stable {@linkcode ListenRainError.code}
+ * string, a `name` equal to its class name, and accepts `{ cause }`.
+ *
+ * @module
+ */
+
+/** The stable codes carried by {@linkcode ListenRainError.code}. */
+export type ErrorCode =
+  | "ERR_PROTOCOL"
+  | "ERR_FRAME_TOO_LARGE"
+  | "ERR_CODEC"
+  | "ERR_CONNECTION_CLOSED"
+  | "ERR_TIMEOUT"
+  | "ERR_ABORTED"
+  | "ERR_QUEUE_FULL"
+  | "ERR_TOO_MANY_PENDING"
+  | "ERR_REMOTE";
+
+/**
+ * The base class of every error listenrain creates on purpose.
+ *
+ * @example Telling listenrain's errors apart
+ * ```ts
+ * import { ListenRainError, TimeoutError } from "./errors.ts";
+ *
+ * const error: unknown = new TimeoutError("Request 7 timed out after 50 ms");
+ * if (error instanceof ListenRainError) console.log(error.code); // "ERR_TIMEOUT"
+ * ```
+ */
+export class ListenRainError extends Error {
+  /** A stable string that names the kind of failure. */
+  readonly code: ErrorCode;
+
+  /**
+   * @param code The stable code.
+   * @param message What failed and why.
+   * @param options `cause`, the underlying error.
+   */
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * The peer sent bytes that break the protocol: a malformed frame or envelope.
+ * The stream can no longer be trusted, so the connection is closed.
+ *
+ * @example
+ * ```ts
+ * import { ProtocolError } from "./errors.ts";
+ * const error = new ProtocolError("Cannot decode envelope: unknown kind 99");
+ * console.log(error.code); // "ERR_PROTOCOL"
+ * ```
+ */
+export class ProtocolError extends ListenRainError {
+  /**
+   * @param message What was wrong with the input.
+   * @param options `cause`, the underlying error.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_PROTOCOL", message, options);
+  }
+}
+
+/**
+ * A frame's length field exceeds the codec's `maxFrameSize`, on receive or on
+ * send. A subclass of {@linkcode ProtocolError}.
+ *
+ * @example
+ * ```ts
+ * import { FrameTooLargeError } from "./errors.ts";
+ * const error = new FrameTooLargeError(70000, 65536);
+ * console.log(error.message);
+ * // "Cannot decode frame: length 70000 exceeds maxFrameSize 65536"
+ * ```
+ */
+export class FrameTooLargeError extends ProtocolError {
+  /** The length the frame declared or would have had. */
+  readonly length: number;
+  /** The limit it crossed. */
+  readonly maxFrameSize: number;
+
+  /**
+   * @param length The declared or actual frame length.
+   * @param maxFrameSize The limit.
+   * @param action `"decode"` for incoming frames, `"encode"` for outgoing.
+   */
+  constructor(
+    length: number,
+    maxFrameSize: number,
+    action: "decode" | "encode" = "decode",
+  ) {
+    super(
+      `Cannot ${action} frame: length ${length} exceeds maxFrameSize ${maxFrameSize}`,
+    );
+    Object.defineProperty(this, "code", { value: "ERR_FRAME_TOO_LARGE" });
+    this.length = length;
+    this.maxFrameSize = maxFrameSize;
+  }
+}
+
+/**
+ * A message or body could not be encoded or decoded. When a request's body is
+ * at fault, the error travels back to the caller as an error reply and the
+ * connection stays up.
+ *
+ * @example
+ * ```ts
+ * import { CodecError } from "./errors.ts";
+ * const error = new CodecError("Cannot decode JSON body: Unexpected token");
+ * console.log(error.code); // "ERR_CODEC"
+ * ```
+ */
+export class CodecError extends ListenRainError {
+  /**
+   * @param message What could not be encoded or decoded, and why.
+   * @param options `cause`, the underlying error.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_CODEC", message, options);
+  }
+}
+
+/**
+ * The connection closed before the operation completed. Every request pending
+ * on a transport that closes rejects with this error.
+ *
+ * @example
+ * ```ts
+ * import { ConnectionClosedError } from "./errors.ts";
+ * const error = new ConnectionClosedError("Transport closed: peer reset");
+ * console.log(error.code); // "ERR_CONNECTION_CLOSED"
+ * ```
+ */
+export class ConnectionClosedError extends ListenRainError {
+  /**
+   * @param message Why the connection closed.
+   * @param options `cause`, the error that closed it, if any.
+   */
+  constructor(message = "Connection closed", options?: ErrorOptions) {
+    super("ERR_CONNECTION_CLOSED", message, options);
+  }
+}
+
+/**
+ * A request got no reply before its deadline.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from "./errors.ts";
+ * const error = new TimeoutError("Request 1 timed out after 100 ms");
+ * console.log(error.name); // "TimeoutError"
+ * ```
+ */
+export class TimeoutError extends ListenRainError {
+  /**
+   * @param message Which operation timed out, after how long.
+   * @param options `cause`.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_TIMEOUT", message, options);
+  }
+}
+
+/**
+ * The caller's `AbortSignal` aborted the operation. The signal's reason is the
+ * `cause`.
+ *
+ * @example
+ * ```ts
+ * import { AbortedError } from "./errors.ts";
+ * const error = new AbortedError("Request 3 aborted", { cause: "user left" });
+ * console.log(error.code); // "ERR_ABORTED"
+ * ```
+ */
+export class AbortedError extends ListenRainError {
+  /**
+   * @param message Which operation was aborted.
+   * @param options `cause`, the signal's reason.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_ABORTED", message, options);
+  }
+}
+
+/**
+ * The send queue is full and the queue was configured to fail rather than wait
+ * (`overflow: "error"`).
+ *
+ * @example
+ * ```ts
+ * import { QueueFullError } from "./errors.ts";
+ * const error = new QueueFullError(1 << 20, 4096);
+ * console.log(error.message);
+ * ```
+ */
+export class QueueFullError extends ListenRainError {
+  /**
+   * @param limit The queue's bound in bytes.
+   * @param size The size of the frame that did not fit.
+   */
+  constructor(limit: number, size: number) {
+    super(
+      "ERR_QUEUE_FULL",
+      `Cannot queue frame of ${size} bytes: send queue is full (maxQueueBytes ${limit})`,
+    );
+  }
+}
+
+/**
+ * Too many requests are already waiting for replies on this transport
+ * (`maxPendingRequests`).
+ *
+ * @example
+ * ```ts
+ * import { TooManyPendingError } from "./errors.ts";
+ * console.log(new TooManyPendingError(10000).code); // "ERR_TOO_MANY_PENDING"
+ * ```
+ */
+export class TooManyPendingError extends ListenRainError {
+  /** @param limit The `maxPendingRequests` bound. */
+  constructor(limit: number) {
+    super(
+      "ERR_TOO_MANY_PENDING",
+      `Cannot send request: ${limit} requests are already pending (maxPendingRequests)`,
+    );
+  }
+}
+
+/**
+ * The peer answered a request with an error reply. `remoteCode` is the code
+ * the peer sent (for example `"UNKNOWN_ROUTE"` or `"HANDLER_ERROR"`).
+ *
+ * @example
+ * ```ts
+ * import { RemoteError } from "./errors.ts";
+ * const error = new RemoteError("UNKNOWN_ROUTE", "No handler for route \"x\"");
+ * console.log(error.remoteCode); // "UNKNOWN_ROUTE"
+ * ```
+ */
+export class RemoteError extends ListenRainError {
+  /** The error code the peer sent. */
+  readonly remoteCode: string;
+
+  /**
+   * @param remoteCode The code the peer sent.
+   * @param message The message the peer sent.
+   * @param options `cause`.
+   */
+  constructor(remoteCode: string, message: string, options?: ErrorOptions) {
+    super("ERR_REMOTE", message, options);
+    this.remoteCode = remoteCode;
+  }
+}
