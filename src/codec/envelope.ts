@@ -1,0 +1,303 @@
+/**
+ * The default protocol's envelope: kind, u32 id, route, optional deadline and
+ * body. The wire format is in docs/PROTOCOL.md, byte by byte.
+ *
+ * @module
+ */
+
+import { ProtocolError, RemoteError } from "../errors.ts";
+import type {
+  ErrorInfo,
+  MessageCodec,
+  MessageId,
+  MessageKind,
+} from "./message_codec.ts";
+
+/** The kinds of envelope, as on the wire (byte 0). */
+export const ENVELOPE_KINDS = {
+  request: 1,
+  reply: 2,
+  error: 3,
+  notify: 4,
+  cancel: 5,
+  ping: 6,
+  pong: 7,
+  goaway: 8,
+} as const;
+
+/** An envelope's kind. */
+export type EnvelopeKind = keyof typeof ENVELOPE_KINDS;
+
+/** Flag bit: the route is a u32 command, not a name. */
+export const FLAG_NUMERIC_ROUTE = 0x01;
+/** Flag bit: a u32 timeout in milliseconds follows the route. */
+export const FLAG_TIMEOUT = 0x02;
+/** The smallest envelope: kind, flags, id and an empty route name. */
+export const ENVELOPE_MIN_SIZE = 7;
+
+const KIND_NAMES: readonly (EnvelopeKind | undefined)[] = [
+  undefined,
+  "request",
+  "reply",
+  "error",
+  "notify",
+  "cancel",
+  "ping",
+  "pong",
+  "goaway",
+];
+const EMPTY: Uint8Array = new Uint8Array(0);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** One message of the default protocol. */
+export interface Envelope {
+  /** What the message is. */
+  kind: EnvelopeKind;
+  /** u32 id; 0 for notify and goaway. */
+  id: number;
+  /** The route: a name (at most 255 UTF-8 bytes) or a u32 command; `""` for none. */
+  route: string | number;
+  /** The caller's deadline in milliseconds (requests only). */
+  timeout?: number;
+  /** The body, encoded by a body codec. */
+  body: Uint8Array;
+}
+
+/**
+ * The default protocol's {@linkcode MessageCodec}: every feature of the
+ * transport (error replies, cancel, deadlines, heartbeat, goaway) is on.
+ *
+ * @example Encoding a request
+ * ```ts
+ * import { EnvelopeCodec } from "./envelope.ts";
+ *
+ * const codec = new EnvelopeCodec();
+ * const [bytes] = codec.encode({
+ *   kind: "request", id: 7, route: "echo", body: new Uint8Array([42]),
+ * });
+ * console.log(bytes); // kind 1, flags 0, id 7, route length 4, "echo", body 42
+ * console.log(codec.decode(bytes).route); // "echo"
+ * ```
+ */
+export class EnvelopeCodec implements MessageCodec<Envelope> {
+  /**
+   * @param message The envelope.
+   * @returns One part when the body is small, two (header, body) when the
+   * body is large and passed on uncopied.
+   * @throws {RangeError} If the route, id or timeout does not fit the wire format.
+   */
+  encode(message: Envelope): Uint8Array[] {
+    const { route, body } = message;
+    let flags = 0;
+    let routeBytes = EMPTY;
+    let size = ENVELOPE_MIN_SIZE;
+    if (typeof route === "number") {
+      checkU32(route, "route command");
+      flags |= FLAG_NUMERIC_ROUTE;
+      size += 3;
+    } else if (route.length > 0) {
+      routeBytes = encodeRoute(route);
+      size += routeBytes.byteLength;
+    }
+    const timeout = message.timeout;
+    if (timeout !== undefined) {
+      flags |= FLAG_TIMEOUT;
+      size += 4;
+    }
+    const inline = body.byteLength <= 4096;
+    const out = new Uint8Array(inline ? size + body.byteLength : size);
+    const view = new DataView(out.buffer);
+    const kind = ENVELOPE_KINDS[message.kind];
+    if (kind === undefined) {
+      throw new RangeError(
+        `Cannot encode envelope: unknown kind "${message.kind}"`,
+      );
+    }
+    out[0] = kind;
+    out[1] = flags;
+    checkU32(message.id, "id");
+    view.setUint32(2, message.id);
+    let at = 6;
+    if (flags & FLAG_NUMERIC_ROUTE) {
+      view.setUint32(at, route as number);
+      at += 4;
+    } else {
+      out[at++] = routeBytes.byteLength;
+      out.set(routeBytes, at);
+      at += routeBytes.byteLength;
+    }
+    if (timeout !== undefined) {
+      view.setUint32(
+        at,
+        Math.min(Math.max(0, Math.ceil(timeout)), 0xffff_ffff),
+      );
+      at += 4;
+    }
+    if (!inline) return [out, body];
+    out.set(body, at);
+    return [out];
+  }
+
+  /**
+   * @param payload One frame's payload.
+   * @returns The envelope; its body is a view of `payload`.
+   * @throws {ProtocolError} If the payload is not a valid envelope.
+   */
+  decode(payload: Uint8Array): Envelope {
+    const length = payload.byteLength;
+    if (length < ENVELOPE_MIN_SIZE) {
+      throw new ProtocolError(
+        `Cannot decode envelope: ${length} bytes is shorter than the ${ENVELOPE_MIN_SIZE}-byte header`,
+      );
+    }
+    const kind = KIND_NAMES[payload[0]];
+    if (kind === undefined) {
+      throw new ProtocolError(
+        `Cannot decode envelope: unknown kind ${payload[0]}`,
+      );
+    }
+    const flags = payload[1];
+    if (flags & ~(FLAG_NUMERIC_ROUTE | FLAG_TIMEOUT)) {
+      throw new ProtocolError(
+        `Cannot decode envelope: unknown flags 0x${flags.toString(16)}`,
+      );
+    }
+    const id = u32(payload, 2);
+    let at = 6;
+    let route: string | number = "";
+    if (flags & FLAG_NUMERIC_ROUTE) {
+      need(payload, at + 4, "route command");
+      route = u32(payload, at);
+      at += 4;
+    } else {
+      const routeLength = payload[at++];
+      if (routeLength > 0) {
+        need(payload, at + routeLength, "route");
+        route = decodeRoute(payload.subarray(at, at + routeLength));
+        at += routeLength;
+      }
+    }
+    let timeout: number | undefined;
+    if (flags & FLAG_TIMEOUT) {
+      need(payload, at + 4, "timeout");
+      timeout = u32(payload, at);
+      at += 4;
+    }
+    const body = payload.subarray(at);
+    return timeout === undefined
+      ? { kind, id, route, body }
+      : { kind, id, route, timeout, body };
+  }
+
+  /** @returns The envelope's kind. */
+  kind(message: Envelope): MessageKind {
+    return message.kind;
+  }
+
+  /** @returns The envelope's id. */
+  id(message: Envelope): MessageId {
+    return message.id;
+  }
+
+  /** @returns The same envelope with `id` set. */
+  withId(message: Envelope, id: MessageId): Envelope {
+    message.id = id as number;
+    return message;
+  }
+
+  /** @returns An error envelope whose body is `{"code","message"}` JSON. */
+  errorReply(id: MessageId, error: ErrorInfo): Envelope {
+    const body = encoder.encode(
+      JSON.stringify({ code: error.code, message: error.message }),
+    );
+    return { kind: "error", id: id as number, route: "", body };
+  }
+
+  /** @returns A {@linkcode RemoteError} from an error envelope's body. */
+  toError(message: Envelope): Error {
+    try {
+      const info = JSON.parse(decoder.decode(message.body));
+      if (typeof info?.code === "string" && typeof info?.message === "string") {
+        return new RemoteError(info.code, info.message);
+      }
+    } catch { /* fall through */ }
+    return new RemoteError("UNKNOWN", "The peer sent a malformed error reply");
+  }
+
+  /** @returns A cancel envelope for request `id`. */
+  cancel(id: MessageId): Envelope {
+    return { kind: "cancel", id: id as number, route: "", body: EMPTY };
+  }
+
+  /** @returns A ping or pong envelope. */
+  ping(id: MessageId, pong: boolean): Envelope {
+    return {
+      kind: pong ? "pong" : "ping",
+      id: id as number,
+      route: "",
+      body: EMPTY,
+    };
+  }
+
+  /** @returns A goaway envelope with a UTF-8 reason. */
+  goaway(reason: string): Envelope {
+    return { kind: "goaway", id: 0, route: "", body: encoder.encode(reason) };
+  }
+
+  /** @returns The envelope with its `timeout` set. */
+  withTimeout(message: Envelope, ms: number): Envelope {
+    message.timeout = ms;
+    return message;
+  }
+
+  /** @returns The envelope's timeout. */
+  timeoutOf(message: Envelope): number | undefined {
+    return message.timeout;
+  }
+}
+
+function u32(bytes: Uint8Array, at: number): number {
+  return bytes[at] * 0x1000000 +
+    ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]);
+}
+
+function need(payload: Uint8Array, end: number, what: string): void {
+  if (end > payload.byteLength) {
+    throw new ProtocolError(
+      `Cannot decode envelope: ${what} runs past the end (${payload.byteLength} bytes)`,
+    );
+  }
+}
+
+function checkU32(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
+    throw new RangeError(`${what} must be a u32, got ${value}`);
+  }
+}
+
+const routeCache = new Map<string, Uint8Array>();
+
+function encodeRoute(route: string): Uint8Array {
+  let bytes = routeCache.get(route);
+  if (bytes === undefined) {
+    bytes = encoder.encode(route);
+    if (bytes.byteLength > 255) {
+      throw new RangeError(
+        `route must be at most 255 UTF-8 bytes, got ${bytes.byteLength}`,
+      );
+    }
+    if (routeCache.size < 1024) routeCache.set(route, bytes);
+  }
+  return bytes;
+}
+
+function decodeRoute(bytes: Uint8Array): string {
+  try {
+    return decoder.decode(bytes);
+  } catch (cause) {
+    throw new ProtocolError("Cannot decode envelope: route is not UTF-8", {
+      cause,
+    });
+  }
+}

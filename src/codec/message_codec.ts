@@ -1,0 +1,164 @@
+/**
+ * The {@linkcode MessageCodec} interface: message ↔ payload bytes, and where
+ * the message id lives (the seed's EncodeMessage / DecodeMessage).
+ *
+ * @module
+ */
+
+/** A message id: a number (the default protocol's u32) or a string. */
+export type MessageId = number | string;
+
+/**
+ * What a message is, as far as the transport is concerned.
+ * - `request`: wants a reply with the same id.
+ * - `reply` / `error`: answers the pending request with the same id.
+ * - `notify`: one-way, no reply.
+ * - `cancel`: the peer gave up on the request with this id.
+ * - `ping` / `pong`: heartbeat.
+ * - `goaway`: the peer will accept no new requests on this connection.
+ * - `message`: the protocol does not say; the transport treats it as a reply
+ *   if a request with its id is pending, and as a request otherwise (the Go
+ *   seed's behaviour).
+ */
+export type MessageKind =
+  | "request"
+  | "reply"
+  | "error"
+  | "notify"
+  | "cancel"
+  | "ping"
+  | "pong"
+  | "goaway"
+  | "message";
+
+/** An error sent to the peer in an error reply. */
+export interface ErrorInfo {
+  /** A stable code, for example `"HANDLER_ERROR"` or `"UNKNOWN_ROUTE"`. */
+  code: string;
+  /** What went wrong. */
+  message: string;
+}
+
+/**
+ * Serialization of messages of type `M`. The required methods are enough for
+ * request/reply; the optional ones switch on features of the transport
+ * (error replies, cancellation, deadlines, heartbeat, goaway) for protocols
+ * that can carry them.
+ *
+ * @example A tiny codec: a u32 id then UTF-8 text
+ * ```ts
+ * import type { MessageCodec } from "./message_codec.ts";
+ *
+ * interface Text { id: number; text: string }
+ * const textCodec: MessageCodec<Text> = {
+ *   encode(m) {
+ *     const body = new TextEncoder().encode(m.text);
+ *     const out = new Uint8Array(4 + body.length);
+ *     new DataView(out.buffer).setUint32(0, m.id);
+ *     out.set(body, 4);
+ *     return [out];
+ *   },
+ *   decode(p) {
+ *     const id = new DataView(p.buffer, p.byteOffset).getUint32(0);
+ *     return { id, text: new TextDecoder().decode(p.subarray(4)) };
+ *   },
+ *   kind: () => "message",
+ *   id: (m) => m.id,
+ *   withId: (m, id) => ({ ...m, id: Number(id) }),
+ * };
+ * console.log(textCodec.decode(textCodec.encode({ id: 9, text: "hi" })[0]));
+ * ```
+ */
+export interface MessageCodec<M> {
+  /**
+   * @param message The message to send.
+   * @returns The payload's parts (a large body can be passed on uncopied).
+   * @throws {CodecError} If the message cannot be encoded.
+   */
+  encode(message: M): Uint8Array[];
+  /**
+   * @param payload One frame's payload. It may be a view into a larger
+   * buffer; a message that keeps it beyond the call keeps that buffer alive.
+   * @returns The message.
+   * @throws {ProtocolError} If the payload is malformed; the connection
+   * closes.
+   */
+  decode(payload: Uint8Array): M;
+  /** @returns What the message is. */
+  kind(message: M): MessageKind;
+  /** @returns The message's id (for notify, any value). */
+  id(message: M): MessageId;
+  /** @returns The message with its id set to `id` (it may be the same object). */
+  withId(message: M, id: MessageId): M;
+  /** @returns An error reply to the request `id`. Without it, failed requests get no reply. */
+  errorReply?(id: MessageId, error: ErrorInfo): M;
+  /** @returns The error an `error` message stands for. Without it: a generic `RemoteError`. */
+  toError?(message: M): Error;
+  /** @returns A message that tells the peer request `id` was given up. */
+  cancel?(id: MessageId): M;
+  /** @returns A heartbeat ping (`pong: false`) or its answer (`pong: true`). */
+  ping?(id: MessageId, pong: boolean): M;
+  /** @returns A goaway message with a reason. */
+  goaway?(reason: string): M;
+  /** @returns The message with a deadline, `ms` from now, that travels to the peer. */
+  withTimeout?(message: M, ms: number): M;
+  /** @returns The deadline in ms a request carries, if any. */
+  timeoutOf?(message: M): number | undefined;
+}
+
+/** Allocates ids for outgoing requests. */
+export interface IdAllocator {
+  /**
+   * @param inUse Tells whether an id is still in flight; those are skipped.
+   * @returns A fresh id.
+   */
+  next(inUse: (id: MessageId) => boolean): MessageId;
+}
+
+/** Options of {@linkcode SequentialIds}. */
+export interface SequentialIdsOptions {
+  /** The first id. @default {1} */
+  start?: number;
+}
+
+/**
+ * The default {@linkcode IdAllocator}: u32 ids counting up from 1, wrapping
+ * from 2³²−1 back to 1 (0 is never used) and skipping ids still in flight.
+ *
+ * @example
+ * ```ts
+ * import { SequentialIds } from "./message_codec.ts";
+ *
+ * const ids = new SequentialIds({ start: 0xffff_ffff });
+ * console.log(ids.next(() => false), ids.next((id) => id === 1)); // 4294967295 2
+ * ```
+ */
+export class SequentialIds implements IdAllocator {
+  #next: number;
+
+  /**
+   * @param options The first id.
+   * @throws {RangeError} If `start` is not an integer from 1 to 2³²−1.
+   */
+  constructor(options: SequentialIdsOptions = {}) {
+    const start = options.start ?? 1;
+    if (!Number.isInteger(start) || start < 1 || start > 0xffff_ffff) {
+      throw new RangeError(
+        `start must be an integer from 1 to 4294967295, got ${start}`,
+      );
+    }
+    this.#next = start;
+  }
+
+  /**
+   * @param inUse Tells whether an id is still in flight.
+   * @returns The next free id.
+   */
+  next(inUse: (id: MessageId) => boolean): number {
+    for (;;) {
+      const id = this.#next;
+      this.#next = id === 0xffff_ffff ? 1 : id + 1;
+      if (!inUse(id)) return id;
+    }
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Length-prefixed framing: each frame is a length header then the payload.
+ * The default is the Go seed's: a 4-byte big-endian length.
+ *
+ * @module
+ */
+
+import { FrameTooLargeError, ProtocolError } from "../errors.ts";
+import type { FrameDecoder, PacketCodec } from "./packet_codec.ts";
+import { FrameAssembler } from "./_frame_assembler.ts";
+
+/** The default largest payload of a frame: 16 MiB. @default {16777216} */
+export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+
+/** Options of {@linkcode LengthPrefixedCodec}. */
+export interface LengthPrefixedOptions {
+  /** Bytes in the length header: 1, 2, 4 or 8. @default {4} */
+  headerSize?: 1 | 2 | 4 | 8;
+  /** Read and write the length little-endian. @default {false} */
+  littleEndian?: boolean;
+  /** The length counts the header itself too. @default {false} */
+  includeHeader?: boolean;
+  /** The largest payload accepted or sent. @default {16777216} */
+  maxFrameSize?: number;
+}
+
+/**
+ * Length-prefixed {@linkcode PacketCodec}. With no options it is
+ * byte-compatible with the Go seed: `u32 big-endian length ‖ payload`.
+ *
+ * @example Encoding a frame
+ * ```ts
+ * import { LengthPrefixedCodec } from "./length_prefixed.ts";
+ *
+ * const codec = new LengthPrefixedCodec();
+ * const [header, payload] = codec.encode([new Uint8Array([1, 2, 3])], 3);
+ * console.log(header, payload); // Uint8Array(4) [ 0, 0, 0, 3 ] Uint8Array(3) [ 1, 2, 3 ]
+ * ```
+ */
+export class LengthPrefixedCodec implements PacketCodec {
+  readonly maxFrameSize: number;
+  readonly headerSize: 1 | 2 | 4 | 8;
+  readonly littleEndian: boolean;
+  readonly includeHeader: boolean;
+  #header: Uint8Array;
+  #view: DataView;
+
+  /**
+   * @param options Header size, byte order and limit.
+   * @throws {RangeError} If an option is out of range.
+   */
+  constructor(options: LengthPrefixedOptions = {}) {
+    this.headerSize = options.headerSize ?? 4;
+    if (![1, 2, 4, 8].includes(this.headerSize)) {
+      throw new RangeError(
+        `headerSize must be 1, 2, 4 or 8, got ${this.headerSize}`,
+      );
+    }
+    this.littleEndian = options.littleEndian ?? false;
+    this.includeHeader = options.includeHeader ?? false;
+    const room = maxLength(this.headerSize) -
+      (this.includeHeader ? this.headerSize : 0);
+    this.maxFrameSize = options.maxFrameSize ??
+      Math.min(DEFAULT_MAX_FRAME_SIZE, room);
+    if (
+      !Number.isSafeInteger(this.maxFrameSize) || this.maxFrameSize < 0 ||
+      this.maxFrameSize > room
+    ) {
+      throw new RangeError(
+        `maxFrameSize must be an integer from 0 to ${room} for a ${this.headerSize}-byte header, got ${this.maxFrameSize}`,
+      );
+    }
+    this.#header = new Uint8Array(this.headerSize);
+    this.#view = new DataView(this.#header.buffer);
+  }
+
+  /**
+   * Frames a payload: `[header, ...payload]`. The header buffer is reused by
+   * the next call.
+   *
+   * @param payload The payload's parts.
+   * @param length The payload's total length.
+   * @returns The frame's parts.
+   * @throws {FrameTooLargeError} If `length` exceeds `maxFrameSize`.
+   */
+  encode(payload: readonly Uint8Array[], length: number): Uint8Array[] {
+    if (length > this.maxFrameSize) {
+      throw new FrameTooLargeError(length, this.maxFrameSize, "encode");
+    }
+    const value = this.includeHeader ? length + this.headerSize : length;
+    writeLength(this.#view, this.headerSize, value, this.littleEndian);
+    return [this.#header, ...payload];
+  }
+
+  /** @returns A decoder for one stream. */
+  createDecoder(): FrameDecoder {
+    return new LengthPrefixedDecoder(this);
+  }
+}
+
+function maxLength(headerSize: number): number {
+  return headerSize === 8 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * headerSize) - 1;
+}
+
+function writeLength(
+  view: DataView,
+  size: number,
+  value: number,
+  le: boolean,
+): void {
+  if (size === 4) view.setUint32(0, value, le);
+  else if (size === 2) view.setUint16(0, value, le);
+  else if (size === 1) view.setUint8(0, value);
+  else view.setBigUint64(0, BigInt(value), le);
+}
+
+function readLength(
+  bytes: Uint8Array,
+  at: number,
+  size: number,
+  le: boolean,
+): number {
+  if (size === 4 && !le) {
+    return bytes[at] * 0x1000000 +
+      ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, size);
+  if (size === 4) return view.getUint32(0, le);
+  if (size === 2) return view.getUint16(0, le);
+  if (size === 1) return view.getUint8(0);
+  const big = view.getBigUint64(0, le);
+  return big > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(big);
+}
+
+class LengthPrefixedDecoder implements FrameDecoder {
+  #max: number;
+  #size: number;
+  #le: boolean;
+  #adjust: number;
+  #header: Uint8Array;
+  #headerFill = 0;
+  #frame = new FrameAssembler();
+
+  constructor(codec: LengthPrefixedCodec) {
+    this.#max = codec.maxFrameSize;
+    this.#size = codec.headerSize;
+    this.#le = codec.littleEndian;
+    this.#adjust = codec.includeHeader ? codec.headerSize : 0;
+    this.#header = new Uint8Array(this.#size);
+  }
+
+  get bufferedBytes(): number {
+    return this.#headerFill + this.#frame.filled;
+  }
+
+  decode(chunk: Uint8Array, onFrame: (payload: Uint8Array) => void): void {
+    const size = this.#size;
+    const end = chunk.byteLength;
+    let at = 0;
+    while (at < end) {
+      if (this.#frame.active) {
+        at = this.#frame.fill(chunk, at, onFrame);
+        continue;
+      }
+      let length: number;
+      if (this.#headerFill === 0 && end - at >= size) {
+        length = this.#check(readLength(chunk, at, size, this.#le));
+        at += size;
+      } else {
+        const take = Math.min(size - this.#headerFill, end - at);
+        this.#header.set(chunk.subarray(at, at + take), this.#headerFill);
+        this.#headerFill += take;
+        at += take;
+        if (this.#headerFill < size) return;
+        this.#headerFill = 0;
+        length = this.#check(readLength(this.#header, 0, size, this.#le));
+      }
+      if (end - at >= length) {
+        onFrame(chunk.subarray(at, at + length));
+        at += length;
+      } else {
+        this.#frame.start(length);
+      }
+    }
+  }
+
+  #check(value: number): number {
+    const length = value - this.#adjust;
+    if (length < 0) {
+      throw new ProtocolError(
+        `Cannot decode frame: length ${value} is smaller than its ${this.#size}-byte header`,
+      );
+    }
+    if (length > this.#max) throw new FrameTooLargeError(length, this.#max);
+    return length;
+  }
+}

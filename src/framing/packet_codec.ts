@@ -1,0 +1,63 @@
+/**
+ * The {@linkcode PacketCodec} interface: how payloads become frames on a byte
+ * stream and back (the seed's EncodePacket / DecodePacket, the "sticky packet"
+ * problem).
+ *
+ * @module
+ */
+
+/**
+ * Turns a byte stream back into frames. One decoder per connection: it keeps
+ * the state of a frame that is split across chunks.
+ */
+export interface FrameDecoder {
+  /**
+   * Feeds one chunk from the stream and calls `onFrame` with the payload of
+   * every frame it completes, in order. A frame that lies inside `chunk` is
+   * passed as a view of it (no copy); a frame split across chunks is joined
+   * into a new buffer.
+   *
+   * @param chunk Bytes read from the stream. The decoder may keep views of it.
+   * @param onFrame Called once per complete frame's payload.
+   * @throws {ProtocolError} If the stream breaks the framing (for example a
+   * length above `maxFrameSize`). The decoder cannot be used afterwards.
+   */
+  decode(chunk: Uint8Array, onFrame: (payload: Uint8Array) => void): void;
+  /** Bytes of an incomplete frame held between calls. */
+  readonly bufferedBytes: number;
+}
+
+/**
+ * Framing: payload ↔ frame bytes. Implementations must check `maxFrameSize`
+ * before buffering anything, so that a peer cannot make them allocate more.
+ *
+ * @example A codec's round trip
+ * ```ts
+ * import { LengthPrefixedCodec } from "./length_prefixed.ts";
+ * import type { PacketCodec } from "./packet_codec.ts";
+ *
+ * const codec: PacketCodec = new LengthPrefixedCodec();
+ * const parts = codec.encode([new Uint8Array([7, 8])], 2);
+ * const frames: Uint8Array[] = [];
+ * const decoder = codec.createDecoder();
+ * for (const part of parts) decoder.decode(part.slice(), (f) => frames.push(f));
+ * console.log(frames); // [ Uint8Array(2) [ 7, 8 ] ]
+ * ```
+ */
+export interface PacketCodec {
+  /** The largest payload, in bytes, a frame may carry. */
+  readonly maxFrameSize: number;
+  /**
+   * Frames a payload given as parts (so that a large body is never copied).
+   *
+   * @param payload The payload's parts, in order.
+   * @param length The payload's total length in bytes.
+   * @returns The frame's parts: typically a header, the payload parts, and a
+   * trailer. Parts the codec creates (headers) may be reused by the next call
+   * to `encode`, so the caller consumes them before calling again.
+   * @throws {FrameTooLargeError} If `length` exceeds `maxFrameSize`.
+   */
+  encode(payload: readonly Uint8Array[], length: number): Uint8Array[];
+  /** @returns A new decoder for one stream. */
+  createDecoder(): FrameDecoder;
+}

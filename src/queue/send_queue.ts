@@ -1,0 +1,280 @@
+/**
+ * The {@linkcode SendQueue}: frames waiting to be written to a channel.
+ *
+ * @module
+ */
+
+import { ConnectionClosedError, QueueFullError } from "../errors.ts";
+
+/** The default bound of a send queue: 8 MiB. @default {8388608} */
+export const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Parts up to this size are copied into the batch; larger parts are written
+ * as they are, without a copy.
+ * @default {16384}
+ */
+export const DEFAULT_COPY_LIMIT = 16 * 1024;
+
+const ARENA_SIZE = 64 * 1024;
+
+/** What a full queue does with another frame. */
+export type QueueOverflow = "wait" | "error";
+
+/** Options of {@linkcode SendQueue}. */
+export interface SendQueueOptions {
+  /**
+   * Bytes queued or being written before the queue counts as full. A single
+   * frame larger than this is still sent when the queue is empty.
+   * @default {8388608}
+   */
+  maxQueueBytes?: number;
+  /**
+   * `"wait"`: `push()` returns a promise that resolves once the frame fits.
+   * `"error"`: `push()` throws a {@linkcode QueueFullError}.
+   * @default {"wait"}
+   */
+  overflow?: QueueOverflow;
+  /** Called once if a write fails; the queue is closed afterwards. */
+  onError?: (error: unknown) => void;
+}
+
+interface Waiter {
+  parts: Uint8Array[];
+  length: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Queues frames for one writable stream. Every frame pushed in one tick goes
+ * out in one `write()` (small parts are copied into one batch; large parts
+ * follow as their own chunks, uncopied). Writes are issued one at a time, so
+ * the stream's backpressure holds frames in the queue, and the queue is bound
+ * in bytes.
+ *
+ * @example Two frames, one write
+ * ```ts
+ * import { SendQueue } from "./send_queue.ts";
+ *
+ * const writes: Uint8Array[] = [];
+ * const queue = new SendQueue(new WritableStream({ write: (c) => void writes.push(c) }));
+ * queue.push([new Uint8Array([1, 2])]);
+ * queue.push([new Uint8Array([3])]);
+ * await queue.flush();
+ * console.log(writes); // [ Uint8Array(3) [ 1, 2, 3 ] ]
+ * await queue.close();
+ * ```
+ */
+export class SendQueue {
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #max: number;
+  #overflow: QueueOverflow;
+  #onError: ((error: unknown) => void) | undefined;
+  /** Sealed chunks ready to write. */
+  #chunks: Uint8Array[] = [];
+  #arena = new Uint8Array(ARENA_SIZE);
+  #start = 0;
+  #fill = 0;
+  #bytes = 0;
+  #waiters: Waiter[] = [];
+  #scheduled = false;
+  #writing = false;
+  #idle: (() => void)[] = [];
+  #error: Error | undefined;
+  #closed = false;
+  #flushTask = () => {
+    this.#scheduled = false;
+    if (!this.#writing) void this.#writeLoop();
+  };
+
+  /**
+   * @param writable The stream to write to; the queue takes its writer lock.
+   * @param options Bound, overflow behaviour and error callback.
+   * @throws {RangeError} If `maxQueueBytes` is not a positive number.
+   */
+  constructor(
+    writable: WritableStream<Uint8Array>,
+    options: SendQueueOptions = {},
+  ) {
+    this.#max = options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
+    if (!(this.#max > 0)) {
+      throw new RangeError(`maxQueueBytes must be positive, got ${this.#max}`);
+    }
+    this.#overflow = options.overflow ?? "wait";
+    this.#onError = options.onError;
+    this.#writer = writable.getWriter();
+    this.#writer.closed.catch(() => {});
+  }
+
+  /** Bytes queued or being written. */
+  get queuedBytes(): number {
+    return this.#bytes;
+  }
+
+  /** Frames waiting for room (overflow `"wait"`). */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /**
+   * Queues one frame, given as parts. Parts of up to 16 KiB are copied at
+   * once, so the caller may reuse them as soon as `push` returns; larger parts
+   * are kept by reference until written and must not change.
+   *
+   * @param parts The frame's parts, in order.
+   * @returns `undefined` if the frame was queued, or a promise that resolves
+   * when a full queue took it.
+   * @throws {QueueFullError} If the queue is full and `overflow` is `"error"`.
+   * @throws {ConnectionClosedError} If the queue is closed or a write failed.
+   */
+  push(parts: readonly Uint8Array[]): void | Promise<void> {
+    if (this.#error) throw this.#error;
+    let length = 0;
+    for (const part of parts) length += part.byteLength;
+    if (this.#closed) {
+      throw new ConnectionClosedError("Cannot send: send queue is closed");
+    }
+    if (
+      this.#waiters.length > 0 ||
+      (this.#bytes + length > this.#max && this.#bytes > 0)
+    ) {
+      if (this.#overflow === "error") {
+        throw new QueueFullError(this.#max, length);
+      }
+      return new Promise<void>((resolve, reject) => {
+        const copies = parts.map((p) =>
+          p.byteLength <= DEFAULT_COPY_LIMIT ? p.slice() : p
+        );
+        this.#waiters.push({ parts: copies, length, resolve, reject });
+      });
+    }
+    this.#append(parts, length);
+  }
+
+  /**
+   * Waits until everything queued so far has been written.
+   *
+   * @returns A promise that resolves when the queue is empty.
+   * @throws {ConnectionClosedError} If a write failed.
+   */
+  flush(): Promise<void> {
+    if (this.#error) return Promise.reject(this.#error);
+    if (this.#bytes === 0 && !this.#writing) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.#idle.push(() => this.#error ? reject(this.#error) : resolve());
+    });
+  }
+
+  /**
+   * Writes what is queued, then closes the stream (a half-close on sockets).
+   * Frames still waiting for room are written too.
+   *
+   * @returns A promise that resolves when the stream is closed.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    while (this.#waiters.length > 0 || this.#bytes > 0) {
+      try {
+        await this.flush();
+      } catch {
+        return;
+      }
+    }
+    this.#closed = true;
+    await this.#writer.close().catch(() => {});
+  }
+
+  /**
+   * Drops everything queued, rejects frames waiting for room with `reason`,
+   * and aborts the stream.
+   *
+   * @param reason The error that waiting and later pushes fail with.
+   */
+  abort(reason: Error): void {
+    if (this.#error === undefined) this.#error = reason;
+    this.#closed = true;
+    this.#chunks = [];
+    this.#start = this.#fill;
+    this.#bytes = 0;
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(reason);
+    this.#writer.abort(reason).catch(() => {});
+    this.#notifyIdle();
+  }
+
+  #append(parts: readonly Uint8Array[], length: number): void {
+    this.#bytes += length;
+    for (const part of parts) {
+      if (part.byteLength > DEFAULT_COPY_LIMIT) {
+        this.#seal();
+        this.#chunks.push(part);
+        continue;
+      }
+      if (this.#fill + part.byteLength > this.#arena.byteLength) {
+        this.#seal();
+        this.#arena = new Uint8Array(ARENA_SIZE);
+        this.#start = this.#fill = 0;
+      }
+      this.#arena.set(part, this.#fill);
+      this.#fill += part.byteLength;
+    }
+    if (!this.#scheduled && !this.#writing) {
+      this.#scheduled = true;
+      queueMicrotask(this.#flushTask);
+    }
+  }
+
+  /** Ends the current batch: its bytes become a chunk of their own. */
+  #seal(): void {
+    if (this.#fill > this.#start) {
+      this.#chunks.push(this.#arena.subarray(this.#start, this.#fill));
+      this.#start = this.#fill;
+    }
+  }
+
+  async #writeLoop(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (!this.#error) {
+        this.#seal();
+        if (this.#chunks.length === 0) break;
+        const chunks = this.#chunks;
+        this.#chunks = [];
+        for (const chunk of chunks) {
+          await this.#writer.write(chunk);
+          this.#bytes -= chunk.byteLength;
+        }
+        this.#admitWaiters();
+      }
+    } catch (cause) {
+      this.#fail(cause);
+    } finally {
+      this.#writing = false;
+      this.#notifyIdle();
+    }
+  }
+
+  #admitWaiters(): void {
+    while (this.#waiters.length > 0) {
+      const next = this.#waiters[0];
+      if (this.#bytes > 0 && this.#bytes + next.length > this.#max) return;
+      this.#waiters.shift();
+      this.#append(next.parts, next.length);
+      next.resolve();
+    }
+  }
+
+  #fail(cause: unknown): void {
+    if (this.#error) return;
+    const error = new ConnectionClosedError("Cannot write: the stream failed", {
+      cause,
+    });
+    this.abort(error);
+    this.#onError?.(cause);
+  }
+
+  #notifyIdle(): void {
+    if (this.#writing || (this.#bytes > 0 && !this.#error)) return;
+    for (const done of this.#idle.splice(0)) done();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * One entry of a transport's pending table: a request waiting for its reply,
+ * settled through a promise (sync mode) or a state machine (async mode).
+ *
+ * @module
+ */
+
+import type { MessageId } from "../codec/message_codec.ts";
+import type { TimeoutError } from "../errors.ts";
+import type { Timer } from "../timer/timer_heap.ts";
+import type { StateMachine } from "./state_machine.ts";
+
+/** @internal */
+export class PendingRequest<M> {
+  id: MessageId = 0;
+  active = true;
+  /** The transport that owns the entry (typed loosely to avoid a cycle). */
+  owner: unknown;
+  timeout = 0;
+  timer: Timer<PendingRequest<M>> | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  #resolve: ((reply: M) => void) | undefined;
+  #reject: ((error: Error) => void) | undefined;
+  #machine: StateMachine<M> | undefined;
+  #report: ((error: unknown) => void) | undefined;
+
+  constructor(
+    owner: unknown,
+    resolve?: (reply: M) => void,
+    reject?: (error: Error) => void,
+    machine?: StateMachine<M>,
+    report?: (error: unknown) => void,
+  ) {
+    this.owner = owner;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#machine = machine;
+    this.#report = report;
+  }
+
+  succeed(reply: M): void {
+    if (this.#resolve) return this.#resolve(reply);
+    this.#call(() => this.#machine!.onMessage(reply));
+  }
+
+  fail(error: Error): void {
+    if (this.#reject) return this.#reject(error);
+    const machine = this.#machine!;
+    this.#call(() => machine.onError?.(error));
+  }
+
+  timedOut(error: TimeoutError): void {
+    if (this.#reject) return this.#reject(error);
+    const machine = this.#machine!;
+    if (machine.onTimeout) this.#call(() => machine.onTimeout!(error));
+    else this.#call(() => machine.onError?.(error));
+  }
+
+  #call(callback: () => void): void {
+    try {
+      callback();
+    } catch (error) {
+      this.#report?.(error);
+    }
+  }
+}

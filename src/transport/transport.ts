@@ -1,0 +1,744 @@
+/**
+ * The {@linkcode Transport}: one channel's full-duplex loop. Read → decode →
+ * dispatch; encode → queue → write. Either side sends requests, replies and
+ * notifications on the same channel; replies are matched to requests by id.
+ *
+ * @module
+ */
+
+import type { Channel } from "../channel/channel.ts";
+import type {
+  ErrorInfo,
+  IdAllocator,
+  MessageCodec,
+  MessageId,
+} from "../codec/message_codec.ts";
+import { SequentialIds } from "../codec/message_codec.ts";
+import {
+  AbortedError,
+  ConnectionClosedError,
+  FrameTooLargeError,
+  ListenRainError,
+  ProtocolError,
+  RemoteError,
+  TimeoutError,
+  TooManyPendingError,
+} from "../errors.ts";
+import { BoundedExecutor, type Executor } from "../executor/executor.ts";
+import { LengthPrefixedCodec } from "../framing/length_prefixed.ts";
+import type { PacketCodec } from "../framing/packet_codec.ts";
+import { SendQueue, type SendQueueOptions } from "../queue/send_queue.ts";
+import { TimerHeap } from "../timer/timer_heap.ts";
+import { PendingRequest } from "./_pending_request.ts";
+import { RequestContext } from "./request_context.ts";
+import type { StateMachine } from "./state_machine.ts";
+import { createStats, type TransportStats } from "./stats.ts";
+
+/** The default request timeout: 30 s. @default {30000} */
+export const DEFAULT_TIMEOUT = 30_000;
+/** The default bound on requests waiting for replies. @default {65536} */
+export const DEFAULT_MAX_PENDING_REQUESTS = 65_536;
+/** How long `close()` waits for queued frames to be written. @default {5000} */
+export const DEFAULT_CLOSE_TIMEOUT = 5_000;
+
+/**
+ * Handles an incoming request or notification. For a request, the returned
+ * message is the reply (the transport sets its id); a thrown error or a
+ * rejected promise becomes an error reply. For a notification the result is
+ * ignored.
+ */
+export type MessageHandler<M> = (
+  message: M,
+  context: RequestContext<M>,
+) => M | undefined | Promise<M | undefined>;
+
+/** Options of {@linkcode Transport}. */
+export interface TransportOptions<M> {
+  /** Message serialization, and where the id lives. */
+  codec: MessageCodec<M>;
+  /** Framing. @default {new LengthPrefixedCodec()} */
+  packetCodec?: PacketCodec;
+  /** Handles incoming requests and notifications. Without it, requests get an error reply. */
+  handler?: MessageHandler<M>;
+  /** Default request timeout in ms; `0` or `Infinity` for none. @default {30000} */
+  timeout?: number;
+  /** Requests waiting for replies before `request()` fails with `TooManyPendingError`. @default {65536} */
+  maxPendingRequests?: number;
+  /** The send queue's bound and overflow behaviour. */
+  queue?: SendQueueOptions;
+  /** Runs handlers. @default {new BoundedExecutor()} */
+  executor?: Executor;
+  /** Holds every deadline. Share one between transports to arm fewer runtime timers. @default {new TimerHeap()} */
+  timers?: TimerHeap;
+  /** Allocates request ids. @default {new SequentialIds()} */
+  ids?: IdAllocator;
+  /** How long `close()` waits for queued frames to be written, in ms. @default {5000} */
+  closeTimeout?: number;
+  /**
+   * Receives errors that belong to no request: a protocol error from the
+   * peer, a state machine callback or notification handler that threw.
+   * @default {() => {}}
+   */
+  onError?: (error: unknown) => void;
+  /** Called when the peer sends goaway: it takes no new requests here. */
+  onGoaway?: (reason: string) => void;
+}
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** Deadline in ms; `0` or `Infinity` for none. @default {the transport's `timeout`} */
+  timeout?: number;
+  /** Aborts the request: it rejects with `AbortedError` and the peer is told. */
+  signal?: AbortSignal;
+}
+
+/**
+ * One channel's full-duplex loop, generic over the message type `M` its
+ * {@linkcode MessageCodec} speaks. Every request settles exactly once: with
+ * its reply, an error reply, a timeout, an abort, or `ConnectionClosedError`.
+ *
+ * For the default protocol, {@linkcode Peer} wraps a `Transport<Envelope>`
+ * with routes and body codecs.
+ *
+ * @example Request and reply over an in-memory pipe
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { EnvelopeCodec, type Envelope } from "../codec/envelope.ts";
+ * import { Transport } from "./transport.ts";
+ *
+ * const [a, b] = createMemoryPipe();
+ * const codec = new EnvelopeCodec();
+ * const server = new Transport<Envelope>(a, {
+ *   codec,
+ *   handler: (m) => ({ kind: "reply", id: 0, route: "", body: m.body }),
+ * });
+ * const client = new Transport<Envelope>(b, { codec });
+ * const reply = await client.request({
+ *   kind: "request", id: 0, route: "echo", body: new Uint8Array([1, 2]),
+ * });
+ * console.log(reply.body); // Uint8Array(2) [ 1, 2 ]
+ * await client.close();
+ * await server.close();
+ * ```
+ */
+export class Transport<M> {
+  /** The channel this transport runs on. */
+  readonly channel: Channel;
+  #codec: MessageCodec<M>;
+  #packet: PacketCodec;
+  #handler: MessageHandler<M> | undefined;
+  #timeout: number;
+  #maxPending: number;
+  #queue: SendQueue;
+  #executor: Executor;
+  #timers: TimerHeap;
+  #ownTimers: boolean;
+  #ids: IdAllocator;
+  #closeTimeout: number;
+  #onError: (error: unknown) => void;
+  #onGoaway: ((reason: string) => void) | undefined;
+  #pending = new Map<MessageId, PendingRequest<M>>();
+  #handling = new Map<MessageId, RequestContext<M>>();
+  #stats: TransportStats = createStats();
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  /** Set once no new request may be sent; the error they fail with. */
+  #refuse: Error | undefined;
+  #peerEnded = false;
+  #closing: Promise<void> | undefined;
+  #closedReason: Error | undefined;
+  #resolveClosed!: () => void;
+  /** Resolves when the transport has shut down, for whatever reason. */
+  readonly closed: Promise<void>;
+  #inUse = (id: MessageId): boolean => this.#pending.has(id);
+  #onFrame = (payload: Uint8Array): void => this.#dispatch(payload);
+
+  /**
+   * Starts the loop on `channel` at once.
+   *
+   * @param channel The byte stream; the transport owns it from now on.
+   * @param options The codec and everything else.
+   * @throws {RangeError} If an option is out of range.
+   */
+  constructor(channel: Channel, options: TransportOptions<M>) {
+    this.channel = channel;
+    this.#codec = options.codec;
+    this.#packet = options.packetCodec ?? new LengthPrefixedCodec();
+    this.#handler = options.handler;
+    this.#timeout = checkTimeout(options.timeout ?? DEFAULT_TIMEOUT);
+    this.#maxPending = options.maxPendingRequests ??
+      DEFAULT_MAX_PENDING_REQUESTS;
+    if (!(this.#maxPending >= 1)) {
+      throw new RangeError(
+        `maxPendingRequests must be at least 1, got ${this.#maxPending}`,
+      );
+    }
+    this.#closeTimeout = checkTimeout(
+      options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
+    );
+    this.#onError = options.onError ?? (() => {});
+    this.#onGoaway = options.onGoaway;
+    this.#executor = options.executor ??
+      new BoundedExecutor({ onError: (e) => this.#onError(e) });
+    this.#ownTimers = options.timers === undefined;
+    this.#timers = options.timers ?? new TimerHeap();
+    this.#ids = options.ids ?? new SequentialIds();
+    this.#queue = new SendQueue(channel.writable, {
+      ...options.queue,
+      onError: (cause) =>
+        this.#shutdown(
+          new ConnectionClosedError("Connection lost: write failed", { cause }),
+        ),
+    });
+    this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
+    void this.#readLoop();
+  }
+
+  /** Counters, with current values for `pending`, `handling` and `queuedBytes`. */
+  get stats(): TransportStats {
+    const stats = { ...this.#stats };
+    stats.pending = this.#pending.size;
+    stats.handling = this.#handling.size;
+    stats.queuedBytes = this.#queue.queuedBytes;
+    return stats;
+  }
+
+  /** Why the transport closed, once it has; `undefined` while open. */
+  get closedReason(): Error | undefined {
+    return this.#closedReason;
+  }
+
+  /**
+   * Sends a request and waits for its reply (sync mode).
+   *
+   * @param message The request; its id is set by the transport.
+   * @param options Timeout and abort signal.
+   * @returns The reply.
+   * @throws {TimeoutError} No reply before the deadline.
+   * @throws {AbortedError} The signal aborted.
+   * @throws {RemoteError} The peer answered with an error reply.
+   * @throws {ConnectionClosedError} The connection closed first.
+   * @throws {TooManyPendingError} `maxPendingRequests` reached.
+   * @throws {QueueFullError} The send queue is full (overflow `"error"`).
+   * @throws {FrameTooLargeError} The request exceeds `maxFrameSize`.
+   */
+  request(message: M, options?: RequestOptions): Promise<M> {
+    return new Promise<M>((resolve, reject) => {
+      try {
+        const entry = new PendingRequest<M>(this, resolve, reject);
+        this.#start(message, entry, options);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  }
+
+  /**
+   * Sends a request whose outcome goes to `machine` (async mode). Exactly one
+   * of the machine's callbacks is called, once, unless `send` throws.
+   *
+   * @param message The request; its id is set by the transport.
+   * @param machine The callbacks.
+   * @param options Timeout and abort signal.
+   * @returns The request's id.
+   * @throws The errors of {@linkcode Transport.request} that happen before
+   * the request is sent (closed, too many pending, queue full, too large,
+   * signal already aborted); the machine is not called then.
+   */
+  send(
+    message: M,
+    machine: StateMachine<M>,
+    options?: RequestOptions,
+  ): MessageId {
+    const entry = new PendingRequest<M>(
+      this,
+      undefined,
+      undefined,
+      machine,
+      this.#onError,
+    );
+    return this.#start(message, entry, options);
+  }
+
+  /**
+   * Sends a one-way message; no reply comes back.
+   *
+   * @param message The notification.
+   * @returns `undefined` once queued, or a promise while the queue is full.
+   * @throws {ConnectionClosedError} The transport is closed.
+   */
+  notify(message: M): void | Promise<void> {
+    if (this.#refuse) throw this.#refuse;
+    this.#stats.notifiesSent++;
+    return this.#write(message);
+  }
+
+  /**
+   * Measures a round trip with a ping (protocols with `ping`).
+   *
+   * @param options Timeout and abort signal.
+   * @returns The round-trip time in ms.
+   * @throws {TypeError} If the codec has no ping messages.
+   * @throws The errors of {@linkcode Transport.request}.
+   */
+  async ping(options?: RequestOptions): Promise<number> {
+    const codec = this.#codec;
+    if (!codec.ping) throw new TypeError("The codec has no ping messages");
+    const started = performance.now();
+    await this.request(codec.ping(0, false), options);
+    return performance.now() - started;
+  }
+
+  /**
+   * Tells the peer to send no new requests on this connection (graceful
+   * shutdown); requests in flight continue.
+   *
+   * @param reason Why, for the peer's logs.
+   */
+  goaway(reason = "shutting down"): void {
+    const message = this.#codec.goaway?.(reason);
+    if (message !== undefined && !this.#closedReason) {
+      this.#tryWrite(message);
+    }
+  }
+
+  /**
+   * Closes the transport: pending requests reject with
+   * `ConnectionClosedError`, queued frames are written (for at most
+   * `closeTimeout`), and the channel closes.
+   *
+   * @param reason Optional message for the pending requests' error.
+   * @returns A promise that resolves once closed.
+   */
+  close(reason = "Transport closed"): Promise<void> {
+    this.#closing ??= this.#closeGracefully(new ConnectionClosedError(reason));
+    return this.#closing;
+  }
+
+  /** Closes at once, dropping queued frames. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #start(
+    message: M,
+    entry: PendingRequest<M>,
+    options: RequestOptions | undefined,
+  ): MessageId {
+    if (this.#refuse) throw this.#refuse;
+    if (this.#pending.size >= this.#maxPending) {
+      throw new TooManyPendingError(this.#maxPending);
+    }
+    const signal = options?.signal;
+    if (signal?.aborted) {
+      throw new AbortedError("Request aborted before it was sent", {
+        cause: signal.reason,
+      });
+    }
+    const timeout = options?.timeout === undefined
+      ? this.#timeout
+      : checkTimeout(options.timeout);
+    const codec = this.#codec;
+    const id = this.#ids.next(this.#inUse);
+    let outgoing = codec.withId(message, id);
+    if (timeout !== Infinity && codec.withTimeout) {
+      outgoing = codec.withTimeout(outgoing, timeout);
+    }
+    const queued = this.#write(outgoing);
+    entry.id = id;
+    this.#pending.set(id, entry);
+    this.#stats.requestsSent++;
+    if (timeout !== Infinity) {
+      entry.timeout = timeout;
+      entry.timer = this.#timers.schedule(timeout, Transport.#expire, entry);
+    }
+    if (signal) {
+      entry.signal = signal;
+      entry.onAbort = () => this.#abortRequest(entry);
+      signal.addEventListener("abort", entry.onAbort, { once: true });
+    }
+    if (queued) queued.catch((error) => this.#fail(entry, error));
+    return id;
+  }
+
+  static #expire<M>(entry: PendingRequest<M>): void {
+    const transport = entry.owner as Transport<M>;
+    entry.timer = undefined;
+    if (!transport.#take(entry)) return;
+    transport.#stats.timeouts++;
+    transport.#sendCancel(entry.id);
+    entry.timedOut(
+      new TimeoutError(
+        `Request ${entry.id} timed out after ${entry.timeout} ms`,
+      ),
+    );
+  }
+
+  #abortRequest(entry: PendingRequest<M>): void {
+    if (!this.#take(entry)) return;
+    this.#stats.aborts++;
+    this.#sendCancel(entry.id);
+    entry.fail(
+      new AbortedError(`Request ${entry.id} aborted`, {
+        cause: entry.signal?.reason,
+      }),
+    );
+  }
+
+  #fail(entry: PendingRequest<M>, error: unknown): void {
+    if (this.#take(entry)) entry.fail(toError(error));
+  }
+
+  /** Removes a pending request; false if it had already settled. */
+  #take(entry: PendingRequest<M>): boolean {
+    if (!entry.active) return false;
+    entry.active = false;
+    this.#pending.delete(entry.id);
+    entry.timer?.cancel();
+    if (entry.signal) {
+      entry.signal.removeEventListener("abort", entry.onAbort!);
+    }
+    return true;
+  }
+
+  #sendCancel(id: MessageId): void {
+    const cancel = this.#codec.cancel;
+    if (cancel && !this.#closedReason) {
+      this.#tryWrite(cancel.call(this.#codec, id));
+    }
+  }
+
+  /** Encodes, frames and queues one message. */
+  #write(message: M): void | Promise<void> {
+    const payload = this.#codec.encode(message);
+    let length = 0;
+    for (const part of payload) length += part.byteLength;
+    const parts = this.#packet.encode(payload, length);
+    let size = 0;
+    for (const part of parts) size += part.byteLength;
+    const queued = this.#queue.push(parts);
+    this.#stats.framesOut++;
+    this.#stats.bytesOut += size;
+    return queued;
+  }
+
+  /** Writes a control message or reply; failures go to `onError`. */
+  #tryWrite(message: M): boolean {
+    try {
+      this.#write(message)?.catch(() => {});
+      return true;
+    } catch (error) {
+      this.#onError(error);
+      return false;
+    }
+  }
+
+  async #readLoop(): Promise<void> {
+    let reader: ReadableStreamDefaultReader<Uint8Array>;
+    try {
+      reader = this.channel.readable.getReader();
+    } catch (cause) {
+      this.#shutdown(
+        new ConnectionClosedError("Cannot read channel", { cause }),
+      );
+      return;
+    }
+    this.#reader = reader;
+    const decoder = this.#packet.createDecoder();
+    const stats = this.#stats;
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done || this.#closedReason) break;
+        stats.bytesIn += value.byteLength;
+        decoder.decode(value, this.#onFrame);
+        const ready = this.#executor.whenReady();
+        if (ready) await ready;
+      }
+      if (this.#closedReason) return;
+      if (decoder.bufferedBytes > 0) {
+        throw new ProtocolError(
+          `Connection ended inside a frame (${decoder.bufferedBytes} bytes buffered)`,
+        );
+      }
+      this.#onPeerEnd();
+    } catch (error) {
+      if (this.#closedReason) return;
+      if (error instanceof ProtocolError) this.#onError(error);
+      this.#shutdown(
+        error instanceof ProtocolError
+          ? new ConnectionClosedError(`Connection closed: ${error.message}`, {
+            cause: error,
+          })
+          : new ConnectionClosedError("Connection lost", { cause: error }),
+      );
+    }
+  }
+
+  #dispatch(payload: Uint8Array): void {
+    this.#stats.framesIn++;
+    if (this.#closedReason) return;
+    const codec = this.#codec;
+    let message: M;
+    try {
+      message = codec.decode(payload);
+    } catch (cause) {
+      if (cause instanceof ProtocolError) throw cause;
+      throw new ProtocolError(
+        `Cannot decode message: ${toError(cause).message}`,
+        {
+          cause,
+        },
+      );
+    }
+    switch (codec.kind(message)) {
+      case "reply":
+      case "pong":
+        return this.#onReply(message, false);
+      case "error":
+        return this.#onReply(message, true);
+      case "request":
+        return this.#onRequest(message, true);
+      case "notify":
+        return this.#onRequest(message, false);
+      case "message":
+        return this.#pending.has(codec.id(message))
+          ? this.#onReply(message, false)
+          : this.#onRequest(message, true);
+      case "cancel":
+        return this.#onCancel(codec.id(message));
+      case "ping":
+        this.#tryWrite(codec.ping!(codec.id(message), true));
+        return;
+      case "goaway":
+        return this.#onGoawayMessage(message);
+      default:
+        throw new ProtocolError(
+          `Cannot dispatch message: unknown kind "${codec.kind(message)}"`,
+        );
+    }
+  }
+
+  #onReply(message: M, isError: boolean): void {
+    const entry = this.#pending.get(this.#codec.id(message));
+    if (entry === undefined) {
+      this.#stats.lateReplies++;
+      return;
+    }
+    this.#take(entry);
+    this.#stats.repliesReceived++;
+    if (!isError) return entry.succeed(message);
+    this.#stats.errorsReceived++;
+    entry.fail(
+      this.#codec.toError?.(message) ??
+        new RemoteError("UNKNOWN", `Request ${entry.id} failed on the peer`),
+    );
+  }
+
+  #onRequest(message: M, expectsReply: boolean): void {
+    const id = this.#codec.id(message);
+    if (expectsReply) this.#stats.requestsReceived++;
+    else this.#stats.notifiesReceived++;
+    const handler = this.#handler;
+    if (handler === undefined) {
+      if (expectsReply) {
+        this.#replyError(id, "NO_HANDLER", "This peer handles no requests");
+      }
+      return;
+    }
+    if (expectsReply && this.#handling.has(id)) {
+      this.#replyError(
+        id,
+        "DUPLICATE_ID",
+        `Request ${id} is already in flight`,
+      );
+      return;
+    }
+    const timeout = expectsReply ? this.#codec.timeoutOf?.(message) : undefined;
+    const context = new RequestContext(message, id, expectsReply, timeout);
+    if (expectsReply) this.#handling.set(id, context);
+    if (timeout !== undefined && timeout > 0) {
+      context.timer = this.#timers.schedule(timeout, expireContext, context);
+    }
+    const accepted = this.#executor.execute(() =>
+      this.#runHandler(handler, context)
+    );
+    if (!accepted) {
+      this.#finish(
+        context,
+        undefined,
+        new RemoteError("OVERLOADED", "The peer's handler queue is full"),
+      );
+    }
+  }
+
+  #runHandler(
+    handler: MessageHandler<M>,
+    context: RequestContext<M>,
+  ): Promise<void> | void {
+    let result: M | undefined | Promise<M | undefined>;
+    try {
+      result = handler(context.message, context);
+    } catch (error) {
+      return this.#finish(context, undefined, toError(error));
+    }
+    if (isPromiseLike(result)) {
+      return result.then(
+        (reply) => this.#finish(context, reply, undefined),
+        (error) => this.#finish(context, undefined, toError(error)),
+      );
+    }
+    this.#finish(context, result, undefined);
+  }
+
+  #finish(
+    context: RequestContext<M>,
+    reply: M | undefined,
+    error: Error | undefined,
+  ): void {
+    context.timer?.cancel();
+    if (!context.expectsReply) {
+      if (error) this.#onError(error);
+      return;
+    }
+    if (this.#handling.get(context.id) === context) {
+      this.#handling.delete(context.id);
+    }
+    if (!context.cancelled && !this.#closedReason) {
+      if (error) this.#replyErrorFrom(context.id, error);
+      else if (reply === undefined) {
+        this.#replyError(
+          context.id,
+          "NO_REPLY",
+          "The handler returned no reply",
+        );
+      } else this.#reply(context.id, reply);
+    }
+    context.cancel(new AbortedError("Request finished"));
+    if (this.#peerEnded && this.#handling.size === 0) void this.close();
+  }
+
+  #reply(id: MessageId, reply: M): void {
+    try {
+      this.#write(this.#codec.withId(reply, id))?.catch(() => {});
+      this.#stats.repliesSent++;
+    } catch (error) {
+      if (error instanceof FrameTooLargeError) {
+        this.#replyError(id, "REPLY_TOO_LARGE", error.message);
+      } else this.#onError(error);
+    }
+  }
+
+  #replyErrorFrom(id: MessageId, error: Error): void {
+    const code = error instanceof RemoteError
+      ? error.remoteCode
+      : error instanceof ListenRainError
+      ? error.code.replace(/^ERR_/, "")
+      : "HANDLER_ERROR";
+    this.#replyError(id, code, error.message);
+  }
+
+  #replyError(id: MessageId, code: string, message: string): void {
+    const errorReply = this.#codec.errorReply;
+    if (!errorReply) return;
+    const info: ErrorInfo = { code, message };
+    if (this.#tryWrite(errorReply.call(this.#codec, id, info))) {
+      this.#stats.repliesSent++;
+      this.#stats.errorRepliesSent++;
+    }
+  }
+
+  #onCancel(id: MessageId): void {
+    const context = this.#handling.get(id);
+    if (context === undefined) return;
+    this.#stats.cancelsReceived++;
+    context.cancel(new AbortedError(`Request ${id} was cancelled by the peer`));
+  }
+
+  #onGoawayMessage(message: M): void {
+    const body = (message as { body?: unknown }).body;
+    const reason = body instanceof Uint8Array
+      ? new TextDecoder().decode(body)
+      : "goaway";
+    this.#refuse ??= new ConnectionClosedError(
+      `Cannot send request: the peer is going away (${reason})`,
+    );
+    this.#onGoaway?.(reason);
+  }
+
+  /** The peer half-closed: no reply can come; finish handling, then close. */
+  #onPeerEnd(): void {
+    this.#peerEnded = true;
+    this.#refuse ??= new ConnectionClosedError("Connection closed by peer");
+    this.#rejectPending(this.#refuse);
+    if (this.#handling.size === 0) void this.close("Connection closed by peer");
+  }
+
+  async #closeGracefully(error: ConnectionClosedError): Promise<void> {
+    if (this.#closedReason) return this.closed;
+    this.#refuse ??= error;
+    this.#rejectPending(error);
+    for (const context of this.#handling.values()) context.cancel(error);
+    this.#handling.clear();
+    let timer;
+    const flushed = await Promise.race([
+      this.#queue.close().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = this.#timers.runAfter(this.#closeTimeout, () => resolve(false));
+      }),
+    ]);
+    timer!.cancel();
+    this.#shutdown(
+      flushed ? error : new ConnectionClosedError("Close timed out"),
+    );
+  }
+
+  #rejectPending(error: Error): void {
+    for (const entry of [...this.#pending.values()]) {
+      if (this.#take(entry)) {
+        this.#stats.closedWhilePending++;
+        entry.fail(error);
+      }
+    }
+  }
+
+  /** Closes everything now. Idempotent. */
+  #shutdown(error: ConnectionClosedError): void {
+    if (this.#closedReason) return;
+    this.#closedReason = error;
+    this.#refuse ??= error;
+    this.#rejectPending(error);
+    for (const context of this.#handling.values()) context.cancel(error);
+    this.#handling.clear();
+    this.#queue.abort(error);
+    this.#reader?.cancel(error).catch(() => {});
+    try {
+      this.channel.close();
+    } catch { /* close never throws, but be sure */ }
+    if (this.#ownTimers) this.#timers.clear();
+    this.#resolveClosed();
+  }
+}
+
+function expireContext<M>(context: RequestContext<M>): void {
+  context.timer = undefined;
+  context.cancel(
+    new TimeoutError(
+      `Request ${context.id} passed its ${context.timeout} ms deadline`,
+    ),
+  );
+}
+
+function checkTimeout(timeout: number): number {
+  if (typeof timeout !== "number" || !(timeout >= 0)) {
+    throw new RangeError(`timeout must be a number >= 0, got ${timeout}`);
+  }
+  return timeout === 0 ? Infinity : timeout;
+}
+
+function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | undefined)?.then === "function";
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
