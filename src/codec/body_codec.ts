@@ -63,6 +63,8 @@ export const rawBody: BodyCodec<Uint8Array> = {
 
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+// Text keeps a leading U+FEFF (JSON may drop one, as RFC 8259 allows).
+const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * UTF-8 text; invalid UTF-8 is a {@linkcode CodecError}.
@@ -83,7 +85,7 @@ export const textBody: BodyCodec<string> = {
   },
   decode(bytes: Uint8Array): string {
     try {
-      return strictDecoder.decode(bytes);
+      return textDecoder.decode(bytes);
     } catch (cause) {
       throw new CodecError("Cannot decode text body: invalid UTF-8", { cause });
     }

@@ -49,6 +49,11 @@ const KIND_NAMES: readonly (EnvelopeKind | undefined)[] = [
 const EMPTY: Uint8Array = new Uint8Array(0);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a route that starts with U+FEFF keeps it, so routes round-trip.
+const routeDecoder = new TextDecoder("utf-8", {
+  fatal: true,
+  ignoreBOM: true,
+});
 
 /** One message of the default protocol. */
 export interface Envelope {
@@ -294,7 +299,7 @@ function encodeRoute(route: string): Uint8Array {
 
 function decodeRoute(bytes: Uint8Array): string {
   try {
-    return decoder.decode(bytes);
+    return routeDecoder.decode(bytes);
   } catch (cause) {
     throw new ProtocolError("Cannot decode envelope: route is not UTF-8", {
       cause,

@@ -632,7 +632,7 @@ export class Transport<M> {
     const code = error instanceof RemoteError
       ? error.remoteCode
       : error instanceof ListenRainError
-      ? error.code.replace(/^ERR_/, "")
+      ? (error.code === "ERR_CODEC" ? "CODEC_ERROR" : error.code.slice(4))
       : "HANDLER_ERROR";
     this.#replyError(id, code, error.message);
   }
@@ -641,10 +641,17 @@ export class Transport<M> {
     const errorReply = this.#codec.errorReply;
     if (!errorReply) return;
     const info: ErrorInfo = { code, message };
-    if (this.#tryWrite(errorReply.call(this.#codec, id, info))) {
-      this.#stats.repliesSent++;
-      this.#stats.errorRepliesSent++;
+    try {
+      this.#write(errorReply.call(this.#codec, id, info))?.catch(() => {});
+    } catch (error) {
+      if (!(error instanceof FrameTooLargeError) || message === "") {
+        return this.#onError(error);
+      }
+      // The message made the error reply too large: send the code alone.
+      return this.#replyError(id, code, "");
     }
+    this.#stats.repliesSent++;
+    this.#stats.errorRepliesSent++;
   }
 
   #onCancel(id: MessageId): void {
