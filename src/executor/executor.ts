@@ -59,12 +59,18 @@ export interface Executor {
   /** The number of tasks waiting in the queue. */
   readonly queued: number;
   /**
+   * Tells whether a task would be accepted now, for read backpressure.
+   *
    * @returns `undefined` if `execute()` would accept a task now (or the
    *   executor is closed, so waiting is pointless); else a promise that
-   *   resolves once it would (used for read backpressure).
+   *   resolves once it would.
    */
   whenReady(): Promise<void> | undefined;
-  /** @returns A promise that resolves when no task is active or queued. */
+  /**
+   * Waits until the executor is idle.
+   *
+   * @returns A promise that resolves when no task is active or queued.
+   */
   drain(): Promise<void>;
   /**
    * Stops accepting tasks. Queued tasks still run, unless `discard` is set:
@@ -183,6 +189,8 @@ export class BoundedExecutor implements Executor {
   };
 
   /**
+   * Creates an executor with the given bounds.
+   *
    * @param options Concurrency, queue bound and the error sink.
    * @throws {RangeError} If `concurrency` is not a positive integer or
    *   `Infinity`, or `maxQueue` not a non-negative integer or `Infinity`.
@@ -243,6 +251,9 @@ export class BoundedExecutor implements Executor {
   }
 
   /**
+   * Tells whether a task would be accepted now, for read backpressure. All
+   * callers waiting at the same time share one promise.
+   *
    * @returns `undefined` if `execute()` would accept a task now (or the
    *   executor is closed, so it never will); else a promise that resolves
    *   once it would.
@@ -252,7 +263,12 @@ export class BoundedExecutor implements Executor {
     return (this.#ready ??= waiter()).promise;
   }
 
-  /** @returns A promise that resolves when no task is active or queued. */
+  /**
+   * Waits until the executor is idle. Tasks started meanwhile are waited for
+   * too.
+   *
+   * @returns A promise that resolves when no task is active or queued.
+   */
   drain(): Promise<void> {
     if (this.#active === 0 && this.#size === 0) return Promise.resolve();
     return (this.#drained ??= waiter()).promise;

@@ -327,6 +327,9 @@ export class TimerHeap {
   };
 
   /**
+   * Creates an empty heap; no runtime timer is armed until a timer is
+   * scheduled.
+   *
    * @param options The clock, the runtime timer functions and the error sink.
    * @throws {TypeError} If an option is not a function, or only one of
    *   `setTimer` and `clearTimer` is given.
@@ -405,7 +408,11 @@ export class TimerHeap {
     return new RepeatingTask(this, this.#now, intervalMs, task);
   }
 
-  /** @returns The earliest deadline of an active timer, or `undefined` if none. */
+  /**
+   * Looks at the earliest deadline without removing anything.
+   *
+   * @returns The earliest deadline of an active timer, or `undefined` if none.
+   */
   peekDeadline(): number | undefined {
     return this.#nodes.length > 0 ? this.#nodes[0].deadline : undefined;
   }
