@@ -30,10 +30,13 @@ export interface ChannelAddr {
  * Rules every implementation follows:
  * - `readable` yields the bytes the peer sent, in order, and closes when the
  *   peer half-closes or the channel closes; it errors (with any error) when the
- *   stream breaks, for example on a peer reset.
+ *   stream breaks, for example on a peer reset. Every chunk it yields belongs
+ *   to the reader: the channel never reuses or changes it.
  * - `writable` accepts `Uint8Array` chunks; its `write()` promise resolves
- *   once the chunk is handed to the underlying stream and waits while that
- *   stream is full (backpressure). Closing it half-closes the channel.
+ *   once the channel holds no reference to the chunk any more (the bytes were
+ *   handed to the operating system, or copied), so the writer may then reuse
+ *   the chunk's memory. While the underlying stream is full, `write()` waits
+ *   (backpressure). Closing it half-closes the channel.
  * - `close()` closes both directions at once and never throws; it is safe to
  *   call more than once.
  *

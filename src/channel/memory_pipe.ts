@@ -177,6 +177,12 @@ class Direction {
       const end = Math.min(chunk.byteLength, start + this.#chunkSize);
       this.#send(chunk.slice(start, end));
     }
+    // As on a socket, a write completes once its bytes fit the buffer: one
+    // larger than highWaterMark waits for the reader.
+    while (this.#writeError === undefined && this.#isFull()) {
+      await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+    if (this.#writeError) throw this.#writeError;
   }
 
   #isFull(): boolean {

@@ -6,6 +6,7 @@
  */
 
 import { ProtocolError, RemoteError } from "../errors.ts";
+import { allocate, SLAB_MAX } from "./_slab.ts";
 import type {
   ErrorInfo,
   MessageCodec,
@@ -110,9 +111,8 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
       flags |= FLAG_TIMEOUT;
       size += 4;
     }
-    const inline = body.byteLength <= 4096;
-    const out = new Uint8Array(inline ? size + body.byteLength : size);
-    const view = new DataView(out.buffer);
+    const inline = size + body.byteLength <= SLAB_MAX;
+    const out = allocate(inline ? size + body.byteLength : size);
     const kind = ENVELOPE_KINDS[message.kind];
     if (kind === undefined) {
       throw new RangeError(
@@ -122,21 +122,18 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
     out[0] = kind;
     out[1] = flags;
     checkU32(message.id, "id");
-    view.setUint32(2, message.id);
+    putU32(out, 2, message.id);
     let at = 6;
     if (flags & FLAG_NUMERIC_ROUTE) {
-      view.setUint32(at, route as number);
+      putU32(out, at, route as number);
       at += 4;
     } else {
       out[at++] = routeBytes.byteLength;
-      out.set(routeBytes, at);
+      if (routeBytes.byteLength > 0) out.set(routeBytes, at);
       at += routeBytes.byteLength;
     }
     if (timeout !== undefined) {
-      view.setUint32(
-        at,
-        Math.min(Math.max(0, Math.ceil(timeout)), 0xffff_ffff),
-      );
+      putU32(out, at, Math.min(Math.max(0, Math.ceil(timeout)), 0xffff_ffff));
       at += 4;
     }
     if (!inline) return [out, body];
@@ -265,6 +262,13 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
 function u32(bytes: Uint8Array, at: number): number {
   return bytes[at] * 0x1000000 +
     ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]);
+}
+
+function putU32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = value >>> 16;
+  bytes[at + 2] = value >>> 8;
+  bytes[at + 3] = value;
 }
 
 function need(payload: Uint8Array, end: number, what: string): void {

@@ -17,6 +17,7 @@ export const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_COPY_LIMIT = 16 * 1024;
 
 const ARENA_SIZE = 64 * 1024;
+const MAX_FREE_ARENAS = 2;
 
 /** What a full queue does with another frame. */
 export type QueueOverflow = "wait" | "error";
@@ -73,9 +74,13 @@ export class SendQueue {
   #onError: ((error: unknown) => void) | undefined;
   /** Sealed chunks ready to write. */
   #chunks: Uint8Array[] = [];
-  #arena = new Uint8Array(ARENA_SIZE);
+  #arena: Uint8Array = new Uint8Array(ARENA_SIZE);
   #start = 0;
   #fill = 0;
+  /** Full arenas whose chunks are queued or being written. */
+  #retired: Uint8Array[] = [];
+  /** Arenas whose chunks were all written: reused before allocating. */
+  #free: Uint8Array[] = [];
   #bytes = 0;
   #waiters: Waiter[] = [];
   #scheduled = false;
@@ -212,7 +217,8 @@ export class SendQueue {
       }
       if (this.#fill + part.byteLength > this.#arena.byteLength) {
         this.#seal();
-        this.#arena = new Uint8Array(ARENA_SIZE);
+        this.#retired.push(this.#arena);
+        this.#arena = this.#free.pop() ?? new Uint8Array(ARENA_SIZE);
         this.#start = this.#fill = 0;
       }
       this.#arena.set(part, this.#fill);
@@ -237,12 +243,23 @@ export class SendQueue {
     try {
       while (!this.#error) {
         this.#seal();
-        if (this.#chunks.length === 0) break;
+        if (this.#chunks.length === 0) {
+          // Everything is written: the arena's bytes are free again.
+          this.#start = this.#fill = 0;
+          break;
+        }
         const chunks = this.#chunks;
+        const retired = this.#retired;
         this.#chunks = [];
+        this.#retired = [];
         for (const chunk of chunks) {
           await this.#writer.write(chunk);
           this.#bytes -= chunk.byteLength;
+        }
+        // The channel holds no chunk once its write resolved (the Channel
+        // contract), so arenas retired before these writes can be reused.
+        for (const arena of retired) {
+          if (this.#free.length < MAX_FREE_ARENAS) this.#free.push(arena);
         }
         this.#admitWaiters();
       }

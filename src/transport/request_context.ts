@@ -42,6 +42,7 @@ export class RequestContext<M> {
   #controller: AbortController | undefined;
   #reason: unknown = undefined;
   #done = false;
+  #finished = false;
   /** @internal The deadline timer, cancelled when the handler finishes. */
   timer: Timer<RequestContext<M>> | undefined;
 
@@ -74,17 +75,23 @@ export class RequestContext<M> {
     return this.#controller.signal;
   }
 
+  /** @internal Marks the handler finished: later cancels change nothing. */
+  finish(): void {
+    this.#finished = true;
+  }
+
   /** True once the caller gave up, the deadline passed or the connection closed. */
   get cancelled(): boolean {
     return this.#done;
   }
 
   /**
-   * @internal Aborts the signal with `reason` (once).
+   * @internal Aborts the signal with `reason` (once), unless the handler has
+   * finished.
    * @param reason Why the request is cancelled.
    */
   cancel(reason: unknown): void {
-    if (this.#done) return;
+    if (this.#done || this.#finished) return;
     this.#done = true;
     this.#reason = reason;
     this.#controller?.abort(reason);

@@ -613,7 +613,7 @@ export class Transport<M> {
         );
       } else this.#reply(context.id, reply);
     }
-    context.cancel(new AbortedError("Request finished"));
+    context.finish();
     if (this.#peerEnded && this.#handling.size === 0) void this.close();
   }
 

@@ -25,7 +25,7 @@ describe("Peer", () => {
       await Promise.resolve();
       return body.map((b) => b + 1);
     });
-    const { client, close } = peers({ router });
+    const { client, close } = peers<Uint8Array>({ router });
     const reply = await client.request(42, new Uint8Array([1, 2, 3]));
     assert.deepEqual([...reply], [2, 3, 4]);
     await close();

@@ -1,0 +1,66 @@
+/**
+ * The option bags of `dial` and `listen`, the same for every socket adapter.
+ * Runtime-neutral. Private to `adapters/`; each adapter re-exports them.
+ *
+ * @module
+ */
+
+/** Options of an adapter's `dial`. */
+export interface DialOptions {
+  /** Aborts the connection attempt; the promise rejects with `AbortedError`. */
+  signal?: AbortSignal;
+  /**
+   * Sets `TCP_NODELAY` (TCP and TLS). On Deno it cannot be set together with
+   * a client certificate (`Deno.connectTls` offers no way).
+   * @default {true}
+   */
+  noDelay?: boolean;
+  /**
+   * Turns on TCP keep-alive. A number is the idle time in milliseconds before
+   * the first probe (Bun and Node; Deno takes no delay).
+   * @default {false}
+   */
+  keepAlive?: boolean | number;
+  /** TLS settings for `tls://` keys. */
+  tls?: {
+    /**
+     * CA certificates (PEM) to trust: on Bun and Node instead of the default
+     * roots, on Deno in addition to them.
+     */
+    caCerts?: string[];
+    /**
+     * The name to verify the server's certificate against (and send as SNI).
+     * On Deno it cannot be combined with `cert`.
+     * Default: the key's host.
+     */
+    serverName?: string;
+    /** Client certificate chain (PEM), for servers that ask for one. */
+    cert?: string;
+    /** The client certificate's private key (PEM). */
+    key?: string;
+  };
+}
+
+/** Options of an adapter's `listen`. */
+export interface ListenOptions {
+  /**
+   * `SO_REUSEPORT` (TCP and TLS), so several listeners share a port. Bun:
+   * supported. Deno: needs `--unstable-net`. Node: needs 22.12 or later (Node 20
+   * throws).
+   * @default {false}
+   */
+  reusePort?: boolean;
+  /**
+   * Certificate chain and key (PEM), required for `tls://` keys. `caCerts`
+   * makes the server require a client certificate signed by one of them
+   * (Bun and Node; Deno cannot).
+   */
+  tls?: { cert: string; key: string; caCerts?: string[] };
+  /**
+   * The kernel's listen backlog (TCP and TLS). On Bun and Node, also the most
+   * accepted channels that wait for the application to iterate; connections
+   * beyond that are closed at once.
+   * @default {511}
+   */
+  backlog?: number;
+}

@@ -1,0 +1,406 @@
+/**
+ * The Bun adapter of listenrain: `Bun.connect` and `Bun.listen` sockets as
+ * {@linkcode Channel}s, over TCP, TLS and Unix sockets.
+ *
+ * Reading: the socket's `data` handler feeds the channel's `readable`; the
+ * socket pauses while 64 KiB sit unread and resumes when the reader pulls, so
+ * a slow reader holds memory bounded. Writing: Bun's `socket.write()` may take
+ * only part of a chunk; the adapter keeps the rest, writes it on `drain`, and
+ * resolves `write()` once every byte was taken, so a full socket makes it wait.
+ *
+ * Accepting: Bun accepts whether or not anyone iterates the listener, so
+ * accepted channels wait in a queue of at most `backlog` (default 511);
+ * connections beyond that are closed at once, as a full kernel backlog would
+ * refuse them. TLS channels are yielded after their handshake.
+ *
+ * @example An echo server and a client
+ * ```ts
+ * import { dial, listen } from "./bun.ts";
+ *
+ * const listener = await listen("tcp://127.0.0.1:0");
+ * (async () => {
+ *   for await (const channel of listener) {
+ *     channel.readable.pipeTo(channel.writable).catch(() => {});
+ *   }
+ * })();
+ * const client = await dial(`tcp://127.0.0.1:${listener.addr.port}`);
+ * const writer = client.writable.getWriter();
+ * await writer.write(new TextEncoder().encode("ping"));
+ * const { value } = await client.readable.getReader().read();
+ * console.log(new TextDecoder().decode(value)); // "ping"
+ * client.close();
+ * listener.close();
+ * ```
+ *
+ * @module
+ */
+
+import type { Channel, ChannelAddr, Listener } from "../src/channel/channel.ts";
+import { ConnectionClosedError } from "../src/errors.ts";
+import { raceAbort, throwIfAborted } from "./_abort.ts";
+import { AcceptQueue, DEFAULT_BACKLOG } from "./_accept_queue.ts";
+import { channelAddrs, formatKey, type ParsedKey, parseKey } from "./_key.ts";
+import type { TransportKeyLike } from "./_key.ts";
+import type { DialOptions, ListenOptions } from "./_options.ts";
+import { failableWritable, plainBytes, pushReadable } from "./_streams.ts";
+
+export type { Channel, ChannelAddr, Listener } from "../src/channel/channel.ts";
+export type { TransportKeyLike } from "./_key.ts";
+export type { DialOptions, ListenOptions } from "./_options.ts";
+
+// The parts of Bun's API this adapter uses, typed locally (no bun-types).
+interface BunSocket {
+  data: SocketState;
+  write(bytes: Uint8Array): number;
+  shutdown(): void;
+  end(): void;
+  close?(): void;
+  pause?(): void;
+  resume?(): void;
+  setNoDelay?(noDelay?: boolean): boolean;
+  setKeepAlive?(enable?: boolean, initialDelay?: number): boolean;
+  readonly localAddress?: string;
+  readonly localPort?: number;
+  readonly remoteAddress?: string;
+  readonly remotePort?: number;
+}
+interface BunHandlers {
+  open(socket: BunSocket): void;
+  handshake(socket: BunSocket, success: boolean, error: Error | null): void;
+  data(socket: BunSocket, bytes: Uint8Array): void;
+  drain(socket: BunSocket): void;
+  end(socket: BunSocket): void;
+  close(socket: BunSocket, error?: Error): void;
+  error(socket: BunSocket, error: Error): void;
+}
+interface BunOptions {
+  hostname?: string;
+  port?: number;
+  unix?: string;
+  tls?: {
+    ca?: string[];
+    cert?: string;
+    key?: string;
+    serverName?: string;
+    requestCert?: boolean;
+    rejectUnauthorized: boolean;
+  };
+  allowHalfOpen: true;
+  socket: BunHandlers;
+  data?: SocketState;
+  reusePort?: boolean;
+  backlog?: number;
+}
+interface BunLike {
+  connect(options: BunOptions): Promise<BunSocket>;
+  listen(options: BunOptions): { readonly port?: number; stop(): void };
+}
+
+function bun(): BunLike {
+  const runtime = (globalThis as unknown as { Bun?: BunLike }).Bun;
+  if (runtime !== undefined) return runtime;
+  throw new Error(
+    "adapters/bun.ts needs Bun: use adapters/deno.ts or adapters/node.ts",
+  );
+}
+
+/** Closes a socket gracefully (FIN, not RST), like Node's `destroy()`. */
+function closeSocket(socket: BunSocket): void {
+  // On TLS, end() only half-closes (close_notify) and keeps reading.
+  if (socket.close) socket.close();
+  else socket.end();
+}
+
+const closedError = () =>
+  new ConnectionClosedError("Cannot write: the channel was closed");
+
+/** What the adapter keeps per socket (`socket.data`). */
+class SocketState {
+  socket?: BunSocket;
+  /** A chunk Bun took only part of: the rest goes out on `drain`. */
+  pending?: {
+    chunk: Uint8Array;
+    offset: number;
+    resolve(): void;
+    reject(error: unknown): void;
+  };
+  closed = false;
+  writeEnded = false;
+  /** Called once the socket is ready for the user (TLS: after the handshake). */
+  onReady?: (error?: unknown) => void;
+  readonly source = pushReadable(
+    () => this.socket?.resume?.(),
+    () => this.close(),
+  );
+  readonly sink = failableWritable({
+    write: (chunk) => {
+      if (this.closed) throw closedError();
+      return new Promise<void>((resolve, reject) => {
+        this.pending = { chunk, offset: 0, resolve, reject };
+        this.flush();
+      });
+    },
+    close: () => {
+      if (this.closed) throw closedError();
+      this.writeEnded = true;
+      this.socket?.shutdown();
+      if (this.source.ended) this.close();
+    },
+    abort: () => this.close(),
+  });
+
+  /** Adopts the socket; closes it at once if the channel already closed. */
+  attach(socket: BunSocket): void {
+    this.socket = socket;
+    if (this.closed) closeSocket(socket);
+  }
+
+  /** Ends everything now: the user's close(), or the socket closed. */
+  close(error?: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.socket) closeSocket(this.socket);
+    this.source.end(error);
+    const reason = error ?? closedError();
+    this.sink.fail(reason);
+    this.pending?.reject(reason);
+    this.pending = undefined;
+    this.onReady?.(reason);
+  }
+
+  /** Writes as much of the pending chunk as Bun takes. */
+  flush(): void {
+    const pending = this.pending;
+    if (pending === undefined || this.socket === undefined) return;
+    const written = this.socket.write(pending.chunk.subarray(pending.offset));
+    if (written < 0) return this.close(closedError());
+    pending.offset += written;
+    if (pending.offset < pending.chunk.length) return;
+    this.pending = undefined;
+    pending.resolve();
+  }
+
+  /** The channel the user gets. */
+  channel(key: ParsedKey, side: "client" | "server"): Channel {
+    const socket = this.socket;
+    const [localAddr, remoteAddr] = channelAddrs(
+      key,
+      side,
+      { hostname: socket?.localAddress, port: socket?.localPort },
+      { hostname: socket?.remoteAddress, port: socket?.remotePort },
+    );
+    const { readable } = this.source;
+    const close = () => this.close();
+    return {
+      readable,
+      writable: this.sink.writable,
+      localAddr,
+      remoteAddr,
+      close,
+    };
+  }
+}
+
+const handlers: BunHandlers = {
+  open(socket) {
+    socket.data.attach(socket);
+  },
+  handshake(socket, success, error) {
+    socket.data.onReady?.(
+      success ? undefined : error ?? new Error("TLS handshake failed"),
+    );
+  },
+  data(socket, bytes) {
+    if (!socket.data.source.push(plainBytes(bytes))) socket.pause?.();
+  },
+  drain(socket) {
+    socket.data.flush();
+  },
+  end(socket) {
+    socket.data.source.end();
+    if (socket.data.writeEnded) socket.data.close();
+  },
+  close(socket, error) {
+    socket.data.close(error);
+  },
+  error(socket, error) {
+    socket.data.close(error);
+  },
+};
+
+function where(
+  key: ParsedKey,
+): { hostname?: string; port?: number; unix?: string } {
+  return key.transport === "unix"
+    ? { unix: key.path }
+    : { hostname: key.hostname, port: key.port };
+}
+
+/** Resolves once `state` is ready (TLS: handshake done), rejects if it fails first. */
+function ready(state: SocketState): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    state.onReady = (error) => {
+      state.onReady = undefined;
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+  });
+}
+
+/**
+ * Opens a channel to `key`.
+ *
+ * @param key `tcp://host:port`, `tls://host:port` or `unix:///path`.
+ * @param options Abort signal, socket options and TLS settings.
+ * @returns The connected channel (for TLS, after the handshake).
+ * @throws {TypeError} If the key is invalid.
+ * @throws {AbortedError} If `signal` aborts first.
+ * @throws {Error} Bun's error if the connection or TLS handshake fails.
+ *
+ * @example Dialing a Unix socket
+ * ```ts
+ * import { dial } from "./bun.ts";
+ * const channel = await dial("unix:///tmp/app.sock");
+ * channel.close();
+ * ```
+ */
+export async function dial(
+  key: string | TransportKeyLike,
+  options: DialOptions = {},
+): Promise<Channel> {
+  const parsed = parseKey(key);
+  const what = `dial ${formatKey(parsed)}`;
+  throwIfAborted(options.signal, what);
+  const { caCerts, serverName, cert, key: privateKey } = options.tls ?? {};
+  const state = new SocketState();
+  const connecting = (async () => {
+    const handshake = parsed.transport === "tls" ? ready(state) : undefined;
+    handshake?.catch(() => {});
+    const socket = await bun().connect({
+      ...where(parsed),
+      tls: parsed.transport !== "tls" ? undefined : {
+        ca: caCerts,
+        serverName,
+        cert,
+        key: privateKey,
+        rejectUnauthorized: true,
+      },
+      allowHalfOpen: true,
+      socket: handlers,
+      data: state,
+    });
+    state.attach(socket); // closes it if the dial was aborted meanwhile
+    const channel = state.channel(parsed, "client");
+    try {
+      await handshake;
+    } catch (error) {
+      channel.close();
+      throw error;
+    }
+    if (parsed.transport !== "unix") {
+      socket.setNoDelay?.(options.noDelay ?? true);
+      const { keepAlive } = options;
+      if (keepAlive) {
+        socket.setKeepAlive?.(true, keepAlive === true ? 0 : keepAlive);
+      }
+    }
+    return channel;
+  })();
+  // On abort, close the socket being set up (the TLS handshake has no signal).
+  return await raceAbort(
+    connecting,
+    options.signal,
+    what,
+    (late) => late.close(),
+    () => state.close(),
+  );
+}
+
+/**
+ * Listens on `key` and accepts channels.
+ *
+ * @param key `tcp://host:port` (port 0 for any free port), `tls://host:port`
+ *   or `unix:///path` (the path must not exist; `close()` removes it).
+ * @param options TLS certificate, backlog, `reusePort`.
+ * @returns The listener; `listener.addr.port` is the bound port.
+ * @throws {TypeError} If the key is invalid or `tls` is missing for `tls://`.
+ * @throws {Error} Bun's error if it cannot bind (`EADDRINUSE` …).
+ *
+ * @example Listening on any free port
+ * ```ts
+ * import { listen } from "./bun.ts";
+ * const listener = await listen("tcp://127.0.0.1:0");
+ * console.log(listener.addr.port! > 0); // true
+ * listener.close();
+ * ```
+ */
+export function listen(
+  key: string | TransportKeyLike,
+  options: ListenOptions = {},
+): Promise<Listener> {
+  // Bun binds synchronously; errors become rejections, as on Deno and Node.
+  try {
+    return Promise.resolve(listenNow(parseKey(key), options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function listenNow(parsed: ParsedKey, options: ListenOptions): Listener {
+  const { tls, reusePort } = options;
+  if (parsed.transport === "tls" && tls === undefined) {
+    throw new TypeError(
+      `Cannot listen on ${
+        formatKey(parsed)
+      }: options.tls (cert and key) is required`,
+    );
+  }
+  if (reusePort && parsed.transport === "unix") {
+    throw new TypeError(
+      `Cannot listen on ${
+        formatKey(parsed)
+      }: reusePort applies to tcp and tls only`,
+    );
+  }
+  const backlog = options.backlog ?? DEFAULT_BACKLOG;
+  const queue = new AcceptQueue<Channel>(backlog, (channel) => channel.close());
+  const open = (socket: BunSocket) => {
+    const state = new SocketState();
+    state.attach(socket);
+    socket.data = state;
+    const channel = state.channel(parsed, "server");
+    if (parsed.transport !== "unix") socket.setNoDelay?.(true);
+    if (parsed.transport !== "tls") return queue.push(channel);
+    ready(state).then(() => queue.push(channel), () => channel.close());
+  };
+  const server = bun().listen({
+    ...where(parsed),
+    tls: tls === undefined ? undefined : {
+      cert: tls.cert,
+      key: tls.key,
+      ca: tls.caCerts,
+      requestCert: tls.caCerts !== undefined,
+      rejectUnauthorized: tls.caCerts !== undefined,
+    },
+    allowHalfOpen: true,
+    ...(reusePort ? { reusePort } : {}),
+    backlog,
+    socket: { ...handlers, open },
+  });
+  const addr: ChannelAddr = parsed.transport === "unix"
+    ? { transport: "unix", path: parsed.path }
+    : {
+      transport: parsed.transport,
+      hostname: parsed.hostname,
+      port: server.port ?? parsed.port,
+    };
+  return {
+    addr,
+    close() {
+      if (queue.closed) return;
+      queue.close();
+      server.stop(); // accepted connections stay open
+    },
+    [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
+  };
+}

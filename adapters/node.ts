@@ -1,0 +1,303 @@
+/**
+ * The Node adapter of listenrain: `node:net` and `node:tls` sockets as
+ * {@linkcode Channel}s, over TCP, TLS and Unix sockets.
+ *
+ * Reading: `'data'` events feed the channel's `readable`; the socket pauses
+ * while 64 KiB sit unread and resumes when the reader pulls, so a slow reader
+ * holds memory bounded. Writing: `write()` resolves at once while the socket
+ * takes the chunk and waits for `'drain'` when it does not. The chunk is not
+ * copied: do not change its bytes after `write()`.
+ *
+ * Accepting: Node accepts whether or not anyone iterates the listener, so
+ * accepted channels wait in a queue of at most `backlog` (default 511);
+ * connections beyond that are closed at once, as a full kernel backlog would
+ * refuse them.
+ *
+ * @example An echo server and a client
+ * ```ts
+ * import { dial, listen } from "./node.ts";
+ *
+ * const listener = await listen("tcp://127.0.0.1:0");
+ * (async () => {
+ *   for await (const channel of listener) {
+ *     channel.readable.pipeTo(channel.writable).catch(() => {});
+ *   }
+ * })();
+ * const client = await dial(`tcp://127.0.0.1:${listener.addr.port}`);
+ * const writer = client.writable.getWriter();
+ * await writer.write(new TextEncoder().encode("ping"));
+ * const { value } = await client.readable.getReader().read();
+ * console.log(new TextDecoder().decode(value)); // "ping"
+ * client.close();
+ * listener.close();
+ * ```
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+import process from "node:process";
+import * as tls from "node:tls";
+import type { Channel, ChannelAddr, Listener } from "../src/channel/channel.ts";
+import { ConnectionClosedError } from "../src/errors.ts";
+import { AcceptQueue, DEFAULT_BACKLOG } from "./_accept_queue.ts";
+import { raceAbort, throwIfAborted } from "./_abort.ts";
+import { channelAddrs, formatKey, type ParsedKey, parseKey } from "./_key.ts";
+import type { TransportKeyLike } from "./_key.ts";
+import type { DialOptions, ListenOptions } from "./_options.ts";
+import { failableWritable, plainBytes, pushReadable } from "./_streams.ts";
+
+export type { Channel, ChannelAddr, Listener } from "../src/channel/channel.ts";
+export type { TransportKeyLike } from "./_key.ts";
+export type { DialOptions, ListenOptions } from "./_options.ts";
+
+/**
+ * Opens a channel to `key`.
+ *
+ * @param key `tcp://host:port`, `tls://host:port` or `unix:///path`.
+ * @param options Abort signal, socket options and TLS settings.
+ * @returns The connected channel (for TLS, after the handshake).
+ * @throws {TypeError} If the key is invalid.
+ * @throws {AbortedError} If `signal` aborts first.
+ * @throws {Error} Node's error if the connection fails (`ECONNREFUSED` …).
+ *
+ * @example Dialing a Unix socket
+ * ```ts
+ * import { dial } from "./node.ts";
+ * const channel = await dial("unix:///tmp/app.sock");
+ * channel.close();
+ * ```
+ */
+export async function dial(
+  key: string | TransportKeyLike,
+  options: DialOptions = {},
+): Promise<Channel> {
+  const parsed = parseKey(key);
+  const what = `dial ${formatKey(parsed)}`;
+  throwIfAborted(options.signal, what);
+  const socket = connectSocket(parsed, options);
+  // The error listener stays until the channel attaches its own: an 'error'
+  // without a listener would crash the process.
+  const ready = new Promise<void>((resolve, reject) => {
+    const event = parsed.transport === "tls" ? "secureConnect" : "connect";
+    socket.once(event, resolve).on("error", reject);
+  });
+  await raceAbort(ready, options.signal, what, () => {}, () => {
+    socket.destroy();
+  });
+  if (parsed.transport !== "unix") {
+    socket.setNoDelay(options.noDelay ?? true);
+    if (options.keepAlive) {
+      const delay = typeof options.keepAlive === "number"
+        ? options.keepAlive
+        : 0;
+      socket.setKeepAlive(true, delay);
+    }
+  }
+  return socketChannel(socket, parsed, "client");
+}
+
+/** Whether this Node has `reusePort` (added in 22.12 and 23.1). */
+function hasReusePort(): boolean {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  return major > 23 || (major === 23 && minor >= 1) ||
+    (major === 22 && minor >= 12);
+}
+
+function connectSocket(key: ParsedKey, options: DialOptions): net.Socket {
+  if (key.transport === "unix") {
+    return net.connect({ path: key.path, allowHalfOpen: true });
+  }
+  if (key.transport === "tcp") {
+    return net.connect({
+      host: key.hostname,
+      port: key.port,
+      allowHalfOpen: true,
+    });
+  }
+  const { caCerts, serverName, cert, key: privateKey } = options.tls ?? {};
+  // tls.connect passes allowHalfOpen on to its socket; @types/node omits it.
+  const tlsOptions: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
+    host: key.hostname,
+    port: key.port,
+    allowHalfOpen: true,
+    ca: caCerts,
+    servername: serverName,
+    cert,
+    key: privateKey,
+  };
+  return tls.connect(tlsOptions);
+}
+
+/**
+ * Listens on `key` and accepts channels.
+ *
+ * @param key `tcp://host:port` (port 0 for any free port), `tls://host:port`
+ *   or `unix:///path` (the path must not exist; `close()` removes it).
+ * @param options TLS certificate, backlog, `reusePort`.
+ * @returns The listener; `listener.addr.port` is the bound port.
+ * @throws {TypeError} If the key is invalid or `tls` is missing for `tls://`.
+ * @throws {Error} If `reusePort` is set on Node older than 22.12, or Node
+ *   cannot bind (`EADDRINUSE` …).
+ *
+ * @example Listening on any free port
+ * ```ts
+ * import { listen } from "./node.ts";
+ * const listener = await listen("tcp://127.0.0.1:0");
+ * console.log(listener.addr.port! > 0); // true
+ * listener.close();
+ * ```
+ */
+export async function listen(
+  key: string | TransportKeyLike,
+  options: ListenOptions = {},
+): Promise<Listener> {
+  const parsed = parseKey(key);
+  if (options.reusePort && !hasReusePort()) {
+    throw new Error(
+      `reusePort is not supported on Node ${process.versions.node}: it needs Node 22.12 or later`,
+    );
+  }
+  if (parsed.transport === "tls" && options.tls === undefined) {
+    throw new TypeError(
+      `Cannot listen on ${
+        formatKey(parsed)
+      }: options.tls (cert and key) is required`,
+    );
+  }
+  const backlog = options.backlog ?? DEFAULT_BACKLOG;
+  const queue = new AcceptQueue<Channel>(backlog, (channel) => channel.close());
+  const accept = (socket: net.Socket) => {
+    if (parsed.transport !== "unix") socket.setNoDelay(true);
+    queue.push(socketChannel(socket, parsed, "server"));
+  };
+  const server = parsed.transport === "tls"
+    ? tls.createServer({
+      allowHalfOpen: true,
+      cert: options.tls?.cert,
+      key: options.tls?.key,
+      ca: options.tls?.caCerts,
+      requestCert: options.tls?.caCerts !== undefined,
+      rejectUnauthorized: true,
+    }, accept)
+    : net.createServer({ allowHalfOpen: true }, accept);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    // reusePort is missing from @types/node 20, hence the wider type.
+    const address: net.ListenOptions & { reusePort?: boolean } =
+      parsed.transport === "unix"
+        ? { path: parsed.path, backlog }
+        : { host: parsed.hostname, port: parsed.port, backlog };
+    if (options.reusePort) address.reusePort = true;
+    server.listen(address, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  // Accept errors (EMFILE …) do not stop the server: drop them, keep listening.
+  server.on("error", () => {});
+  const bound = server.address();
+  const addr: ChannelAddr = parsed.transport === "unix"
+    ? { transport: "unix", path: parsed.path }
+    : {
+      transport: parsed.transport,
+      hostname: parsed.hostname,
+      port: typeof bound === "object" && bound !== null
+        ? bound.port
+        : parsed.port,
+    };
+  return {
+    addr,
+    close() {
+      if (queue.closed) return;
+      queue.close();
+      server.close();
+    },
+    [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
+  };
+}
+
+/** Wraps a connected Node socket as a channel. */
+function socketChannel(
+  socket: net.Socket,
+  key: ParsedKey,
+  side: "client" | "server",
+): Channel {
+  const [localAddr, remoteAddr] = channelAddrs(
+    key,
+    side,
+    { hostname: socket.localAddress, port: socket.localPort },
+    { hostname: socket.remoteAddress, port: socket.remotePort },
+  );
+  let closed = false;
+  let drain: { resolve(): void; reject(error: unknown): void } | undefined;
+  let ending: { resolve(): void; reject(error: unknown): void } | undefined;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    socket.destroy();
+    source.end();
+    failWrites(
+      new ConnectionClosedError("Cannot write: the channel was closed"),
+    );
+  };
+  const source = pushReadable(() => socket.resume(), close);
+  const sink = failableWritable({
+    write(chunk) {
+      if (closed || socket.destroyed) {
+        throw new ConnectionClosedError("Cannot write: the channel was closed");
+      }
+      if (socket.write(chunk)) return;
+      return new Promise<void>((resolve, reject) => {
+        drain = { resolve, reject };
+      });
+    },
+    close() {
+      if (closed || socket.destroyed) {
+        throw new ConnectionClosedError("Cannot close: the channel was closed");
+      }
+      return new Promise<void>((resolve, reject) => {
+        ending = { resolve, reject };
+        socket.end();
+      });
+    },
+    abort: close,
+  });
+  const failWrites = (error: unknown) => {
+    sink.fail(error);
+    drain?.reject(error);
+    ending?.reject(error);
+    drain = ending = undefined;
+  };
+  socket.on("data", (chunk: Uint8Array) => {
+    if (!source.push(plainBytes(chunk))) socket.pause();
+  });
+  socket.on("end", () => source.end());
+  socket.on("drain", () => {
+    const waiter = drain;
+    drain = undefined;
+    waiter?.resolve();
+  });
+  socket.on("finish", () => {
+    const waiter = ending;
+    ending = undefined;
+    waiter?.resolve();
+  });
+  socket.on("error", (error: Error) => {
+    source.end(error);
+    failWrites(error);
+  });
+  socket.on("close", () => {
+    source.end();
+    failWrites(
+      new ConnectionClosedError("Cannot write: the connection is closed"),
+    );
+  });
+  return {
+    readable: source.readable,
+    writable: sink.writable,
+    localAddr,
+    remoteAddr,
+    close,
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * The Deno adapter against the conformance suites, over TCP (127.0.0.1 and
+ * ::1), TLS and Unix sockets. Runs on Deno only; skipped under Bun and Node.
+ *
+ * @module
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:tls";
+import * as adapter from "../../adapters/deno.ts";
+import { readExactly, text, within } from "../_conformance/_helpers.ts";
+import { canListen, certs, socketAdapterSuite } from "./_socket_suite.ts";
+
+const isDeno = "Deno" in globalThis;
+const runtime = (globalThis as { Deno?: { listenDatagram?: unknown } }).Deno;
+const unstableNet = typeof runtime?.listenDatagram === "function";
+
+socketAdapterSuite("deno", adapter, {
+  skip: !isDeno && "runs on Deno only",
+  ipv6: isDeno && await canListen(adapter, "tcp://[::1]:0"),
+  reusePort: unstableNet ? "works" : /needs the --unstable-net flag/,
+  // Closing a Deno TlsConn whose handshake is pending leaves its socket open.
+  abortClosesTlsHandshake: false,
+  clientAuth: false,
+});
+
+test(
+  "deno dial presents a client certificate (to a node:tls server that requires one)",
+  {
+    skip: !isDeno && "runs on Deno only",
+  },
+  async () => {
+    const server = createServer({
+      cert: certs.serverCert,
+      key: certs.serverKey,
+      ca: [certs.ca],
+      requestCert: true,
+      rejectUnauthorized: true,
+    }, (socket) => socket.end("welcome"));
+    server.on("tlsClientError", () => {});
+    await new Promise<void>((resolve) =>
+      server.listen(0, "127.0.0.1", resolve)
+    );
+    const { port } = server.address() as { port: number };
+    try {
+      await within(
+        30_000,
+        "mutual TLS",
+        (async () => {
+          const channel = await adapter.dial(`tls://127.0.0.1:${port}`, {
+            tls: {
+              caCerts: [certs.ca],
+              cert: certs.clientCert,
+              key: certs.clientKey,
+            },
+          });
+          try {
+            assert.equal(
+              text(await readExactly(channel.readable.getReader(), 7)),
+              "welcome",
+            );
+          } finally {
+            channel.close();
+          }
+        })(),
+      );
+    } finally {
+      server.close();
+    }
+  },
+);
+
+test("deno dial refuses tls.serverName together with a client certificate", {
+  skip: !isDeno && "runs on Deno only",
+}, async () => {
+  await assert.rejects(
+    adapter.dial("tls://127.0.0.1:1", {
+      tls: {
+        serverName: "localhost",
+        cert: certs.clientCert,
+        key: certs.clientKey,
+      },
+    }),
+    TypeError,
+  );
+});

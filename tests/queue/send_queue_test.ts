@@ -1,0 +1,401 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  DEFAULT_COPY_LIMIT,
+  DEFAULT_MAX_QUEUE_BYTES,
+  SendQueue,
+} from "../../src/queue/send_queue.ts";
+import { ConnectionClosedError, QueueFullError } from "../../src/errors.ts";
+
+/** Lets promise callbacks and stream internals run (a few macrotask turns). */
+async function settle(turns = 3): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+/** Waits, a macrotask turn at a time, until `condition` holds. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (condition()) return;
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  }
+  assert.fail(`never happened: ${what}`);
+}
+
+/** Whether a promise settled yet. */
+function track(promise: Promise<unknown>): { state: string } {
+  const tracked = { state: "pending" };
+  promise.then(
+    () => tracked.state = "resolved",
+    () => tracked.state = "rejected",
+  );
+  return tracked;
+}
+
+function bytes(length: number, fill: number): Uint8Array {
+  return new Uint8Array(length).fill(fill);
+}
+
+/**
+ * A sink over a real WritableStream. Records every chunk it is given (the
+ * object, and a copy of its bytes at that moment). In manual mode each write
+ * waits for `release()`; `fail` makes writes reject.
+ */
+class Sink {
+  chunks: Uint8Array[] = [];
+  copies: number[][] = [];
+  closed = false;
+  aborted: unknown = undefined;
+  fail: Error | undefined;
+  #held: (() => void)[] = [];
+  readonly stream: WritableStream<Uint8Array>;
+
+  constructor(readonly manual = false) {
+    this.stream = new WritableStream<Uint8Array>({
+      write: (chunk) => {
+        this.chunks.push(chunk);
+        this.copies.push([...chunk]);
+        if (this.fail) return Promise.reject(this.fail);
+        if (!this.manual) return;
+        return new Promise<void>((resolve) => this.#held.push(resolve));
+      },
+      close: () => {
+        this.closed = true;
+      },
+      abort: (reason) => {
+        this.aborted = reason;
+      },
+    });
+  }
+
+  /** Writes waiting for `release()`. */
+  get held(): number {
+    return this.#held.length;
+  }
+
+  /** Completes the oldest held write. */
+  release(): void {
+    const next = this.#held.shift();
+    assert.ok(next, "no write is held");
+    next();
+  }
+
+  /** All bytes written, in order (as they were when written). */
+  get written(): number[] {
+    return this.copies.flat();
+  }
+}
+
+/**
+ * A fake writable whose writer counts `write()` calls in flight: what the
+ * queue itself does, before any stream queues writes on its own.
+ */
+class SpyWritable {
+  inFlight = 0;
+  maxInFlight = 0;
+  calls: number[][] = [];
+  #held: (() => void)[] = [];
+
+  get held(): number {
+    return this.#held.length;
+  }
+
+  release(): void {
+    this.#held.shift()!();
+  }
+
+  asStream(): WritableStream<Uint8Array> {
+    const writer = {
+      closed: new Promise<void>(() => {}),
+      write: (chunk: Uint8Array): Promise<void> => {
+        this.calls.push([...chunk]);
+        this.inFlight++;
+        this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+        return new Promise<void>((resolve) =>
+          this.#held.push(() => {
+            this.inFlight--;
+            resolve();
+          })
+        );
+      },
+      close: () => Promise.resolve(),
+      abort: () => Promise.resolve(),
+    };
+    return { getWriter: () => writer } as unknown as WritableStream<
+      Uint8Array
+    >;
+  }
+}
+
+describe("SendQueue batching", () => {
+  it("SendQueue has the documented defaults", () => {
+    assert.equal(DEFAULT_MAX_QUEUE_BYTES, 8 * 1024 * 1024);
+    assert.equal(DEFAULT_COPY_LIMIT, 16 * 1024);
+    const queue = new SendQueue(new Sink().stream);
+    assert.equal(queue.queuedBytes, 0);
+    assert.equal(queue.waiting, 0);
+  });
+
+  it("SendQueue writes frames pushed in one tick in one write", async () => {
+    const sink = new Sink();
+    const queue = new SendQueue(sink.stream);
+    assert.equal(queue.push([bytes(2, 1), bytes(3, 2)]), undefined);
+    assert.equal(queue.push([bytes(1, 3)]), undefined);
+    assert.equal(queue.push([bytes(4, 4)]), undefined);
+    assert.equal(queue.queuedBytes, 10);
+    await queue.flush();
+    assert.equal(sink.chunks.length, 1);
+    assert.deepEqual(sink.copies[0], [1, 1, 2, 2, 2, 3, 4, 4, 4, 4]);
+    assert.equal(queue.queuedBytes, 0);
+    await queue.close();
+  });
+
+  it("SendQueue passes parts over 16 KiB by reference and copies small ones", async () => {
+    const sink = new Sink();
+    const queue = new SendQueue(sink.stream);
+    const header = new Uint8Array([0, 0, 0x50, 0]);
+    const big = bytes(DEFAULT_COPY_LIMIT + 1, 7);
+    const limit = bytes(DEFAULT_COPY_LIMIT, 8);
+    const tail = new Uint8Array([9, 9]);
+    queue.push([header, big]);
+    queue.push([limit, tail]);
+    // The caller may reuse small parts as soon as push returns.
+    header.fill(0xee);
+    limit.fill(0xee);
+    tail.fill(0xee);
+    await queue.flush();
+    assert.equal(sink.chunks.length, 3);
+    assert.deepEqual(sink.copies[0], [0, 0, 0x50, 0]);
+    assert.equal(sink.chunks[1], big, "the large part is the same object");
+    assert.notEqual(sink.chunks[0].buffer, header.buffer);
+    assert.equal(sink.copies[2].length, DEFAULT_COPY_LIMIT + 2);
+    assert.ok(
+      sink.copies[2].slice(0, DEFAULT_COPY_LIMIT).every((b) => b === 8),
+    );
+    assert.deepEqual(sink.copies[2].slice(DEFAULT_COPY_LIMIT), [9, 9]);
+    await queue.close();
+  });
+
+  it("SendQueue keeps at most one write in flight and batches frames pushed meanwhile", async () => {
+    const spy = new SpyWritable();
+    const queue = new SendQueue(spy.asStream());
+    queue.push([new Uint8Array([1])]);
+    await until(() => spy.held === 1, "the first write");
+    for (let i = 2; i <= 4; i++) {
+      queue.push([new Uint8Array([i])]);
+      await settle(1);
+    }
+    assert.equal(spy.calls.length, 1, "no second write while one is in flight");
+    spy.release();
+    await until(() => spy.held === 1, "the second write");
+    queue.push([new Uint8Array([5])]);
+    spy.release();
+    await until(() => spy.held === 1, "the third write");
+    spy.release();
+    await queue.flush();
+    assert.deepEqual(spy.calls, [[1], [2, 3, 4], [5]]);
+    assert.equal(spy.maxInFlight, 1);
+  });
+});
+
+describe("SendQueue bound", () => {
+  it("SendQueue with overflow wait returns promises when full and admits them in FIFO order", async () => {
+    const sink = new Sink(true);
+    const queue = new SendQueue(sink.stream, { maxQueueBytes: 100 });
+    const order: string[] = [];
+    assert.equal(queue.push([bytes(60, 1)]), undefined);
+    const b = queue.push([bytes(60, 2)]);
+    // Fits by size, but waits behind b: FIFO.
+    const c = queue.push([bytes(30, 3)]);
+    const d = queue.push([bytes(60, 4)]);
+    assert.ok(b instanceof Promise && c instanceof Promise);
+    assert.ok(d instanceof Promise);
+    b.then(() => order.push("b"));
+    c.then(() => order.push("c"));
+    d.then(() => order.push("d"));
+    assert.equal(queue.waiting, 3);
+    assert.equal(queue.queuedBytes, 60);
+
+    await until(() => sink.held === 1, "the first write");
+    await settle();
+    assert.deepEqual(order, [], "nothing admitted while the write is held");
+    sink.release(); // a written: b (60) and c (30) fit, d does not.
+    await until(() => order.length === 2, "b and c admitted");
+    assert.deepEqual(order, ["b", "c"]);
+    assert.equal(queue.waiting, 1);
+    assert.equal(queue.queuedBytes, 90);
+
+    await until(() => sink.held === 1, "the second write");
+    sink.release(); // b and c written: d fits.
+    await until(() => order.length === 3, "d admitted");
+    await until(() => sink.held === 1, "the third write");
+    sink.release();
+    await queue.flush();
+
+    assert.equal(sink.chunks.length, 3);
+    assert.deepEqual(sink.written, [
+      ...bytes(60, 1),
+      ...bytes(60, 2),
+      ...bytes(30, 3),
+      ...bytes(60, 4),
+    ]);
+    await queue.close();
+  });
+
+  it("SendQueue copies a waiting frame's small parts at push time", async () => {
+    const sink = new Sink(true);
+    const queue = new SendQueue(sink.stream, { maxQueueBytes: 10 });
+    queue.push([bytes(10, 1)]);
+    const part = bytes(5, 2);
+    const waiting = queue.push([part]);
+    part.fill(0xee);
+    await until(() => sink.held === 1, "the first write");
+    sink.release();
+    await waiting;
+    await until(() => sink.held === 1, "the second write");
+    sink.release();
+    await queue.flush();
+    assert.deepEqual(sink.written, [...bytes(10, 1), ...bytes(5, 2)]);
+    await queue.close();
+  });
+
+  it("SendQueue with overflow error throws QueueFullError when full", async () => {
+    const sink = new Sink(true);
+    const queue = new SendQueue(sink.stream, {
+      maxQueueBytes: 100,
+      overflow: "error",
+    });
+    queue.push([bytes(60, 1)]);
+    assert.equal(queue.push([bytes(40, 2)]), undefined, "exactly full fits");
+    assert.throws(
+      () => queue.push([bytes(1, 3)]),
+      (error) =>
+        error instanceof QueueFullError && error.code === "ERR_QUEUE_FULL" &&
+        error.message ===
+          "Cannot queue frame of 1 bytes: send queue is full (maxQueueBytes 100)",
+    );
+    assert.equal(queue.queuedBytes, 100);
+    await until(() => sink.held === 1, "the write");
+    sink.release();
+    await queue.flush();
+    assert.deepEqual(sink.written, [...bytes(60, 1), ...bytes(40, 2)]);
+    await queue.close();
+  });
+
+  it("SendQueue sends a single frame larger than maxQueueBytes when the queue is empty", async () => {
+    for (const overflow of ["wait", "error"] as const) {
+      const sink = new Sink();
+      const queue = new SendQueue(sink.stream, { maxQueueBytes: 10, overflow });
+      assert.equal(queue.push([bytes(4, 1), bytes(46, 2)]), undefined);
+      assert.equal(queue.queuedBytes, 50);
+      await queue.flush();
+      assert.deepEqual(sink.written, [...bytes(4, 1), ...bytes(46, 2)]);
+      await queue.close();
+    }
+  });
+
+  it("SendQueue rejects a maxQueueBytes that is not positive with RangeError", () => {
+    for (const maxQueueBytes of [0, -1, NaN]) {
+      assert.throws(
+        () => new SendQueue(new Sink().stream, { maxQueueBytes }),
+        RangeError,
+      );
+    }
+  });
+});
+
+describe("SendQueue lifecycle", () => {
+  it("SendQueue.flush resolves once everything queued is written", async () => {
+    const sink = new Sink(true);
+    const queue = new SendQueue(sink.stream);
+    await queue.flush(); // empty: resolves at once
+    queue.push([bytes(3, 1)]);
+    const flushed = track(queue.flush());
+    await until(() => sink.held === 1, "the write");
+    queue.push([bytes(2, 2)]);
+    await settle();
+    assert.equal(flushed.state, "pending");
+    sink.release();
+    await until(() => sink.held === 1, "the second write");
+    await settle();
+    assert.equal(flushed.state, "pending", "the second frame is not written");
+    sink.release();
+    await until(() => flushed.state === "resolved", "flush");
+    assert.deepEqual(sink.written, [1, 1, 1, 2, 2]);
+    await queue.close();
+  });
+
+  it("SendQueue.close writes everything, waiting frames too, then closes the stream", async () => {
+    const sink = new Sink(true);
+    const queue = new SendQueue(sink.stream, { maxQueueBytes: 4 });
+    queue.push([bytes(4, 1)]);
+    const waiting = queue.push([bytes(4, 2)]);
+    assert.ok(waiting instanceof Promise);
+    const closing = track(queue.close());
+    for (let i = 0; i < 2; i++) {
+      await until(() => sink.held === 1, `write ${i + 1}`);
+      assert.equal(sink.closed, false);
+      sink.release();
+    }
+    await until(() => closing.state === "resolved", "close");
+    await waiting;
+    assert.equal(sink.closed, true);
+    assert.deepEqual(sink.written, [...bytes(4, 1), ...bytes(4, 2)]);
+    assert.throws(() => queue.push([bytes(1, 3)]), ConnectionClosedError);
+    await queue.close(); // twice is fine
+  });
+
+  it("SendQueue.abort rejects waiting frames and makes later pushes throw", async () => {
+    const sink = new Sink(true);
+    const queue = new SendQueue(sink.stream, { maxQueueBytes: 4 });
+    queue.push([bytes(4, 1)]);
+    const waiting = queue.push([bytes(4, 2)]);
+    assert.ok(waiting instanceof Promise);
+    await until(() => sink.held === 1, "the write");
+    const reason = new ConnectionClosedError("Transport closed");
+    queue.abort(reason);
+    await assert.rejects(waiting, (error) => error === reason);
+    assert.equal(queue.waiting, 0);
+    assert.equal(queue.queuedBytes, 0);
+    assert.throws(() => queue.push([bytes(1, 3)]), (error) => error === reason);
+    await assert.rejects(queue.flush(), (error) => error === reason);
+    sink.release();
+    await until(() => sink.aborted !== undefined, "the stream aborted");
+    assert.equal(sink.aborted, reason);
+    assert.deepEqual(sink.written, [...bytes(4, 1)]);
+  });
+
+  it("SendQueue with a failing sink calls onError once, rejects waiters and refuses later pushes", async () => {
+    const sink = new Sink(true);
+    const cause = new Error("EPIPE");
+    sink.fail = cause;
+    const errors: unknown[] = [];
+    const queue = new SendQueue(sink.stream, {
+      maxQueueBytes: 4,
+      onError: (error) => errors.push(error),
+    });
+    queue.push([bytes(4, 1)]);
+    const waiting = queue.push([bytes(4, 2)]);
+    assert.ok(waiting instanceof Promise);
+    const flushed = queue.flush();
+    await assert.rejects(
+      waiting,
+      (error) =>
+        error instanceof ConnectionClosedError &&
+        error.message === "Cannot write: the stream failed" &&
+        error.cause === cause,
+    );
+    await assert.rejects(flushed, ConnectionClosedError);
+    assert.deepEqual(errors, [cause]);
+    assert.throws(
+      () => queue.push([bytes(1, 3)]),
+      (error) =>
+        error instanceof ConnectionClosedError && error.cause === cause,
+    );
+    await assert.rejects(queue.flush(), ConnectionClosedError);
+    await queue.close();
+    await settle();
+    assert.equal(errors.length, 1, "onError is called once");
+  });
+});
