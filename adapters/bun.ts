@@ -6,7 +6,8 @@
  * socket pauses while 64 KiB sit unread and resumes when the reader pulls, so
  * a slow reader holds memory bounded. Writing: Bun's `socket.write()` may take
  * only part of a chunk; the adapter keeps the rest, writes it on `drain`, and
- * resolves `write()` once every byte was taken, so a full socket makes it wait.
+ * resolves `write()` once every byte was taken (the writer may then reuse the
+ * chunk), so a full socket makes it wait.
  *
  * Accepting: Bun accepts whether or not anyone iterates the listener, so
  * accepted channels wait in a queue of at most `backlog` (default 511);

@@ -8,7 +8,8 @@
  * connection when the peer half-closes or when `writable` closes, which would
  * break half-close. Reading is pull-based (at most 64 KiB read ahead), so a
  * slow reader holds memory bounded; `write()` resolves once Deno took every
- * byte, so a full socket makes it wait. Accepting is pull-based too: nothing
+ * byte (the writer may then reuse the chunk), so a full socket makes it wait.
+ * Accepting is pull-based too: nothing
  * is accepted until the listener is iterated (a TLS client's `dial` completes
  * once the server takes its connection).
  *

@@ -4,9 +4,11 @@
  *
  * Reading: `'data'` events feed the channel's `readable`; the socket pauses
  * while 64 KiB sit unread and resumes when the reader pulls, so a slow reader
- * holds memory bounded. Writing: `write()` resolves at once while the socket
- * takes the chunk and waits for `'drain'` when it does not. The chunk is not
- * copied: do not change its bytes after `write()`.
+ * holds memory bounded. Writing: the chunk is not copied; `write()` resolves
+ * at once when the kernel took every byte, and otherwise once Node's write
+ * completes, so the writer may reuse the chunk after `write()` resolves and a
+ * full socket makes it wait. Chunks read are fresh memory owned by the reader
+ * (plain `Uint8Array` views of Node's buffers).
  *
  * Accepting: Node accepts whether or not anyone iterates the listener, so
  * accepted channels wait in a queue of at most `backlog` (default 511);
@@ -217,6 +219,12 @@ export async function listen(
   };
 }
 
+/** A pending promise's settle functions. */
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 /** Wraps a connected Node socket as a channel. */
 function socketChannel(
   socket: net.Socket,
@@ -230,8 +238,9 @@ function socketChannel(
     { hostname: socket.remoteAddress, port: socket.remotePort },
   );
   let closed = false;
-  let drain: { resolve(): void; reject(error: unknown): void } | undefined;
-  let ending: { resolve(): void; reject(error: unknown): void } | undefined;
+  let ending: Waiter | undefined;
+  // Writes Node still holds (the kernel did not take them at once), in order.
+  const writing = new Set<Waiter>();
   const close = () => {
     if (closed) return;
     closed = true;
@@ -247,9 +256,23 @@ function socketChannel(
       if (closed || socket.destroyed) {
         throw new ConnectionClosedError("Cannot write: the channel was closed");
       }
-      if (socket.write(chunk)) return;
+      // write() resolves once Node holds no reference to the chunk: at once
+      // when the kernel took every byte, else when the write completes. This
+      // also waits while the socket is full.
+      let waiter: Waiter | undefined;
+      let failure: Error | null | undefined;
+      socket.write(chunk, (error) => {
+        failure = error ?? null;
+        if (waiter === undefined) return;
+        writing.delete(waiter);
+        if (error) waiter.reject(error);
+        else waiter.resolve();
+      });
+      if (socket.writableLength === 0 || failure === null) return;
+      if (failure) throw failure;
       return new Promise<void>((resolve, reject) => {
-        drain = { resolve, reject };
+        waiter = { resolve, reject };
+        writing.add(waiter);
       });
     },
     close() {
@@ -265,19 +288,15 @@ function socketChannel(
   });
   const failWrites = (error: unknown) => {
     sink.fail(error);
-    drain?.reject(error);
+    for (const waiter of writing) waiter.reject(error);
     ending?.reject(error);
-    drain = ending = undefined;
+    writing.clear();
+    ending = undefined;
   };
   socket.on("data", (chunk: Uint8Array) => {
     if (!source.push(plainBytes(chunk))) socket.pause();
   });
   socket.on("end", () => source.end());
-  socket.on("drain", () => {
-    const waiter = drain;
-    drain = undefined;
-    waiter?.resolve();
-  });
   socket.on("finish", () => {
     const waiter = ending;
     ending = undefined;

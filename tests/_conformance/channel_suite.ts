@@ -21,6 +21,7 @@ import {
   readExactly,
   readInto,
   settled,
+  sleep,
   stillPending,
   text,
   within,
@@ -235,6 +236,41 @@ export function channelConformance(
         await pending;
         assert.equal(received.length, sent.length);
         assert.equal(received.hash, sent.hash);
+      },
+    );
+
+    pairTest(
+      "once write() resolves, the writer may reuse the chunk's memory",
+      async ({ client, server }) => {
+        // Small blocks: a socket may hold several while they are in flight.
+        const blocks = 4096;
+        const block = new Uint8Array(4096);
+        const reader = server.readable.getReader();
+        // The reader starts late, so the channel fills up and writes wait.
+        const receiving = (async () => {
+          await sleep(100);
+          for (let offset = 0; offset < blocks * block.length;) {
+            const { value, done } = await reader.read();
+            assert.ok(!done, `the stream ended after ${offset} bytes`);
+            for (let j = 0; j < value.length; j++, offset++) {
+              const expected = Math.floor(offset / block.length) & 0xff;
+              if (value[j] !== expected) {
+                assert.fail(
+                  `byte ${offset} is ${
+                    value[j]
+                  }, not ${expected}: it was sent after write() resolved and the writer changed it`,
+                );
+              }
+            }
+          }
+        })();
+        const writer = client.writable.getWriter();
+        for (let i = 0; i < blocks; i++) {
+          block.fill(i & 0xff);
+          await writer.write(block);
+        }
+        block.fill(0xee);
+        await receiving;
       },
     );
 
