@@ -61,3 +61,14 @@ export function formatSize(bytes: number): string {
   if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes >> 10} KiB`;
   return `${bytes} B`;
 }
+
+/**
+ * Shows a progress line on a terminal (stderr), overwriting the previous one;
+ * prints nothing when stderr is not a terminal.
+ *
+ * @param line The text; `""` clears the line.
+ */
+export function progress(line: string): void {
+  if (!process.stderr.isTTY) return;
+  process.stderr.write(`\r${line.padEnd(72)}\r`);
+}

@@ -12,7 +12,15 @@
 
 import { Peer } from "../src/transport/peer.ts";
 import { Router } from "../src/transport/router.ts";
-import { args, cpuMs, flag, formatSize, rssMiB, sizes } from "./_process.ts";
+import {
+  args,
+  cpuMs,
+  flag,
+  formatSize,
+  progress,
+  rssMiB,
+  sizes,
+} from "./_process.ts";
 import { detectRuntime, loadAdapter } from "./_runtime.ts";
 
 const argv = args();
@@ -104,7 +112,7 @@ for (const payload of payloads) {
       const line = `  running ${
         rows.length + 1
       }/${total}: parallel ${parallel}, payload ${formatSize(payload)} …`;
-      writeProgress(line);
+      progress(line);
     }
     rows.push(await measure(parallel, payload));
   }
@@ -112,7 +120,7 @@ for (const payload of payloads) {
 if (json) {
   for (const row of rows) console.log(JSON.stringify(row));
 } else {
-  writeProgress("");
+  progress("");
   console.log(header);
   for (const r of rows) {
     console.log(
@@ -127,13 +135,6 @@ if (json) {
 
 function pad(value: string | number, width: number): string {
   return String(value).padEnd(width);
-}
-
-function writeProgress(line: string): void {
-  const bytes = new TextEncoder().encode(`\r${line.padEnd(70)}\r`);
-  // deno-lint-ignore no-explicit-any
-  const g = globalThis as any;
-  if (g.process?.stderr?.write) g.process.stderr.write(bytes);
 }
 
 await client.close();
