@@ -302,6 +302,19 @@ function encodeRoute(route: string): Uint8Array {
 }
 
 function decodeRoute(bytes: Uint8Array): string {
+  // Short ASCII routes (the usual case) skip the TextDecoder.
+  if (bytes.byteLength <= 32) {
+    let ascii = "";
+    for (let i = 0; i < bytes.byteLength; i++) {
+      const byte = bytes[i];
+      if (byte >= 0x80) {
+        ascii = "";
+        break;
+      }
+      ascii += String.fromCharCode(byte);
+      if (i === bytes.byteLength - 1) return ascii;
+    }
+  }
   try {
     return routeDecoder.decode(bytes);
   } catch (cause) {

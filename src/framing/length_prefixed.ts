@@ -89,7 +89,9 @@ export class LengthPrefixedCodec implements PacketCodec {
     }
     const value = this.includeHeader ? length + this.headerSize : length;
     writeLength(this.#view, this.headerSize, value, this.littleEndian);
-    return [this.#header, ...payload];
+    const parts = [this.#header];
+    for (let i = 0; i < payload.length; i++) parts.push(payload[i]);
+    return parts;
   }
 
   /** @returns A decoder for one stream. */

@@ -10,13 +10,13 @@ import { ConnectionClosedError, QueueFullError } from "../errors.ts";
 export const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024;
 
 /**
- * Parts up to this size are copied into the batch; larger parts are written
+ * Parts up to this size (64 KiB) are copied into the batch; larger parts are written
  * as they are, without a copy.
- * @default {16384}
+ * @default {65536}
  */
-export const DEFAULT_COPY_LIMIT = 16 * 1024;
+export const DEFAULT_COPY_LIMIT = 64 * 1024;
 
-const ARENA_SIZE = 64 * 1024;
+const ARENA_SIZE = 256 * 1024;
 const MAX_FREE_ARENAS = 2;
 
 /** What a full queue does with another frame. */
@@ -123,7 +123,7 @@ export class SendQueue {
   }
 
   /**
-   * Queues one frame, given as parts. Parts of up to 16 KiB are copied at
+   * Queues one frame, given as parts. Parts of up to 64 KiB are copied at
    * once, so the caller may reuse them as soon as `push` returns; larger parts
    * are kept by reference until written and must not change.
    *

@@ -97,17 +97,21 @@ export class Peer<B = any> {
    * @throws {CodecError} A body could not be encoded or decoded here.
    * @throws The other errors of {@linkcode Transport.request}.
    */
-  async request(
+  request(
     route: string | number,
     body: B,
     options?: RequestOptions,
   ): Promise<B> {
-    const reply = await this.transport.request(
-      this.#envelope("request", route, body),
-      options,
-    );
-    return this.#body.decode(reply.body);
+    let message: Envelope;
+    try {
+      message = this.#envelope("request", route, body);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.transport.request(message, options).then(this.#decodeReply);
   }
+
+  #decodeReply = (reply: Envelope): B => this.#body.decode(reply.body);
 
   /**
    * Sends a request whose reply goes to `machine` (async mode).

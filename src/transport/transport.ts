@@ -556,9 +556,6 @@ export class Transport<M> {
     const timeout = expectsReply ? this.#codec.timeoutOf?.(message) : undefined;
     const context = new RequestContext(message, id, expectsReply, timeout);
     if (expectsReply) this.#handling.set(id, context);
-    if (timeout !== undefined && timeout > 0) {
-      context.timer = this.#timers.schedule(timeout, expireContext, context);
-    }
     const accepted = this.#executor.execute(() =>
       this.#runHandler(handler, context)
     );
@@ -582,6 +579,11 @@ export class Transport<M> {
       return this.#finish(context, undefined, toError(error));
     }
     if (isPromiseLike(result)) {
+      // The deadline only needs a timer when the handler goes async.
+      const timeout = context.timeout;
+      if (timeout !== undefined && timeout > 0 && !context.cancelled) {
+        context.timer = this.#timers.schedule(timeout, expireContext, context);
+      }
       return result.then(
         (reply) => this.#finish(context, reply, undefined),
         (error) => this.#finish(context, undefined, toError(error)),
