@@ -131,7 +131,7 @@ class SpyWritable {
 describe("SendQueue batching", () => {
   it("SendQueue has the documented defaults", () => {
     assert.equal(DEFAULT_MAX_QUEUE_BYTES, 8 * 1024 * 1024);
-    assert.equal(DEFAULT_COPY_LIMIT, 16 * 1024);
+    assert.equal(DEFAULT_COPY_LIMIT, 64 * 1024);
     const queue = new SendQueue(new Sink().stream);
     assert.equal(queue.queuedBytes, 0);
     assert.equal(queue.waiting, 0);
@@ -151,7 +151,7 @@ describe("SendQueue batching", () => {
     await queue.close();
   });
 
-  it("SendQueue passes parts over 16 KiB by reference and copies small ones", async () => {
+  it("SendQueue passes parts over DEFAULT_COPY_LIMIT (64 KiB) by reference and copies small ones", async () => {
     const sink = new Sink();
     const queue = new SendQueue(sink.stream);
     const header = new Uint8Array([0, 0, 0x50, 0]);
