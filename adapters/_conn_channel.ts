@@ -11,6 +11,7 @@
 
 import type { Channel, ChannelAddr } from "../src/channel/channel.ts";
 import { ConnectionClosedError } from "../src/errors.ts";
+import { ReadBuffer } from "./_read_buffer.ts";
 import { failableWritable, READ_STRATEGY } from "./_streams.ts";
 
 /** A connection read and written by calls, as `Deno.Conn` is. */
@@ -25,15 +26,13 @@ export interface PullConn {
   close(): void;
 }
 
-/** The bytes read at most per `conn.read`. */
-const READ_SIZE = 64 * 1024;
-
 /**
  * Wraps a pull-based connection as a channel.
  *
- * - `readable` reads up to 64 KiB per `conn.read` into one scratch buffer and
- *   enqueues a copy of the bytes read; it reads ahead at most
- *   {@linkcode READ_STRATEGY}'s 64 KiB, so a slow reader holds memory bounded.
+ * - `readable` reads into adaptive buffers ({@linkcode ReadBuffer}: 4 KiB
+ *   while traffic is light, up to 1 MiB during bulk transfers); it reads
+ *   ahead at most {@linkcode READ_STRATEGY}'s 64 KiB (or one chunk), so a slow
+ *   reader holds memory bounded.
  *   It closes on end of stream and errors if a read fails.
  * - `writable` resolves `write()` once `conn.write` took every byte, so a full
  *   socket makes it wait; closing it calls `conn.closeWrite()` (half-close).
@@ -92,7 +91,7 @@ export function connChannel(
   const releaseIfDone = () => {
     if (readEnded && writeEnded) close();
   };
-  const scratch = new Uint8Array(READ_SIZE);
+  const buffers = new ReadBuffer();
   const readable = new ReadableStream<Uint8Array>({
     start(controller) {
       reader = controller;
@@ -101,7 +100,7 @@ export function connChannel(
       for (;;) {
         let n: number | null;
         try {
-          n = await conn.read(scratch);
+          n = await conn.read(buffers.next());
         } catch (error) {
           return endRead(closed ? undefined : error);
         }
@@ -110,7 +109,7 @@ export function connChannel(
           endRead();
           return releaseIfDone();
         }
-        if (n > 0) return controller.enqueue(scratch.slice(0, n));
+        if (n > 0) return controller.enqueue(buffers.take(n));
       }
     },
     cancel() {
