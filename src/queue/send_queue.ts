@@ -17,7 +17,20 @@ export const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_COPY_LIMIT = 64 * 1024;
 
 const ARENA_SIZE = 256 * 1024;
-const MAX_FREE_ARENAS = 2;
+/**
+ * Arenas whose chunks were all written, shared by every queue of the process
+ * (one thread), so that an idle connection holds none.
+ */
+const freeArenas: Uint8Array[] = [];
+const MAX_FREE_ARENAS = 8;
+
+function takeArena(): Uint8Array {
+  return freeArenas.pop() ?? new Uint8Array(ARENA_SIZE);
+}
+
+function releaseArena(arena: Uint8Array): void {
+  if (freeArenas.length < MAX_FREE_ARENAS) freeArenas.push(arena);
+}
 
 /** What a full queue does with another frame. */
 export type QueueOverflow = "wait" | "error";
@@ -74,13 +87,12 @@ export class SendQueue {
   #onError: ((error: unknown) => void) | undefined;
   /** Sealed chunks ready to write. */
   #chunks: Uint8Array[] = [];
-  #arena: Uint8Array = new Uint8Array(ARENA_SIZE);
+  /** The arena frames are copied into; none while the queue is idle. */
+  #arena: Uint8Array | undefined;
   #start = 0;
   #fill = 0;
   /** Full arenas whose chunks are queued or being written. */
   #retired: Uint8Array[] = [];
-  /** Arenas whose chunks were all written: reused before allocating. */
-  #free: Uint8Array[] = [];
   #bytes = 0;
   #waiters: Waiter[] = [];
   #scheduled = false;
@@ -200,7 +212,10 @@ export class SendQueue {
     if (this.#error === undefined) this.#error = reason;
     this.#closed = true;
     this.#chunks = [];
-    this.#start = this.#fill;
+    this.#retired = [];
+    // A write may still hold the arena: leave it to the garbage collector.
+    this.#arena = undefined;
+    this.#start = this.#fill = 0;
     this.#bytes = 0;
     for (const waiter of this.#waiters.splice(0)) waiter.reject(reason);
     this.#writer.abort(reason).catch(() => {});
@@ -215,13 +230,16 @@ export class SendQueue {
         this.#chunks.push(part);
         continue;
       }
-      if (this.#fill + part.byteLength > this.#arena.byteLength) {
+      let arena = this.#arena;
+      if (arena === undefined) {
+        arena = this.#arena = takeArena();
+      } else if (this.#fill + part.byteLength > arena.byteLength) {
         this.#seal();
-        this.#retired.push(this.#arena);
-        this.#arena = this.#free.pop() ?? new Uint8Array(ARENA_SIZE);
+        this.#retired.push(arena);
+        arena = this.#arena = takeArena();
         this.#start = this.#fill = 0;
       }
-      this.#arena.set(part, this.#fill);
+      arena.set(part, this.#fill);
       this.#fill += part.byteLength;
     }
     if (!this.#scheduled && !this.#writing) {
@@ -233,7 +251,7 @@ export class SendQueue {
   /** Ends the current batch: its bytes become a chunk of their own. */
   #seal(): void {
     if (this.#fill > this.#start) {
-      this.#chunks.push(this.#arena.subarray(this.#start, this.#fill));
+      this.#chunks.push(this.#arena!.subarray(this.#start, this.#fill));
       this.#start = this.#fill;
     }
   }
@@ -244,7 +262,9 @@ export class SendQueue {
       while (!this.#error) {
         this.#seal();
         if (this.#chunks.length === 0) {
-          // Everything is written: the arena's bytes are free again.
+          // Everything is written: the arena goes back to the shared pool.
+          if (this.#arena) releaseArena(this.#arena);
+          this.#arena = undefined;
           this.#start = this.#fill = 0;
           break;
         }
@@ -258,9 +278,7 @@ export class SendQueue {
         }
         // The channel holds no chunk once its write resolved (the Channel
         // contract), so arenas retired before these writes can be reused.
-        for (const arena of retired) {
-          if (this.#free.length < MAX_FREE_ARENAS) this.#free.push(arena);
-        }
+        for (const arena of retired) releaseArena(arena);
         this.#admitWaiters();
       }
     } catch (cause) {
