@@ -15,7 +15,9 @@ export type ErrorCode =
   | "ERR_ABORTED"
   | "ERR_QUEUE_FULL"
   | "ERR_TOO_MANY_PENDING"
-  | "ERR_REMOTE";
+  | "ERR_REMOTE"
+  | "ERR_CONNECT"
+  | "ERR_ADDRESS_IN_USE";
 
 /**
  * The base class of every error listenrain creates on purpose.
@@ -33,6 +35,8 @@ export class ListenRainError extends Error {
   readonly code: ErrorCode;
 
   /**
+   * Creates the error.
+   *
    * @param code The stable code.
    * @param message What failed and why.
    * @param options `cause`, the underlying error.
@@ -57,6 +61,8 @@ export class ListenRainError extends Error {
  */
 export class ProtocolError extends ListenRainError {
   /**
+   * Creates the error.
+   *
    * @param message What was wrong with the input.
    * @param options `cause`, the underlying error.
    */
@@ -84,6 +90,8 @@ export class FrameTooLargeError extends ProtocolError {
   readonly maxFrameSize: number;
 
   /**
+   * Creates the error.
+   *
    * @param length The declared or actual frame length.
    * @param maxFrameSize The limit.
    * @param action `"decode"` for incoming frames, `"encode"` for outgoing.
@@ -116,6 +124,8 @@ export class FrameTooLargeError extends ProtocolError {
  */
 export class CodecError extends ListenRainError {
   /**
+   * Creates the error.
+   *
    * @param message What could not be encoded or decoded, and why.
    * @param options `cause`, the underlying error.
    */
@@ -137,6 +147,8 @@ export class CodecError extends ListenRainError {
  */
 export class ConnectionClosedError extends ListenRainError {
   /**
+   * Creates the error.
+   *
    * @param message Why the connection closed.
    * @param options `cause`, the error that closed it, if any.
    */
@@ -157,6 +169,8 @@ export class ConnectionClosedError extends ListenRainError {
  */
 export class TimeoutError extends ListenRainError {
   /**
+   * Creates the error.
+   *
    * @param message Which operation timed out, after how long.
    * @param options `cause`.
    */
@@ -178,6 +192,8 @@ export class TimeoutError extends ListenRainError {
  */
 export class AbortedError extends ListenRainError {
   /**
+   * Creates the error.
+   *
    * @param message Which operation was aborted.
    * @param options `cause`, the signal's reason.
    */
@@ -199,6 +215,8 @@ export class AbortedError extends ListenRainError {
  */
 export class QueueFullError extends ListenRainError {
   /**
+   * Creates the error.
+   *
    * @param limit The queue's bound in bytes.
    * @param size The size of the frame that did not fit.
    */
@@ -221,7 +239,10 @@ export class QueueFullError extends ListenRainError {
  * ```
  */
 export class TooManyPendingError extends ListenRainError {
-  /** @param limit The `maxPendingRequests` bound. */
+  /**
+   * Creates the error.
+   * @param limit The `maxPendingRequests` bound.
+   */
   constructor(limit: number) {
     super(
       "ERR_TOO_MANY_PENDING",
@@ -246,6 +267,8 @@ export class RemoteError extends ListenRainError {
   readonly remoteCode: string;
 
   /**
+   * Creates the error.
+   *
    * @param remoteCode The code the peer sent.
    * @param message The message the peer sent.
    * @param options `cause`.
@@ -253,5 +276,48 @@ export class RemoteError extends ListenRainError {
   constructor(remoteCode: string, message: string, options?: ErrorOptions) {
     super("ERR_REMOTE", message, options);
     this.remoteCode = remoteCode;
+  }
+}
+
+/**
+ * A channel could not be opened: the endpoint refused or was unreachable, the
+ * connect timeout passed, or every endpoint of a failover dialer failed. The
+ * underlying error is the `cause`. Nothing was sent, so a request that fails
+ * with it may always be sent again.
+ *
+ * @example
+ * ```ts
+ * import { ConnectError } from "./errors.ts";
+ * const error = new ConnectError("Cannot connect to tcp://10.0.0.1:7000: timed out after 1000 ms");
+ * console.log(error.code); // "ERR_CONNECT"
+ * ```
+ */
+export class ConnectError extends ListenRainError {
+  /**
+   * @param message Which endpoint, and why it failed.
+   * @param options `cause`, the underlying error.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_CONNECT", message, options);
+  }
+}
+
+/**
+ * A listener could not bind its address because another listener holds it.
+ *
+ * @example
+ * ```ts
+ * import { AddressInUseError } from "./errors.ts";
+ * const error = new AddressInUseError("Cannot listen on mem://api: address in use");
+ * console.log(error.code); // "ERR_ADDRESS_IN_USE"
+ * ```
+ */
+export class AddressInUseError extends ListenRainError {
+  /**
+   * @param message Which address, and who holds it.
+   * @param options `cause`.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_ADDRESS_IN_USE", message, options);
   }
 }

@@ -27,12 +27,16 @@ export interface BodyCodec<T> {
   /** A short name for messages and errors, like `"json"`. */
   readonly name: string;
   /**
+   * Encodes a body.
+   *
    * @param value The body.
    * @returns Its bytes.
    * @throws {CodecError} If the value cannot be encoded.
    */
   encode(value: T): Uint8Array;
   /**
+   * Decodes a body.
+   *
    * @param bytes The body's bytes (a view; copy it to keep it past the call
    * if the codec returns it as is).
    * @returns The body.

@@ -88,6 +88,8 @@ export interface Envelope {
  */
 export class EnvelopeCodec implements MessageCodec<Envelope> {
   /**
+   * Encodes a message into payload parts.
+   *
    * @param message The envelope.
    * @returns One part when the body is small, two (header, body) when the
    * body is large and passed on uncopied.
@@ -142,6 +144,8 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
   }
 
   /**
+   * Decodes one payload into a message.
+   *
    * @param payload One frame's payload.
    * @returns The envelope; its body is a view of `payload`.
    * @throws {ProtocolError} If the payload is not a valid envelope.
@@ -192,23 +196,35 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
       : { kind, id, route, timeout, body };
   }
 
-  /** @returns The envelope's kind. */
+  /**
+   * Tells what a message is.
+   * @returns The envelope's kind.
+   */
   kind(message: Envelope): MessageKind {
     return message.kind;
   }
 
-  /** @returns The envelope's id. */
+  /**
+   * Reads a message's id.
+   * @returns The envelope's id.
+   */
   id(message: Envelope): MessageId {
     return message.id;
   }
 
-  /** @returns The same envelope with `id` set. */
+  /**
+   * Sets a message's id.
+   * @returns The same envelope with `id` set.
+   */
   withId(message: Envelope, id: MessageId): Envelope {
     message.id = id as number;
     return message;
   }
 
-  /** @returns An error envelope whose body is `{"code","message"}` JSON. */
+  /**
+   * Builds an error reply.
+   * @returns An error envelope whose body is `{"code","message"}` JSON.
+   */
   errorReply(id: MessageId, error: ErrorInfo): Envelope {
     const body = encoder.encode(
       JSON.stringify({ code: error.code, message: error.message }),
@@ -216,7 +232,10 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
     return { kind: "error", id: id as number, route: "", body };
   }
 
-  /** @returns A {@linkcode RemoteError} from an error envelope's body. */
+  /**
+   * Turns an error reply into an error.
+   * @returns A {@linkcode RemoteError} from an error envelope's body.
+   */
   toError(message: Envelope): Error {
     try {
       const info = JSON.parse(decoder.decode(message.body));
@@ -227,12 +246,18 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
     return new RemoteError("UNKNOWN", "The peer sent a malformed error reply");
   }
 
-  /** @returns A cancel envelope for request `id`. */
+  /**
+   * Builds a cancel message.
+   * @returns A cancel envelope for request `id`.
+   */
   cancel(id: MessageId): Envelope {
     return { kind: "cancel", id: id as number, route: "", body: EMPTY };
   }
 
-  /** @returns A ping or pong envelope. */
+  /**
+   * Builds a heartbeat ping or pong.
+   * @returns A ping or pong envelope.
+   */
   ping(id: MessageId, pong: boolean): Envelope {
     return {
       kind: pong ? "pong" : "ping",
@@ -242,18 +267,27 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
     };
   }
 
-  /** @returns A goaway envelope with a UTF-8 reason. */
+  /**
+   * Builds a goaway message.
+   * @returns A goaway envelope with a UTF-8 reason.
+   */
   goaway(reason: string): Envelope {
     return { kind: "goaway", id: 0, route: "", body: encoder.encode(reason) };
   }
 
-  /** @returns The envelope with its `timeout` set. */
+  /**
+   * Sets the deadline a request carries to the peer.
+   * @returns The envelope with its `timeout` set.
+   */
   withTimeout(message: Envelope, ms: number): Envelope {
     message.timeout = ms;
     return message;
   }
 
-  /** @returns The envelope's timeout. */
+  /**
+   * Reads the deadline a request carries.
+   * @returns The envelope's timeout.
+   */
   timeoutOf(message: Envelope): number | undefined {
     return message.timeout;
   }

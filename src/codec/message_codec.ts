@@ -71,12 +71,16 @@ export interface ErrorInfo {
  */
 export interface MessageCodec<M> {
   /**
+   * Encodes a message into payload parts.
+   *
    * @param message The message to send.
    * @returns The payload's parts (a large body can be passed on uncopied).
    * @throws {CodecError} If the message cannot be encoded.
    */
   encode(message: M): Uint8Array[];
   /**
+   * Decodes one payload into a message.
+   *
    * @param payload One frame's payload. It may be a view into a larger
    * buffer; a message that keeps it beyond the call keeps that buffer alive.
    * @returns The message.
@@ -84,31 +88,63 @@ export interface MessageCodec<M> {
    * closes.
    */
   decode(payload: Uint8Array): M;
-  /** @returns What the message is. */
+  /**
+   * Tells what a message is.
+   * @returns What the message is.
+   */
   kind(message: M): MessageKind;
-  /** @returns The message's id (for notify, any value). */
+  /**
+   * Reads a message's id.
+   * @returns The message's id (for notify, any value).
+   */
   id(message: M): MessageId;
-  /** @returns The message with its id set to `id` (it may be the same object). */
+  /**
+   * Sets a message's id.
+   * @returns The message with its id set to `id` (it may be the same object).
+   */
   withId(message: M, id: MessageId): M;
-  /** @returns An error reply to the request `id`. Without it, failed requests get no reply. */
+  /**
+   * Builds an error reply.
+   * @returns An error reply to the request `id`. Without it, failed requests get no reply.
+   */
   errorReply?(id: MessageId, error: ErrorInfo): M;
-  /** @returns The error an `error` message stands for. Without it: a generic `RemoteError`. */
+  /**
+   * Turns an error reply into an error.
+   * @returns The error an `error` message stands for. Without it: a generic `RemoteError`.
+   */
   toError?(message: M): Error;
-  /** @returns A message that tells the peer request `id` was given up. */
+  /**
+   * Builds a cancel message.
+   * @returns A message that tells the peer request `id` was given up.
+   */
   cancel?(id: MessageId): M;
-  /** @returns A heartbeat ping (`pong: false`) or its answer (`pong: true`). */
+  /**
+   * Builds a heartbeat ping or pong.
+   * @returns A heartbeat ping (`pong: false`) or its answer (`pong: true`).
+   */
   ping?(id: MessageId, pong: boolean): M;
-  /** @returns A goaway message with a reason. */
+  /**
+   * Builds a goaway message.
+   * @returns A goaway message with a reason.
+   */
   goaway?(reason: string): M;
-  /** @returns The message with a deadline, `ms` from now, that travels to the peer. */
+  /**
+   * Sets the deadline a request carries to the peer.
+   * @returns The message with a deadline, `ms` from now, that travels to the peer.
+   */
   withTimeout?(message: M, ms: number): M;
-  /** @returns The deadline in ms a request carries, if any. */
+  /**
+   * Reads the deadline a request carries.
+   * @returns The deadline in ms a request carries, if any.
+   */
   timeoutOf?(message: M): number | undefined;
 }
 
 /** Allocates ids for outgoing requests. */
 export interface IdAllocator {
   /**
+   * Allocates the next id.
+   *
    * @param inUse Tells whether an id is still in flight; those are skipped.
    * @returns A fresh id.
    */
@@ -137,6 +173,8 @@ export class SequentialIds implements IdAllocator {
   #next: number;
 
   /**
+   * Creates an allocator.
+   *
    * @param options The first id.
    * @throws {RangeError} If `start` is not an integer from 1 to 2³²−1.
    */
@@ -151,6 +189,8 @@ export class SequentialIds implements IdAllocator {
   }
 
   /**
+   * Allocates the next id.
+   *
    * @param inUse Tells whether an id is still in flight.
    * @returns The next free id.
    */

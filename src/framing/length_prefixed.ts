@@ -39,13 +39,18 @@ export interface LengthPrefixedOptions {
  */
 export class LengthPrefixedCodec implements PacketCodec {
   readonly maxFrameSize: number;
+  /** Bytes in the length header. */
   readonly headerSize: 1 | 2 | 4 | 8;
+  /** Whether the length is little-endian. */
   readonly littleEndian: boolean;
+  /** Whether the length counts the header itself. */
   readonly includeHeader: boolean;
   #header: Uint8Array;
   #view: DataView;
 
   /**
+   * Creates a length-prefixed codec.
+   *
    * @param options Header size, byte order and limit.
    * @throws {RangeError} If an option is out of range.
    */
@@ -94,7 +99,10 @@ export class LengthPrefixedCodec implements PacketCodec {
     return parts;
   }
 
-  /** @returns A decoder for one stream. */
+  /**
+   * Creates a decoder for one stream.
+   * @returns A decoder for one stream.
+   */
   createDecoder(): FrameDecoder {
     return new LengthPrefixedDecoder(this);
   }

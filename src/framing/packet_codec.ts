@@ -58,6 +58,9 @@ export interface PacketCodec {
    * @throws {FrameTooLargeError} If `length` exceeds `maxFrameSize`.
    */
   encode(payload: readonly Uint8Array[], length: number): Uint8Array[];
-  /** @returns A new decoder for one stream. */
+  /**
+   * Creates a decoder for one stream.
+   * @returns A new decoder for one stream.
+   */
   createDecoder(): FrameDecoder;
 }

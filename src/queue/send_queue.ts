@@ -106,6 +106,8 @@ export class SendQueue {
   };
 
   /**
+   * Creates a queue that writes to `writable`.
+   *
    * @param writable The stream to write to; the queue takes its writer lock.
    * @param options Bound, overflow behaviour and error callback.
    * @throws {RangeError} If `maxQueueBytes` is not a positive number.

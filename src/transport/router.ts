@@ -85,6 +85,8 @@ export class Router {
   }
 
   /**
+   * Finds the route registered for a name or command.
+   *
    * @param route A route name or command.
    * @returns Its registration, or `undefined`.
    */
