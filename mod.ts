@@ -28,7 +28,9 @@
 
 export {
   AbortedError,
+  AddressInUseError,
   CodecError,
+  ConnectError,
   ConnectionClosedError,
   FrameTooLargeError,
   ListenRainError,
@@ -54,6 +56,11 @@ export type {
   MemoryChannel,
   MemoryPipeOptions,
 } from "./src/channel/memory_pipe.ts";
+export {
+  DEFAULT_MEMORY_BACKLOG,
+  MemoryNetwork,
+} from "./src/channel/memory_network.ts";
+export type { MemoryNetworkOptions } from "./src/channel/memory_network.ts";
 
 export type { FrameDecoder, PacketCodec } from "./src/framing/packet_codec.ts";
 export {
@@ -61,6 +68,12 @@ export {
   LengthPrefixedCodec,
 } from "./src/framing/length_prefixed.ts";
 export type { LengthPrefixedOptions } from "./src/framing/length_prefixed.ts";
+export { MAX_VARINT_SIZE, VarintPrefixedCodec } from "./src/framing/varint.ts";
+export type { VarintPrefixedOptions } from "./src/framing/varint.ts";
+export { DelimitedCodec } from "./src/framing/delimited.ts";
+export type { DelimitedOptions } from "./src/framing/delimited.ts";
+export { FixedSizeCodec } from "./src/framing/fixed_size.ts";
+export type { FixedSizeOptions } from "./src/framing/fixed_size.ts";
 
 export { SequentialIds } from "./src/codec/message_codec.ts";
 export type {
@@ -120,3 +133,72 @@ export type {
 } from "./src/transport/router.ts";
 export { Peer } from "./src/transport/peer.ts";
 export type { PeerOptions } from "./src/transport/peer.ts";
+
+export { TransportKey } from "./src/client/transport_key.ts";
+export type {
+  TransportKeyInit,
+  TransportScheme,
+} from "./src/client/transport_key.ts";
+export {
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  resolveBackoff,
+} from "./src/client/backoff.ts";
+export type { BackoffOptions } from "./src/client/backoff.ts";
+export {
+  DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_DOWN_TIME,
+  EndpointDialer,
+  FailoverDialer,
+} from "./src/client/dialers.ts";
+export type {
+  DialFunction,
+  EndpointDialerOptions,
+  EndpointStatus,
+  FailoverDialerOptions,
+} from "./src/client/dialers.ts";
+export { PoolEvent } from "./src/client/pool_event.ts";
+export type { PoolEventInit, PoolEventType } from "./src/client/pool_event.ts";
+export { TransportPool } from "./src/client/transport_pool.ts";
+export type {
+  PoolGetOptions,
+  ReconnectOptions,
+  TransportPoolOptions,
+} from "./src/client/transport_pool.ts";
+export { TransportClient } from "./src/client/transport_client.ts";
+export type {
+  ClientNotifyOptions,
+  ClientRequestOptions,
+  TransportClientOptions,
+} from "./src/client/transport_client.ts";
+export { Client } from "./src/client/client.ts";
+export type { ClientOptions } from "./src/client/client.ts";
+
+export { ConnectionMonitor } from "./src/server/connection_monitor.ts";
+export type {
+  ConnectionMonitorOptions,
+  ExpireReason,
+  HeartbeatOptions,
+} from "./src/server/connection_monitor.ts";
+export {
+  DEFAULT_SHUTDOWN_TIMEOUT,
+  TransportServer,
+} from "./src/server/transport_server.ts";
+export type {
+  ServerCloseOptions,
+  ServerStats,
+  TransportServerOptions,
+} from "./src/server/transport_server.ts";
+export { Server } from "./src/server/server.ts";
+export type { ServerOptions } from "./src/server/server.ts";
+
+export {
+  Protocol,
+  ProtocolRegistry,
+} from "./src/registry/protocol_registry.ts";
+export type {
+  PendingTableOptions,
+  ProtocolClientOptions,
+  ProtocolDefinition,
+  ProtocolServerOptions,
+} from "./src/registry/protocol_registry.ts";

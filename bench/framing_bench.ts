@@ -11,7 +11,7 @@
  * @module
  */
 
-import { bench, do_not_optimize, group, run, summary } from "mitata";
+import { bench, do_not_optimize, group, run, summary } from "./_mitata.ts";
 import { LengthPrefixedCodec } from "../src/framing/length_prefixed.ts";
 
 const KiB = 1024;

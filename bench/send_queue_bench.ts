@@ -11,7 +11,7 @@
  * @module
  */
 
-import { bench, group, run, summary } from "mitata";
+import { bench, group, run, summary } from "./_mitata.ts";
 import { SendQueue } from "../src/queue/send_queue.ts";
 
 const FRAMES = 16;

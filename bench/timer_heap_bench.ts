@@ -9,7 +9,7 @@
  * @module
  */
 
-import { bench, group, run, summary } from "mitata";
+import { bench, group, run, summary } from "./_mitata.ts";
 import { type Timer, TimerHeap } from "../src/timer/timer_heap.ts";
 
 const N = 10_000;

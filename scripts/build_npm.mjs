@@ -1,8 +1,9 @@
 /**
- * Builds the npm package in npm/: compiles mod.ts and adapters/*.ts with tsc
- * (tsconfig.build.json) to ESM `.js` + `.d.ts`, rewrites any `.ts` import
- * specifier left in the `.d.ts` files to `.js`, and writes npm/package.json
- * whose `exports` are derived from deno.json's `exports`. Fails when an export
+ * Builds the npm package in npm/: compiles mod.ts, adapters/*.ts and
+ * codecs/*.ts with tsc (tsconfig.build.json) to ESM `.js` + `.d.ts`, rewrites
+ * any `.ts` import specifier left in the `.d.ts` files to `.js`, and writes
+ * npm/package.json whose `exports` are derived from deno.json's `exports` and
+ * whose optional peer dependencies are package.json's. Fails when an export
  * target was not emitted, so the npm and JSR export maps cannot drift apart.
  *
  * Usage: node scripts/build_npm.mjs
@@ -93,6 +94,12 @@ const pkg = {
   main: exports["."]?.default,
   types: exports["."]?.types,
   exports,
+  // The serialization libraries behind ./codecs/* are optional: only users
+  // of a subpath install its library.
+  ...(root.peerDependencies && {
+    peerDependencies: root.peerDependencies,
+    peerDependenciesMeta: root.peerDependenciesMeta,
+  }),
   files: ["**/*.js", "**/*.d.ts", "README.md", "LICENSE"],
 };
 writeFileSync(join(OUT, "package.json"), JSON.stringify(pkg, null, 2) + "\n");

@@ -8,7 +8,10 @@
  *   node scripts/test.mjs --skip smoke     all but these steps
  *
  * Steps: check, lint, fmt, neutral, jsr, doc (JSDoc examples), deno, bun,
- * node (tests/ under each runtime), build (npm/), smoke (the packed npm/).
+ * node (tests/ under each runtime), interop (a server and a client on each
+ * runtime, nine pairs: scripts/interop.mjs), build (npm/), smoke (the packed
+ * npm/), bench (every benchmark once in a tiny configuration:
+ * scripts/bench_smoke.mjs).
  * `npm run check` runs check, lint, fmt, neutral.
  *
  * Each step's output goes straight to the terminal, so every runner's own
@@ -107,6 +110,13 @@ const STEPS = [
     needsTests: true,
   },
   {
+    name: "interop",
+    title:
+      "interop matrix: servers and clients on Deno, Bun and Node, nine pairs",
+    cmd: NODE,
+    args: () => ["scripts/interop.mjs"],
+  },
+  {
     name: "build",
     title: "npm build",
     cmd: NODE,
@@ -117,6 +127,13 @@ const STEPS = [
     title: "npm smoke test",
     cmd: NODE,
     args: () => ["scripts/smoke_npm.mjs"],
+  },
+  {
+    name: "bench",
+    title:
+      "every benchmark once, tiny: bench:compare, bench:connections, npm start, bench/*_bench.ts",
+    cmd: NODE,
+    args: () => ["scripts/bench_smoke.mjs"],
   },
 ];
 const NAMES = STEPS.map((step) => step.name);

@@ -28,7 +28,7 @@ import { BoundedExecutor, type Executor } from "../executor/executor.ts";
 import { LengthPrefixedCodec } from "../framing/length_prefixed.ts";
 import type { PacketCodec } from "../framing/packet_codec.ts";
 import { SendQueue, type SendQueueOptions } from "../queue/send_queue.ts";
-import { TimerHeap } from "../timer/timer_heap.ts";
+import { type TimerHandle, TimerHeap } from "../timer/timer_heap.ts";
 import { PendingRequest } from "./_pending_request.ts";
 import { RequestContext } from "./request_context.ts";
 import type { StateMachine } from "./state_machine.ts";
@@ -40,6 +40,8 @@ export const DEFAULT_TIMEOUT = 30_000;
 export const DEFAULT_MAX_PENDING_REQUESTS = 65_536;
 /** How long `close()` waits for queued frames to be written. @default {5000} */
 export const DEFAULT_CLOSE_TIMEOUT = 5_000;
+/** How often `drain()` looks at the pending table once no handler runs. */
+const DRAIN_POLL_MS = 10;
 
 /**
  * Handles an incoming request or notification. For a request, the returned
@@ -144,6 +146,9 @@ export class Transport<M> {
   /** Set once no new request may be sent; the error they fail with. */
   #refuse: Error | undefined;
   #peerEnded = false;
+  #draining = false;
+  /** The checks of `drain()` calls still waiting; run when a handler finishes. */
+  #drainChecks: Set<() => void> | undefined;
   #closing: Promise<void> | undefined;
   #closedReason: Error | undefined;
   #resolveClosed!: () => void;
@@ -205,6 +210,34 @@ export class Transport<M> {
   /** Why the transport closed, once it has; `undefined` while open. */
   get closedReason(): Error | undefined {
     return this.#closedReason;
+  }
+
+  /**
+   * True while `request()`, `send()` and `notify()` may be called: the
+   * transport is not closing or closed and the peer has not sent goaway.
+   * Pools check it to choose a transport for a new request.
+   */
+  get canRequest(): boolean {
+    return this.#refuse === undefined;
+  }
+
+  /**
+   * Why `request()` fails now: the peer's goaway (with its reason), the
+   * peer closing, or this side closing; `undefined` while requests may be
+   * sent.
+   */
+  get refusal(): Error | undefined {
+    return this.#refuse;
+  }
+
+  /** Requests this side sent that wait for their reply (the pending table's size). */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /** True once {@linkcode Transport.drain} was called. */
+  get draining(): boolean {
+    return this.#draining;
   }
 
   /**
@@ -299,6 +332,82 @@ export class Transport<M> {
     if (message !== undefined && !this.#closedReason) {
       this.#tryWrite(message);
     }
+  }
+
+  /**
+   * Stops taking new work from the peer and waits for the work in flight
+   * (graceful shutdown). From now on a new incoming request is answered with
+   * the error reply `GOING_AWAY` (it was not processed, so the peer may send it
+   * elsewhere) and a new notification is dropped. The promise resolves once no
+   * handler runs and no request this side sent is pending, or once the
+   * transport closes. It neither sends goaway (call
+   * {@linkcode Transport.goaway} first, so the peer stops sending) nor closes.
+   *
+   * @param options `signal` stops the waiting (draining stays on).
+   * @returns A promise that resolves when the work in flight is done.
+   * @throws {AbortedError} If `signal` aborts first.
+   *
+   * @example Finish in-flight work, then close
+   * ```ts
+   * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+   * import { EnvelopeCodec, type Envelope } from "../codec/envelope.ts";
+   * import { Transport } from "./transport.ts";
+   *
+   * const [a, b] = createMemoryPipe();
+   * const codec = new EnvelopeCodec();
+   * const server = new Transport<Envelope>(a, {
+   *   codec,
+   *   handler: async (m) => {
+   *     await new Promise((resolve) => setTimeout(resolve, 20));
+   *     return { kind: "reply", id: 0, route: "", body: m.body };
+   *   },
+   * });
+   * const client = new Transport<Envelope>(b, { codec });
+   * const reply = client.request({ kind: "request", id: 0, route: "slow", body: new Uint8Array([7]) });
+   * await new Promise((resolve) => setTimeout(resolve, 5)); // the request is in flight
+   * server.goaway("restarting");
+   * await server.drain();
+   * console.log((await reply).body); // Uint8Array(1) [ 7 ]
+   * await server.close();
+   * await client.close();
+   * ```
+   */
+  drain(options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#draining = true;
+    const signal = options.signal;
+    if (signal?.aborted) {
+      return Promise.reject(
+        new AbortedError("Drain aborted", { cause: signal.reason }),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const checks = this.#drainChecks ??= new Set();
+      let poll: TimerHandle | undefined;
+      const done = (error?: Error): void => {
+        if (!checks.delete(check)) return;
+        if (checks.size === 0 && this.#drainChecks === checks) {
+          this.#drainChecks = undefined;
+        }
+        poll?.cancel();
+        signal?.removeEventListener("abort", onAbort);
+        if (error) reject(error);
+        else resolve();
+      };
+      const check = (): void => {
+        if (this.#closedReason || this.#handling.size === 0) {
+          if (this.#closedReason || this.#pending.size === 0) return done();
+          // Replies settle pending requests on the hot path, which stays
+          // free of drain checks: look again a little later.
+          poll ??= this.#timers.runEvery(DRAIN_POLL_MS, check);
+        }
+      };
+      const onAbort = (): void =>
+        done(new AbortedError("Drain aborted", { cause: signal!.reason }));
+      checks.add(check);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.closed.then(check);
+      check();
+    });
   }
 
   /**
@@ -538,6 +647,16 @@ export class Transport<M> {
     const id = this.#codec.id(message);
     if (expectsReply) this.#stats.requestsReceived++;
     else this.#stats.notifiesReceived++;
+    if (this.#draining) {
+      if (expectsReply) {
+        this.#replyError(
+          id,
+          "GOING_AWAY",
+          "The peer is shutting down and takes no new requests",
+        );
+      }
+      return;
+    }
     const handler = this.#handler;
     if (handler === undefined) {
       if (expectsReply) {
@@ -616,6 +735,9 @@ export class Transport<M> {
       } else this.#reply(context.id, reply);
     }
     context.finish();
+    if (this.#drainChecks !== undefined) {
+      for (const check of [...this.#drainChecks]) check();
+    }
     if (this.#peerEnded && this.#handling.size === 0) void this.close();
   }
 
@@ -669,7 +791,7 @@ export class Transport<M> {
       ? new TextDecoder().decode(body)
       : "goaway";
     this.#refuse ??= new ConnectionClosedError(
-      `Cannot send request: the peer is going away (${reason})`,
+      `The peer is going away (${reason})`,
     );
     this.#onGoaway?.(reason);
   }

@@ -165,3 +165,41 @@ export function text(bytes: Uint8Array): string {
 export function bytes(value: string): Uint8Array {
   return new TextEncoder().encode(value);
 }
+
+/**
+ * Waits until `check()` is true, polling every few ms; rejects naming `what`
+ * after `ms` milliseconds.
+ */
+export async function until(
+  check: () => boolean,
+  what: string,
+  ms = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    }
+    await sleep(2);
+  }
+}
+
+/** Fails with the first differing byte unless `actual` equals `expected`. */
+export function assertSameBytes(
+  actual: Uint8Array,
+  expected: Uint8Array,
+  what = "bytes",
+): void {
+  if (actual.byteLength !== expected.byteLength) {
+    throw new Error(
+      `${what}: ${actual.byteLength} bytes, expected ${expected.byteLength}`,
+    );
+  }
+  for (let i = 0; i < expected.byteLength; i++) {
+    if (actual[i] !== expected[i]) {
+      throw new Error(
+        `${what}: byte ${i} is ${actual[i]}, expected ${expected[i]}`,
+      );
+    }
+  }
+}

@@ -1,9 +1,10 @@
 /**
- * Runs the channel and listener conformance suites, plus the checks every
- * socket adapter shares (bad keys, refused and aborted dials, TLS trust,
- * options), against one socket adapter over TCP (127.0.0.1 and ::1), TLS and
- * Unix sockets. Each runtime's test file calls {@linkcode socketAdapterSuite}
- * with its adapter and skips it on the other runtimes.
+ * Runs the channel, transport and listener conformance suites, plus the
+ * checks every socket adapter shares (bad keys, refused and aborted dials, TLS
+ * trust, options), against one socket adapter over TCP (127.0.0.1 and ::1),
+ * TLS and Unix sockets. Each runtime's test file calls
+ * {@linkcode socketAdapterSuite} with its adapter and skips it on the other
+ * runtimes.
  *
  * @module
  */
@@ -24,6 +25,7 @@ import {
   type ChannelPair,
 } from "../_conformance/channel_suite.ts";
 import { listenerConformance } from "../_conformance/listener_suite.ts";
+import { transportConformance } from "../_conformance/transport_suite.ts";
 import { bytes, readExactly, text, within } from "../_conformance/_helpers.ts";
 
 /** The shape every socket adapter exports. */
@@ -173,6 +175,9 @@ export function socketAdapterSuite(
       }
     };
     channelConformance(`${runtime} ${kind.name}`, makePair, { skip: kindSkip });
+    transportConformance(`${runtime} ${kind.name}`, makePair, {
+      skip: kindSkip,
+    });
     listenerConformance(`${runtime} ${kind.name}`, async () => {
       const listener = await adapter.listen(kind.key(), kind.listen);
       return {

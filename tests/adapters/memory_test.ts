@@ -1,6 +1,7 @@
 /**
- * The in-memory pipe against the channel conformance suite, as written and
- * with small chunks, a delay and a small buffer. Runs on every runtime.
+ * The in-memory pipe against the channel and transport conformance suites, as
+ * written and with small chunks, a delay and a small buffer. Runs on every
+ * runtime.
  *
  * @module
  */
@@ -15,6 +16,7 @@ import {
   channelConformance,
   type ChannelPair,
 } from "../_conformance/channel_suite.ts";
+import { transportConformance } from "../_conformance/transport_suite.ts";
 import { bytes, within } from "../_conformance/_helpers.ts";
 
 function pair(options?: MemoryPipeOptions): () => Promise<ChannelPair> {
@@ -32,10 +34,16 @@ function pair(options?: MemoryPipeOptions): () => Promise<ChannelPair> {
   };
 }
 
+const slowPipe = { chunkSize: 4096, delayMs: 1, highWaterMark: 16 * 1024 };
 channelConformance("memory pipe", pair());
 channelConformance(
   "memory pipe (4 KiB chunks, 1 ms delay, 16 KiB buffer)",
-  pair({ chunkSize: 4096, delayMs: 1, highWaterMark: 16 * 1024 }),
+  pair(slowPipe),
+);
+transportConformance("memory pipe", pair());
+transportConformance(
+  "memory pipe (4 KiB chunks, 1 ms delay, 16 KiB buffer)",
+  pair(slowPipe),
 );
 
 test("memory pipe: reset() errors the peer's readable and fails writes on both ends", async () => {

@@ -1,0 +1,252 @@
+/**
+ * What every client of the side-by-side benchmark shares: request bodies that
+ * differ per request, the check of every reply, and the measuring window
+ * (warm-up, then `seconds` of counting). Runs on Deno, Bun and Node
+ * (`node:buffer` for a native byte comparison).
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { rssMiB } from "../_process.ts";
+
+/** The measuring window of one case. */
+export interface Window {
+  /** Seconds before counting starts. */
+  warmup: number;
+  /** Seconds of counting. */
+  seconds: number;
+}
+
+/** One case's settings. */
+export interface Workload extends Window {
+  /** Requests in flight. */
+  parallel: number;
+  /** Payload bytes of each request (and reply). */
+  payload: number;
+}
+
+/** What a client reports. */
+export interface ClientResult {
+  /** Replies counted in the window. */
+  requests: number;
+  /** The window's length, measured. */
+  seconds: number;
+  /** Replies checked, warm-up included. */
+  verified: number;
+  /** The client process's peak RSS during the run, MiB. */
+  rssMiB: number;
+}
+
+/**
+ * One body per slot (a slot is one of the `parallel` requests in flight). A
+ * request stamps its slot's body with a fresh sequence number at both ends,
+ * so a reply matched to the wrong request, or echoed stale, fails the check.
+ */
+export class Bodies {
+  #bodies: Uint8Array[] = [];
+  #views: Buffer[] = [];
+  #payload: number;
+  #seq = 0;
+
+  /**
+   * @param payload Bytes per body.
+   * @param slots Requests in flight.
+   */
+  constructor(payload: number, slots: number) {
+    this.#payload = payload;
+    for (let slot = 0; slot < slots; slot++) {
+      const body = new Uint8Array(payload);
+      for (let i = 0; i < payload; i++) body[i] = (i * 31 + slot) & 0xff;
+      this.#bodies.push(body);
+      this.#views.push(Buffer.from(body.buffer, body.byteOffset, payload));
+    }
+  }
+
+  /**
+   * Stamps `slot`'s body for its next request.
+   *
+   * @param slot The slot.
+   * @returns The body to send; it must not change until its reply is checked.
+   */
+  next(slot: number): Uint8Array {
+    const body = this.#bodies[slot];
+    const seq = ++this.#seq;
+    const n = body.length;
+    if (n >= 4) {
+      body[0] = seq >>> 24;
+      body[1] = seq >>> 16;
+      body[2] = seq >>> 8;
+      body[3] = seq;
+    }
+    if (n >= 8) {
+      body[n - 4] = seq >>> 24;
+      body[n - 3] = seq >>> 16;
+      body[n - 2] = seq >>> 8;
+      body[n - 1] = seq;
+    }
+    return body;
+  }
+
+  /**
+   * Checks a reply against the request of `slot`: length and every byte.
+   *
+   * @param slot The slot.
+   * @param reply The reply's payload.
+   * @throws {Error} If the reply differs.
+   */
+  check(slot: number, reply: Uint8Array): void {
+    if (reply.byteLength !== this.#payload) {
+      throw new Error(
+        `Bad reply: ${reply.byteLength} bytes, expected ${this.#payload}`,
+      );
+    }
+    const view = Buffer.from(reply.buffer, reply.byteOffset, reply.byteLength);
+    if (!view.equals(this.#views[slot])) {
+      throw new Error(`Bad reply: content differs from request (slot ${slot})`);
+    }
+  }
+}
+
+/**
+ * The measuring window: `running` until it ends, counting replies only after
+ * the warm-up; samples the process's RSS for the peak.
+ */
+export class Meter {
+  /** False once the window ended: send no more requests. */
+  running = true;
+  /** Replies counted in the window. */
+  count = 0;
+  /** Replies checked, warm-up included. */
+  verified = 0;
+  /** Resolves when the window ends. */
+  readonly ended: Promise<void>;
+  #measuring = false;
+  #started = 0;
+  #elapsed = 0;
+  #peak = rssMiB();
+  #sampler: ReturnType<typeof setInterval>;
+
+  /** @param window Warm-up and measuring seconds. */
+  constructor(window: Window) {
+    this.#sampler = setInterval(() => this.sample(), 100);
+    this.ended = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        this.#measuring = true;
+        this.#started = performance.now();
+        setTimeout(() => {
+          this.#elapsed = (performance.now() - this.#started) / 1000;
+          this.#measuring = false;
+          this.running = false;
+          this.sample();
+          clearInterval(this.#sampler);
+          resolve();
+        }, window.seconds * 1000);
+      }, window.warmup * 1000);
+    });
+  }
+
+  /** Counts one checked reply. */
+  reply(): void {
+    this.verified++;
+    if (this.#measuring) this.count++;
+  }
+
+  /** Takes an RSS sample. */
+  sample(): void {
+    const now = rssMiB();
+    if (now > this.#peak) this.#peak = now;
+  }
+
+  /** @returns The result once the window ended. */
+  result(): ClientResult {
+    return {
+      requests: this.count,
+      seconds: this.#elapsed,
+      verified: this.verified,
+      rssMiB: this.#peak,
+    };
+  }
+}
+
+/**
+ * Runs `parallel` closed loops (send, await the reply, check it, send the
+ * next) until the window ends, then waits for the last replies.
+ *
+ * @param workload The case.
+ * @param request Sends one body and resolves to the reply's payload.
+ * @returns The client's result.
+ */
+export async function closedLoops(
+  workload: Workload,
+  request: (body: Uint8Array) => Promise<Uint8Array>,
+): Promise<ClientResult> {
+  const bodies = new Bodies(workload.payload, workload.parallel);
+  const meter = new Meter(workload);
+  const loop = async (slot: number) => {
+    while (meter.running) {
+      const reply = await request(bodies.next(slot));
+      bodies.check(slot, reply);
+      meter.reply();
+    }
+  };
+  const loops = Array.from({ length: workload.parallel }, (_, i) => loop(i));
+  await Promise.race([meter.ended, ...loops]);
+  await Promise.all(loops);
+  return meter.result();
+}
+
+/** A pipelined client's connection: sends a body, replies come in order. */
+export interface FifoSender {
+  /** Queues one request; all requests of a tick go out in one write. */
+  send(body: Uint8Array): void;
+}
+
+/**
+ * Keeps `parallel` requests in flight on one connection whose replies come
+ * back in the order sent (FIFO): each reply is checked against the oldest
+ * request, and the next request goes out at once.
+ *
+ * @param workload The case.
+ * @param open Connects; the handler it gets takes every reply's payload.
+ * @returns The client's result, once the window ended and every request in
+ *   flight was answered.
+ */
+export async function fifoPipeline(
+  workload: Workload,
+  open: (onReply: (payload: Uint8Array) => void) => Promise<FifoSender>,
+): Promise<ClientResult> {
+  const { parallel } = workload;
+  const bodies = new Bodies(workload.payload, parallel);
+  const meter = new Meter(workload);
+  let received = 0;
+  let sent = 0;
+  let fail: (error: unknown) => void = () => {};
+  let drained: () => void = () => {};
+  const done = new Promise<void>((resolve, reject) => {
+    drained = resolve;
+    fail = reject;
+  });
+  const sender = await open((payload) => {
+    const slot = received % parallel;
+    received++;
+    try {
+      bodies.check(slot, payload);
+    } catch (error) {
+      return fail(error);
+    }
+    meter.reply();
+    if (meter.running) {
+      sender.send(bodies.next(sent % parallel));
+      sent++;
+    } else if (received === sent) drained();
+  });
+  for (let slot = 0; slot < parallel; slot++) {
+    sender.send(bodies.next(slot));
+    sent++;
+  }
+  await Promise.race([meter.ended, done]);
+  if (received === sent) drained();
+  await done;
+  return meter.result();
+}

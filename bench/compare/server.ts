@@ -1,0 +1,61 @@
+/**
+ * One server of the side-by-side benchmark, in a process of its own: the
+ * listenrain echo route, the raw echo or the gRPC echo, on 127.0.0.1 and any
+ * free port. Prints `{"port": …}` when ready; answers `rss` on stdin with its
+ * peak RSS; exits on `exit`, when stdin ends, or after `--max-seconds`.
+ *
+ * Run by scripts/bench_compare.mjs: `<runtime> bench/compare/server.ts
+ * --peer listenrain|raw|grpc`.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { Peer } from "../../src/transport/peer.ts";
+import { Router } from "../../src/transport/router.ts";
+import { args, flag } from "../_process.ts";
+import { detectRuntime, loadAdapter } from "../_runtime.ts";
+import { commands, deadline, die, emit, RssPeak } from "./_control.ts";
+import { loadRaw } from "./_raw.ts";
+
+const argv = args();
+const peer = flag(argv, "peer", "listenrain");
+const runtime = detectRuntime();
+deadline(Number(flag(argv, "max-seconds", "600")));
+
+/** The listenrain server: a Peer with an "echo" route per connection. */
+async function serveListenrain(): Promise<number> {
+  const adapter = await loadAdapter(runtime);
+  const listener = await adapter.listen("tcp://127.0.0.1:0");
+  const router = new Router().handle("echo", (body: Uint8Array) => body);
+  (async () => {
+    for await (const channel of listener) new Peer(channel, { router });
+  })();
+  return listener.addr.port!;
+}
+
+async function start(): Promise<number> {
+  switch (peer) {
+    case "listenrain":
+      return await serveListenrain();
+    case "raw":
+      return (await (await loadRaw(runtime)).serveEcho()).port;
+    case "grpc":
+      if (runtime !== "node") throw new Error("The gRPC peer runs on Node");
+      return await (await import("./grpc.ts")).serve();
+    default:
+      throw new Error(`Unknown peer "${peer}" (listenrain, raw or grpc)`);
+  }
+}
+
+try {
+  const port = await start();
+  const rss = new RssPeak();
+  commands({
+    rss: () => emit({ rssMiB: rss.peak }),
+    exit: () => process.exit(0),
+  });
+  emit({ ready: true, peer, runtime, port });
+} catch (error) {
+  die(error);
+}

@@ -1,0 +1,137 @@
+/**
+ * Speak the Go ListenRain benchmark's protocol from TypeScript.
+ *
+ * Run (any runtime; the adapter is picked for it):
+ *
+ * ```sh
+ * node --import tsx examples/listenrain_go/main.ts          # echo server + client on loopback, frames printed
+ * node --import tsx examples/listenrain_go/main.ts serve 9000                # an echo server for a Go client
+ * node --import tsx examples/listenrain_go/main.ts call tcp://127.0.0.1:9000 hello  # a client for a Go server
+ * deno run -A examples/listenrain_go/main.ts                # the same on Deno
+ * bun examples/listenrain_go/main.ts                        # and on Bun
+ * ```
+ *
+ * The echo server answers every request with its payload, as the seed's
+ * benchmark server does.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { loadAdapter } from "../../bench/_runtime.ts";
+import type { Listener } from "../../src/channel/channel.ts";
+import type { Transport } from "../../src/transport/transport.ts";
+import { isMain } from "../_main.ts";
+import {
+  type SeedMessage,
+  SeedMessageCodec,
+  seedPacketCodec,
+  seedTransport,
+} from "./codec.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Serves an echo handler on every channel `listener` accepts, until it
+ * closes.
+ *
+ * @param listener Where channels come from.
+ * @returns The transports, open and closed, to close at the end.
+ */
+export function serveEcho(listener: Listener): Set<Transport<SeedMessage>> {
+  const transports = new Set<Transport<SeedMessage>>();
+  (async () => {
+    for await (const channel of listener) {
+      const transport = seedTransport(channel, {
+        handler: (request) => ({ id: request.id, payload: request.payload }),
+      });
+      transports.add(transport);
+      transport.closed.then(() => transports.delete(transport));
+    }
+  })();
+  return transports;
+}
+
+/**
+ * Sends `texts` as requests to a seed-protocol server at `key` and returns
+ * the replies as text.
+ *
+ * @param key Where the server listens, like `tcp://127.0.0.1:9000`.
+ * @param texts The request payloads.
+ * @param onFrame Sees the frame of each request, for the curious.
+ * @returns The reply payloads, in order.
+ */
+export async function call(
+  key: string,
+  texts: readonly string[],
+  onFrame?: (frame: Uint8Array) => void,
+): Promise<string[]> {
+  const adapter = await loadAdapter();
+  const client = seedTransport(await adapter.dial(key), { timeout: 5000 });
+  try {
+    return await Promise.all(texts.map(async (text) => {
+      const request = { id: "", payload: encoder.encode(text) };
+      const reply = await client.request(request);
+      onFrame?.(frameOf(reply.id, request.payload));
+      return decoder.decode(reply.payload);
+    }));
+  } finally {
+    await client.close();
+  }
+}
+
+/** The bytes the codec pair puts on the wire for one message. */
+export function frameOf(id: string, payload: Uint8Array): Uint8Array {
+  const parts = new SeedMessageCodec().encode({ id, payload });
+  const length = parts.reduce((n, part) => n + part.byteLength, 0);
+  const frame = seedPacketCodec().encode(parts, length);
+  const bytes = new Uint8Array(4 + length);
+  let at = 0;
+  for (const part of frame) {
+    bytes.set(part, at);
+    at += part.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * The demo: without arguments an echo server and a client on loopback;
+ * `serve PORT` or `call KEY TEXT...` for the halves.
+ *
+ * @param args Command-line arguments.
+ * @param log Where output goes.
+ */
+export async function main(
+  args: readonly string[],
+  log: (line: string) => void = console.log,
+): Promise<void> {
+  const adapter = await loadAdapter();
+  const [command, ...rest] = args;
+  if (command === "serve") {
+    const listener = await adapter.listen(`tcp://127.0.0.1:${rest[0] ?? 0}`);
+    serveEcho(listener);
+    log(`seed-protocol echo server on tcp://127.0.0.1:${listener.addr.port}`);
+    return; // serves until the process is stopped
+  }
+  if (command === "call") {
+    const [key, ...texts] = rest;
+    for (const reply of await call(key, texts.length ? texts : ["hello"])) {
+      log(reply);
+    }
+    return;
+  }
+  const listener = await adapter.listen("tcp://127.0.0.1:0");
+  const transports = serveEcho(listener);
+  const key = `tcp://127.0.0.1:${listener.addr.port}`;
+  log(`echo server on ${key}`);
+  const replies = await call(key, ["hello", "rain"], (frame) => {
+    const hex = [...frame].map((b) => b.toString(16).padStart(2, "0"));
+    log(`frame: ${hex.join(" ")}`);
+  });
+  log(`replies: ${JSON.stringify(replies)}`);
+  listener.close();
+  await Promise.all([...transports].map((t) => t.close()));
+}
+
+if (isMain(import.meta)) await main(process.argv.slice(2));

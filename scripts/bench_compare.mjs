@@ -1,0 +1,245 @@
+/**
+ * `npm run bench:compare`: listenrain side by side with what a user would
+ * pick instead, measured in the same run on the same machine. Each peer runs
+ * as a server process and a client process (bench/compare/server.ts and
+ * client.ts), one TCP connection over 127.0.0.1:
+ *
+ * - listenrain: a Peer with an "echo" route over the runtime's adapter,
+ *   default protocol; the client runs `parallel` closed loops of `request()`.
+ * - raw: the runtime's own sockets with the same 4-byte length prefix and
+ *   write batching, written by hand (bench/compare/raw_*.ts): the practical
+ *   limit. The client keeps `parallel` requests in flight, replies in FIFO.
+ * - grpc: `@grpc/grpc-js` unary calls with a bytes payload over one channel.
+ *   Always on Node, whatever `--runtime` says.
+ *
+ * Every reply is checked (length and every byte). Prints a table with
+ * requests/s, Gbit/s, server + client RSS, and listenrain ÷ raw and
+ * listenrain ÷ gRPC per cell; `--json` prints one JSON object per line per
+ * case and peer instead.
+ *
+ * Usage: node scripts/bench_compare.mjs [--runtime deno|bun|node]
+ *   [--peers listenrain,raw,grpc] [--parallel 1,16] [--payload 64,4k]
+ *   [--seconds 3] [--warmup 0.5] [--api request|call] [--json]
+ *
+ * Without --parallel and --payload it runs the seed's table (parallel 1, 4,
+ * 16 × payload 4 KiB, 32 KiB, 256 KiB, 4 MiB) plus 64 B with 1, 16 and 256
+ * in flight. With either, the cases are the cross product of the two lists
+ * (the missing one defaults to 1,4,16 or 4k,32k,256k,4m).
+ *
+ * @module
+ */
+
+import process from "node:process";
+import {
+  BenchProcess,
+  buildForNode,
+  counts,
+  describeMachine,
+  flag,
+  formatSize,
+  progress,
+  RUNTIMES,
+  sizes,
+  usageError,
+} from "./_bench.mjs";
+
+const argv = process.argv.slice(2);
+const runtime = flag(argv, "runtime", "deno");
+if (!RUNTIMES[runtime]) {
+  usageError(`unknown runtime "${runtime}" (deno, bun or node)`);
+}
+const peers = flag(argv, "peers", "listenrain,raw,grpc").split(",");
+for (const peer of peers) {
+  if (!["listenrain", "raw", "grpc"].includes(peer)) {
+    usageError(`unknown peer "${peer}" (listenrain, raw, grpc)`);
+  }
+}
+const seconds = Number(flag(argv, "seconds", "3"));
+if (!(seconds > 0)) usageError("--seconds must be a positive number");
+const warmup = Number(flag(argv, "warmup", String(Math.min(0.5, seconds / 4))));
+const api = flag(argv, "api", "request");
+const json = argv.includes("--json");
+
+const KiB = 1024;
+const SEED_PARALLEL = [1, 4, 16];
+const SEED_PAYLOAD = [4 * KiB, 32 * KiB, 256 * KiB, 4096 * KiB];
+const parallelFlag = flag(argv, "parallel", undefined);
+const payloadFlag = flag(argv, "payload", undefined);
+/** The cases: [parallel, payload] pairs, in the order they run. */
+const cases = [];
+if (parallelFlag === undefined && payloadFlag === undefined) {
+  for (const payload of SEED_PAYLOAD) {
+    for (const parallel of SEED_PARALLEL) cases.push([parallel, payload]);
+  }
+  for (const parallel of [1, 16, 256]) cases.push([parallel, 64]);
+} else {
+  const parallels = parallelFlag
+    ? counts(parallelFlag, "count")
+    : SEED_PARALLEL;
+  const payloads = payloadFlag ? sizes(payloadFlag) : SEED_PAYLOAD;
+  for (const payload of payloads) {
+    for (const parallel of parallels) cases.push([parallel, payload]);
+  }
+}
+
+const peerRuntime = (peer) => peer === "grpc" ? "node" : runtime;
+/** Longest a case may take before its processes are killed. */
+const caseSeconds = warmup + seconds + 60;
+
+/** Runs one peer on one case: a server process and a client process. */
+async function measure(peer, parallel, payload) {
+  const on = peerRuntime(peer);
+  const server = new BenchProcess(on, "bench/compare/server.ts", [
+    "--peer",
+    peer,
+    "--max-seconds",
+    String(caseSeconds + 30),
+  ]);
+  let client;
+  try {
+    const { port } = await server.next(60);
+    client = new BenchProcess(on, "bench/compare/client.ts", [
+      ...["--peer", peer, "--port", String(port), "--api", api],
+      ...["--parallel", String(parallel), "--payload", String(payload)],
+      ...["--seconds", String(seconds), "--warmup", String(warmup)],
+      ...["--max-seconds", String(caseSeconds)],
+    ]);
+    const result = await client.next(caseSeconds);
+    server.send("rss");
+    const { rssMiB: serverRss } = await server.next(10);
+    const reqPerSec = result.requests / result.seconds;
+    return {
+      runtime: on,
+      peer,
+      parallel,
+      payload,
+      reqPerSec,
+      gbitPerSec: (payload * 8 * reqPerSec) / 1e9,
+      rssMiB: serverRss + result.rssMiB,
+      serverRssMiB: serverRss,
+      clientRssMiB: result.rssMiB,
+      verified: result.verified,
+    };
+  } finally {
+    await Promise.all([client?.stop(), server.stop()]);
+  }
+}
+
+if (runtime === "node" || peers.includes("grpc")) {
+  buildForNode(["bench/compare/server.ts", "bench/compare/client.ts"]);
+}
+const rows = [];
+let failures = 0;
+const total = cases.length * peers.length;
+for (const [parallel, payload] of cases) {
+  for (const peer of peers) {
+    progress(
+      `  ${rows.length + 1}/${total}: ${peer} on ${
+        peerRuntime(peer)
+      }, parallel ${parallel}, payload ${formatSize(payload)} …`,
+    );
+    try {
+      const row = await measure(peer, parallel, payload);
+      rows.push(row);
+      if (json) {
+        const { runtime, reqPerSec, gbitPerSec, rssMiB } = row;
+        console.log(JSON.stringify({
+          runtime,
+          peer,
+          parallel,
+          payload,
+          reqPerSec,
+          gbitPerSec,
+          rssMiB,
+        }));
+      }
+    } catch (error) {
+      failures++;
+      rows.push({ peer, parallel, payload, error: error.message });
+      console.error(
+        `bench:compare: ${peer}, parallel ${parallel}, payload ${payload}: ${error.message}`,
+      );
+    }
+  }
+}
+progress("");
+
+/** The target of the issue: every cell at least 85 % of the raw echo. */
+const TARGET_RAW = 0.85;
+
+function printTable() {
+  const pad = (value, width) => String(value).padEnd(width);
+  const grpcNote = peers.includes("grpc") && runtime !== "node"
+    ? " gRPC runs on Node whatever the runtime; its ratio compares across runtimes."
+    : "";
+  console.log(
+    `listenrain side by side — ${runtime}: each peer a server process and a client process, one TCP connection on 127.0.0.1, ${seconds} s per cell after ${warmup} s warm-up, every reply checked.${grpcNote}`,
+  );
+  console.log(
+    `machine: ${
+      describeMachine([runtime, ...(peers.includes("grpc") ? ["node"] : [])])
+    }\n`,
+  );
+  const header = [
+    ["parallel", 8],
+    ["payload", 8],
+    ["peer", 20],
+    ["requests/s", 10],
+    ["Gbit/s", 7],
+    ["RSS server + client (MiB)", 25],
+    ["listenrain ÷ raw", 16],
+    ["listenrain ÷ gRPC", 17],
+  ];
+  console.log(`| ${header.map(([h, w]) => pad(h, w)).join(" | ")} |`);
+  console.log(`| ${header.map(([, w]) => "-".repeat(w)).join(" | ")} |`);
+  const find = (peer, parallel, payload) =>
+    rows.find((r) =>
+      r.peer === peer && r.parallel === parallel && r.payload === payload &&
+      r.error === undefined
+    );
+  for (const r of rows) {
+    const label = r.peer === "grpc" ? "gRPC (Node)" : `${r.peer} (${runtime})`;
+    let toRaw = "";
+    let toGrpc = "";
+    if (r.peer === "listenrain" && r.error === undefined) {
+      const raw = find("raw", r.parallel, r.payload);
+      const grpc = find("grpc", r.parallel, r.payload);
+      if (raw) {
+        const ratio = r.reqPerSec / raw.reqPerSec;
+        toRaw = `${ratio.toFixed(2)}${ratio < TARGET_RAW ? " *" : ""}`;
+      }
+      if (grpc) toGrpc = `${(r.reqPerSec / grpc.reqPerSec).toFixed(1)}`;
+    }
+    const cells = r.error !== undefined
+      ? [
+        r.parallel,
+        formatSize(r.payload),
+        label,
+        "FAILED",
+        "",
+        r.error.slice(0, 25),
+        "",
+        "",
+      ]
+      : [
+        r.parallel,
+        formatSize(r.payload),
+        label,
+        Math.round(r.reqPerSec),
+        r.gbitPerSec.toFixed(3),
+        `${r.serverRssMiB.toFixed(0)} + ${r.clientRssMiB.toFixed(0)}`,
+        toRaw,
+        toGrpc,
+      ];
+    console.log(`| ${cells.map((c, i) => pad(c, header[i][1])).join(" | ")} |`);
+  }
+  if (peers.includes("listenrain") && peers.includes("raw")) {
+    console.log(`\n* below the target of ${TARGET_RAW} × raw`);
+  }
+}
+
+if (!json) printTable();
+if (failures > 0) {
+  console.error(`bench:compare: ${failures} case(s) failed`);
+  process.exitCode = 1;
+}

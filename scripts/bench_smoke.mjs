@@ -1,0 +1,71 @@
+/**
+ * The `bench` step of `npm test`: every benchmark once, in a tiny
+ * configuration, so none of them can rot. Stops at the first failure.
+ *
+ * - bench:compare, 0.3 s, parallel 1, 64 B: listenrain, raw and gRPC on
+ *   Node; listenrain and raw on Deno and Bun (the raw files differ per
+ *   runtime);
+ * - bench:connections with 200 connections on each runtime;
+ * - the seed table (`npm start`) on Node, 0.2 s, parallel 1, 4 KiB;
+ * - each mitata file bench/*_bench.ts under Node with `BENCH_QUICK=1` (each
+ *   benchmark function runs three times, nothing is measured).
+ *
+ * @module
+ */
+
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { ROOT, walk } from "./_files.mjs";
+
+const NODE = process.execPath;
+const compare = (runtime, peers) => [
+  NODE,
+  "scripts/bench_compare.mjs",
+  ...["--runtime", runtime, "--peers", peers],
+  ...["--seconds", "0.3", "--parallel", "1", "--payload", "64"],
+];
+const connections = (runtime) => [
+  NODE,
+  "scripts/bench_connections.mjs",
+  ...["--runtime", runtime, "--connections", "200"],
+];
+const micro = walk("bench", (path) => /^bench\/[^/]+_bench\.ts$/.test(path))
+  .map((file) => [NODE, "--import", "tsx", file]);
+
+const commands = [
+  compare("node", "listenrain,raw,grpc"),
+  compare("deno", "listenrain,raw"),
+  compare("bun", "listenrain,raw"),
+  connections("node"),
+  connections("deno"),
+  connections("bun"),
+  [
+    NODE,
+    "scripts/start.mjs",
+    ...["--runtime", "node", "--seconds", "0.2"],
+    ...["--parallel", "1", "--payload", "4k"],
+  ],
+  ...micro,
+];
+
+for (const [cmd, ...args] of commands) {
+  const shown = [cmd === NODE ? "node" : cmd, ...args].join(" ");
+  console.log(`\n\x1b[1m$ ${shown}\x1b[0m`);
+  const started = performance.now();
+  const result = spawnSync(cmd, args, {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, BENCH_QUICK: "1" },
+    timeout: 120_000,
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (result.status !== 0) {
+    console.error(
+      `bench: "${shown}" failed (${
+        result.error?.message ?? result.signal ?? `exit code ${result.status}`
+      }) after ${seconds} s`,
+    );
+    process.exit(1);
+  }
+  console.log(`(${seconds} s)`);
+}

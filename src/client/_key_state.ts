@@ -1,0 +1,174 @@
+/**
+ * The state a {@linkcode TransportPool} keeps per key. Private to the pool.
+ *
+ * @module
+ */
+
+import {
+  AbortedError,
+  ConnectError,
+  ConnectionClosedError,
+} from "../errors.ts";
+import type { ConnectionMonitor } from "../server/connection_monitor.ts";
+import type { TimerHandle } from "../timer/timer_heap.ts";
+import type { Transport } from "../transport/transport.ts";
+import type { TransportKey } from "./transport_key.ts";
+
+/** A `get()` waiting for a transport. `settle` works once. */
+export interface Waiter<M> {
+  readonly waitForReady: boolean;
+  settle(transport?: Transport<M>, error?: unknown): void;
+}
+
+/** The transports, attempts, backoff and waiters of one key. */
+export class KeyState<M> {
+  readonly key: TransportKey;
+  /** Open transports, usable or not (goaway, closing). */
+  readonly transports: Transport<M>[] = [];
+  readonly monitors: Map<Transport<M>, ConnectionMonitor<M>> = new Map();
+  /** When each transport opened (performance.now()). */
+  readonly openedAt: Map<Transport<M>, number> = new Map();
+  /** Transports the pool closes on purpose: no reconnect when they go. */
+  readonly retiring: Set<Transport<M>> = new Set();
+  /** Attempts in progress. */
+  readonly dials: Set<AbortController> = new Set();
+  readonly waiters: Set<Waiter<M>> = new Set();
+  /**
+   * Failed attempts in a row. A connection that closes before it proved
+   * healthy (a reply, or a second of life) counts as one too.
+   */
+  failures = 0;
+  /** No attempt before this time (performance.now()); 0 when not backing off. */
+  retryAt = 0;
+  lastError: unknown = undefined;
+  /** The planned next attempt, if any. */
+  retryTimer: TimerHandle | undefined = undefined;
+  /** Reconnecting in the background after an unexpected close. */
+  reconnecting = false;
+  dropped = false;
+  #turn = 0;
+
+  constructor(key: TransportKey) {
+    this.key = key;
+  }
+
+  /** The usable transport with the fewest requests in flight; ties in turn. */
+  pick(): Transport<M> | undefined {
+    const list = this.transports;
+    const count = list.length;
+    if (count === 1) {
+      const only = list[0];
+      return only.canRequest ? only : undefined;
+    }
+    let best: Transport<M> | undefined;
+    let bestLoad = Infinity;
+    const start = count > 0 ? this.#turn++ % count : 0;
+    for (let i = 0; i < count; i++) {
+      const transport = list[(start + i) % count];
+      if (!transport.canRequest) continue;
+      const load = transport.inFlight;
+      if (load < bestLoad) {
+        best = transport;
+        bestLoad = load;
+      }
+    }
+    return best;
+  }
+
+  /** How many transports take new requests. */
+  usable(): number {
+    let usable = 0;
+    for (const transport of this.transports) {
+      if (transport.canRequest) usable++;
+    }
+    return usable;
+  }
+
+  /** Forgets a closed transport and stops its monitor. */
+  remove(transport: Transport<M>): void {
+    const index = this.transports.indexOf(transport);
+    if (index >= 0) this.transports.splice(index, 1);
+    this.monitors.get(transport)?.stop();
+    this.monitors.delete(transport);
+    this.openedAt.delete(transport);
+  }
+
+  cancelRetry(): void {
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
+  }
+
+  /**
+   * Waits for a usable transport: settled by `wake()` (or a drop, or the
+   * signal).
+   */
+  wait(
+    signal: AbortSignal | undefined,
+    waitForReady: boolean,
+  ): Promise<Transport<M>> {
+    return new Promise<Transport<M>>((resolve, reject) => {
+      const waiter: Waiter<M> = {
+        waitForReady,
+        settle: (transport, error) => {
+          if (!this.waiters.delete(waiter)) return;
+          signal?.removeEventListener("abort", onAbort);
+          if (transport) resolve(transport);
+          else reject(error);
+        },
+      };
+      const onAbort = () =>
+        waiter.settle(
+          undefined,
+          new AbortedError(`Connect to ${this.key} aborted`, {
+            cause: signal!.reason,
+          }),
+        );
+      this.waiters.add(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Hands transports to waiters, or fails them when nothing more is coming. */
+  wake(): void {
+    for (const waiter of [...this.waiters]) {
+      const transport = this.pick();
+      if (transport) waiter.settle(transport);
+      else if (
+        this.dials.size === 0 && !(waiter.waitForReady && this.retryTimer)
+      ) {
+        waiter.settle(undefined, this.unavailable());
+      }
+    }
+  }
+
+  /** The error of a `get()` that finds no transport and no attempt under way. */
+  unavailable(): Error {
+    const error = this.lastError;
+    if (error === undefined) {
+      // Connected, but the transport refuses already (goaway at once, say).
+      const refusal = this.transports.at(-1)?.refusal;
+      return new ConnectionClosedError(
+        `Transport to ${this.key} closed as it opened${
+          refusal ? `: ${refusal.message}` : ""
+        }`,
+        { cause: refusal },
+      );
+    }
+    if (error instanceof TypeError) return error;
+    const wait = Math.max(0, Math.round(this.retryAt - performance.now()));
+    const why = error instanceof ConnectError
+      ? error.message
+      : `Cannot connect to ${this.key}: ${(error as Error)?.message ?? error}`;
+    return new ConnectError(
+      wait > 0 ? `${why} (next attempt in ${wait} ms)` : why,
+      { cause: error },
+    );
+  }
+
+  /** True when nothing of the key is left but, perhaps, backoff. */
+  idle(): boolean {
+    return this.transports.length === 0 && this.dials.size === 0 &&
+      this.waiters.size === 0 && this.retryTimer === undefined &&
+      !this.reconnecting;
+  }
+}

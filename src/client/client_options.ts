@@ -1,0 +1,71 @@
+/**
+ * The options of a {@linkcode TransportClient} and of its requests.
+ *
+ * @module
+ */
+
+import type { Channel, Dialer } from "../channel/channel.ts";
+import type { HeartbeatOptions } from "../server/connection_monitor.ts";
+import type { TimerHeap } from "../timer/timer_heap.ts";
+import type {
+  RequestOptions,
+  Transport,
+  TransportOptions,
+} from "../transport/transport.ts";
+import type { DialFunction } from "./dialers.ts";
+import type { ReconnectOptions } from "./pool_options.ts";
+import type { TransportKey, TransportKeyInit } from "./transport_key.ts";
+
+/** Options of {@linkcode TransportClient}: the transports' options and the client's. */
+export interface TransportClientOptions<M>
+  extends Omit<TransportOptions<M>, "timers" | "onGoaway"> {
+  /** The endpoint of requests that name no `key`. @default {the dialer's key} */
+  endpoint?: string | TransportKeyInit;
+  /** Opens channels to any key: an adapter's `dial`, or a `MemoryNetwork`'s. */
+  dial?: DialFunction;
+  /** Opens the channels of the default endpoint instead of `dial` (a `FailoverDialer`). */
+  dialer?: Dialer & { readonly key?: TransportKey };
+  /** How long one connect attempt may take, in ms (with `dial`). @default {10000} */
+  connectTimeout?: number;
+  /** Transports per endpoint. @default {1} */
+  poolSize?: number;
+  /** Close a transport after this many ms without requests. `0` for never. @default {0} */
+  idleTimeout?: number;
+  /** Ping quiet connections; close those whose pong does not come. */
+  heartbeat?: HeartbeatOptions;
+  /** Backoff, and reconnection after a connection is lost. @default {{}} */
+  reconnect?: ReconnectOptions | false;
+  /**
+   * Times a request is sent again on a new connection after its connection
+   * closed before the reply (or the connect failed). Only for idempotent
+   * requests: the server may have run the first one.
+   * @default {0}
+   */
+  retry?: number;
+  /** One heap for every timer of the client. @default {a heap of its own, cleared by close()} */
+  timers?: TimerHeap;
+  /** Builds each transport. @default {new Transport(channel, options)} */
+  createTransport?: (
+    channel: Channel,
+    key: TransportKey,
+    options: TransportOptions<M>,
+  ) => Transport<M>;
+}
+
+/** Options of one request of a client. */
+export interface ClientRequestOptions extends RequestOptions {
+  /** The endpoint. @default {the client's endpoint} */
+  key?: string | TransportKeyInit;
+  /** Overrides the client's `retry` for this request. */
+  retry?: number;
+  /** While the endpoint backs off after failed connects, wait (until the deadline) instead of failing at once. @default {false} */
+  waitForReady?: boolean;
+}
+
+/** Options of a client's `notify`. */
+export interface ClientNotifyOptions {
+  /** The endpoint. @default {the client's endpoint} */
+  key?: string | TransportKeyInit;
+  /** Aborts waiting for a connection. */
+  signal?: AbortSignal;
+}

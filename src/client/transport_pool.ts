@@ -1,0 +1,412 @@
+/**
+ * The {@linkcode TransportPool}: live transports per {@linkcode TransportKey},
+ * created once (single flight), dropped when dead, evicted when idle, and
+ * reconnected with backoff.
+ *
+ * @module
+ */
+
+import { AbortedError, ConnectionClosedError } from "../errors.ts";
+import { ConnectionMonitor } from "../server/connection_monitor.ts";
+import { TimerHeap } from "../timer/timer_heap.ts";
+import type { Transport } from "../transport/transport.ts";
+import type { HeartbeatOptions } from "../server/connection_monitor.ts";
+import {
+  backoffDelay,
+  type BackoffOptions,
+  resolveBackoff,
+} from "./backoff.ts";
+import type { PoolGetOptions, TransportPoolOptions } from "./pool_options.ts";
+import { KeyState } from "./_key_state.ts";
+import {
+  PoolEvent,
+  type PoolEventInit,
+  type PoolEventType,
+} from "./pool_event.ts";
+import { TransportKey, type TransportKeyInit } from "./transport_key.ts";
+
+export type {
+  PoolGetOptions,
+  ReconnectOptions,
+  TransportPoolOptions,
+} from "./pool_options.ts";
+
+/** A transport that lived this long, or got a reply, was healthy: its loss resets the backoff. */
+const HEALTHY_AFTER_MS = 1000;
+
+/**
+ * Live transports per key. The first `get()` of a key opens a transport, and
+ * every concurrent `get()` waits for that same attempt (single flight): a
+ * thousand concurrent first requests open one connection, or exactly `size`.
+ * A `get()` returns the usable transport with the fewest requests in flight;
+ * transports that closed, or whose peer sent goaway, are skipped and
+ * replaced. After a failed attempt the key backs off (exponential, with
+ * jitter); a `get()` in that time fails at once with {@linkcode ConnectError}
+ * unless `waitForReady`. A transport that closes unexpectedly is reconnected
+ * in the background. Events (`connect`, `disconnect`, `connecterror`) are
+ * {@linkcode PoolEvent}s.
+ *
+ * @example One connection for many concurrent requests
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { EnvelopeCodec, type Envelope } from "../codec/envelope.ts";
+ * import { Transport } from "../transport/transport.ts";
+ * import { TransportPool } from "./transport_pool.ts";
+ *
+ * const network = new MemoryNetwork();
+ * const listener = await network.listen("mem://api");
+ * const codec = new EnvelopeCodec();
+ * const pool = new TransportPool<Envelope>({
+ *   connect: async (key, { signal }) => new Transport(await network.dial(key, { signal }), { codec }),
+ * });
+ * const transports = await Promise.all(Array.from({ length: 100 }, () => pool.get("mem://api")));
+ * console.log(new Set(transports).size); // 1
+ * await pool.close();
+ * listener.close();
+ * ```
+ */
+export class TransportPool<M> extends EventTarget {
+  #connect: TransportPoolOptions<M>["connect"];
+  #size: number;
+  #idleTimeout: number;
+  #heartbeat: HeartbeatOptions | undefined;
+  #backoff: Required<BackoffOptions>;
+  #reconnect: boolean;
+  #maxAttempts: number;
+  #timers: TimerHeap;
+  #ownTimers: boolean;
+  #states = new Map<string, KeyState<M>>();
+  #names = new Map<string, string>();
+  #closing: Promise<void> | undefined;
+
+  /**
+   * @param options How to connect, and the pool's policy.
+   * @throws {TypeError} If `connect` is not a function.
+   * @throws {RangeError} If an option is out of range.
+   */
+  constructor(options: TransportPoolOptions<M>) {
+    super();
+    if (typeof options?.connect !== "function") {
+      throw new TypeError("TransportPool needs a connect function");
+    }
+    this.#connect = options.connect;
+    this.#size = options.size ?? 1;
+    if (!Number.isInteger(this.#size) || this.#size < 1) {
+      throw new RangeError(
+        `size must be a positive integer, got ${this.#size}`,
+      );
+    }
+    this.#idleTimeout = options.idleTimeout ?? 0;
+    this.#heartbeat = options.heartbeat;
+    const reconnect = options.reconnect ?? {};
+    this.#reconnect = reconnect !== false;
+    this.#backoff = resolveBackoff(reconnect === false ? {} : reconnect);
+    this.#maxAttempts =
+      (reconnect === false ? undefined : reconnect.maxAttempts) ?? Infinity;
+    if (!(this.#maxAttempts >= 1)) {
+      throw new RangeError(
+        `maxAttempts must be at least 1, got ${this.#maxAttempts}`,
+      );
+    }
+    this.#ownTimers = options.timers === undefined;
+    this.#timers = options.timers ?? new TimerHeap();
+  }
+
+  /** The keys the pool has transports, attempts or backoff state for. */
+  get keys(): TransportKey[] {
+    return [...this.#states.values()].map((state) => state.key);
+  }
+
+  /**
+   * The open transports of `key`, or of every key.
+   *
+   * @param key A key, or nothing for all.
+   * @returns The transports, usable or draining.
+   */
+  transports(key?: string | TransportKeyInit): Transport<M>[] {
+    if (key === undefined) {
+      return [...this.#states.values()].flatMap((state) => state.transports);
+    }
+    return [...(this.#states.get(this.#name(key))?.transports ?? [])];
+  }
+
+  /**
+   * A usable transport of `key` now, without waiting. Tops the key up to
+   * `size` transports in the background.
+   *
+   * @param key The endpoint.
+   * @returns The transport with the fewest requests in flight, or `undefined`.
+   * @throws {TypeError} If `key` is invalid.
+   */
+  tryGet(key: string | TransportKeyInit): Transport<M> | undefined {
+    if (this.#closing) return undefined;
+    const state = this.#stateOf(key);
+    const transport = state.pick();
+    this.#topUp(state);
+    return transport;
+  }
+
+  /**
+   * A usable transport of `key`, connecting if there is none.
+   *
+   * @param key The endpoint.
+   * @param options Abort signal; `waitForReady`.
+   * @returns The transport with the fewest requests in flight.
+   * @throws {ConnectError} The attempt failed, or the key backs off after one.
+   * @throws {AbortedError} `signal` aborted first.
+   * @throws {ConnectionClosedError} The pool closed, or the key was dropped.
+   * @throws {TypeError} If `key` is invalid.
+   */
+  get(
+    key: string | TransportKeyInit,
+    options: PoolGetOptions = {},
+  ): Promise<Transport<M>> {
+    try {
+      if (this.#closing) {
+        throw new ConnectionClosedError("Transport pool is closed");
+      }
+      const transport = this.tryGet(key);
+      if (transport) return Promise.resolve(transport);
+      return this.#wait(this.#stateOf(key), options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Closes the transports of `key` and forgets it: their pending requests
+   * reject with `ConnectionClosedError`, attempts in progress are abandoned.
+   *
+   * @param key The endpoint.
+   * @returns A promise that resolves once its transports are closed.
+   * @throws {TypeError} If `key` is invalid.
+   */
+  drop(key: string | TransportKeyInit): Promise<void> {
+    const state = this.#states.get(this.#name(key));
+    if (state === undefined) return Promise.resolve();
+    return this.#drop(state, `Transports to ${state.key} dropped`);
+  }
+
+  /**
+   * Closes every transport and stops every timer of the pool.
+   *
+   * @returns A promise that resolves once all transports are closed.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.all(
+        [...this.#states.values()].map((state) =>
+          this.#drop(state, "Transport pool closed")
+        ),
+      );
+      if (this.#ownTimers) this.#timers.clear();
+    })();
+    return this.#closing;
+  }
+
+  /** Closes the pool. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #name(key: string | TransportKeyInit): string {
+    if (typeof key !== "string") return TransportKey.from(key).toString();
+    let name = this.#names.get(key);
+    if (name === undefined) {
+      name = new TransportKey(key).toString();
+      if (this.#names.size >= 1024) this.#names.clear();
+      this.#names.set(key, name);
+    }
+    return name;
+  }
+
+  #stateOf(key: string | TransportKeyInit): KeyState<M> {
+    const name = this.#name(key);
+    let state = this.#states.get(name);
+    if (state === undefined) {
+      state = new KeyState(
+        TransportKey.from(typeof key === "string" ? name : key),
+      );
+      this.#states.set(name, state);
+    }
+    return state;
+  }
+
+  #wait(state: KeyState<M>, options: PoolGetOptions): Promise<Transport<M>> {
+    const { signal, waitForReady = false } = options;
+    if (signal?.aborted) {
+      return Promise.reject(
+        new AbortedError(`Connect to ${state.key} aborted`, {
+          cause: signal.reason,
+        }),
+      );
+    }
+    if (state.dials.size === 0) {
+      if (!waitForReady) return Promise.reject(state.unavailable());
+      this.#scheduleRetry(state);
+    }
+    return state.wait(signal, waitForReady);
+  }
+
+  #topUp(state: KeyState<M>): void {
+    if (this.#closing || state.dropped) return;
+    let missing = this.#size - state.dials.size - state.usable();
+    if (missing <= 0) return;
+    // Backing off after a failed attempt: the retry timer, if any, comes back.
+    if (state.retryAt > 0 && state.retryAt > performance.now()) return;
+    for (; missing > 0; missing--) this.#dial(state);
+  }
+
+  #dial(state: KeyState<M>): void {
+    const controller = new AbortController();
+    state.dials.add(controller);
+    let connecting: Promise<Transport<M>>;
+    try {
+      connecting = Promise.resolve(
+        this.#connect(state.key, { signal: controller.signal }),
+      );
+    } catch (error) {
+      connecting = Promise.reject(error);
+    }
+    connecting.then(
+      (transport) => this.#connected(state, controller, transport),
+      (error) => this.#failed(state, controller, error),
+    );
+  }
+
+  #connected(
+    state: KeyState<M>,
+    controller: AbortController,
+    transport: Transport<M>,
+  ): void {
+    state.dials.delete(controller);
+    if (this.#closing || state.dropped || controller.signal.aborted) {
+      void transport.close("Transport pool closed");
+      return;
+    }
+    const attempt = state.failures + 1;
+    // The failure count stays until the transport proves healthy (see #lost):
+    // a server that accepts and at once refuses must not be hammered.
+    state.retryAt = 0;
+    state.reconnecting = false;
+    state.cancelRetry();
+    state.transports.push(transport);
+    state.openedAt.set(transport, performance.now());
+    if (this.#heartbeat || this.#idleTimeout > 0) {
+      state.monitors.set(
+        transport,
+        new ConnectionMonitor(transport, {
+          timers: this.#timers,
+          heartbeat: this.#heartbeat,
+          idleTimeout: this.#idleTimeout,
+          onExpire: (reason) => {
+            if (reason === "idle") state.retiring.add(transport);
+          },
+        }),
+      );
+    }
+    transport.closed.then(() => this.#lost(state, transport));
+    this.#emit("connect", { key: state.key, transport, attempt });
+    this.#wake(state);
+  }
+
+  #failed(
+    state: KeyState<M>,
+    controller: AbortController,
+    error: unknown,
+  ): void {
+    state.dials.delete(controller);
+    if (this.#closing || state.dropped) return;
+    state.failures++;
+    state.lastError = error;
+    const delay = backoffDelay(state.failures, this.#backoff);
+    state.retryAt = performance.now() + delay;
+    if (state.failures >= this.#maxAttempts) state.reconnecting = false;
+    const retry = state.reconnecting ||
+      [...state.waiters].some((w) => w.waitForReady);
+    if (retry) this.#scheduleRetry(state);
+    this.#emit("connecterror", {
+      key: state.key,
+      error,
+      attempt: state.failures,
+      delay: retry ? delay : undefined,
+    });
+    this.#wake(state);
+  }
+
+  #lost(state: KeyState<M>, transport: Transport<M>): void {
+    const lived = performance.now() - (state.openedAt.get(transport) ?? 0);
+    state.remove(transport);
+    const expected = state.retiring.delete(transport);
+    this.#emit("disconnect", {
+      key: state.key,
+      transport,
+      error: transport.closedReason,
+    });
+    if (this.#closing || state.dropped) return;
+    if (transport.stats.repliesReceived > 0 || lived >= HEALTHY_AFTER_MS) {
+      state.failures = 0;
+      state.lastError = undefined;
+    } else if (!expected) {
+      // Closed before it proved healthy (refused by maxConnections, say).
+      state.failures++;
+      state.lastError = transport.refusal ?? transport.closedReason;
+      state.retryAt = performance.now() +
+        backoffDelay(state.failures, this.#backoff);
+    }
+    if (!expected && this.#reconnect) state.reconnecting = true;
+    if (state.reconnecting || state.waiters.size > 0) {
+      this.#topUp(state);
+      if (state.dials.size === 0) this.#scheduleRetry(state);
+    }
+    this.#forgetIfEmpty(state);
+  }
+
+  /** Hands transports to waiters, or fails them when nothing more is coming. */
+  #wake(state: KeyState<M>): void {
+    state.wake();
+    this.#forgetIfEmpty(state);
+  }
+
+  #scheduleRetry(state: KeyState<M>): void {
+    if (state.retryTimer || this.#closing || state.dropped) return;
+    const delay = Math.max(0, state.retryAt - performance.now());
+    state.retryTimer = this.#timers.runAfter(delay, () => {
+      state.retryTimer = undefined;
+      state.retryAt = 0;
+      this.#topUp(state);
+    });
+  }
+
+  #forgetIfEmpty(state: KeyState<M>): void {
+    if (
+      state.idle() && state.retryAt <= performance.now() &&
+      this.#states.get(String(state.key)) === state
+    ) {
+      this.#states.delete(String(state.key));
+    }
+  }
+
+  async #drop(state: KeyState<M>, reason: string): Promise<void> {
+    if (this.#states.get(String(state.key)) === state) {
+      this.#states.delete(String(state.key));
+    }
+    if (state.dropped) return;
+    state.dropped = true;
+    state.cancelRetry();
+    for (const controller of state.dials) {
+      controller.abort(new ConnectionClosedError(reason));
+    }
+    const error = new ConnectionClosedError(reason);
+    for (const waiter of [...state.waiters]) waiter.settle(undefined, error);
+    const closing = state.transports.map((transport) => {
+      state.retiring.add(transport);
+      return transport.close(reason);
+    });
+    await Promise.all(closing);
+  }
+
+  #emit(type: PoolEventType, init: PoolEventInit<M>): void {
+    this.dispatchEvent(new PoolEvent<M>(type, init));
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The {@linkcode ConnectionMonitor}: closes a transport whose peer went
+ * silent (heartbeat), that was idle too long (gev's idle-connection cleanup),
+ * or whose peer connected and never sent a frame.
+ *
+ * @module
+ */
+
+import { TimeoutError } from "../errors.ts";
+import { type TimerHandle, TimerHeap } from "../timer/timer_heap.ts";
+import type { Transport } from "../transport/transport.ts";
+import type { TransportStats } from "../transport/stats.ts";
+import { checkMonitorOptions } from "./_monitor_options.ts";
+
+/** Heartbeat settings: ping a quiet connection, close it when no pong comes. */
+export interface HeartbeatOptions {
+  /**
+   * How often to look at the connection, in ms. When nothing was read since
+   * the last look, a ping goes out.
+   */
+  interval: number;
+  /** How long to wait for the pong, in ms. @default {the interval} */
+  timeout?: number;
+}
+
+/** Why a {@linkcode ConnectionMonitor} closed its transport. */
+export type ExpireReason = "idle" | "first-frame" | "heartbeat";
+
+/** Options of {@linkcode ConnectionMonitor}. All checks are off unless set. */
+export interface ConnectionMonitorOptions {
+  /** The heap that holds the monitor's timers. @default {a heap of its own} */
+  timers?: TimerHeap;
+  /** Ping the peer when the connection is quiet; close it when no pong comes. */
+  heartbeat?: HeartbeatOptions;
+  /**
+   * Close the connection after this many ms without a request or
+   * notification in either direction and with none in flight (heartbeat
+   * pings do not count). The peer gets goaway first. `0` for never.
+   * @default {0}
+   */
+  idleTimeout?: number;
+  /** Close the connection if the peer sends no frame within this many ms. `0` for never. @default {0} */
+  firstFrameTimeout?: number;
+  /** Called once, just before the monitor closes the transport. */
+  onExpire?: (reason: ExpireReason, message: string) => void;
+}
+
+/**
+ * Watches one transport and closes it when its peer is silent or idle. Its
+ * timers live on the given heap and stop when the transport closes or
+ * {@linkcode ConnectionMonitor.stop} is called. A `Server` and a
+ * `TransportPool` give one to each connection; a lone `Peer` can use one too.
+ *
+ * Heartbeat: every `interval` ms, if nothing was read since the last look,
+ * the monitor pings; when no pong comes within `timeout`, it closes the
+ * transport (pending requests reject with `ConnectionClosedError`). A
+ * half-open connection is found within about `2 × interval + timeout`.
+ *
+ * @example Heartbeat on a peer
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { Peer } from "../transport/peer.ts";
+ * import { ConnectionMonitor } from "./connection_monitor.ts";
+ *
+ * const [a, b] = createMemoryPipe();
+ * const server = new Peer(a);
+ * const client = new Peer(b);
+ * const monitor = new ConnectionMonitor(client.transport, {
+ *   heartbeat: { interval: 10, timeout: 50 },
+ * });
+ * await new Promise((resolve) => setTimeout(resolve, 40));
+ * console.log(monitor.pingsSent > 0); // true
+ * await client.close(); // stops the monitor too
+ * await server.close();
+ * ```
+ */
+export class ConnectionMonitor<M> {
+  #transport: Transport<M>;
+  #onExpire: ((reason: ExpireReason, message: string) => void) | undefined;
+  #handles: TimerHandle[] = [];
+  #stopped = false;
+  #pings = 0;
+  #pinging = false;
+  #framesSeen = 0;
+  #lastActivity = -1;
+  #lastActiveAt = 0;
+  #idleTimeout: number;
+  #now: () => number = () => performance.now();
+
+  /**
+   * Starts watching at once.
+   *
+   * @param transport The transport to watch.
+   * @param options What to watch for, and the timer heap.
+   * @throws {RangeError} If a time is negative or not finite, or the
+   *   heartbeat interval is 0.
+   */
+  constructor(transport: Transport<M>, options: ConnectionMonitorOptions = {}) {
+    this.#transport = transport;
+    this.#onExpire = options.onExpire;
+    const timers = options.timers ?? new TimerHeap();
+    const { idleTimeout, firstFrameTimeout: firstFrame, heartbeat } =
+      checkMonitorOptions(options);
+    this.#idleTimeout = idleTimeout;
+    if (heartbeat !== undefined) {
+      this.#handles.push(
+        timers.runEvery(
+          heartbeat.interval,
+          () => this.#beat(heartbeat.timeout),
+        ),
+      );
+    }
+    if (this.#idleTimeout > 0) {
+      this.#lastActiveAt = this.#now();
+      this.#handles.push(
+        timers.runEvery(Math.max(1, this.#idleTimeout / 4), () => this.#idle()),
+      );
+    }
+    if (firstFrame > 0) {
+      this.#handles.push(timers.runAfter(firstFrame, () => {
+        if (transport.stats.framesIn > 0) return;
+        this.#expire(
+          "first-frame",
+          `No frame within ${firstFrame} ms of connecting (firstFrameTimeout)`,
+          true,
+        );
+      }));
+    }
+    transport.closed.then(() => this.stop());
+  }
+
+  /** Pings this monitor sent so far. */
+  get pingsSent(): number {
+    return this.#pings;
+  }
+
+  /** Stops watching: cancels the monitor's timers. Safe to call more than once. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const handle of this.#handles) handle.cancel();
+    this.#handles.length = 0;
+  }
+
+  #beat(timeout: number): void {
+    const transport = this.#transport;
+    const frames = transport.stats.framesIn;
+    if (frames !== this.#framesSeen) {
+      this.#framesSeen = frames;
+      return;
+    }
+    if (this.#pinging || transport.closedReason) return;
+    this.#pinging = true;
+    this.#pings++;
+    transport.ping({ timeout }).then(() => {
+      this.#pinging = false;
+      this.#framesSeen = transport.stats.framesIn;
+    }, (error) => {
+      this.#pinging = false;
+      if (error instanceof TimeoutError) {
+        this.#expire(
+          "heartbeat",
+          `Heartbeat: no pong within ${timeout} ms`,
+          false,
+        );
+      } else if (error instanceof TypeError) {
+        this.stop(); // the protocol has no ping
+      }
+    });
+  }
+
+  #idle(): void {
+    const stats = this.#transport.stats;
+    const now = this.#now();
+    const activity = activityOf(stats) - this.#pings;
+    const busy = stats.pending - (this.#pinging ? 1 : 0) > 0 ||
+      stats.handling > 0;
+    if (busy || activity !== this.#lastActivity) {
+      this.#lastActivity = activity;
+      this.#lastActiveAt = now;
+      return;
+    }
+    if (now - this.#lastActiveAt >= this.#idleTimeout) {
+      this.#expire(
+        "idle",
+        `Idle for ${this.#idleTimeout} ms (idleTimeout)`,
+        true,
+      );
+    }
+  }
+
+  #expire(reason: ExpireReason, message: string, goaway: boolean): void {
+    if (this.#stopped) return;
+    this.stop();
+    const transport = this.#transport;
+    if (transport.closedReason) return;
+    this.#onExpire?.(reason, message);
+    if (goaway) transport.goaway(message);
+    void transport.close(message);
+  }
+}
+
+function activityOf(stats: TransportStats): number {
+  return stats.requestsSent + stats.requestsReceived + stats.notifiesSent +
+    stats.notifiesReceived;
+}

@@ -1,0 +1,61 @@
+/**
+ * The interop server: listens on 127.0.0.1 (port 0) with the runtime's own
+ * adapter, prints `{"port":N,"runtime":"…"}` as one line on stdout, and serves
+ * two routes of the default protocol: "echo" (the body back) and "checksum"
+ * (FNV-1a and length of the body). It stops by itself when stdin closes or
+ * after `--time-limit` seconds (default 60), whichever comes first.
+ *
+ * Run by `scripts/interop.mjs` on Deno, Bun and Node:
+ *   deno run -A tests/interop/server.ts
+ *   bun tests/interop/server.ts
+ *   node --import tsx tests/interop/server.ts
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { detectRuntime, loadAdapter } from "../../bench/_runtime.ts";
+import { Peer } from "../../src/transport/peer.ts";
+import { Router } from "../../src/transport/router.ts";
+import { checksumOf, option } from "./_protocol.ts";
+
+const runtime = detectRuntime();
+const timeLimit = Number(option(process.argv.slice(2), "time-limit", "60"));
+const adapter = await loadAdapter(runtime);
+const listener = await adapter.listen("tcp://127.0.0.1:0");
+const peers = new Set<Peer<Uint8Array>>();
+const router = new Router()
+  .handle("echo", (body: Uint8Array) => body)
+  .handle("checksum", (body: Uint8Array) => checksumOf(body));
+
+let stopping = false;
+async function stop(code: number, why: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (code !== 0) console.error(`interop server (${runtime}): ${why}`);
+  listener.close();
+  await Promise.race([
+    Promise.all([...peers].map((peer) => peer.close())),
+    new Promise((resolve) => setTimeout(resolve, 2000)),
+  ]);
+  process.exit(code);
+}
+
+const limit = setTimeout(
+  () => void stop(2, `time limit of ${timeLimit} s reached`),
+  timeLimit * 1000,
+);
+process.stdin.on("end", () => {
+  clearTimeout(limit);
+  void stop(0, "stdin closed");
+});
+process.stdin.on("error", () => void stop(0, "stdin failed"));
+process.stdin.resume();
+
+console.log(JSON.stringify({ port: listener.addr.port, runtime }));
+
+for await (const channel of listener) {
+  const peer = new Peer<Uint8Array>(channel, { router });
+  peers.add(peer);
+  peer.closed.then(() => peers.delete(peer));
+}
