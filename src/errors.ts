@@ -218,12 +218,14 @@ export class QueueFullError extends ListenRainError {
    * Creates the error.
    *
    * @param limit The queue's bound in bytes.
-   * @param size The size of the frame that did not fit.
+   * @param size The size of the frame that did not fit, if known.
    */
-  constructor(limit: number, size: number) {
+  constructor(limit: number, size?: number) {
     super(
       "ERR_QUEUE_FULL",
-      `Cannot queue frame of ${size} bytes: send queue is full (maxQueueBytes ${limit})`,
+      `Cannot queue frame${
+        size === undefined ? "" : ` of ${size} bytes`
+      }: send queue is full (maxQueueBytes ${limit})`,
     );
   }
 }
@@ -294,6 +296,8 @@ export class RemoteError extends ListenRainError {
  */
 export class ConnectError extends ListenRainError {
   /**
+   * Creates the error.
+   *
    * @param message Which endpoint, and why it failed.
    * @param options `cause`, the underlying error.
    */
@@ -314,6 +318,8 @@ export class ConnectError extends ListenRainError {
  */
 export class AddressInUseError extends ListenRainError {
   /**
+   * Creates the error.
+   *
    * @param message Which address, and who holds it.
    * @param options `cause`.
    */

@@ -54,7 +54,9 @@ export interface SendQueueOptions {
 }
 
 interface Waiter {
-  parts: Uint8Array[];
+  /** The frame's parts, or a function that makes them once admitted. */
+  parts: Uint8Array[] | (() => readonly Uint8Array[]);
+  /** The frame's length; -1 until a producer ran. */
   length: number;
   resolve: () => void;
   reject: (error: Error) => void;
@@ -95,6 +97,8 @@ export class SendQueue {
   #retired: Uint8Array[] = [];
   #bytes = 0;
   #waiters: Waiter[] = [];
+  /** Callers of `whenRoom()` waiting for room. */
+  #roomWaiters: (() => void)[] = [];
   #scheduled = false;
   #writing = false;
   #idle: (() => void)[] = [];
@@ -172,6 +176,59 @@ export class SendQueue {
   }
 
   /**
+   * Queues one frame that is made only once the queue has room, so that a
+   * full queue holds what the caller already has (its message), not encoded
+   * bytes. With room, `produce` runs at once. A frame is admitted while the
+   * queue holds less than `maxQueueBytes`, so the queue may exceed its bound
+   * by at most one frame.
+   *
+   * @param produce Makes the frame's parts (as for
+   * {@linkcode SendQueue.push}); its errors reject the returned promise (or
+   * are thrown, when it runs at once).
+   * @returns `undefined` if the frame was queued now, or a promise that
+   * resolves once it was.
+   * @throws {QueueFullError} If the queue is full and `overflow` is `"error"`.
+   * @throws {ConnectionClosedError} If the queue is closed or a write failed.
+   */
+  pushLater(produce: () => readonly Uint8Array[]): void | Promise<void> {
+    if (this.#error) throw this.#error;
+    if (this.#closed) {
+      throw new ConnectionClosedError("Cannot send: send queue is closed");
+    }
+    if (!this.full) {
+      const parts = produce();
+      let length = 0;
+      for (const part of parts) length += part.byteLength;
+      this.#append(parts, length);
+      return;
+    }
+    if (this.#overflow === "error") throw new QueueFullError(this.#max);
+    return new Promise<void>((resolve, reject) => {
+      this.#waiters.push({ parts: produce, length: -1, resolve, reject });
+    });
+  }
+
+  /**
+   * True while the queue holds `maxQueueBytes` or more, or frames wait for
+   * room.
+   */
+  get full(): boolean {
+    return this.#waiters.length > 0 || this.#bytes >= this.#max;
+  }
+
+  /**
+   * Tells a producer when to go on: a reader that would queue replies waits
+   * here, so a peer that does not read slows the peer that writes to it.
+   *
+   * @returns `undefined` if the queue has room (or is closed), else a promise
+   * that resolves once it has.
+   */
+  whenRoom(): Promise<void> | undefined {
+    if (this.#error || this.#closed || !this.full) return undefined;
+    return new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  /**
    * Waits until everything queued so far has been written.
    *
    * @returns A promise that resolves when the queue is empty.
@@ -220,6 +277,7 @@ export class SendQueue {
     this.#start = this.#fill = 0;
     this.#bytes = 0;
     for (const waiter of this.#waiters.splice(0)) waiter.reject(reason);
+    this.#wakeRoomWaiters();
     this.#writer.abort(reason).catch(() => {});
     this.#notifyIdle();
   }
@@ -277,6 +335,9 @@ export class SendQueue {
         for (const chunk of chunks) {
           await this.#writer.write(chunk);
           this.#bytes -= chunk.byteLength;
+          if (this.#roomWaiters.length > 0 && !this.full) {
+            this.#wakeRoomWaiters();
+          }
         }
         // The channel holds no chunk once its write resolved (the Channel
         // contract), so arenas retired before these writes can be reused.
@@ -294,11 +355,35 @@ export class SendQueue {
   #admitWaiters(): void {
     while (this.#waiters.length > 0) {
       const next = this.#waiters[0];
-      if (this.#bytes > 0 && this.#bytes + next.length > this.#max) return;
-      this.#waiters.shift();
-      this.#append(next.parts, next.length);
+      const { parts } = next;
+      if (typeof parts === "function") {
+        if (this.#bytes >= this.#max) break;
+        this.#waiters.shift();
+        let made: readonly Uint8Array[];
+        try {
+          made = parts();
+        } catch (error) {
+          next.reject(
+            error instanceof Error ? error : new Error(String(error)),
+          );
+          continue;
+        }
+        let length = 0;
+        for (const part of made) length += part.byteLength;
+        this.#append(made, length);
+      } else {
+        if (this.#bytes > 0 && this.#bytes + next.length > this.#max) break;
+        this.#waiters.shift();
+        this.#append(parts, next.length);
+      }
       next.resolve();
     }
+    if (!this.full) this.#wakeRoomWaiters();
+  }
+
+  #wakeRoomWaiters(): void {
+    if (this.#roomWaiters.length === 0) return;
+    for (const wake of this.#roomWaiters.splice(0)) wake();
   }
 
   #fail(cause: unknown): void {

@@ -518,16 +518,24 @@ export class Transport<M> {
 
   /** Encodes, frames and queues one message. */
   #write(message: M): void | Promise<void> {
+    // A full queue keeps the message, not its bytes, until there is room.
+    if (this.#queue.full) {
+      return this.#queue.pushLater(() => this.#frame(message));
+    }
+    return this.#queue.push(this.#frame(message));
+  }
+
+  /** Encodes and frames one message; counts it as sent. */
+  #frame(message: M): Uint8Array[] {
     const payload = this.#codec.encode(message);
     let length = 0;
     for (const part of payload) length += part.byteLength;
     const parts = this.#packet.encode(payload, length);
     let size = 0;
     for (const part of parts) size += part.byteLength;
-    const queued = this.#queue.push(parts);
     this.#stats.framesOut++;
     this.#stats.bytesOut += size;
-    return queued;
+    return parts;
   }
 
   /** Writes a control message or reply; failures go to `onError`. */
@@ -562,6 +570,9 @@ export class Transport<M> {
         decoder.decode(value, this.#onFrame);
         const ready = this.#executor.whenReady();
         if (ready) await ready;
+        // Replies cannot be written: stop reading until they can.
+        const room = this.#queue.whenRoom();
+        if (room) await room;
       }
       if (this.#closedReason) return;
       if (decoder.bufferedBytes > 0) {
@@ -742,13 +753,16 @@ export class Transport<M> {
   }
 
   #reply(id: MessageId, reply: M): void {
-    try {
-      this.#write(this.#codec.withId(reply, id))?.catch(() => {});
-      this.#stats.repliesSent++;
-    } catch (error) {
+    const failed = (error: unknown): void => {
       if (error instanceof FrameTooLargeError) {
         this.#replyError(id, "REPLY_TOO_LARGE", error.message);
-      } else this.#onError(error);
+      } else if (!this.#closedReason) this.#onError(error);
+    };
+    try {
+      this.#write(this.#codec.withId(reply, id))?.catch(failed);
+      this.#stats.repliesSent++;
+    } catch (error) {
+      failed(error);
     }
   }
 
