@@ -20,6 +20,7 @@ import {
   FrameTooLargeError,
   ListenRainError,
   ProtocolError,
+  QueueFullError,
   RemoteError,
   TimeoutError,
   TooManyPendingError,
@@ -754,9 +755,16 @@ export class Transport<M> {
 
   #reply(id: MessageId, reply: M): void {
     const failed = (error: unknown): void => {
-      if (error instanceof FrameTooLargeError) {
-        this.#replyError(id, "REPLY_TOO_LARGE", error.message);
-      } else if (!this.#closedReason) this.#onError(error);
+      if (this.#closedReason || error instanceof ConnectionClosedError) return;
+      if (error instanceof QueueFullError) return this.#onError(error);
+      // The reply could not be encoded or framed: tell the caller why.
+      this.#replyError(
+        id,
+        error instanceof FrameTooLargeError
+          ? "REPLY_TOO_LARGE"
+          : "REPLY_ENCODE_ERROR",
+        toError(error).message,
+      );
     };
     try {
       this.#write(this.#codec.withId(reply, id))?.catch(failed);

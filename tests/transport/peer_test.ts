@@ -55,6 +55,18 @@ describe("Peer", () => {
     await close();
   });
 
+  it("answers CODEC_ERROR when the handler's reply body does not encode", async () => {
+    const router = new Router().handle("big", () => 10n);
+    const { client, close } = peers({ router, body: jsonBody }, {
+      body: jsonBody,
+    });
+    const error = await client.request("big", null).catch((e) => e);
+    assert.ok(error instanceof RemoteError);
+    assert.equal(error.remoteCode, "CODEC_ERROR");
+    assert.match(error.message, /Cannot encode JSON body/);
+    await close();
+  });
+
   it("rejects with CodecError when the reply does not decode here", async () => {
     const router = new Router().handle("bytes", () => new Uint8Array([0xff]));
     const { client, close } = peers({ router }, { body: textBody });

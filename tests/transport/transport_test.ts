@@ -18,6 +18,7 @@ import {
   TooManyPendingError,
 } from "../../src/errors.ts";
 import { BoundedExecutor } from "../../src/executor/executor.ts";
+import { DelimitedCodec } from "../../src/framing/delimited.ts";
 import { LengthPrefixedCodec } from "../../src/framing/length_prefixed.ts";
 import type { RequestContext } from "../../src/transport/request_context.ts";
 import { Transport } from "../../src/transport/transport.ts";
@@ -459,6 +460,20 @@ describe("Transport errors", () => {
       "the code alone when the message does not fit",
     );
     await tight.close();
+    await close();
+  });
+
+  it("answers REPLY_ENCODE_ERROR when the reply cannot be framed", async () => {
+    // Newline-delimited framing cannot carry a payload holding a newline.
+    const framing = () => new DelimitedCodec({ delimiter: "\n" });
+    const { client, close } = transports({
+      handler: (m) => replyOf(new Uint8Array([...m.body, 0x0a])),
+      packetCodec: framing(),
+    }, { packetCodec: framing() });
+    const error = await client.request(requestOf("x", u32(0x41424344)))
+      .catch((e) => e);
+    assert.ok(error instanceof RemoteError);
+    assert.equal(error.remoteCode, "REPLY_ENCODE_ERROR");
     await close();
   });
 
