@@ -4,7 +4,10 @@
  * back in any order and are matched by message id. Callers `await` a reply
  * (sync mode) or hand over a {@linkcode StateMachine} that is called back
  * (async mode). Framing, serialization, the byte stream, queuing, execution
- * and timers are all replaceable parts.
+ * and timers are all replaceable parts. For services, {@linkcode Server}
+ * and {@linkcode Client} add connection limits, heartbeat, graceful shutdown,
+ * pooling, failover and reconnection; {@linkcode ProtocolRegistry} serves
+ * and calls several protocols from one process.
  *
  * This module is the runtime-neutral core: it runs wherever web streams do.
  * Sockets come from the adapters: `listenrain/adapters/deno`,

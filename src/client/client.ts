@@ -75,6 +75,8 @@ export class Client<B = any> {
   #body: BodyCodec<B>;
 
   /**
+   * Creates the client; it connects on the first request.
+   *
    * @param options How to dial, the body codec, and the client's policy.
    * @throws {TypeError} If neither `dial` nor `dialer` is given, or a key is invalid.
    * @throws {RangeError} If an option is out of range.

@@ -62,6 +62,8 @@ export class EndpointDialer implements Dialer {
   #timers: TimerHeap;
 
   /**
+   * Creates a dialer of one endpoint; nothing is dialed yet.
+   *
    * @param key The endpoint.
    * @param dial Opens the channel.
    * @param options Connect timeout and timer heap.
@@ -209,6 +211,8 @@ export class FailoverDialer implements Dialer {
   #current: TransportKey | undefined;
 
   /**
+   * Creates a dialer over `endpoints`; nothing is dialed yet.
+   *
    * @param endpoints The active endpoint first, then the standbys.
    * @param dial Opens a channel to one endpoint.
    * @param options Connect timeout, down time, timer heap.

@@ -64,6 +64,8 @@ export class PoolEvent<M = unknown> extends Event {
   readonly delay: number | undefined;
 
   /**
+   * Creates the event.
+   *
    * @param type `"connect"`, `"disconnect"` or `"connecterror"`.
    * @param init What the event carries.
    */

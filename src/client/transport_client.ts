@@ -92,6 +92,8 @@ export class TransportClient<M> {
   #closing: Promise<void> | undefined;
 
   /**
+   * Creates the client; it connects on the first request.
+   *
    * @param options The codec, how to dial, and the client's policy.
    * @throws {TypeError} If neither `dial` nor `dialer` is given, or a key is invalid.
    * @throws {RangeError} If an option is out of range.

@@ -80,6 +80,8 @@ export class TransportPool<M> extends EventTarget {
   #closing: Promise<void> | undefined;
 
   /**
+   * Creates an empty pool; nothing connects before the first `get()`.
+   *
    * @param options How to connect, and the pool's policy.
    * @throws {TypeError} If `connect` is not a function.
    * @throws {RangeError} If an option is out of range.

@@ -192,6 +192,8 @@ export class ProtocolRegistry {
   }
 
   /**
+   * Looks a protocol up.
+   *
    * @param name A protocol name.
    * @returns The protocol.
    * @throws {TypeError} If no protocol has that name.
@@ -209,6 +211,8 @@ export class ProtocolRegistry {
   }
 
   /**
+   * Tells whether a protocol is registered.
+   *
    * @param name A protocol name.
    * @returns Whether it is registered.
    */

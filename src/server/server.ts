@@ -78,6 +78,8 @@ export class Server<B = any> extends TransportServer<Envelope> {
   #body: BodyCodec<B>;
 
   /**
+   * Creates the server; it accepts nothing before `serve()`.
+   *
    * @param options The router, the body codec and the server's limits.
    * @throws {RangeError} If a limit is out of range.
    */

@@ -139,6 +139,8 @@ export class TransportServer<M> {
   #closing: Promise<void> | undefined;
 
   /**
+   * Creates the server; it accepts nothing before `serve()`.
+   *
    * @param options The codec, the handler, and the server's limits.
    * @throws {RangeError} If a limit is out of range.
    */

@@ -147,7 +147,7 @@ describe("FailoverDialer", () => {
     const network = new MemoryNetwork();
     const dial = countingDial((k, o) => network.dial(k, o));
     const dialer = new FailoverDialer(["mem://a", "mem://b", "mem://c"], dial, {
-      downTime: 60,
+      downTime: 300,
     });
     const b = await network.listen("mem://b");
     const first = await dialer.dial();
@@ -167,7 +167,7 @@ describe("FailoverDialer", () => {
     assert.equal(dial.count, 3);
     // a comes back; once its down time passed, it is preferred again.
     const a = await network.listen("mem://a");
-    await sleep(90);
+    await sleep(350);
     const third = await dialer.dial();
     assert.equal(third.remoteAddr.name, "a");
     assert.equal(String(dialer.current), "mem://a");
