@@ -97,8 +97,6 @@ export class SendQueue {
   #retired: Uint8Array[] = [];
   #bytes = 0;
   #waiters: Waiter[] = [];
-  /** Callers of `whenRoom()` waiting for room. */
-  #roomWaiters: (() => void)[] = [];
   #scheduled = false;
   #writing = false;
   #idle: (() => void)[] = [];
@@ -217,18 +215,6 @@ export class SendQueue {
   }
 
   /**
-   * Tells a producer when to go on: a reader that would queue replies waits
-   * here, so a peer that does not read slows the peer that writes to it.
-   *
-   * @returns `undefined` if the queue has room (or is closed), else a promise
-   * that resolves once it has.
-   */
-  whenRoom(): Promise<void> | undefined {
-    if (this.#error || this.#closed || !this.full) return undefined;
-    return new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
-  }
-
-  /**
    * Waits until everything queued so far has been written.
    *
    * @returns A promise that resolves when the queue is empty.
@@ -277,7 +263,6 @@ export class SendQueue {
     this.#start = this.#fill = 0;
     this.#bytes = 0;
     for (const waiter of this.#waiters.splice(0)) waiter.reject(reason);
-    this.#wakeRoomWaiters();
     this.#writer.abort(reason).catch(() => {});
     this.#notifyIdle();
   }
@@ -335,9 +320,6 @@ export class SendQueue {
         for (const chunk of chunks) {
           await this.#writer.write(chunk);
           this.#bytes -= chunk.byteLength;
-          if (this.#roomWaiters.length > 0 && !this.full) {
-            this.#wakeRoomWaiters();
-          }
         }
         // The channel holds no chunk once its write resolved (the Channel
         // contract), so arenas retired before these writes can be reused.
@@ -378,12 +360,6 @@ export class SendQueue {
       }
       next.resolve();
     }
-    if (!this.full) this.#wakeRoomWaiters();
-  }
-
-  #wakeRoomWaiters(): void {
-    if (this.#roomWaiters.length === 0) return;
-    for (const wake of this.#roomWaiters.splice(0)) wake();
   }
 
   #fail(cause: unknown): void {

@@ -39,6 +39,11 @@ import { createStats, type TransportStats } from "./stats.ts";
 export const DEFAULT_TIMEOUT = 30_000;
 /** The default bound on requests waiting for replies. @default {65536} */
 export const DEFAULT_MAX_PENDING_REQUESTS = 65_536;
+/**
+ * Replies waiting for room in the send queue before reading pauses: a peer
+ * that does not read its replies stops being read from.
+ */
+const MAX_REPLIES_WAITING = 64;
 /** How long `close()` waits for queued frames to be written. @default {5000} */
 export const DEFAULT_CLOSE_TIMEOUT = 5_000;
 /** How often `drain()` looks at the pending table once no handler runs. */
@@ -147,6 +152,10 @@ export class Transport<M> {
   /** Set once no new request may be sent; the error they fail with. */
   #refuse: Error | undefined;
   #peerEnded = false;
+  /** Replies (and error replies) waiting for room in the send queue. */
+  #repliesWaiting = 0;
+  /** Resumes the read loop paused by too many replies waiting. */
+  #resumeRead: (() => void) | undefined;
   #draining = false;
   /** The checks of `drain()` calls still waiting; run when a handler finishes. */
   #drainChecks: Set<() => void> | undefined;
@@ -571,9 +580,13 @@ export class Transport<M> {
         decoder.decode(value, this.#onFrame);
         const ready = this.#executor.whenReady();
         if (ready) await ready;
-        // Replies cannot be written: stop reading until they can.
-        const room = this.#queue.whenRoom();
-        if (room) await room;
+        // Replies wait for room in the send queue: stop taking new work
+        // until they are queued. (Only replies: this side must keep reading
+        // the replies to its own requests, or two peers that both fill their
+        // queues would wait on each other.)
+        if (this.#repliesWaiting >= MAX_REPLIES_WAITING) {
+          await new Promise<void>((resolve) => this.#resumeRead = resolve);
+        }
       }
       if (this.#closedReason) return;
       if (decoder.bufferedBytes > 0) {
@@ -767,11 +780,28 @@ export class Transport<M> {
       );
     };
     try {
-      this.#write(this.#codec.withId(reply, id))?.catch(failed);
+      const queued = this.#write(this.#codec.withId(reply, id));
+      if (queued) this.#replyWaits(queued, failed);
       this.#stats.repliesSent++;
     } catch (error) {
       failed(error);
     }
+  }
+
+  /** Counts a reply waiting for room in the send queue (see #readLoop). */
+  #replyWaits(queued: Promise<void>, failed: (error: unknown) => void): void {
+    this.#repliesWaiting++;
+    const done = (): void => {
+      if (--this.#repliesWaiting < MAX_REPLIES_WAITING) {
+        const resume = this.#resumeRead;
+        this.#resumeRead = undefined;
+        resume?.();
+      }
+    };
+    queued.then(done, (error) => {
+      done();
+      failed(error);
+    });
   }
 
   #replyErrorFrom(id: MessageId, error: Error): void {
@@ -788,7 +818,8 @@ export class Transport<M> {
     if (!errorReply) return;
     const info: ErrorInfo = { code, message };
     try {
-      this.#write(errorReply.call(this.#codec, id, info))?.catch(() => {});
+      const queued = this.#write(errorReply.call(this.#codec, id, info));
+      if (queued) this.#replyWaits(queued, () => {});
     } catch (error) {
       if (!(error instanceof FrameTooLargeError) || message === "") {
         return this.#onError(error);
@@ -868,6 +899,7 @@ export class Transport<M> {
       this.channel.close();
     } catch { /* close never throws, but be sure */ }
     if (this.#ownTimers) this.#timers.clear();
+    this.#resumeRead?.();
     this.#resolveClosed();
   }
 }

@@ -110,4 +110,21 @@ describe("Transport backpressure", () => {
     b.close();
     await flood;
   });
+  it("lets two peers that fill their queues with requests to each other both finish", async () => {
+    const [a, b] = createMemoryPipe({ highWaterMark: 16 * KiB });
+    const options = {
+      codec,
+      handler: (m: Envelope) => replyOf(m.body),
+      queue: { maxQueueBytes: 64 * KiB },
+    };
+    const left = new Transport<Envelope>(a, options);
+    const right = new Transport<Envelope>(b, options);
+    const body = new Uint8Array(32 * KiB).fill(7);
+    const calls = (from: Transport<Envelope>) =>
+      Array.from({ length: 50 }, () => from.request(requestOf("x", body)));
+    const replies = await Promise.all([...calls(left), ...calls(right)]);
+    assert.equal(replies.length, 100);
+    for (const reply of replies) assert.equal(reply.body.byteLength, 32 * KiB);
+    await Promise.all([left.close(), right.close()]);
+  });
 });
