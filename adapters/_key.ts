@@ -1,12 +1,14 @@
 /**
- * The transport-key parser shared by the socket adapters: turns
- * `tcp://host:port`, `tls://host:port` and `unix:///path` into their parts.
+ * Transport keys for the socket adapters: `tcp://host:port`,
+ * `tls://host:port` and `unix:///path`, parsed by the core's
+ * {@linkcode TransportKey} (so adapters and clients agree on every key).
  * Runtime-neutral (no Deno, Bun or Node APIs). Private to `adapters/`.
  *
  * @module
  */
 
 import type { ChannelAddr } from "../src/channel/channel.ts";
+import { TransportKey } from "../src/client/transport_key.ts";
 
 /** The transports the socket adapters speak. */
 export type SocketTransport = "tcp" | "tls" | "unix";
@@ -39,17 +41,16 @@ export interface ParsedKey {
   readonly path: string;
 }
 
-const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/s;
-const HOST_PORT = /^(\[[^\]]*\]|[^:/[\]?#@]*)(?::([^/]*))?\/?$/;
-
 /**
- * Parses and validates a transport key.
+ * Parses and validates a transport key for a socket adapter, with the one
+ * parser of the core ({@linkcode TransportKey}).
  *
  * @param key `tcp://127.0.0.1:7000`, `tcp://[::1]:0`, `tls://localhost:7443`,
  *   `unix:///tmp/app.sock`, or an object with the same parts.
  * @returns The key's parts.
- * @throws {TypeError} If the scheme is unknown, the port is missing, not a
- *   number or out of range, the host is empty, or a Unix path is not absolute.
+ * @throws {TypeError} If the key is invalid (unknown scheme, missing or
+ *   out-of-range port, empty host, relative Unix path) or a `mem://` key,
+ *   which no socket serves.
  *
  * @example Parsing an IPv6 key
  * ```ts
@@ -60,113 +61,19 @@ const HOST_PORT = /^(\[[^\]]*\]|[^:/[\]?#@]*)(?::([^/]*))?\/?$/;
  * ```
  */
 export function parseKey(key: string | TransportKeyLike): ParsedKey {
-  if (typeof key !== "string") return checkObject(key);
-  const match = SCHEME.exec(key);
-  if (match === null) {
-    throw new TypeError(
-      `Invalid transport key "${key}": expected tcp://host:port, tls://host:port or unix:///path`,
-    );
-  }
-  const transport = checkTransport(match[1].toLowerCase(), key);
-  const rest = match[2];
-  if (transport === "unix") {
-    let path: string;
-    try {
-      path = decodeURIComponent(rest);
-    } catch (cause) {
-      throw new TypeError(`Invalid transport key "${key}": bad escape`, {
-        cause,
-      });
-    }
-    return { transport, hostname: "", port: 0, path: checkPath(path, key) };
-  }
-  if (!rest.startsWith("[") && rest.indexOf(":") !== rest.lastIndexOf(":")) {
-    throw new TypeError(
-      `Invalid transport key "${key}": an IPv6 address goes in brackets, as in ${transport}://[::1]:7000`,
-    );
-  }
-  const parts = HOST_PORT.exec(rest);
-  if (parts === null) {
-    throw new TypeError(
-      `Invalid transport key "${key}": expected ${transport}://host:port with nothing after the port`,
-    );
-  }
-  const hostname = parts[1].startsWith("[") ? parts[1].slice(1, -1) : parts[1];
-  if (hostname === "") {
-    throw new TypeError(`Invalid transport key "${key}": missing host`);
-  }
-  if (parts[1].startsWith("[") && !hostname.includes(":")) {
-    throw new TypeError(
-      `Invalid transport key "${key}": brackets are only for IPv6 addresses`,
-    );
-  }
-  if (parts[2] === undefined || parts[2] === "") {
-    throw new TypeError(
-      `Invalid transport key "${key}": missing port (use port 0 for any free port)`,
-    );
-  }
-  if (!/^\d+$/.test(parts[2])) {
-    throw new TypeError(
-      `Invalid transport key "${key}": port "${parts[2]}" is not a number`,
-    );
-  }
-  return {
-    transport,
-    hostname,
-    port: checkPort(Number(parts[2]), key),
-    path: "",
-  };
-}
-
-function checkObject(key: TransportKeyLike): ParsedKey {
-  if (key === null || typeof key !== "object") {
+  if (key === null || (typeof key !== "string" && typeof key !== "object")) {
     throw new TypeError(
       `Invalid transport key: expected a string or an object, got ${key}`,
     );
   }
-  const name = `{ transport: "${key.transport}" }`;
-  const transport = checkTransport(String(key.transport), name);
-  if (transport === "unix") {
-    return {
-      transport,
-      hostname: "",
-      port: 0,
-      path: checkPath(String(key.path ?? ""), name),
-    };
-  }
-  if (typeof key.hostname !== "string" || key.hostname === "") {
-    throw new TypeError(`Invalid transport key ${name}: missing hostname`);
-  }
-  if (key.port === undefined) {
-    throw new TypeError(`Invalid transport key ${name}: missing port`);
-  }
-  const hostname = key.hostname.replace(/^\[(.*)\]$/, "$1");
-  return { transport, hostname, port: checkPort(key.port, name), path: "" };
-}
-
-function checkTransport(scheme: string, key: string): SocketTransport {
-  if (scheme === "tcp" || scheme === "tls" || scheme === "unix") return scheme;
-  throw new TypeError(
-    `Invalid transport key "${key}": unknown transport "${scheme}" (expected tcp, tls or unix)`,
-  );
-}
-
-function checkPort(port: number, key: string): number {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  const parsed = TransportKey.from(key);
+  if (parsed.transport === "mem") {
     throw new TypeError(
-      `Invalid transport key "${key}": port ${port} is out of range 0-65535`,
+      `Invalid transport key "${parsed}": unknown transport "mem" (expected tcp, tls or unix; mem:// keys are served by a MemoryNetwork)`,
     );
   }
-  return port;
-}
-
-function checkPath(path: string, key: string): string {
-  if (!path.startsWith("/")) {
-    throw new TypeError(
-      `Invalid transport key "${key}": a Unix socket needs an absolute path, as in unix:///tmp/app.sock`,
-    );
-  }
-  return path;
+  const { transport, hostname, port, path } = parsed;
+  return { transport, hostname, port, path };
 }
 
 /** A socket's own view of an address, as runtimes report it. */
@@ -226,7 +133,5 @@ export function channelAddrs(
  * ```
  */
 export function formatKey(key: ParsedKey): string {
-  if (key.transport === "unix") return `unix://${key.path}`;
-  const host = key.hostname.includes(":") ? `[${key.hostname}]` : key.hostname;
-  return `${key.transport}://${host}:${key.port}`;
+  return TransportKey.from(key).toString();
 }
