@@ -5,6 +5,7 @@
  * @module
  */
 
+import { decodingMachine } from "../transport/_decoding_machine.ts";
 import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
 import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
 import { Peer } from "../transport/peer.ts";
@@ -151,20 +152,7 @@ export class Client<B = any> {
       machine.onError?.(error as Error);
       return;
     }
-    const decode = this.#body;
-    this.#core.send(request, {
-      onMessage(reply) {
-        let value: B;
-        try {
-          value = decode.decode(reply.body);
-        } catch (error) {
-          return machine.onError?.(error as Error);
-        }
-        machine.onMessage(value);
-      },
-      onTimeout: machine.onTimeout && ((error) => machine.onTimeout!(error)),
-      onError: (error) => machine.onError?.(error),
-    }, options);
+    this.#core.send(request, decodingMachine(this.#body, machine), options);
   }
 
   /**

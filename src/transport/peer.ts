@@ -5,6 +5,7 @@
  * @module
  */
 
+import { decodingMachine } from "./_decoding_machine.ts";
 import type { Channel } from "../channel/channel.ts";
 import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
 import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
@@ -129,20 +130,11 @@ export class Peer<B = any> {
     machine: StateMachine<B>,
     options?: RequestOptions,
   ): MessageId {
-    const decode = this.#body;
-    return this.transport.send(this.#envelope("request", route, body), {
-      onMessage(reply) {
-        let value: B;
-        try {
-          value = decode.decode(reply.body);
-        } catch (error) {
-          return machine.onError?.(error as Error);
-        }
-        machine.onMessage(value);
-      },
-      onTimeout: machine.onTimeout && ((e) => machine.onTimeout!(e)),
-      onError: (error) => machine.onError?.(error),
-    }, options);
+    return this.transport.send(
+      this.#envelope("request", route, body),
+      decodingMachine(this.#body, machine),
+      options,
+    );
   }
 
   /**
