@@ -9,6 +9,11 @@
  * pooling, failover and reconnection; {@linkcode ProtocolRegistry} serves
  * and calls several protocols from one process.
  *
+ * Every transport, server and client pool counts what it does (`stats`,
+ * `transportStats`), reports slow requests to `onSlowRequest`, and
+ * {@linkcode setDebugLog} turns on a log of connection events (silent by
+ * default).
+ *
  * This module is the runtime-neutral core: it runs wherever web streams do.
  * Sockets come from the adapters: `listenrain/adapters/deno`,
  * `listenrain/adapters/bun` and `listenrain/adapters/node`.
@@ -44,6 +49,8 @@ export {
   TooManyPendingError,
 } from "./src/errors.ts";
 export type { ErrorCode } from "./src/errors.ts";
+export { setDebugLog } from "./src/debug.ts";
+export type { DebugDetails, DebugLog } from "./src/debug.ts";
 
 export type {
   Channel,
@@ -116,7 +123,9 @@ export type {
 
 export {
   DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_MAX_HANDLING_BYTES,
   DEFAULT_MAX_PENDING_REQUESTS,
+  DEFAULT_SLOW_REQUEST_THRESHOLD,
   DEFAULT_TIMEOUT,
   Transport,
 } from "./src/transport/transport.ts";
@@ -126,6 +135,7 @@ export type {
   TransportOptions,
 } from "./src/transport/transport.ts";
 export type { TransportStats } from "./src/transport/stats.ts";
+export type { SlowRequest } from "./src/transport/slow_request.ts";
 export type { StateMachine } from "./src/transport/state_machine.ts";
 export { RequestContext } from "./src/transport/request_context.ts";
 export { Router } from "./src/transport/router.ts";
@@ -165,6 +175,7 @@ export type { PoolEventInit, PoolEventType } from "./src/client/pool_event.ts";
 export { TransportPool } from "./src/client/transport_pool.ts";
 export type {
   PoolGetOptions,
+  PoolStats,
   ReconnectOptions,
   TransportPoolOptions,
 } from "./src/client/transport_pool.ts";

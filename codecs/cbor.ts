@@ -87,7 +87,7 @@ export function createCborBody(options: CborOptions = {}): BodyCodec<any> {
  * CBOR bodies with cbor-x's defaults, records off: readable by any CBOR
  * implementation.
  *
- * @example
+ * @example A CBOR body round trip
  * ```ts
  * import { cborBody } from "./cbor.ts";
  *

@@ -94,7 +94,7 @@ export function createMsgpackBody(
  * MessagePack bodies with msgpackr's defaults, records off: readable by any
  * MessagePack implementation.
  *
- * @example
+ * @example A MessagePack body round trip
  * ```ts
  * import { msgpackBody } from "./msgpack.ts";
  *

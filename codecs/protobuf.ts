@@ -59,12 +59,26 @@ import { anyPack, AnySchema, anyUnpack } from "@bufbuild/protobuf/wkt";
 import type { BodyCodec } from "../src/codec/body_codec.ts";
 import { CodecError } from "../src/errors.ts";
 
+/**
+ * A generated message schema, such as `HelloRequestSchema` (Protobuf-ES's
+ * `DescMessage`).
+ */
+export type ProtobufSchema = DescMessage;
+/** A message of any type (Protobuf-ES's `Message`). */
+export type AnyProtobufMessage = Message;
+/** The message types a codec may meet, from `createRegistry` (Protobuf-ES's `Registry`). */
+export type ProtobufRegistry = Registry;
+/** Options of `fromBinary` (Protobuf-ES's `BinaryReadOptions`). */
+export type ProtobufReadOptions = BinaryReadOptions;
+/** Options of `toBinary` (Protobuf-ES's `BinaryWriteOptions`). */
+export type ProtobufWriteOptions = BinaryWriteOptions;
+
 /** Options of {@linkcode protobufBody} and {@linkcode protobufAnyBody}. */
 export interface ProtobufBodyOptions {
   /** Passed to `fromBinary` (unknown fields, nesting depth). */
-  readOptions?: Partial<BinaryReadOptions>;
+  readOptions?: Partial<ProtobufReadOptions>;
   /** Passed to `toBinary` (unknown fields). */
-  writeOptions?: Partial<BinaryWriteOptions>;
+  writeOptions?: Partial<ProtobufWriteOptions>;
 }
 
 /**
@@ -91,7 +105,7 @@ export interface ProtobufBodyOptions {
  * console.log(bytes, body.decode(bytes).seconds); // Uint8Array(2) [ 8, 90 ] 90n
  * ```
  */
-export function protobufBody<Desc extends DescMessage>(
+export function protobufBody<Desc extends ProtobufSchema>(
   schema: Desc,
   options: ProtobufBodyOptions = {},
 ): BodyCodec<MessageShape<Desc>> {
@@ -144,7 +158,7 @@ export function protobufBody<Desc extends DescMessage>(
  * @param options Binary read and write options.
  * @returns The body codec.
  *
- * @example
+ * @example Any message of a registry, round trip
  * ```ts
  * import { create, createRegistry, isMessage } from "@bufbuild/protobuf";
  * import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
@@ -156,9 +170,9 @@ export function protobufBody<Desc extends DescMessage>(
  * ```
  */
 export function protobufAnyBody(
-  registry: Registry,
+  registry: ProtobufRegistry,
   options: ProtobufBodyOptions = {},
-): BodyCodec<Message> {
+): BodyCodec<AnyProtobufMessage> {
   const { readOptions, writeOptions } = options;
   return {
     name: "protobuf:any",

@@ -327,6 +327,31 @@ export function fileLimits() {
 }
 
 /**
+ * The commit the benchmark runs, and whether the core or the adapters differ
+ * from it.
+ *
+ * @returns {string} like `e04d25f` or `e04d25f + uncommitted changes`
+ */
+export function describeCommit() {
+  try {
+    const git = (...args) =>
+      execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
+    const head = git("rev-parse", "--short", "HEAD");
+    const dirty = git(
+      "status",
+      "--porcelain",
+      "--",
+      "mod.ts",
+      "src",
+      "adapters",
+    );
+    return dirty ? `${head} + uncommitted changes` : head;
+  } catch {
+    return "unknown commit";
+  }
+}
+
+/**
  * The machine and runtime versions, for the header of a table.
  *
  * @param {string[]} runtimes

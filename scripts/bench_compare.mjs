@@ -39,6 +39,7 @@ import {
   BenchProcess,
   buildForNode,
   counts,
+  describeCommit,
   describeMachine,
   flag,
   formatSize,
@@ -138,6 +139,7 @@ if (runtime === "node" || peers.includes("grpc")) {
   buildForNode(["bench/compare/server.ts", "bench/compare/client.ts"]);
 }
 const loadBefore = loadavg().map((n) => n.toFixed(2)).join(" ");
+const commit = describeCommit();
 const rows = [];
 let failures = 0;
 const total = cases.length * peers.length;
@@ -196,64 +198,78 @@ function printTable() {
   console.log(
     `machine: ${
       describeMachine([runtime, ...(peers.includes("grpc") ? ["node"] : [])])
-    }; load average before the run: ${loadBefore}\n`,
+    }; load average before the run: ${loadBefore}; listenrain ${commit}\n`,
   );
+  // One row per cell: each peer's requests/s, the ratios, then Gbit/s and
+  // RSS (server + client) per peer in the order of --peers.
+  const names = { listenrain: "listenrain", raw: "raw", grpc: "gRPC" };
   const header = [
     ["parallel", 8],
-    ["payload", 8],
-    ["peer", 20],
-    ["requests/s", 10],
-    ["Gbit/s", 7],
-    ["RSS server + client (MiB)", 25],
-    ["listenrain ÷ raw", 16],
-    ["listenrain ÷ gRPC", 17],
+    ["payload", 7],
+    ...peers.map((peer) => [`${names[peer]} req/s`, 13]),
+    ...(peers.includes("listenrain") && peers.includes("raw")
+      ? [["listenrain ÷ raw", 16]]
+      : []),
+    ...(peers.includes("listenrain") && peers.includes("grpc")
+      ? [["listenrain ÷ gRPC", 17]]
+      : []),
+    [`Gbit/s (${peers.map((p) => names[p]).join(" / ")})`, 24],
+    [
+      `RSS MiB, server + client (${peers.map((p) => names[p]).join(" / ")})`,
+      38,
+    ],
   ];
+  for (const column of header) {
+    column[1] = Math.max(column[1], column[0].length);
+  }
   console.log(`| ${header.map(([h, w]) => pad(h, w)).join(" | ")} |`);
   console.log(`| ${header.map(([, w]) => "-".repeat(w)).join(" | ")} |`);
   const find = (peer, parallel, payload) =>
     rows.find((r) =>
-      r.peer === peer && r.parallel === parallel && r.payload === payload &&
-      r.error === undefined
+      r.peer === peer && r.parallel === parallel && r.payload === payload
     );
-  for (const r of rows) {
-    const label = r.peer === "grpc" ? "gRPC (Node)" : `${r.peer} (${runtime})`;
-    let toRaw = "";
-    let toGrpc = "";
-    if (r.peer === "listenrain" && r.error === undefined) {
-      const raw = find("raw", r.parallel, r.payload);
-      const grpc = find("grpc", r.parallel, r.payload);
-      if (raw) {
-        const ratio = r.reqPerSec / raw.reqPerSec;
-        toRaw = `${ratio.toFixed(2)}${ratio < TARGET_RAW ? " *" : ""}`;
-      }
-      if (grpc) toGrpc = `${(r.reqPerSec / grpc.reqPerSec).toFixed(1)}`;
-    }
-    const cells = r.error !== undefined
-      ? [
-        r.parallel,
-        formatSize(r.payload),
-        label,
-        "FAILED",
-        "",
-        r.error.slice(0, 25),
-        "",
-        "",
-      ]
-      : [
-        r.parallel,
-        formatSize(r.payload),
-        label,
-        Math.round(r.reqPerSec),
-        r.gbitPerSec.toFixed(3),
-        `${r.serverRssMiB.toFixed(0)} + ${r.clientRssMiB.toFixed(0)}`,
-        toRaw,
-        toGrpc,
-      ];
+  let marked = false;
+  for (const [parallel, payload] of cases) {
+    const cell = peers.map((peer) => find(peer, parallel, payload));
+    const ok = (r) => r !== undefined && r.error === undefined;
+    const byPeer = Object.fromEntries(peers.map((peer, i) => [peer, cell[i]]));
+    const ratio = (other, digits, mark) => {
+      const [a, b] = [byPeer.listenrain, byPeer[other]];
+      if (!ok(a) || !ok(b)) return "–";
+      const value = a.reqPerSec / b.reqPerSec;
+      const below = mark && value < TARGET_RAW;
+      if (below) marked = true;
+      return `${value.toFixed(digits)}${below ? " *" : ""}`;
+    };
+    const cells = [
+      parallel,
+      formatSize(payload),
+      ...cell.map((r) => ok(r) ? Math.round(r.reqPerSec) : "FAILED"),
+      ...(peers.includes("listenrain") && peers.includes("raw")
+        ? [ratio("raw", 2, true)]
+        : []),
+      ...(peers.includes("listenrain") && peers.includes("grpc")
+        ? [ratio("grpc", 1, false)]
+        : []),
+      cell.map((r) =>
+        ok(r) ? r.gbitPerSec.toFixed(r.gbitPerSec < 1 ? 3 : 2) : "–"
+      ).join(" / "),
+      cell.map((r) =>
+        ok(r)
+          ? `${r.serverRssMiB.toFixed(0)}+${r.clientRssMiB.toFixed(0)}`
+          : "–"
+      ).join(" / "),
+    ];
     console.log(`| ${cells.map((c, i) => pad(c, header[i][1])).join(" | ")} |`);
   }
-  if (peers.includes("listenrain") && peers.includes("raw")) {
-    console.log(`\n* below the target of ${TARGET_RAW} × raw`);
+  for (const r of rows.filter((r) => r.error !== undefined)) {
+    console.log(
+      `\nFAILED: ${r.peer}, parallel ${r.parallel}, payload ${
+        formatSize(r.payload)
+      }: ${r.error}`,
+    );
   }
+  if (marked) console.log(`\n* below the target of ${TARGET_RAW} × raw`);
 }
 
 if (!json) printTable();

@@ -35,6 +35,7 @@ import process from "node:process";
 import {
   BenchProcess,
   buildForNode,
+  describeCommit,
   describeMachine,
   fileLimits,
   flag,
@@ -120,7 +121,7 @@ function listenOverflows() {
 async function awaitAccepted(server, count, seconds = 10) {
   const until = performance.now() + seconds * 1000;
   for (;;) {
-    server.send("stats");
+    server.send("count");
     const stats = await server.next(30);
     if (stats.accepted >= count || performance.now() > until) return stats;
     await sleep(50);
@@ -223,6 +224,7 @@ if (runtime === "node") {
   buildForNode(["bench/connections/server.ts", "bench/connections/client.ts"]);
 }
 const loadBefore = loadavg().map((n) => n.toFixed(2)).join(" ");
+const commit = describeCommit();
 const kinds = flag(argv, "cases", "echo,idle").split(",");
 for (const kind of kinds) {
   if (kind !== "echo" && kind !== "idle") {
@@ -296,7 +298,7 @@ function printTable() {
   console.log(
     `machine: ${
       describeMachine([runtime])
-    }; load average before the run: ${loadBefore}\n`,
+    }; load average before the run: ${loadBefore}; listenrain ${commit}\n`,
   );
   const header = [
     ["case", 24],

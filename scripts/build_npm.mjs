@@ -87,9 +87,21 @@ const pkg = {
   version: deno.version,
   description: root.description,
   license: "Apache-2.0",
+  keywords: [
+    "network",
+    "rpc",
+    "multiplexing",
+    "full-duplex",
+    "tcp",
+    "framing",
+    "deno",
+    "bun",
+  ],
   type: "module",
   sideEffects: false,
-  engines: { node: ">=20" },
+  // The Node versions the tests run on (package.json's, checked by
+  // scripts/check_npm.mjs).
+  engines: root.engines ?? { node: ">=20" },
   // main/types serve tools that predate `exports`.
   main: exports["."]?.default,
   types: exports["."]?.types,

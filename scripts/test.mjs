@@ -7,11 +7,14 @@
  *   node scripts/test.mjs --only deno,bun  just these steps
  *   node scripts/test.mjs --skip smoke     all but these steps
  *
- * Steps: check, lint, fmt, neutral, jsr, doc (JSDoc examples), deno, bun,
+ * Steps: check, lint, fmt, neutral, jsr, doc (JSDoc examples), doclint
+ * (`deno doc --lint` of every entry point: scripts/doc_lint.mjs), deno, bun,
  * node (tests/ under each runtime), interop (a server and a client on each
- * runtime, nine pairs: scripts/interop.mjs), build (npm/), smoke (the packed
- * npm/), bench (every benchmark once in a tiny configuration:
- * scripts/bench_smoke.mjs).
+ * runtime, nine pairs: scripts/interop.mjs), build (npm/), package (publint
+ * and attw on npm/: scripts/check_npm.mjs), smoke (the packed npm/ installed
+ * into a fresh project: a TypeScript consumer and the README's quick starts
+ * on Node, Deno and Bun: scripts/smoke_npm.mjs), bench (every benchmark once
+ * in a tiny configuration: scripts/bench_smoke.mjs).
  * `npm run check` runs check, lint, fmt, neutral.
  *
  * Each step's output goes straight to the terminal, so every runner's own
@@ -88,6 +91,12 @@ const STEPS = [
     args: () => ["test", "--doc", "mod.ts", "src/"],
   },
   {
+    name: "doclint",
+    title: "deno doc --lint: every entry point (mod.ts, adapters/, codecs/)",
+    cmd: NODE,
+    args: () => ["scripts/doc_lint.mjs"],
+  },
+  {
     name: "deno",
     title: "tests under Deno",
     cmd: join(BIN, "deno"),
@@ -123,8 +132,15 @@ const STEPS = [
     args: () => ["scripts/build_npm.mjs"],
   },
   {
+    name: "package",
+    title: "publint and attw on npm/; exports equal deno.json's; engines",
+    cmd: NODE,
+    args: () => ["scripts/check_npm.mjs"],
+  },
+  {
     name: "smoke",
-    title: "npm smoke test",
+    title:
+      "npm consumer test: the packed tarball in a fresh project, tsc, README quick starts on Node, Deno, Bun",
     cmd: NODE,
     args: () => ["scripts/smoke_npm.mjs"],
   },

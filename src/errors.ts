@@ -52,7 +52,7 @@ export class ListenRainError extends Error {
  * The peer sent bytes that break the protocol: a malformed frame or envelope.
  * The stream can no longer be trusted, so the connection is closed.
  *
- * @example
+ * @example Creating a ProtocolError
  * ```ts
  * import { ProtocolError } from "./errors.ts";
  * const error = new ProtocolError("Cannot decode envelope: unknown kind 99");
@@ -75,7 +75,7 @@ export class ProtocolError extends ListenRainError {
  * A frame's length field exceeds the codec's `maxFrameSize`, on receive or on
  * send. A subclass of {@linkcode ProtocolError}.
  *
- * @example
+ * @example Creating a FrameTooLargeError
  * ```ts
  * import { FrameTooLargeError } from "./errors.ts";
  * const error = new FrameTooLargeError(70000, 65536);
@@ -115,7 +115,7 @@ export class FrameTooLargeError extends ProtocolError {
  * at fault, the error travels back to the caller as an error reply and the
  * connection stays up.
  *
- * @example
+ * @example Creating a CodecError
  * ```ts
  * import { CodecError } from "./errors.ts";
  * const error = new CodecError("Cannot decode JSON body: Unexpected token");
@@ -138,7 +138,7 @@ export class CodecError extends ListenRainError {
  * The connection closed before the operation completed. Every request pending
  * on a transport that closes rejects with this error.
  *
- * @example
+ * @example Creating a ConnectionClosedError
  * ```ts
  * import { ConnectionClosedError } from "./errors.ts";
  * const error = new ConnectionClosedError("Transport closed: peer reset");
@@ -160,7 +160,7 @@ export class ConnectionClosedError extends ListenRainError {
 /**
  * A request got no reply before its deadline.
  *
- * @example
+ * @example Creating a TimeoutError
  * ```ts
  * import { TimeoutError } from "./errors.ts";
  * const error = new TimeoutError("Request 1 timed out after 100 ms");
@@ -183,7 +183,7 @@ export class TimeoutError extends ListenRainError {
  * The caller's `AbortSignal` aborted the operation. The signal's reason is the
  * `cause`.
  *
- * @example
+ * @example Creating an AbortedError
  * ```ts
  * import { AbortedError } from "./errors.ts";
  * const error = new AbortedError("Request 3 aborted", { cause: "user left" });
@@ -206,7 +206,7 @@ export class AbortedError extends ListenRainError {
  * The send queue is full and the queue was configured to fail rather than wait
  * (`overflow: "error"`).
  *
- * @example
+ * @example Creating a QueueFullError
  * ```ts
  * import { QueueFullError } from "./errors.ts";
  * const error = new QueueFullError(1 << 20, 4096);
@@ -234,7 +234,7 @@ export class QueueFullError extends ListenRainError {
  * Too many requests are already waiting for replies on this transport
  * (`maxPendingRequests`).
  *
- * @example
+ * @example Creating a TooManyPendingError
  * ```ts
  * import { TooManyPendingError } from "./errors.ts";
  * console.log(new TooManyPendingError(10000).code); // "ERR_TOO_MANY_PENDING"
@@ -257,7 +257,7 @@ export class TooManyPendingError extends ListenRainError {
  * The peer answered a request with an error reply. `remoteCode` is the code
  * the peer sent (for example `"UNKNOWN_ROUTE"` or `"HANDLER_ERROR"`).
  *
- * @example
+ * @example Creating a RemoteError
  * ```ts
  * import { RemoteError } from "./errors.ts";
  * const error = new RemoteError("UNKNOWN_ROUTE", "No handler for route \"x\"");
@@ -287,7 +287,7 @@ export class RemoteError extends ListenRainError {
  * underlying error is the `cause`. Nothing was sent, so a request that fails
  * with it may always be sent again.
  *
- * @example
+ * @example Creating a ConnectError
  * ```ts
  * import { ConnectError } from "./errors.ts";
  * const error = new ConnectError("Cannot connect to tcp://10.0.0.1:7000: timed out after 1000 ms");
@@ -309,7 +309,7 @@ export class ConnectError extends ListenRainError {
 /**
  * A listener could not bind its address because another listener holds it.
  *
- * @example
+ * @example Creating an AddressInUseError
  * ```ts
  * import { AddressInUseError } from "./errors.ts";
  * const error = new AddressInUseError("Cannot listen on mem://api: address in use");

@@ -9,8 +9,9 @@
  *   sockets, reading nothing: what an idle socket costs the runtime itself.
  *
  * Prints `{"port", "rssMiB"}` when ready (RSS after a garbage collection
- * when the runtime exposes one); answers `stats` on stdin with
- * `{"accepted", "rssMiB", "heapUsedMiB", "externalMiB", "arrayBuffersMiB"}`; exits on `exit`, when stdin ends, or after
+ * when the runtime exposes one); answers `count` on stdin with
+ * `{"accepted"}`, and `stats` with `{"accepted", "rssMiB", "heapUsedMiB",
+ * "externalMiB", "arrayBuffersMiB"}` (after a garbage collection); exits on `exit`, when stdin ends, or after
  * `--max-seconds`.
  *
  * @module
@@ -93,6 +94,7 @@ function heap(): Record<string, number> {
 try {
   const [port, accepted] = await start();
   commands({
+    count: () => emit({ accepted: accepted() }),
     stats: () =>
       emit({ accepted: accepted(), rssMiB: rssAfterGc(), ...heap() }),
     exit: () => process.exit(0),

@@ -32,7 +32,21 @@ export interface MemoryPipeOptions {
 
 /**
  * One end of an in-memory pipe: a {@linkcode Channel} that can also simulate
- * a connection reset.
+ * network faults (for tests of what a transport does when they happen): a
+ * connection reset, now or at an exact byte of the stream, and a connection
+ * that goes silent without closing (half-open).
+ *
+ * @example A reset in the middle of a frame, at an exact byte
+ * ```ts
+ * import { createMemoryPipe } from "./memory_pipe.ts";
+ *
+ * const [a, b] = createMemoryPipe();
+ * a.resetAfter(3); // the peer reads exactly 3 more bytes, then the reset
+ * await a.writable.getWriter().write(new Uint8Array([1, 2, 3, 4, 5])).catch(() => {});
+ * const reader = b.readable.getReader();
+ * console.log((await reader.read()).value); // Uint8Array(3) [ 1, 2, 3 ]
+ * console.log(await reader.read().catch((e) => e.name)); // "ConnectionClosedError"
+ * ```
  */
 export interface MemoryChannel extends Channel {
   /**
@@ -41,6 +55,31 @@ export interface MemoryChannel extends Channel {
    * and both ends' writes fail from now on.
    */
   reset(): void;
+  /**
+   * Arms a reset at an exact byte: once this end has written `bytes` more
+   * bytes, the connection resets. The peer reads exactly those bytes, then
+   * its `readable` errors with a {@linkcode ConnectionClosedError}; the write
+   * that crossed the mark rejects, the rest of it is lost, and both ends'
+   * writes fail from then on. Use it to cut a stream inside a frame, inside a
+   * batch of frames, or between two frames.
+   *
+   * @param bytes Bytes this end may still write (0: the next write resets).
+   * @throws {RangeError} If `bytes` is not an integer >= 0.
+   */
+  resetAfter(bytes: number): void;
+  /**
+   * Makes the connection go silent without closing, as when the peer's host
+   * dies or a cable is pulled (a half-open connection): after this end has
+   * written `afterBytes` more bytes (default 0: at once), nothing more is
+   * delivered in either direction. Writes on both ends still succeed and are
+   * dropped; neither `readable` ends or errors; `close()` and `reset()` on
+   * one end are not seen by the other. Only a heartbeat or a deadline finds
+   * such a connection.
+   *
+   * @param afterBytes Bytes this end may still write before the silence.
+   * @throws {RangeError} If `afterBytes` is not an integer >= 0.
+   */
+  goSilent(afterBytes?: number): void;
 }
 
 /**
@@ -122,9 +161,39 @@ class PipeEnd implements MemoryChannel {
 
   reset(): void {
     const error = new ConnectionClosedError("Connection reset by peer");
-    this.#out.break(error);
-    this.#in.break(error);
+    this.#out.break(error, "now");
+    this.#in.errorReader(error);
+    // A silent pipe carries no reset: the peer's writes keep "succeeding".
+    if (!this.#in.silent) this.#in.failWrites(error);
   }
+
+  resetAfter(bytes: number): void {
+    this.#out.armFault(checkBytes("bytes", bytes), () => {
+      const error = new ConnectionClosedError("Connection reset by peer");
+      // The peer reads what came before the mark, then sees the reset.
+      this.#out.break(error, "when-read");
+      this.#in.errorReader(error);
+      this.#in.failWrites(error);
+      return error;
+    });
+  }
+
+  goSilent(afterBytes = 0): void {
+    const silence = (): undefined => {
+      this.#out.silence();
+      this.#in.silence();
+    };
+    const bytes = checkBytes("afterBytes", afterBytes);
+    if (bytes === 0) silence();
+    else this.#out.armFault(bytes, silence);
+  }
+}
+
+function checkBytes(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${name} must be an integer >= 0, got ${value}`);
+  }
+  return value;
 }
 
 /** One direction of a pipe: a writable on one end, a readable on the other. */
@@ -134,6 +203,7 @@ class Direction {
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #chunkSize: number;
   #delayMs: number;
+  #highWaterMark: number;
   #inTransit = 0;
   #transit: { at: number; chunk: Uint8Array | null }[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -142,18 +212,31 @@ class Direction {
   #writeError: Error | undefined;
   /** True once the readable is closed, errored or cancelled. */
   #readDone = false;
+  /** True once the pipe went silent: writes are dropped, nothing is delivered. */
+  #silent = false;
+  /** Bytes the writer may still write before `#fault` runs. */
+  #faultAt = Infinity;
+  /** Runs when the writer reaches `#faultAt`; returns the error its write fails with. */
+  #fault: (() => Error | undefined) | undefined;
+  /** The error the reader gets once it has read everything delivered. */
+  #errorWhenRead: Error | undefined;
 
   constructor(chunkSize: number, delayMs: number, highWaterMark: number) {
     this.#chunkSize = chunkSize;
     this.#delayMs = delayMs;
+    this.#highWaterMark = highWaterMark;
     this.readable = new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.#controller = controller;
       },
-      pull: () => this.#wakeWriter(),
+      pull: () => {
+        this.#wakeWriter();
+        this.#errorIfRead();
+      },
       cancel: () => {
         this.#readDone = true;
-        this.discard(new ConnectionClosedError("Cannot write: peer closed"));
+        if (this.#silent) return;
+        this.failWrites(new ConnectionClosedError("Cannot write: peer closed"));
       },
     }, new ByteLengthQueuingStrategy({ highWaterMark }));
     this.writable = new WritableStream<Uint8Array>({
@@ -165,24 +248,54 @@ class Direction {
     });
   }
 
+  /** True once the pipe went silent. */
+  get silent(): boolean {
+    return this.#silent;
+  }
+
   async #write(chunk: Uint8Array): Promise<void> {
     if (!(chunk instanceof Uint8Array)) {
       throw new TypeError("Cannot write: chunk must be a Uint8Array");
     }
-    for (let start = 0; start < chunk.byteLength; start += this.#chunkSize) {
-      while (this.#writeError === undefined && this.#isFull()) {
-        await new Promise<void>((resolve) => this.#wake = resolve);
+    if (this.#writeError) throw this.#writeError;
+    if (this.#silent) return;
+    let data = chunk;
+    let fault: (() => Error | undefined) | undefined;
+    if (this.#fault !== undefined) {
+      if (chunk.byteLength >= this.#faultAt) {
+        data = chunk.subarray(0, this.#faultAt);
+        fault = this.#fault;
+        this.#fault = undefined;
+        this.#faultAt = Infinity;
+      } else {
+        this.#faultAt -= chunk.byteLength;
       }
+    }
+    for (let start = 0; start < data.byteLength; start += this.#chunkSize) {
+      while (this.#mustWait()) await this.#woken();
       if (this.#writeError) throw this.#writeError;
-      const end = Math.min(chunk.byteLength, start + this.#chunkSize);
-      this.#send(chunk.slice(start, end));
+      if (this.#silent) return;
+      const end = Math.min(data.byteLength, start + this.#chunkSize);
+      this.#send(data.slice(start, end));
+    }
+    if (fault !== undefined) {
+      const error = fault();
+      if (error) throw error;
+      return;
     }
     // As on a socket, a write completes once its bytes fit the buffer: one
     // larger than highWaterMark waits for the reader.
-    while (this.#writeError === undefined && this.#isFull()) {
-      await new Promise<void>((resolve) => this.#wake = resolve);
-    }
+    while (this.#mustWait()) await this.#woken();
     if (this.#writeError) throw this.#writeError;
+  }
+
+  /** True while the buffer is full (and the pipe is neither broken nor silent). */
+  #mustWait(): boolean {
+    return this.#writeError === undefined && !this.#silent && this.#isFull();
+  }
+
+  #woken(): Promise<void> {
+    return new Promise<void>((resolve) => this.#wake = resolve);
   }
 
   #isFull(): boolean {
@@ -213,6 +326,7 @@ class Direction {
       }
       this.#arm();
       this.#wakeWriter();
+      this.#errorIfRead();
     }, wait);
   }
 
@@ -233,11 +347,21 @@ class Direction {
     wake?.();
   }
 
+  /**
+   * Arms a fault: once `bytes` more bytes were written, the write delivers
+   * up to the mark and `fault` runs (its error, if any, fails that write).
+   */
+  armFault(bytes: number, fault: () => Error | undefined): void {
+    this.#faultAt = bytes;
+    this.#fault = fault;
+  }
+
   /** Ends writing: the reader gets what is in transit, then end of stream. */
   end(reason: Error): void {
     if (this.#writeError) return;
     this.#writeError = reason;
-    this.#send(null);
+    // A silent pipe delivers no end of stream either.
+    if (!this.#silent) this.#send(null);
     this.#wakeWriter();
   }
 
@@ -249,24 +373,72 @@ class Direction {
         this.#controller.close();
       } catch { /* already closed */ }
     }
-    this.#drop(reason);
+    if (this.#silent) this.#dropTransit();
+    else this.failWrites(reason);
   }
 
-  /** Reset: in-transit bytes are lost and the reader sees an error. */
-  break(reason: Error): void {
-    if (!this.#readDone) {
+  /**
+   * Reset. `"now"`: in-transit bytes are lost and the reader sees the error
+   * at once (unless the pipe is silent). `"when-read"`: bytes already
+   * written are still delivered, and the reader sees the error once it has
+   * read them. Writes fail from now on either way.
+   */
+  break(reason: Error, when: "now" | "when-read"): void {
+    if (when === "when-read") {
+      this.#writeError ??= reason;
+      this.#wakeWriter();
+      if (!this.#readDone) {
+        this.#errorWhenRead = reason;
+        this.#errorIfRead();
+      }
+      return;
+    }
+    if (!this.#readDone && !this.#silent) {
       this.#readDone = true;
       this.#controller.error(reason);
     }
-    this.#drop(reason);
+    this.failWrites(reason);
   }
 
-  #drop(reason: Error): void {
+  /** The reader's own end broke: its readable errors, even when silent. */
+  errorReader(reason: Error): void {
+    if (this.#readDone) return;
+    this.#readDone = true;
+    this.#controller.error(reason);
+  }
+
+  /** Writes fail with `reason` from now on; bytes in transit are lost. */
+  failWrites(reason: Error): void {
     this.#writeError ??= reason;
+    this.#dropTransit();
+    this.#wakeWriter();
+  }
+
+  /** Nothing more is delivered, in transit or written later; writes succeed. */
+  silence(): void {
+    this.#silent = true;
+    this.#fault = undefined;
+    this.#faultAt = Infinity;
+    this.#errorWhenRead = undefined;
+    this.#dropTransit();
+    this.#wakeWriter();
+  }
+
+  /** Errors the reader with `#errorWhenRead` once it has read everything. */
+  #errorIfRead(): void {
+    const reason = this.#errorWhenRead;
+    if (reason === undefined || this.#readDone) return;
+    if (this.#transit.length > 0) return;
+    if ((this.#controller.desiredSize ?? 0) < this.#highWaterMark) return;
+    this.#errorWhenRead = undefined;
+    this.#readDone = true;
+    this.#controller.error(reason);
+  }
+
+  #dropTransit(): void {
     this.#transit.length = 0;
     this.#inTransit = 0;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#wakeWriter();
   }
 }

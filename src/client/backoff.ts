@@ -38,7 +38,7 @@ export const DEFAULT_BACKOFF: Readonly<Required<BackoffOptions>> = Object
  * @returns Every option, with defaults.
  * @throws {RangeError} If an option is out of range.
  *
- * @example
+ * @example Filling in the defaults
  * ```ts
  * import { resolveBackoff } from "./backoff.ts";
  * console.log(resolveBackoff({ maxDelay: 1000 }).initialDelay); // 100

@@ -7,6 +7,7 @@
  */
 
 import type { Channel, Dialer } from "../channel/channel.ts";
+import { debug } from "../debug.ts";
 import { AbortedError, ConnectError, TimeoutError } from "../errors.ts";
 import { TimerHeap } from "../timer/timer_heap.ts";
 import { TransportKey, type TransportKeyInit } from "./transport_key.ts";
@@ -284,6 +285,9 @@ export class FailoverDialer implements Dialer {
         endpoint.failures++;
         endpoint.downUntil = performance.now() + this.#downTime;
         errors.push(error);
+        debug(
+          `dialer: ${endpoint.dialer.key} down for ${this.#downTime} ms (${error.message})`,
+        );
       }
     }
     const names = this.#endpoints.map((e) => String(e.dialer.key)).join(", ");

@@ -89,7 +89,7 @@ export class TransportKey {
    * @returns The key.
    * @throws {TypeError} If `key` is invalid (see the constructor).
    *
-   * @example
+   * @example Parsing a key once
    * ```ts
    * import { TransportKey } from "./transport_key.ts";
    * const key = TransportKey.from("unix:///tmp/app.sock");
@@ -107,7 +107,7 @@ export class TransportKey {
    * @returns `true` if both normalize to the same key; `false` also when
    *   `other` is not a valid key.
    *
-   * @example
+   * @example Comparing keys
    * ```ts
    * import { TransportKey } from "./transport_key.ts";
    * const key = new TransportKey("tls://API.example.com:443");

@@ -6,10 +6,16 @@
  * @module
  */
 
+import { debug } from "../debug.ts";
 import { AbortedError, ConnectionClosedError } from "../errors.ts";
 import { ConnectionMonitor } from "../server/connection_monitor.ts";
 import { TimerHeap } from "../timer/timer_heap.ts";
 import type { Transport } from "../transport/transport.ts";
+import {
+  addStats,
+  createStats,
+  type TransportStats,
+} from "../transport/stats.ts";
 import type { HeartbeatOptions } from "../server/connection_monitor.ts";
 import {
   backoffDelay,
@@ -23,8 +29,10 @@ import {
   type PoolEventInit,
   type PoolEventType,
 } from "./pool_event.ts";
+import type { PoolStats } from "./pool_stats.ts";
 import { TransportKey, type TransportKeyInit } from "./transport_key.ts";
 
+export type { PoolStats } from "./pool_stats.ts";
 export type {
   PoolGetOptions,
   ReconnectOptions,
@@ -78,6 +86,15 @@ export class TransportPool<M> extends EventTarget {
   #states = new Map<string, KeyState<M>>();
   #names = new Map<string, string>();
   #closing: Promise<void> | undefined;
+  #stats: PoolStats = {
+    transports: 0,
+    connects: 0,
+    reconnects: 0,
+    connectErrors: 0,
+    disconnects: 0,
+  };
+  /** The summed counters of the transports that closed. */
+  #closedStats: TransportStats = createStats();
 
   /**
    * Creates an empty pool; nothing connects before the first `get()`.
@@ -112,6 +129,28 @@ export class TransportPool<M> extends EventTarget {
     }
     this.#ownTimers = options.timers === undefined;
     this.#timers = options.timers ?? new TimerHeap();
+  }
+
+  /** Connects, reconnects, connect errors and disconnects, and the open transports now. */
+  get stats(): PoolStats {
+    let transports = 0;
+    for (const state of this.#states.values()) {
+      transports += state.transports.length;
+    }
+    return { ...this.#stats, transports };
+  }
+
+  /**
+   * The counters of every transport the pool has had (requests, replies,
+   * errors, timeouts, late and slow replies, frames and bytes), summed; the
+   * current values (`pending`, `handling`, `queuedBytes`) over the open ones.
+   */
+  get transportStats(): TransportStats {
+    const total = { ...this.#closedStats };
+    for (const transport of this.transports()) {
+      addStats(total, transport.stats, true);
+    }
+    return total;
   }
 
   /** The keys the pool has transports, attempts or backoff state for. */
@@ -287,6 +326,8 @@ export class TransportPool<M> extends EventTarget {
       return;
     }
     const attempt = state.failures + 1;
+    this.#stats.connects++;
+    if (state.reconnecting || state.failures > 0) this.#stats.reconnects++;
     // The failure count stays until the transport proves healthy (see #lost):
     // a server that accepts and at once refuses must not be hammered.
     state.retryAt = 0;
@@ -319,6 +360,7 @@ export class TransportPool<M> extends EventTarget {
   ): void {
     state.dials.delete(controller);
     if (this.#closing || state.dropped) return;
+    this.#stats.connectErrors++;
     state.failures++;
     state.lastError = error;
     const delay = backoffDelay(state.failures, this.#backoff);
@@ -339,6 +381,8 @@ export class TransportPool<M> extends EventTarget {
   #lost(state: KeyState<M>, transport: Transport<M>): void {
     const lived = performance.now() - (state.openedAt.get(transport) ?? 0);
     state.remove(transport);
+    this.#stats.disconnects++;
+    addStats(this.#closedStats, transport.stats, false);
     const expected = state.retiring.delete(transport);
     this.#emit("disconnect", {
       key: state.key,
@@ -409,6 +453,20 @@ export class TransportPool<M> extends EventTarget {
   }
 
   #emit(type: PoolEventType, init: PoolEventInit<M>): void {
+    if (type === "connecterror") {
+      debug(`pool: connecterror ${init.key} (attempt ${init.attempt})`, {
+        error: init.error,
+        nextAttemptIn: init.delay,
+      });
+    } else if (type === "connect") {
+      debug(`pool: connect ${init.key} (attempt ${init.attempt})`);
+    } else {
+      debug(`pool: disconnect ${init.key} (${errorText(init.error)})`);
+    }
     this.dispatchEvent(new PoolEvent<M>(type, init));
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -48,7 +48,7 @@ export interface BodyCodec<T> {
 /**
  * Bytes as they are. Decoded bodies are views of the received frame.
  *
- * @example
+ * @example A raw body round trip
  * ```ts
  * import { rawBody } from "./body_codec.ts";
  * console.log(rawBody.decode(rawBody.encode(new Uint8Array([1])))); // Uint8Array(1) [ 1 ]
@@ -73,7 +73,7 @@ const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /**
  * UTF-8 text; invalid UTF-8 is a {@linkcode CodecError}.
  *
- * @example
+ * @example A text body round trip
  * ```ts
  * import { textBody } from "./body_codec.ts";
  * console.log(textBody.decode(textBody.encode("héllo"))); // "héllo"
@@ -100,7 +100,7 @@ export const textBody: BodyCodec<string> = {
  * JSON as UTF-8. An empty body decodes to `undefined`, and `undefined`
  * encodes to an empty body.
  *
- * @example
+ * @example A JSON body round trip
  * ```ts
  * import { jsonBody } from "./body_codec.ts";
  * console.log(jsonBody.decode(jsonBody.encode({ hi: "rain" }))); // { hi: "rain" }

@@ -161,7 +161,7 @@ export interface SequentialIdsOptions {
  * The default {@linkcode IdAllocator}: u32 ids counting up from 1, wrapping
  * from 2³²−1 back to 1 (0 is never used) and skipping ids still in flight.
  *
- * @example
+ * @example Ids wrap past 2³²−1 and skip ids in flight
  * ```ts
  * import { SequentialIds } from "./message_codec.ts";
  *

@@ -56,12 +56,16 @@ export class DelimitedCodec implements PacketCodec {
   readonly maxFrameSize: number;
   /** The delimiter's bytes (do not change them). */
   readonly delimiter: Uint8Array;
+  /** Whether empty frames are skipped when decoding. */
   readonly skipEmpty: boolean;
+  /** Whether `encode` rejects payloads that contain the delimiter. */
   readonly checkPayload: boolean;
   /** KMP failure function of the delimiter. */
   #fail: Uint32Array;
 
   /**
+   * Creates the codec.
+   *
    * @param options Delimiter, limit and checks.
    * @throws {RangeError} If the delimiter is empty or `maxFrameSize` is not
    * a safe integer ≥ 0.
@@ -104,7 +108,11 @@ export class DelimitedCodec implements PacketCodec {
     return [...payload, this.delimiter];
   }
 
-  /** @returns A decoder for one stream. */
+  /**
+   * Creates a decoder for one stream.
+   *
+   * @returns The decoder.
+   */
   createDecoder(): FrameDecoder {
     return new DelimitedDecoder(this, this.#fail);
   }

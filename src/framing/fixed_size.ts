@@ -47,6 +47,8 @@ export class FixedSizeCodec implements PacketCodec {
   #pad: Uint8Array | undefined;
 
   /**
+   * Creates the codec.
+   *
    * @param options The frame size and padding.
    * @throws {RangeError} If `frameSize` is not a safe integer ≥ 1 or
    * `padding` is not a byte.
@@ -94,7 +96,11 @@ export class FixedSizeCodec implements PacketCodec {
     return [...payload, this.#pad.subarray(0, size - length)];
   }
 
-  /** @returns A decoder for one stream. */
+  /**
+   * Creates a decoder for one stream.
+   *
+   * @returns The decoder.
+   */
   createDecoder(): FrameDecoder {
     return new FixedSizeDecoder(this.frameSize);
   }

@@ -45,6 +45,8 @@ export class VarintPrefixedCodec implements PacketCodec {
   #header = new Uint8Array(MAX_VARINT_SIZE);
 
   /**
+   * Creates the codec.
+   *
    * @param options The limit.
    * @throws {RangeError} If `maxFrameSize` is not a safe integer ≥ 0.
    */
@@ -74,7 +76,11 @@ export class VarintPrefixedCodec implements PacketCodec {
     return [this.#header.subarray(0, size), ...payload];
   }
 
-  /** @returns A decoder for one stream. */
+  /**
+   * Creates a decoder for one stream.
+   *
+   * @returns The decoder.
+   */
   createDecoder(): FrameDecoder {
     return new VarintPrefixedDecoder(this.maxFrameSize);
   }

@@ -8,9 +8,15 @@
 
 import type { Channel, ChannelAddr, Listener } from "../channel/channel.ts";
 import { TransportKey } from "../client/transport_key.ts";
+import { addrText, debug } from "../debug.ts";
 import { ConnectionClosedError, RemoteError } from "../errors.ts";
 import { type TimerHandle, TimerHeap } from "../timer/timer_heap.ts";
 import { Transport, type TransportOptions } from "../transport/transport.ts";
+import {
+  addStats,
+  createStats,
+  type TransportStats,
+} from "../transport/stats.ts";
 import {
   ConnectionMonitor,
   type ExpireReason,
@@ -53,7 +59,28 @@ export interface TransportServerOptions<M>
   onDisconnect?: (transport: Transport<M>, reason: Error | undefined) => void;
 }
 
-/** Counters of a server. */
+/**
+ * Counters of a server's connections; `transportStats` has the counters of
+ * the requests on them.
+ *
+ * @example A server's connections and requests, counted
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { Peer } from "../transport/peer.ts";
+ * import { Router } from "../transport/router.ts";
+ * import { Server } from "./server.ts";
+ *
+ * const network = new MemoryNetwork();
+ * await using server = new Server({
+ *   router: new Router().handle("echo", (body: Uint8Array) => body),
+ * });
+ * server.serve(await network.listen("mem://counted"));
+ * const client = new Peer(await network.dial("mem://counted"));
+ * await client.request("echo", new Uint8Array([1]));
+ * console.log(server.stats.accepted, server.transportStats.requestsReceived); // 1 1
+ * await client.close();
+ * ```
+ */
 export interface ServerStats {
   /** Open connections now. */
   connections: number;
@@ -136,6 +163,8 @@ export class TransportServer<M> {
     firstFrameClosed: 0,
     heartbeatClosed: 0,
   };
+  /** The summed counters of the connections that closed. */
+  #closedStats: TransportStats = createStats();
   #closing: Promise<void> | undefined;
 
   /**
@@ -188,6 +217,20 @@ export class TransportServer<M> {
     return { ...this.#stats, connections: this.#connections.size };
   }
 
+  /**
+   * The counters of every connection the server has had (requests handled
+   * and sent, replies, errors, timeouts, late and slow replies, frames and
+   * bytes in and out), summed; the current values (`pending`, `handling`,
+   * `queuedBytes`) over the open connections.
+   */
+  get transportStats(): TransportStats {
+    const total = { ...this.#closedStats };
+    for (const transport of this.#connections) {
+      addStats(total, transport.stats, true);
+    }
+    return total;
+  }
+
   /** The open connections' transports. */
   get connections(): Transport<M>[] {
     return [...this.#connections];
@@ -219,6 +262,7 @@ export class TransportServer<M> {
     }
     const key = keyOf(listener.addr);
     this.#listeners.add(listener);
+    debug(`server: listening on ${key}`);
     try {
       for await (const channel of listener) {
         if (this.#closing) {
@@ -296,6 +340,7 @@ export class TransportServer<M> {
       this.#stats.rejected++;
       const reason =
         `Too many connections (maxConnections ${this.#maxConnections})`;
+      debug(`server: refused ${addrText(channel.remoteAddr)}: ${reason}`);
       // Requests that arrive before the close get the reason as an error
       // reply; the rest of the client's requests see it in the goaway.
       const refused = new Transport<M>(channel, {
@@ -315,10 +360,14 @@ export class TransportServer<M> {
       transport = this.#create(channel, key, this.#options);
     } catch (error) {
       channel.close();
+      debug(`server: cannot set up ${addrText(channel.remoteAddr)}`, {
+        error,
+      });
       this.#options.onError?.(error);
       return;
     }
     this.#stats.accepted++;
+    debug(`server: accepted ${addrText(channel.remoteAddr)}`);
     this.#connections.add(transport);
     let monitor: ConnectionMonitor<M> | undefined;
     if (
@@ -329,11 +378,19 @@ export class TransportServer<M> {
         heartbeat: this.#heartbeat,
         idleTimeout: this.#idleTimeout,
         firstFrameTimeout: this.#firstFrameTimeout,
-        onExpire: (reason) => this.#stats[EXPIRED[reason]]++,
+        onExpire: (reason) => {
+          this.#stats[EXPIRED[reason]]++;
+          debug(
+            `server: closing ${
+              addrText(channel.remoteAddr)
+            } (${reason} timeout)`,
+          );
+        },
       });
     }
     transport.closed.then(() => {
       this.#connections.delete(transport);
+      addStats(this.#closedStats, transport.stats, false);
       monitor?.stop();
       this.#report(() =>
         this.#onDisconnect?.(transport, transport.closedReason)
@@ -346,6 +403,9 @@ export class TransportServer<M> {
     deadline: number,
     signal: AbortSignal | undefined,
   ): Promise<void> {
+    debug(
+      `server: shutting down (${this.#connections.size} connections, deadline ${deadline} ms)`,
+    );
     for (const listener of this.#listeners) listener.close();
     const connections = [...this.#connections];
     for (const transport of connections) {

@@ -20,6 +20,10 @@ export class PendingRequest<M> {
   timer: Timer<PendingRequest<M>> | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** When it was sent (performance.now()), if slow requests are watched; else 0. */
+  sentAt = 0;
+  /** The request as sent, kept only while slow requests are watched. */
+  request: M | undefined;
   #resolve: ((reply: M) => void) | undefined;
   #reject: ((error: Error) => void) | undefined;
   #machine: StateMachine<M> | undefined;

@@ -45,6 +45,12 @@ export class RequestContext<M> {
   #finished = false;
   /** @internal The deadline timer, cancelled when the handler finishes. */
   timer: Timer<RequestContext<M>> | undefined;
+  /** @internal The bytes of the request's frame, counted while it is handled. */
+  size = 0;
+  /** @internal True once the executor started the handler. */
+  started = false;
+  /** @internal When it arrived (performance.now()), if slow requests are watched; else 0. */
+  receivedAt = 0;
 
   /**
    * Contexts are created by the transport.

@@ -40,7 +40,7 @@ export interface Route {
  * Routes requests and notifications by name (`"user.get"`) or numeric
  * command (`42`).
  *
- * @example
+ * @example Routes by name and by command
  * ```ts
  * import { Router } from "./router.ts";
  *

@@ -6,7 +6,25 @@
 
 /**
  * What a transport has done so far. All counters only grow, except
- * `pending`, `handling` and `queuedBytes`, which are current values.
+ * `pending`, `handling`, `handlingBytes` and `queuedBytes`, which are
+ * current values.
+ *
+ * @example Reading a peer's counters
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { Peer } from "./peer.ts";
+ * import { Router } from "./router.ts";
+ *
+ * const [a, b] = createMemoryPipe();
+ * const router = new Router().handle("echo", (body: Uint8Array) => body);
+ * const server = new Peer(a, { router });
+ * const client = new Peer(b);
+ * await client.request("echo", new Uint8Array([1, 2, 3]));
+ * const { requestsSent, repliesReceived, pending } = client.stats;
+ * console.log(requestsSent, repliesReceived, pending); // 1 1 0
+ * await client.close();
+ * await server.close();
+ * ```
  */
 export interface TransportStats {
   /** Requests sent (sync and async). */
@@ -23,6 +41,8 @@ export interface TransportStats {
   closedWhilePending: number;
   /** Replies that matched no pending request (late after a timeout, or unknown). */
   lateReplies: number;
+  /** Requests, sent or handled, that took longer than `slowRequestThreshold`. */
+  slowRequests: number;
   /** Requests received. */
   requestsReceived: number;
   /** Replies sent (including error replies). */
@@ -47,8 +67,39 @@ export interface TransportStats {
   pending: number;
   /** Incoming requests being handled now. */
   handling: number;
+  /**
+   * Bytes of the received requests and notifications being handled now
+   * (bounded by `maxHandlingBytes`).
+   */
+  handlingBytes: number;
   /** Bytes in the send queue now. */
   queuedBytes: number;
+}
+
+/** The counters that are current values, not totals. */
+const GAUGES = new Set<string>([
+  "pending",
+  "handling",
+  "handlingBytes",
+  "queuedBytes",
+]);
+
+/**
+ * Adds the counters of `stats` to `total`; the current values
+ * (`pending`, `handling`, `queuedBytes`) only if `gauges` is true.
+ *
+ * @internal
+ */
+export function addStats(
+  total: TransportStats,
+  stats: TransportStats,
+  gauges: boolean,
+): void {
+  const into = total as unknown as Record<string, number>;
+  const from = stats as unknown as Record<string, number>;
+  for (const name in from) {
+    if (gauges || !GAUGES.has(name)) into[name] += from[name];
+  }
 }
 
 /** @internal */
@@ -61,6 +112,7 @@ export function createStats(): TransportStats {
     aborts: 0,
     closedWhilePending: 0,
     lateReplies: 0,
+    slowRequests: 0,
     requestsReceived: 0,
     repliesSent: 0,
     errorRepliesSent: 0,
@@ -73,6 +125,7 @@ export function createStats(): TransportStats {
     bytesOut: 0,
     pending: 0,
     handling: 0,
+    handlingBytes: 0,
     queuedBytes: 0,
   };
 }

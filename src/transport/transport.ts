@@ -30,8 +30,10 @@ import { LengthPrefixedCodec } from "../framing/length_prefixed.ts";
 import type { PacketCodec } from "../framing/packet_codec.ts";
 import { SendQueue, type SendQueueOptions } from "../queue/send_queue.ts";
 import { type TimerHandle, TimerHeap } from "../timer/timer_heap.ts";
+import { addrText, debug } from "../debug.ts";
 import { PendingRequest } from "./_pending_request.ts";
 import { RequestContext } from "./request_context.ts";
+import type { SlowRequest } from "./slow_request.ts";
 import type { StateMachine } from "./state_machine.ts";
 import { createStats, type TransportStats } from "./stats.ts";
 
@@ -46,6 +48,13 @@ export const DEFAULT_MAX_PENDING_REQUESTS = 65_536;
 const MAX_REPLIES_WAITING = 64;
 /** How long `close()` waits for queued frames to be written. @default {5000} */
 export const DEFAULT_CLOSE_TIMEOUT = 5_000;
+/**
+ * The default bound on the bytes of received requests and notifications
+ * whose handlers have not finished: 16 MiB. @default {16777216}
+ */
+export const DEFAULT_MAX_HANDLING_BYTES = 16 * 1024 * 1024;
+/** Requests slower than this many ms go to `onSlowRequest`. @default {1000} */
+export const DEFAULT_SLOW_REQUEST_THRESHOLD = 1_000;
 /** How often `drain()` looks at the pending table once no handler runs. */
 const DRAIN_POLL_MS = 10;
 
@@ -72,6 +81,18 @@ export interface TransportOptions<M> {
   timeout?: number;
   /** Requests waiting for replies before `request()` fails with `TooManyPendingError`. @default {65536} */
   maxPendingRequests?: number;
+  /**
+   * Bytes of received requests and notifications (their frames) whose
+   * handlers have not finished, queued in the executor or running. Past it
+   * the transport stops reading until handlers finish, so a peer that sends
+   * faster than the handlers work is slowed by backpressure instead of
+   * filling memory. The check comes after each read chunk, so the bound may
+   * be passed by one chunk; a frame larger than the bound is still taken.
+   * Handlers that wait for replies from the same peer hold their bytes while
+   * they wait: keep the bound above what they hold at once.
+   * @default {16777216}
+   */
+  maxHandlingBytes?: number;
   /** The send queue's bound and overflow behaviour. */
   queue?: SendQueueOptions;
   /** Runs handlers. @default {new BoundedExecutor()} */
@@ -90,6 +111,19 @@ export interface TransportOptions<M> {
   onError?: (error: unknown) => void;
   /** Called when the peer sends goaway: it takes no new requests here. */
   onGoaway?: (reason: string) => void;
+  /**
+   * Requests that take longer than this many ms, sent or handled, are
+   * reported to `onSlowRequest` and counted in `stats.slowRequests`. Without
+   * `onSlowRequest` nothing is timed.
+   * @default {1000}
+   */
+  slowRequestThreshold?: number;
+  /**
+   * Called once for each request that took longer than
+   * `slowRequestThreshold`, when it ends. While it is unset (the default)
+   * requests are not timed at all.
+   */
+  onSlowRequest?: (slow: SlowRequest<M>) => void;
 }
 
 /** Options of one request. */
@@ -137,6 +171,11 @@ export class Transport<M> {
   #handler: MessageHandler<M> | undefined;
   #timeout: number;
   #maxPending: number;
+  #maxHandlingBytes: number;
+  /** Bytes of the requests and notifications whose handlers have not finished. */
+  #handlingBytes = 0;
+  /** Resumes the read loop paused by `#handlingBytes` at its bound. */
+  #handlingRoom: (() => void) | undefined;
   #queue: SendQueue;
   #executor: Executor;
   #timers: TimerHeap;
@@ -145,6 +184,8 @@ export class Transport<M> {
   #closeTimeout: number;
   #onError: (error: unknown) => void;
   #onGoaway: ((reason: string) => void) | undefined;
+  #slowAfter: number;
+  #onSlow: ((slow: SlowRequest<M>) => void) | undefined;
   #pending = new Map<MessageId, PendingRequest<M>>();
   #handling = new Map<MessageId, RequestContext<M>>();
   #stats: TransportStats = createStats();
@@ -187,11 +228,26 @@ export class Transport<M> {
         `maxPendingRequests must be at least 1, got ${this.#maxPending}`,
       );
     }
+    this.#maxHandlingBytes = options.maxHandlingBytes ??
+      DEFAULT_MAX_HANDLING_BYTES;
+    if (!(this.#maxHandlingBytes > 0)) {
+      throw new RangeError(
+        `maxHandlingBytes must be positive, got ${this.#maxHandlingBytes}`,
+      );
+    }
     this.#closeTimeout = checkTimeout(
       options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
     );
     this.#onError = options.onError ?? (() => {});
     this.#onGoaway = options.onGoaway;
+    this.#slowAfter = options.slowRequestThreshold ??
+      DEFAULT_SLOW_REQUEST_THRESHOLD;
+    if (!(this.#slowAfter >= 0)) {
+      throw new RangeError(
+        `slowRequestThreshold must be a number >= 0, got ${this.#slowAfter}`,
+      );
+    }
+    this.#onSlow = options.onSlowRequest;
     this.#executor = options.executor ??
       new BoundedExecutor({ onError: (e) => this.#onError(e) });
     this.#ownTimers = options.timers === undefined;
@@ -213,6 +269,7 @@ export class Transport<M> {
     const stats = { ...this.#stats };
     stats.pending = this.#pending.size;
     stats.handling = this.#handling.size;
+    stats.handlingBytes = this.#handlingBytes;
     stats.queuedBytes = this.#queue.queuedBytes;
     return stats;
   }
@@ -340,6 +397,7 @@ export class Transport<M> {
   goaway(reason = "shutting down"): void {
     const message = this.#codec.goaway?.(reason);
     if (message !== undefined && !this.#closedReason) {
+      debug(`transport ${this.#name()}: goaway sent (${reason})`);
       this.#tryWrite(message);
     }
   }
@@ -470,6 +528,10 @@ export class Transport<M> {
       entry.timeout = timeout;
       entry.timer = this.#timers.schedule(timeout, Transport.#expire, entry);
     }
+    if (this.#onSlow !== undefined) {
+      entry.sentAt = performance.now();
+      entry.request = outgoing;
+    }
     if (signal) {
       entry.signal = signal;
       entry.onAbort = () => this.#abortRequest(entry);
@@ -490,6 +552,35 @@ export class Transport<M> {
         `Request ${entry.id} timed out after ${entry.timeout} ms`,
       ),
     );
+    if (entry.sentAt !== 0) transport.#sentSlowly(entry, "timeout");
+  }
+
+  /** Reports an outgoing request that ended after the threshold. */
+  #sentSlowly(
+    entry: PendingRequest<M>,
+    outcome: SlowRequest<M>["outcome"],
+  ): void {
+    const elapsed = performance.now() - entry.sentAt;
+    const request = entry.request!;
+    entry.request = undefined;
+    if (elapsed > this.#slowAfter) {
+      this.#reportSlow("outgoing", entry.id, request, elapsed, outcome);
+    }
+  }
+
+  #reportSlow(
+    direction: SlowRequest<M>["direction"],
+    id: MessageId,
+    request: M,
+    elapsed: number,
+    outcome: SlowRequest<M>["outcome"],
+  ): void {
+    this.#stats.slowRequests++;
+    try {
+      this.#onSlow?.({ direction, id, request, elapsed, outcome });
+    } catch (error) {
+      this.#onError(error);
+    }
   }
 
   #abortRequest(entry: PendingRequest<M>): void {
@@ -587,6 +678,11 @@ export class Transport<M> {
         if (this.#repliesWaiting >= MAX_REPLIES_WAITING) {
           await new Promise<void>((resolve) => this.#resumeRead = resolve);
         }
+        // Handlers hold too many received bytes: stop reading until they
+        // finish, so a fast sender is slowed instead of filling memory.
+        if (this.#handlingBytes >= this.#maxHandlingBytes) {
+          await new Promise<void>((resolve) => this.#handlingRoom = resolve);
+        }
       }
       if (this.#closedReason) return;
       if (decoder.bufferedBytes > 0) {
@@ -631,18 +727,17 @@ export class Transport<M> {
       case "error":
         return this.#onReply(message, true);
       case "request":
-        return this.#onRequest(message, true);
+        return this.#onRequest(message, true, payload.byteLength);
       case "notify":
-        return this.#onRequest(message, false);
+        return this.#onRequest(message, false, payload.byteLength);
       case "message":
         return this.#pending.has(codec.id(message))
           ? this.#onReply(message, false)
-          : this.#onRequest(message, true);
+          : this.#onRequest(message, true, payload.byteLength);
       case "cancel":
         return this.#onCancel(codec.id(message));
       case "ping":
-        this.#tryWrite(codec.ping!(codec.id(message), true));
-        return;
+        return this.#pong(codec.id(message));
       case "goaway":
         return this.#onGoawayMessage(message);
       default:
@@ -660,6 +755,9 @@ export class Transport<M> {
     }
     this.#take(entry);
     this.#stats.repliesReceived++;
+    if (entry.sentAt !== 0) {
+      this.#sentSlowly(entry, isError ? "error" : "reply");
+    }
     if (!isError) return entry.succeed(message);
     this.#stats.errorsReceived++;
     entry.fail(
@@ -668,7 +766,7 @@ export class Transport<M> {
     );
   }
 
-  #onRequest(message: M, expectsReply: boolean): void {
+  #onRequest(message: M, expectsReply: boolean, size: number): void {
     const id = this.#codec.id(message);
     if (expectsReply) this.#stats.requestsReceived++;
     else this.#stats.notifiesReceived++;
@@ -699,7 +797,12 @@ export class Transport<M> {
     }
     const timeout = expectsReply ? this.#codec.timeoutOf?.(message) : undefined;
     const context = new RequestContext(message, id, expectsReply, timeout);
-    if (expectsReply) this.#handling.set(id, context);
+    context.size = size;
+    this.#handlingBytes += size;
+    if (expectsReply) {
+      this.#handling.set(id, context);
+      if (this.#onSlow !== undefined) context.receivedAt = performance.now();
+    }
     const accepted = this.#executor.execute(() =>
       this.#runHandler(handler, context)
     );
@@ -709,6 +812,10 @@ export class Transport<M> {
         undefined,
         new RemoteError("OVERLOADED", "The peer's handler queue is full"),
       );
+    } else if (!context.started && timeout !== undefined && timeout > 0) {
+      // Queued behind other handlers: the deadline runs while it waits, so
+      // a request whose caller has given up is dropped before it starts.
+      context.timer = this.#timers.schedule(timeout, expireContext, context);
     }
   }
 
@@ -716,6 +823,10 @@ export class Transport<M> {
     handler: MessageHandler<M>,
     context: RequestContext<M>,
   ): Promise<void> | void {
+    context.started = true;
+    // Cancelled (by the caller, the deadline or the connection closing)
+    // while it waited in the executor: nobody waits for this work.
+    if (context.cancelled) return this.#finish(context, undefined, undefined);
     let result: M | undefined | Promise<M | undefined>;
     try {
       result = handler(context.message, context);
@@ -723,9 +834,13 @@ export class Transport<M> {
       return this.#finish(context, undefined, toError(error));
     }
     if (isPromiseLike(result)) {
-      // The deadline only needs a timer when the handler goes async.
+      // The deadline only needs a timer when the handler goes async (or
+      // waited in the executor's queue: then it has one already).
       const timeout = context.timeout;
-      if (timeout !== undefined && timeout > 0 && !context.cancelled) {
+      if (
+        timeout !== undefined && timeout > 0 && !context.cancelled &&
+        context.timer === undefined
+      ) {
         context.timer = this.#timers.schedule(timeout, expireContext, context);
       }
       return result.then(
@@ -742,6 +857,13 @@ export class Transport<M> {
     error: Error | undefined,
   ): void {
     context.timer?.cancel();
+    this.#handlingBytes -= context.size;
+    if (
+      this.#handlingRoom !== undefined &&
+      this.#handlingBytes < this.#maxHandlingBytes
+    ) {
+      this.#resumeHandling();
+    }
     if (!context.expectsReply) {
       if (error) this.#onError(error);
       return;
@@ -758,6 +880,19 @@ export class Transport<M> {
           "The handler returned no reply",
         );
       } else this.#reply(context.id, reply);
+      if (context.receivedAt !== 0) {
+        const elapsed = performance.now() - context.receivedAt;
+        if (elapsed > this.#slowAfter) {
+          const outcome = error || reply === undefined ? "error" : "reply";
+          this.#reportSlow(
+            "incoming",
+            context.id,
+            context.message,
+            elapsed,
+            outcome,
+          );
+        }
+      }
     }
     context.finish();
     if (this.#drainChecks !== undefined) {
@@ -785,6 +920,19 @@ export class Transport<M> {
       this.#stats.repliesSent++;
     } catch (error) {
       failed(error);
+    }
+  }
+
+  /**
+   * Answers a ping. A pong waiting for room counts as a reply waiting, so a
+   * peer that sends pings and never reads the pongs stops being read from.
+   */
+  #pong(id: MessageId): void {
+    try {
+      const queued = this.#write(this.#codec.ping!(id, true));
+      if (queued) this.#replyWaits(queued, () => {});
+    } catch (error) {
+      this.#onError(error);
     }
   }
 
@@ -831,6 +979,12 @@ export class Transport<M> {
     this.#stats.errorRepliesSent++;
   }
 
+  #resumeHandling(): void {
+    const resume = this.#handlingRoom;
+    this.#handlingRoom = undefined;
+    resume?.();
+  }
+
   #onCancel(id: MessageId): void {
     const context = this.#handling.get(id);
     if (context === undefined) return;
@@ -846,6 +1000,7 @@ export class Transport<M> {
     this.#refuse ??= new ConnectionClosedError(
       `The peer is going away (${reason})`,
     );
+    debug(`transport ${this.#name()}: the peer sent goaway (${reason})`);
     this.#onGoaway?.(reason);
   }
 
@@ -885,11 +1040,21 @@ export class Transport<M> {
     }
   }
 
+  /** "local -> peer", for debug lines. */
+  #name(): string {
+    const { localAddr, remoteAddr } = this.channel;
+    return `${addrText(localAddr)} -> ${addrText(remoteAddr)}`;
+  }
+
   /** Closes everything now. Idempotent. */
   #shutdown(error: ConnectionClosedError): void {
     if (this.#closedReason) return;
     this.#closedReason = error;
     this.#refuse ??= error;
+    debug(
+      `transport ${this.#name()}: closed (${error.message})`,
+      error.cause === undefined ? undefined : { cause: error.cause },
+    );
     this.#rejectPending(error);
     for (const context of this.#handling.values()) context.cancel(error);
     this.#handling.clear();
@@ -900,6 +1065,7 @@ export class Transport<M> {
     } catch { /* close never throws, but be sure */ }
     if (this.#ownTimers) this.#timers.clear();
     this.#resumeRead?.();
+    this.#resumeHandling();
     this.#resolveClosed();
   }
 }

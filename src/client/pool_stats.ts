@@ -1,0 +1,46 @@
+/**
+ * The counters of a `TransportPool`.
+ *
+ * @module
+ */
+
+/**
+ * What a `TransportPool` has done so far, over every key. All
+ * counters only grow, except `transports`, the open transports now.
+ *
+ * @example A client's connections, counted
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { Server } from "../server/server.ts";
+ * import { Router } from "../transport/router.ts";
+ * import { Client } from "./client.ts";
+ *
+ * const network = new MemoryNetwork();
+ * await using server = new Server({
+ *   router: new Router().handle("ping", (body: Uint8Array) => body),
+ * });
+ * server.serve(await network.listen("mem://api"));
+ * await using client = new Client({
+ *   endpoint: "mem://api",
+ *   dial: (key, options) => network.dial(key, options),
+ * });
+ * await client.request("ping", new Uint8Array([1]));
+ * console.log(client.pool.stats);
+ * // { transports: 1, connects: 1, reconnects: 0, connectErrors: 0, disconnects: 0 }
+ * ```
+ */
+export interface PoolStats {
+  /** Open transports now. */
+  transports: number;
+  /** Transports opened, reconnects included. */
+  connects: number;
+  /**
+   * Transports opened to replace one that was lost unexpectedly, or after
+   * failed attempts (backoff).
+   */
+  reconnects: number;
+  /** Connect attempts that failed. */
+  connectErrors: number;
+  /** Transports that closed, for whatever reason. */
+  disconnects: number;
+}

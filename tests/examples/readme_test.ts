@@ -1,0 +1,101 @@
+/**
+ * The README against the code: its "Limits and defaults" table against the
+ * exported constants, its Examples table against examples/, and every
+ * example against the tests that run it, so none of them can drift.
+ */
+
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import * as listenrain from "../../mod.ts";
+
+const root = new URL("../../", import.meta.url);
+const readme = readFileSync(new URL("README.md", root), "utf8");
+
+/** The rows of the markdown table under `## heading`, as cells. */
+function tableRows(heading: string): string[][] {
+  const start = readme.indexOf(`\n## ${heading}\n`);
+  assert.ok(start >= 0, `README has no "## ${heading}" section`);
+  const end = readme.indexOf("\n## ", start + 1);
+  const section = readme.slice(start, end < 0 ? undefined : end);
+  return section.split("\n")
+    .filter((line) => line.startsWith("|") && !/^\|\s*-/.test(line))
+    .slice(1) // the header row
+    .map((line) => line.slice(1, -1).split("|").map((cell) => cell.trim()));
+}
+
+/** Files under `dir` (a URL of a folder), recursively, as paths from the root. */
+function walk(dir: URL): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const url = new URL(name, dir);
+    if (statSync(url).isDirectory()) {
+      out.push(...walk(new URL(`${name}/`, dir)));
+    } else out.push(url.pathname.slice(root.pathname.length));
+  }
+  return out;
+}
+
+const number = (text: string): number => Number(text.replace(/_/g, ""));
+
+describe("README", () => {
+  it("lists every DEFAULT_* and MAX_* constant of mod.ts with its value", () => {
+    const rows = new Map(
+      tableRows("Limits and defaults").map((cells) => [
+        cells[0].replace(/`/g, ""),
+        cells[1],
+      ]),
+    );
+    const constants = Object.entries(listenrain).filter(([name]) =>
+      /^(DEFAULT|MAX)_/.test(name)
+    );
+    assert.ok(constants.length >= 15, `${constants.length} constants`);
+    for (const [name, value] of constants) {
+      const cell = rows.get(name);
+      assert.ok(cell !== undefined, `${name} is missing from the table`);
+      if (typeof value === "number") {
+        const shown: string | undefined = /`([\d_.]+)`/.exec(cell)?.[1];
+        assert.equal(number(shown ?? "NaN"), value, `${name}: ${cell}`);
+      } else {
+        // An object of numbers, such as DEFAULT_BACKOFF.
+        for (const [key, field] of Object.entries(value as object)) {
+          const shown: string | undefined = new RegExp(`${key}: ([\\d_.]+)`)
+            .exec(cell)?.[1];
+          assert.equal(number(shown ?? "NaN"), field, `${name}.${key}`);
+        }
+      }
+      rows.delete(name);
+    }
+    assert.deepEqual([...rows.keys()], [], "rows of constants mod.ts lacks");
+  });
+
+  it("lists every example, and a test runs each one", () => {
+    const listed = tableRows("Examples").map((cells) =>
+      /\]\(examples\/([^)]+?)\/?\)/.exec(cells[0])?.[1]
+    );
+    const examples = readdirSync(new URL("examples/", root))
+      .filter((name) => !name.startsWith("_"))
+      .sort();
+    assert.deepEqual([...listed].sort(), examples);
+    const tests = walk(new URL("tests/", root))
+      .filter((path) => path.endsWith(".ts"))
+      .map((path) => readFileSync(new URL(path, root), "utf8"))
+      .join("\n");
+    for (const example of examples) {
+      assert.ok(
+        tests.includes(`examples/${example}`),
+        `no test imports examples/${example}`,
+      );
+    }
+  });
+
+  it("marks a quick start for each runtime (scripts/smoke_npm.mjs runs them)", () => {
+    for (const runtime of ["node", "deno", "bun"]) {
+      const at = readme.indexOf(`<!-- quickstart:${runtime} -->`);
+      assert.ok(at >= 0, `no quick start for ${runtime}`);
+      const block = /```[a-z]*\n([\s\S]*?)```/.exec(readme.slice(at))?.[1];
+      assert.ok(block?.includes(`listenrain/adapters/${runtime}`), runtime);
+      assert.ok(block?.includes('console.log(await client.request("sayhi"')); // prints "hi, rain"
+    }
+  });
+});
