@@ -1,8 +1,9 @@
 /**
  * The long fuzz run's entry point, started by `scripts/fuzz.mjs` on the
  * chosen runtime: `<runtime> tests/fuzz/_main.ts <cases> <seconds> [seed]
- * [target]`. The cases and the time are shared out among the targets by
- * weight; a target stops early when its time is up. Prints one line per
+ * [target]`. The cases are shared out among the targets by weight, and
+ * the time evenly (what a fast target does not use goes to the next); a
+ * target stops early when its time is up. Prints one line per
  * target and exits 1 if any failed (with fast-check's replay seed and path).
  *
  * @module
@@ -35,10 +36,13 @@ for (const [i, target] of targets.entries()) {
   const numRuns = Math.max(1, Math.round(cases * share));
   const t0 = performance.now();
   try {
+    // The time left, shared by the targets left: time the fast ones do
+    // not use goes to the slow ones after them.
+    const left = started + seconds * 1000 - performance.now();
     const n = await runTarget(target, {
       numRuns,
       seed,
-      timeLimitMs: Math.max(1, seconds * 1000 * share),
+      timeLimitMs: Math.max(1, left / (targets.length - i)),
     });
     ran += n;
     const ms = performance.now() - t0;
