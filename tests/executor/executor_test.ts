@@ -5,21 +5,7 @@ import {
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_QUEUE,
 } from "../../src/executor/executor.ts";
-
-/** A promise with its resolve and reject exposed. */
-function deferred<T = void>(): {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-  reject: (error: unknown) => void;
-} {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from "../_helpers/pair.ts";
 
 /** Lets pending promise callbacks run. */
 async function ticks(n = 5): Promise<void> {

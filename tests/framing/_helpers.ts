@@ -65,6 +65,7 @@ export function assertTooLarge(
   assert.ok(error instanceof FrameTooLargeError, String(error));
   assert.ok(error instanceof ProtocolError);
   assert.equal(error.code, "ERR_FRAME_TOO_LARGE");
+  assert.equal(error.name, "FrameTooLargeError");
   assert.equal(error.length, length);
   assert.equal(error.maxFrameSize, max);
   assert.equal(

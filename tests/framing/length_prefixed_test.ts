@@ -6,62 +6,13 @@ import {
   LengthPrefixedCodec,
   type LengthPrefixedOptions,
 } from "../../src/framing/length_prefixed.ts";
-import type { FrameDecoder } from "../../src/framing/packet_codec.ts";
+import { assertTooLarge, cut, decodeAll, pattern } from "./_helpers.ts";
 import { FrameTooLargeError, ProtocolError } from "../../src/errors.ts";
 
 /** Copies the parts of one encoded frame into one array. */
 function frameBytes(codec: LengthPrefixedCodec, payload: Uint8Array): number[] {
   const parts = codec.encode([payload], payload.byteLength);
   return parts.flatMap((part) => [...part]);
-}
-
-/** Feeds every chunk and returns copies of the frames, in order. */
-function decodeAll(
-  decoder: FrameDecoder,
-  chunks: readonly Uint8Array[],
-): number[][] {
-  const frames: number[][] = [];
-  for (const chunk of chunks) {
-    decoder.decode(chunk, (frame) => frames.push([...frame]));
-  }
-  return frames;
-}
-
-/** Cuts `bytes` at the given offsets (any order, any repeats). */
-function cut(bytes: Uint8Array, points: readonly number[]): Uint8Array[] {
-  const sorted = [...new Set(points)].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let start = 0;
-  for (const point of [...sorted, bytes.byteLength]) {
-    chunks.push(bytes.slice(start, point));
-    start = point;
-  }
-  return chunks;
-}
-
-function pattern(length: number, seed = 0): Uint8Array {
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i++) bytes[i] = (i * 31 + seed) & 0xff;
-  return bytes;
-}
-
-function assertTooLarge(
-  error: unknown,
-  length: number,
-  max: number,
-  action = "decode",
-): true {
-  assert.ok(error instanceof FrameTooLargeError);
-  assert.ok(error instanceof ProtocolError);
-  assert.equal(error.code, "ERR_FRAME_TOO_LARGE");
-  assert.equal(error.name, "FrameTooLargeError");
-  assert.equal(error.length, length);
-  assert.equal(error.maxFrameSize, max);
-  assert.equal(
-    error.message,
-    `Cannot ${action} frame: length ${length} exceeds maxFrameSize ${max}`,
-  );
-  return true;
 }
 
 /** Every header size, byte order and includeHeader combination. */
