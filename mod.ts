@@ -55,6 +55,7 @@ export type { DebugDetails, DebugLog } from "./src/debug.ts";
 export type {
   Channel,
   ChannelAddr,
+  ChannelIO,
   Dialer,
   Listener,
 } from "./src/channel/channel.ts";

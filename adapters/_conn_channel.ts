@@ -10,9 +10,9 @@
  */
 
 import type { Channel, ChannelAddr } from "../src/channel/channel.ts";
+import { IOChannel } from "../src/channel/_stream_io.ts";
 import { ConnectionClosedError } from "../src/errors.ts";
 import { ReadBuffer } from "./_read_buffer.ts";
-import { failableWritable, READ_STRATEGY } from "./_streams.ts";
 
 /** A connection read and written by calls, as `Deno.Conn` is. */
 export interface PullConn {
@@ -29,15 +29,15 @@ export interface PullConn {
 /**
  * Wraps a pull-based connection as a channel.
  *
- * - `readable` reads into adaptive buffers ({@linkcode ReadBuffer}: 4 KiB
- *   while traffic is light, up to 1 MiB during bulk transfers); it reads
- *   ahead at most {@linkcode READ_STRATEGY}'s 64 KiB (or one chunk), so a slow
- *   reader holds memory bounded.
- *   It closes on end of stream and errors if a read fails.
- * - `writable` resolves `write()` once `conn.write` took every byte, so a full
- *   socket makes it wait; closing it calls `conn.closeWrite()` (half-close).
- * - `close()` closes `conn` and ends both streams; it is idempotent. Once both
- *   directions ended cleanly, `conn` is closed too, releasing the resource.
+ * - Its `ChannelIO` calls are the fast path: `read()` reads into
+ *   adaptive buffers ({@linkcode ReadBuffer}: 4 KiB while traffic is light,
+ *   up to 1 MiB during bulk transfers), only when asked, so a slow reader
+ *   holds at most one buffer; it resolves `null` at end of stream and rejects
+ *   if a read fails. `write()` resolves once `conn.write` took every byte, so
+ *   a full socket makes it wait; `closeWrite()` calls `conn.closeWrite()`.
+ * - `readable` and `writable` are made from those calls on first use.
+ * - `close()` closes `conn`; it is idempotent. Once both directions ended
+ *   cleanly, `conn` is closed too, releasing the resource.
  *
  * @param conn The connection.
  * @param localAddr This end's address.
@@ -64,88 +64,90 @@ export function connChannel(
   localAddr: ChannelAddr,
   remoteAddr: ChannelAddr,
 ): Channel {
-  let closed = false;
-  let readEnded = false;
-  let writeEnded = false;
-  let reader!: ReadableStreamDefaultController<Uint8Array>;
-  const endRead = (error?: unknown) => {
-    if (readEnded) return;
-    readEnded = true;
+  return new ConnChannel(conn, localAddr, remoteAddr);
+}
+
+const closedError = (cause?: unknown) =>
+  new ConnectionClosedError(
+    "Cannot write: the channel was closed",
+    cause === undefined ? undefined : { cause },
+  );
+
+class ConnChannel extends IOChannel {
+  readonly localAddr: ChannelAddr;
+  readonly remoteAddr: ChannelAddr;
+  #conn: PullConn;
+  #buffers = new ReadBuffer();
+  #closed = false;
+  #readEnded = false;
+  #writeEnded = false;
+
+  constructor(conn: PullConn, localAddr: ChannelAddr, remoteAddr: ChannelAddr) {
+    super();
+    this.#conn = conn;
+    this.localAddr = localAddr;
+    this.remoteAddr = remoteAddr;
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    const buffers = this.#buffers;
+    while (!this.#readEnded && !this.#closed) {
+      let n: number | null;
+      try {
+        n = await this.#conn.read(buffers.next());
+      } catch (error) {
+        this.#readEnded = true;
+        if (this.#closed) return null;
+        throw error;
+      }
+      if (n === null) {
+        this.#readEnded = true;
+        this.#releaseIfDone();
+        return null;
+      }
+      if (n > 0) return buffers.take(n);
+    }
+    return null;
+  }
+
+  write(chunk: Uint8Array): Promise<void> {
+    if (this.#closed) throw closedError();
+    return this.#writeAll(chunk);
+  }
+
+  async #writeAll(chunk: Uint8Array): Promise<void> {
     try {
-      if (error === undefined) reader.close();
-      else reader.error(error);
-    } catch { /* cancelled */ }
-  };
-  const close = () => {
-    if (closed) return;
-    closed = true;
+      for (let offset = 0; offset < chunk.length;) {
+        offset += await this.#conn.write(
+          offset === 0 ? chunk : chunk.subarray(offset),
+        );
+      }
+    } catch (error) {
+      throw this.#closed ? closedError(error) : error;
+    }
+  }
+
+  async closeWrite(): Promise<void> {
+    if (this.#closed) throw closedError();
     try {
-      conn.close();
+      await this.#conn.closeWrite();
+    } catch (error) {
+      throw this.#closed ? closedError(error) : error;
+    }
+    this.#writeEnded = true;
+    this.#releaseIfDone();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
     } catch { /* already closed */ }
-    endRead();
-    sink.fail(
-      new ConnectionClosedError("Cannot write: the channel was closed"),
-    );
-  };
-  // Both directions done: release the connection.
-  const releaseIfDone = () => {
-    if (readEnded && writeEnded) close();
-  };
-  const buffers = new ReadBuffer();
-  const readable = new ReadableStream<Uint8Array>({
-    start(controller) {
-      reader = controller;
-    },
-    async pull(controller) {
-      for (;;) {
-        let n: number | null;
-        try {
-          n = await conn.read(buffers.next());
-        } catch (error) {
-          return endRead(closed ? undefined : error);
-        }
-        if (readEnded) return;
-        if (n === null) {
-          endRead();
-          return releaseIfDone();
-        }
-        if (n > 0) return controller.enqueue(buffers.take(n));
-      }
-    },
-    cancel() {
-      readEnded = true;
-      close();
-    },
-  }, READ_STRATEGY);
-  const closedError = (cause: unknown) =>
-    closed
-      ? new ConnectionClosedError("Cannot write: the channel was closed", {
-        cause,
-      })
-      : cause;
-  const sink = failableWritable({
-    async write(chunk) {
-      if (closed) throw closedError(undefined);
-      try {
-        for (let offset = 0; offset < chunk.length;) {
-          offset += await conn.write(
-            offset === 0 ? chunk : chunk.subarray(offset),
-          );
-        }
-      } catch (error) {
-        throw closedError(error);
-      }
-    },
-    async close() {
-      try {
-        await conn.closeWrite();
-      } catch (error) {
-        throw closedError(error);
-      }
-      writeEnded = true;
-      releaseIfDone();
-    },
-    abort: close,
-  });
-  return { readable, writable: sink.writable, localAddr, remoteAddr, close };
+  }
+
+  /** Both directions done: release the connection. */
+  #releaseIfDone(): void {
+    if (this.#readEnded && this.#writeEnded) this.close();
+  }
 }

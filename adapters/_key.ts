@@ -17,6 +17,18 @@ export type SocketTransport = "tcp" | "tls" | "unix";
  * A transport key given as an object rather than a URL string, for example
  * the result of {@linkcode parseKey} or a `TransportKey` instance. TCP and TLS
  * keys need `hostname` and `port`; Unix keys need `path`.
+ *
+ * @example Listening and dialing with keys given as objects (Deno's adapter; Bun's and Node's are the same)
+ * ```ts
+ * import { dial, listen, type TransportKeyLike } from "./deno.ts";
+ *
+ * const key: TransportKeyLike = { transport: "tcp", hostname: "127.0.0.1", port: 0 };
+ * const listener = await listen(key);
+ * const channel = await dial(listener.addr); // a ChannelAddr is a TransportKeyLike too
+ * console.log(channel.remoteAddr.port === listener.addr.port); // true
+ * channel.close();
+ * listener.close();
+ * ```
  */
 export interface TransportKeyLike {
   /** `"tcp"`, `"tls"` or `"unix"`. */

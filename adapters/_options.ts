@@ -5,7 +5,22 @@
  * @module
  */
 
-/** Options of an adapter's `dial`. */
+/**
+ * Options of an adapter's `dial`.
+ *
+ * @example Dialing with keep-alive and an abort signal (Deno's adapter; Bun's and Node's are the same)
+ * ```ts
+ * import { dial, type DialOptions, listen } from "./deno.ts";
+ *
+ * const listener = await listen("tcp://127.0.0.1:0");
+ * const controller = new AbortController(); // abort() gives up the attempt
+ * const options: DialOptions = { signal: controller.signal, noDelay: true, keepAlive: true };
+ * const channel = await dial(`tcp://127.0.0.1:${listener.addr.port}`, options);
+ * console.log(channel.remoteAddr.transport); // "tcp"
+ * channel.close();
+ * listener.close();
+ * ```
+ */
 export interface DialOptions {
   /** Aborts the connection attempt; the promise rejects with `AbortedError`. */
   signal?: AbortSignal;
@@ -41,7 +56,21 @@ export interface DialOptions {
   };
 }
 
-/** Options of an adapter's `listen`. */
+/**
+ * Options of an adapter's `listen`.
+ *
+ * @example A smaller backlog, and the certificate `tls://` needs (Deno's adapter; Bun's and Node's are the same)
+ * ```ts
+ * import { listen, type ListenOptions } from "./deno.ts";
+ *
+ * const options: ListenOptions = { backlog: 128 };
+ * const listener = await listen("tcp://127.0.0.1:0", options);
+ * console.log(listener.addr.port! > 0); // true
+ * listener.close();
+ * // tls:// without `tls: { cert, key }` is refused before anything binds
+ * console.log(await listen("tls://127.0.0.1:0", options).catch((e) => e.name)); // "TypeError"
+ * ```
+ */
 export interface ListenOptions {
   /**
    * `SO_REUSEPORT` (TCP and TLS), so several listeners share a port. Bun:

@@ -1,136 +1,116 @@
 /**
- * Web-stream plumbing shared by the socket adapters: a readable fed by pushes
- * with a byte bound, and a writable that can be failed from outside.
- * Runtime-neutral. Private to `adapters/`.
+ * Plumbing shared by the socket adapters: the read side of a push-based
+ * socket as calls, with a byte bound. Runtime-neutral. Private to
+ * `adapters/`.
  *
  * @module
  */
 
 /**
- * Bytes a channel's `readable` holds unread before the socket is paused.
+ * Bytes a channel holds unread before the socket is paused.
  * @default {65536}
  */
 export const READ_HIGH_WATER_MARK = 64 * 1024;
 
-/** The strategy of every adapter's `readable`: bounded by bytes. */
-export const READ_STRATEGY: QueuingStrategy<Uint8Array> = {
-  highWaterMark: READ_HIGH_WATER_MARK,
-  size: (chunk: Uint8Array) => chunk.byteLength,
-};
-
-/** A readable stream and the handles that feed it. */
-export interface PushReadable {
-  /** The stream handed to the user. */
-  readonly readable: ReadableStream<Uint8Array>;
-  /**
-   * Enqueues bytes that arrived.
-   *
-   * @returns `false` once the stream holds {@linkcode READ_HIGH_WATER_MARK}
-   *   bytes or more: pause the socket until `resume` is called.
-   */
-  push(chunk: Uint8Array): boolean;
-  /** Ends the stream: closes it, or errors it with `error`. Idempotent. */
-  end(error?: unknown): void;
-  /** Whether the stream was ended or cancelled. */
-  readonly ended: boolean;
+/** A socket that can stop and restart delivering bytes. */
+export interface Pausable {
+  /** Stops delivering bytes (the kernel buffers, then the peer waits). */
+  pause(): void;
+  /** Delivers bytes again. */
+  resume(): void;
 }
 
 /**
- * Makes a readable stream fed by a push-based socket.
+ * The read side of a push-based socket (Node's `'data'`, Bun's `data`) as
+ * `ChannelIO.read()` calls: bytes that arrive while nobody reads wait
+ * here, and the socket pauses while {@linkcode READ_HIGH_WATER_MARK} bytes
+ * or more wait, so a slow reader holds memory bounded. A chunk that arrives
+ * while a `read()` waits goes straight to it.
  *
- * @param resume Called when the reader wants more bytes: resume the socket.
- * @param cancel Called when the reader cancels the stream: close the socket.
- * @returns The stream and its feeding handles.
- *
- * @example
+ * @example Chunks pushed before and after a read
  * ```ts
- * import { pushReadable } from "./_streams.ts";
- * const source = pushReadable(() => {}, () => {});
+ * import { PushSource } from "./_streams.ts";
+ * const source = new PushSource({ pause() {}, resume() {} });
  * source.push(new Uint8Array([1]));
+ * const first = await source.read();
+ * const second = source.read();
+ * source.push(new Uint8Array([2]));
  * source.end();
- * for await (const chunk of source.readable) console.log(chunk);
+ * console.log(first, await second, await source.read()); // Uint8Array(1) [ 1 ] Uint8Array(1) [ 2 ] null
  * ```
  */
-export function pushReadable(
-  resume: () => void,
-  cancel: () => void,
-): PushReadable {
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let ended = false;
-  const readable = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-    },
-    pull() {
-      if (!ended) resume();
-    },
-    cancel() {
-      ended = true;
-      cancel();
-    },
-  }, READ_STRATEGY);
-  return {
-    readable,
-    push(chunk) {
-      if (ended) return true;
-      controller.enqueue(chunk);
-      return (controller.desiredSize ?? 0) > 0;
-    },
-    end(error) {
-      if (ended) return;
-      ended = true;
-      try {
-        if (error === undefined) controller.close();
-        else controller.error(error);
-      } catch { /* the stream was already closed or errored */ }
-    },
-    get ended() {
-      return ended;
-    },
-  };
-}
+export class PushSource {
+  #socket: Pausable;
+  #chunks: Uint8Array[] = [];
+  #bytes = 0;
+  #paused = false;
+  #reading:
+    | { resolve(chunk: Uint8Array | null): void; reject(error: unknown): void }
+    | undefined;
+  #ended: { error?: unknown } | undefined;
 
-/** A writable stream and the handle that fails it from outside. */
-export interface FailableWritable {
-  /** The stream handed to the user. */
-  readonly writable: WritableStream<Uint8Array>;
-  /** Errors the stream: pending and later writes reject. Idempotent. */
-  fail(error: unknown): void;
-}
+  /** @param socket Paused and resumed as bytes wait or are read. */
+  constructor(socket: Pausable) {
+    this.#socket = socket;
+  }
 
-/**
- * Makes a writable stream over `sink` that the socket's events can error.
- *
- * @param sink `write`, `close` (half-close) and `abort` of the socket.
- * @returns The stream and its `fail` handle.
- *
- * @example
- * ```ts
- * import { failableWritable } from "./_streams.ts";
- * const { writable, fail } = failableWritable({ write() {} });
- * fail(new Error("socket closed"));
- * await writable.getWriter().write(new Uint8Array(1)).catch((e) => console.log(e.message));
- * ```
- */
-export function failableWritable(
-  sink: UnderlyingSink<Uint8Array>,
-): FailableWritable {
-  let controller!: WritableStreamDefaultController;
-  let failed = false;
-  const writable = new WritableStream<Uint8Array>({
-    ...sink,
-    start(c) {
-      controller = c;
-    },
-  });
-  return {
-    writable,
-    fail(error) {
-      if (failed) return;
-      failed = true;
-      controller.error(error);
-    },
-  };
+  /** Whether the read side ended (cleanly or not). */
+  get ended(): boolean {
+    return this.#ended !== undefined;
+  }
+
+  /**
+   * The next chunk; `null` once ended cleanly; rejects once ended with an
+   * error (after the chunks that arrived before it). One call at a time.
+   */
+  read(): Promise<Uint8Array | null> {
+    const chunk = this.#chunks.shift();
+    if (chunk !== undefined) {
+      this.#bytes -= chunk.byteLength;
+      if (this.#paused && this.#bytes < READ_HIGH_WATER_MARK) this.#resume();
+      return Promise.resolve(chunk);
+    }
+    if (this.#ended) {
+      return this.#ended.error === undefined
+        ? Promise.resolve(null)
+        : Promise.reject(this.#ended.error);
+    }
+    if (this.#paused) this.#resume();
+    return new Promise((resolve, reject) => {
+      this.#reading = { resolve, reject };
+    });
+  }
+
+  /** Bytes arrived (ignored once ended). */
+  push(chunk: Uint8Array): void {
+    const reading = this.#reading;
+    if (reading !== undefined) {
+      this.#reading = undefined;
+      return reading.resolve(chunk);
+    }
+    if (this.#ended) return;
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.byteLength;
+    if (this.#bytes >= READ_HIGH_WATER_MARK && !this.#paused) {
+      this.#paused = true;
+      this.#socket.pause();
+    }
+  }
+
+  /** Ends the read side: cleanly, or with `error`. Idempotent. */
+  end(error?: unknown): void {
+    if (this.#ended) return;
+    this.#ended = error === undefined ? {} : { error };
+    const reading = this.#reading;
+    this.#reading = undefined;
+    if (error === undefined) reading?.resolve(null);
+    else reading?.reject(error);
+  }
+
+  #resume(): void {
+    this.#paused = false;
+    this.#socket.resume();
+  }
 }
 
 /**

@@ -43,9 +43,15 @@ import { AcceptQueue, DEFAULT_BACKLOG } from "./_accept_queue.ts";
 import { channelAddrs, formatKey, type ParsedKey, parseKey } from "./_key.ts";
 import type { TransportKeyLike } from "./_key.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
-import { failableWritable, plainBytes, pushReadable } from "./_streams.ts";
+import { plainBytes, PushSource } from "./_streams.ts";
+import { IOChannel } from "../src/channel/_stream_io.ts";
 
-export type { Channel, ChannelAddr, Listener } from "../src/channel/channel.ts";
+export type {
+  Channel,
+  ChannelAddr,
+  ChannelIO,
+  Listener,
+} from "../src/channel/channel.ts";
 export type { TransportKeyLike } from "./_key.ts";
 export type { DialOptions, ListenOptions } from "./_options.ts";
 
@@ -115,9 +121,15 @@ function closeSocket(socket: BunSocket): void {
 const closedError = () =>
   new ConnectionClosedError("Cannot write: the channel was closed");
 
-/** What the adapter keeps per socket (`socket.data`). */
-class SocketState {
+/**
+ * What the adapter keeps per socket (`socket.data`), and the channel the
+ * user gets. Its `ChannelIO` calls are the fast path (the core
+ * uses them); `readable` and `writable` are made from them on first use.
+ */
+class SocketState extends IOChannel {
   socket?: BunSocket;
+  localAddr!: ChannelAddr;
+  remoteAddr!: ChannelAddr;
   /** A chunk Bun took only part of: the rest goes out on `drain`. */
   pending?: {
     chunk: Uint8Array;
@@ -129,26 +141,49 @@ class SocketState {
   writeEnded = false;
   /** Called once the socket is ready for the user (TLS: after the handshake). */
   onReady?: (error?: unknown) => void;
-  readonly source = pushReadable(
-    () => this.socket?.resume?.(),
-    () => this.close(),
-  );
-  readonly sink = failableWritable({
-    write: (chunk) => {
-      if (this.closed) throw closedError();
+  readonly source: PushSource = new PushSource(this);
+
+  /** The source's backpressure: pause and resume the socket. */
+  pause(): void {
+    this.socket?.pause?.();
+  }
+
+  resume(): void {
+    this.socket?.resume?.();
+  }
+
+  read(): Promise<Uint8Array | null> {
+    return this.source.read();
+  }
+
+  write(chunk: Uint8Array): Promise<void> | undefined {
+    if (this.closed) throw closedError();
+    const socket = this.socket;
+    if (socket !== undefined && this.pending === undefined) {
+      // Bun copies what it takes: done at once when it took every byte.
+      const written = socket.write(chunk);
+      if (written < 0) {
+        this.close(closedError());
+        throw closedError();
+      }
+      if (written === chunk.length) return undefined;
       return new Promise<void>((resolve, reject) => {
-        this.pending = { chunk, offset: 0, resolve, reject };
-        this.flush();
+        this.pending = { chunk, offset: written, resolve, reject };
       });
-    },
-    close: () => {
-      if (this.closed) throw closedError();
-      this.writeEnded = true;
-      this.socket?.shutdown();
-      if (this.source.ended) this.close();
-    },
-    abort: () => this.close(),
-  });
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.pending = { chunk, offset: 0, resolve, reject };
+      this.flush();
+    });
+  }
+
+  closeWrite(): Promise<void> {
+    if (this.closed) return Promise.reject(closedError());
+    this.writeEnded = true;
+    this.socket?.shutdown();
+    if (this.source.ended) this.close();
+    return Promise.resolve();
+  }
 
   /** Adopts the socket; closes it at once if the channel already closed. */
   attach(socket: BunSocket): void {
@@ -163,7 +198,6 @@ class SocketState {
     if (this.socket) closeSocket(this.socket);
     this.source.end(error);
     const reason = error ?? closedError();
-    this.sink.fail(reason);
     this.pending?.reject(reason);
     this.pending = undefined;
     this.onReady?.(reason);
@@ -181,24 +215,16 @@ class SocketState {
     pending.resolve();
   }
 
-  /** The channel the user gets. */
+  /** Names the ends, once the socket is attached; returns the channel. */
   channel(key: ParsedKey, side: "client" | "server"): Channel {
     const socket = this.socket;
-    const [localAddr, remoteAddr] = channelAddrs(
+    [this.localAddr, this.remoteAddr] = channelAddrs(
       key,
       side,
       { hostname: socket?.localAddress, port: socket?.localPort },
       { hostname: socket?.remoteAddress, port: socket?.remotePort },
     );
-    const { readable } = this.source;
-    const close = () => this.close();
-    return {
-      readable,
-      writable: this.sink.writable,
-      localAddr,
-      remoteAddr,
-      close,
-    };
+    return this;
   }
 }
 
@@ -212,7 +238,7 @@ const handlers: BunHandlers = {
     );
   },
   data(socket, bytes) {
-    if (!socket.data.source.push(plainBytes(bytes))) socket.pause?.();
+    socket.data.source.push(plainBytes(bytes));
   },
   drain(socket) {
     socket.data.flush();

@@ -51,7 +51,12 @@ import type { TransportKeyLike } from "./_key.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
 import { connChannel } from "./_conn_channel.ts";
 
-export type { Channel, ChannelAddr, Listener } from "../src/channel/channel.ts";
+export type {
+  Channel,
+  ChannelAddr,
+  ChannelIO,
+  Listener,
+} from "../src/channel/channel.ts";
 export type { TransportKeyLike } from "./_key.ts";
 export type { DialOptions, ListenOptions } from "./_options.ts";
 

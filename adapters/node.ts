@@ -41,15 +41,21 @@ import * as net from "node:net";
 import process from "node:process";
 import * as tls from "node:tls";
 import type { Channel, ChannelAddr, Listener } from "../src/channel/channel.ts";
+import { IOChannel } from "../src/channel/_stream_io.ts";
 import { ConnectionClosedError } from "../src/errors.ts";
 import { AcceptQueue, DEFAULT_BACKLOG } from "./_accept_queue.ts";
 import { raceAbort, throwIfAborted } from "./_abort.ts";
 import { channelAddrs, formatKey, type ParsedKey, parseKey } from "./_key.ts";
 import type { TransportKeyLike } from "./_key.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
-import { failableWritable, plainBytes, pushReadable } from "./_streams.ts";
+import { plainBytes, PushSource } from "./_streams.ts";
 
-export type { Channel, ChannelAddr, Listener } from "../src/channel/channel.ts";
+export type {
+  Channel,
+  ChannelAddr,
+  ChannelIO,
+  Listener,
+} from "../src/channel/channel.ts";
 export type { TransportKeyLike } from "./_key.ts";
 export type { DialOptions, ListenOptions } from "./_options.ts";
 
@@ -225,98 +231,154 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
+/** The channel of each socket, for the shared event listeners. */
+const CHANNEL = Symbol("listenrain.channel");
+
+/** A Node socket that carries its channel. */
+type ChannelSocket = net.Socket & { [CHANNEL]: SocketChannel };
+
+/**
+ * A connected Node socket as a channel. Its `ChannelIO` calls are
+ * the fast path (the core uses them); `readable` and `writable` are made from
+ * them on first use. The socket's listeners are shared functions that find
+ * the channel on the socket, so an idle channel holds no closures.
+ */
+class SocketChannel extends IOChannel {
+  readonly localAddr: ChannelAddr;
+  readonly remoteAddr: ChannelAddr;
+  #socket: net.Socket;
+  #closed = false;
+  #source: PushSource;
+  /** The pending `write()` and `closeWrite()`. */
+  #writing: Waiter | undefined;
+  #ending: Waiter | undefined;
+  #writeError: unknown;
+
+  constructor(socket: net.Socket, key: ParsedKey, side: "client" | "server") {
+    super();
+    [this.localAddr, this.remoteAddr] = channelAddrs(
+      key,
+      side,
+      { hostname: socket.localAddress, port: socket.localPort },
+      { hostname: socket.remoteAddress, port: socket.remotePort },
+    );
+    this.#socket = socket;
+    this.#source = new PushSource(socket);
+    (socket as ChannelSocket)[CHANNEL] = this;
+    socket.on("data", onData);
+    socket.on("end", onEnd);
+    socket.on("finish", onFinish);
+    socket.on("error", onError);
+    socket.on("close", onClose);
+  }
+
+  read(): Promise<Uint8Array | null> {
+    return this.#source.read();
+  }
+
+  write(chunk: Uint8Array): Promise<void> | undefined {
+    if (this.#writeError !== undefined) throw this.#writeError;
+    const socket = this.#socket;
+    if (this.#closed || socket.destroyed) {
+      throw new ConnectionClosedError("Cannot write: the channel was closed");
+    }
+    // Resolves once Node holds no reference to the chunk: at once when the
+    // kernel took every byte, else when the write completes. This also waits
+    // while the socket is full.
+    let done = false;
+    let failure: Error | null | undefined;
+    let waiter: Waiter | undefined;
+    socket.write(chunk, (error) => {
+      done = true;
+      failure = error;
+      if (waiter === undefined) return;
+      if (this.#writing === waiter) this.#writing = undefined;
+      if (error) waiter.reject(error);
+      else waiter.resolve();
+    });
+    if (done || socket.writableLength === 0) {
+      if (failure) throw failure;
+      return undefined;
+    }
+    return new Promise<void>((resolve, reject) => {
+      waiter = this.#writing = { resolve, reject };
+    });
+  }
+
+  closeWrite(): Promise<void> {
+    if (this.#closed || this.#socket.destroyed) {
+      return Promise.reject(
+        new ConnectionClosedError("Cannot close: the channel was closed"),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#ending = { resolve, reject };
+      this.#socket.end();
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#socket.destroy();
+    this.#source.end();
+    this.failWrites(
+      new ConnectionClosedError("Cannot write: the channel was closed"),
+    );
+  }
+
+  /** The read side, fed by the socket's events. @internal */
+  get source(): PushSource {
+    return this.#source;
+  }
+
+  /** The half-close finished. @internal */
+  finished(): void {
+    const waiter = this.#ending;
+    this.#ending = undefined;
+    waiter?.resolve();
+  }
+
+  /** Pending and later writes fail with `error`. Idempotent. @internal */
+  failWrites(error: unknown): void {
+    if (this.#writeError === undefined) this.#writeError = error;
+    const writing = this.#writing;
+    const ending = this.#ending;
+    this.#writing = this.#ending = undefined;
+    writing?.reject(error);
+    ending?.reject(error);
+  }
+}
+
+function onData(this: ChannelSocket, chunk: Uint8Array): void {
+  this[CHANNEL].source.push(plainBytes(chunk));
+}
+
+function onEnd(this: ChannelSocket): void {
+  this[CHANNEL].source.end();
+}
+
+function onFinish(this: ChannelSocket): void {
+  this[CHANNEL].finished();
+}
+
+function onError(this: ChannelSocket, error: Error): void {
+  this[CHANNEL].source.end(error);
+  this[CHANNEL].failWrites(error);
+}
+
+function onClose(this: ChannelSocket): void {
+  this[CHANNEL].source.end();
+  this[CHANNEL].failWrites(
+    new ConnectionClosedError("Cannot write: the connection is closed"),
+  );
+}
+
 /** Wraps a connected Node socket as a channel. */
 function socketChannel(
   socket: net.Socket,
   key: ParsedKey,
   side: "client" | "server",
 ): Channel {
-  const [localAddr, remoteAddr] = channelAddrs(
-    key,
-    side,
-    { hostname: socket.localAddress, port: socket.localPort },
-    { hostname: socket.remoteAddress, port: socket.remotePort },
-  );
-  let closed = false;
-  let ending: Waiter | undefined;
-  // Writes Node still holds (the kernel did not take them at once), in order.
-  const writing = new Set<Waiter>();
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    socket.destroy();
-    source.end();
-    failWrites(
-      new ConnectionClosedError("Cannot write: the channel was closed"),
-    );
-  };
-  const source = pushReadable(() => socket.resume(), close);
-  const sink = failableWritable({
-    write(chunk) {
-      if (closed || socket.destroyed) {
-        throw new ConnectionClosedError("Cannot write: the channel was closed");
-      }
-      // write() resolves once Node holds no reference to the chunk: at once
-      // when the kernel took every byte, else when the write completes. This
-      // also waits while the socket is full.
-      let waiter: Waiter | undefined;
-      let failure: Error | null | undefined;
-      socket.write(chunk, (error) => {
-        failure = error ?? null;
-        if (waiter === undefined) return;
-        writing.delete(waiter);
-        if (error) waiter.reject(error);
-        else waiter.resolve();
-      });
-      if (socket.writableLength === 0 || failure === null) return;
-      if (failure) throw failure;
-      return new Promise<void>((resolve, reject) => {
-        waiter = { resolve, reject };
-        writing.add(waiter);
-      });
-    },
-    close() {
-      if (closed || socket.destroyed) {
-        throw new ConnectionClosedError("Cannot close: the channel was closed");
-      }
-      return new Promise<void>((resolve, reject) => {
-        ending = { resolve, reject };
-        socket.end();
-      });
-    },
-    abort: close,
-  });
-  const failWrites = (error: unknown) => {
-    sink.fail(error);
-    for (const waiter of writing) waiter.reject(error);
-    ending?.reject(error);
-    writing.clear();
-    ending = undefined;
-  };
-  socket.on("data", (chunk: Uint8Array) => {
-    if (!source.push(plainBytes(chunk))) socket.pause();
-  });
-  socket.on("end", () => source.end());
-  socket.on("finish", () => {
-    const waiter = ending;
-    ending = undefined;
-    waiter?.resolve();
-  });
-  socket.on("error", (error: Error) => {
-    source.end(error);
-    failWrites(error);
-  });
-  socket.on("close", () => {
-    source.end();
-    failWrites(
-      new ConnectionClosedError("Cannot write: the connection is closed"),
-    );
-  });
-  return {
-    readable: source.readable,
-    writable: sink.writable,
-    localAddr,
-    remoteAddr,
-    close,
-  };
+  return new SocketChannel(socket, key, side);
 }

@@ -24,7 +24,19 @@ import { Encoder, type Options } from "cbor-x";
 import type { BodyCodec } from "../src/codec/body_codec.ts";
 import { CodecError } from "../src/errors.ts";
 
-/** Options of {@linkcode createCborBody}: cbor-x's own. */
+/**
+ * Options of {@linkcode createCborBody}: cbor-x's own.
+ *
+ * @example Byte strings without cbor-x's typed-array tag
+ * ```ts
+ * import { type CborOptions, createCborBody } from "./cbor.ts";
+ *
+ * const options: CborOptions = { tagUint8Array: false }; // plain CBOR byte strings
+ * const bytes = new Uint8Array([1, 2]);
+ * console.log(createCborBody(options).encode(bytes)); // Uint8Array(3) [ 66, 1, 2 ]
+ * console.log(createCborBody().encode(bytes)); // Uint8Array(5) [ 216, 64, 66, 1, 2 ]: tag 64
+ * ```
+ */
 export type CborOptions = Options;
 
 /**

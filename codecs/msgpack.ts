@@ -24,7 +24,21 @@ import { C1, type Options, Packr } from "msgpackr";
 import type { BodyCodec } from "../src/codec/body_codec.ts";
 import { CodecError } from "../src/errors.ts";
 
-/** Options of {@linkcode createMsgpackBody}: msgpackr's own. */
+/**
+ * Options of {@linkcode createMsgpackBody}: msgpackr's own.
+ *
+ * @example Binary values that outlive the received frame
+ * ```ts
+ * import { createMsgpackBody, type MsgpackOptions } from "./msgpack.ts";
+ *
+ * const options: MsgpackOptions = { copyBuffers: true };
+ * const body = createMsgpackBody(options);
+ * const frame = body.encode({ blob: new Uint8Array([1, 2, 3]) });
+ * const { blob } = body.decode(frame);
+ * frame.fill(0); // the frame's memory is reused
+ * console.log(blob); // Uint8Array(3) [ 1, 2, 3 ]: a copy, not a view
+ * ```
+ */
 export type MsgpackOptions = Options;
 
 /**

@@ -62,18 +62,112 @@ import { CodecError } from "../src/errors.ts";
 /**
  * A generated message schema, such as `HelloRequestSchema` (Protobuf-ES's
  * `DescMessage`).
+ *
+ * @example A body codec per route, from a table of schemas
+ * ```ts
+ * import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
+ * import { protobufBody, type ProtobufSchema } from "./protobuf.ts";
+ *
+ * const schemas: Record<string, ProtobufSchema> = { now: TimestampSchema, wait: DurationSchema };
+ * const bodies = Object.fromEntries(
+ *   Object.entries(schemas).map(([route, schema]) => [route, protobufBody(schema)]),
+ * );
+ * console.log(bodies.wait.name); // "protobuf:google.protobuf.Duration"
+ * ```
  */
 export type ProtobufSchema = DescMessage;
-/** A message of any type (Protobuf-ES's `Message`). */
+/**
+ * A message of any type (Protobuf-ES's `Message`).
+ *
+ * @example Handling whatever message a registry codec decodes
+ * ```ts
+ * import { create, createRegistry, isMessage } from "@bufbuild/protobuf";
+ * import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
+ * import { type AnyProtobufMessage, protobufAnyBody } from "./protobuf.ts";
+ *
+ * function describe(message: AnyProtobufMessage): string {
+ *   return isMessage(message, DurationSchema) ? `${message.seconds} s` : message.$typeName;
+ * }
+ * const body = protobufAnyBody(createRegistry(DurationSchema, TimestampSchema));
+ * console.log(describe(body.decode(body.encode(create(DurationSchema, { seconds: 3n }))))); // "3 s"
+ * console.log(describe(body.decode(body.encode(create(TimestampSchema))))); // "google.protobuf.Timestamp"
+ * ```
+ */
 export type AnyProtobufMessage = Message;
-/** The message types a codec may meet, from `createRegistry` (Protobuf-ES's `Registry`). */
+/**
+ * The message types a codec may meet, from `createRegistry` (Protobuf-ES's `Registry`).
+ *
+ * @example Only the registry's types travel
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { create, createRegistry } from "@bufbuild/protobuf";
+ * import { DurationSchema, StructSchema } from "@bufbuild/protobuf/wkt";
+ * import { protobufAnyBody, type ProtobufRegistry } from "./protobuf.ts";
+ * import { CodecError } from "../src/errors.ts";
+ *
+ * const registry: ProtobufRegistry = createRegistry(DurationSchema);
+ * const body = protobufAnyBody(registry);
+ * console.log(body.encode(create(DurationSchema, { seconds: 1n })).byteLength > 0); // true
+ * assert.throws(() => body.encode(create(StructSchema)), CodecError); // not in the registry
+ * ```
+ */
 export type ProtobufRegistry = Registry;
-/** Options of `fromBinary` (Protobuf-ES's `BinaryReadOptions`). */
+/**
+ * Options of `fromBinary` (Protobuf-ES's `BinaryReadOptions`).
+ *
+ * @example Dropping fields the schema does not know
+ * ```ts
+ * import { DurationSchema } from "@bufbuild/protobuf/wkt";
+ * import { protobufBody, type ProtobufReadOptions } from "./protobuf.ts";
+ *
+ * const readOptions: Partial<ProtobufReadOptions> = { readUnknownFields: false };
+ * const bytes = new Uint8Array([8, 90, 72, 1]); // seconds = 90, then an unknown field 9
+ * const keep = protobufBody(DurationSchema);
+ * const drop = protobufBody(DurationSchema, { readOptions });
+ * console.log(keep.encode(keep.decode(bytes))); // Uint8Array(4) [ 8, 90, 72, 1 ]
+ * console.log(drop.encode(drop.decode(bytes))); // Uint8Array(2) [ 8, 90 ]
+ * ```
+ */
 export type ProtobufReadOptions = BinaryReadOptions;
-/** Options of `toBinary` (Protobuf-ES's `BinaryWriteOptions`). */
+/**
+ * Options of `toBinary` (Protobuf-ES's `BinaryWriteOptions`).
+ *
+ * @example Not passing on fields the schema does not know
+ * ```ts
+ * import { DurationSchema } from "@bufbuild/protobuf/wkt";
+ * import { protobufBody, type ProtobufWriteOptions } from "./protobuf.ts";
+ *
+ * const writeOptions: Partial<ProtobufWriteOptions> = { writeUnknownFields: false };
+ * const relay = protobufBody(DurationSchema, { writeOptions });
+ * const message = relay.decode(new Uint8Array([8, 90, 72, 1])); // field 9 is unknown
+ * console.log(message.$unknown?.length, relay.encode(message)); // 1 Uint8Array(2) [ 8, 90 ]
+ * ```
+ */
 export type ProtobufWriteOptions = BinaryWriteOptions;
 
-/** Options of {@linkcode protobufBody} and {@linkcode protobufAnyBody}. */
+/**
+ * Options of {@linkcode protobufBody} and {@linkcode protobufAnyBody}.
+ *
+ * @example A codec that refuses deeply nested messages
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { create } from "@bufbuild/protobuf";
+ * import { type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
+ * import { protobufBody, type ProtobufBodyOptions } from "./protobuf.ts";
+ * import { CodecError } from "../src/errors.ts";
+ *
+ * const options: ProtobufBodyOptions = {
+ *   readOptions: { recursionLimit: 8 },
+ *   writeOptions: { writeUnknownFields: false },
+ * };
+ * const body = protobufBody(ValueSchema, options);
+ * const nest = (value: Value) => create(ValueSchema, { kind: { case: "listValue", value: { values: [value] } } });
+ * const flat = create(ValueSchema, { kind: { case: "numberValue", value: 1 } });
+ * console.log(body.decode(body.encode(nest(flat))).kind.case); // "listValue"
+ * const deep = nest(nest(nest(nest(flat)))); // 9 messages deep
+ * assert.throws(() => body.decode(body.encode(deep)), CodecError);
+ * ```
+ */
 export interface ProtobufBodyOptions {
   /** Passed to `fromBinary` (unknown fields, nesting depth). */
   readOptions?: Partial<ProtobufReadOptions>;

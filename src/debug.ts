@@ -12,10 +12,47 @@ import type { ChannelAddr } from "./channel/channel.ts";
 /**
  * Receives one debug line: what happened, and the details (the key, the
  * reason, the error). `console.debug` and `console.error` fit.
+ *
+ * @example Collecting the lines of a connection that closes
+ * ```ts
+ * import { createMemoryPipe } from "./channel/memory_pipe.ts";
+ * import { type DebugLog, setDebugLog } from "./debug.ts";
+ * import { Peer } from "./transport/peer.ts";
+ *
+ * const lines: string[] = [];
+ * const log: DebugLog = (message) => lines.push(message);
+ * const previous = setDebugLog(log);
+ * const [a, b] = createMemoryPipe();
+ * const server = new Peer(a);
+ * await new Peer(b).close("done");
+ * await server.closed;
+ * setDebugLog(previous);
+ * // One line per end: "listenrain transport mem://b -> mem://a: closed (…)"
+ * console.log(lines.length, lines.every((line) => line.includes(": closed ("))); // 2 true
+ * ```
  */
 export type DebugLog = (message: string, details?: DebugDetails) => void;
 
-/** The details of a debug line: plain values, an `error` where there is one. */
+/**
+ * The details of a debug line: plain values, an `error` where there is one.
+ *
+ * @example The error of a failed connect attempt
+ * ```ts
+ * import { type DebugDetails, setDebugLog } from "./debug.ts";
+ * import { ConnectError } from "./errors.ts";
+ * import { TransportPool } from "./client/transport_pool.ts";
+ *
+ * const details: DebugDetails[] = [];
+ * const previous = setDebugLog((_message, d) => d && details.push(d));
+ * const pool = new TransportPool({
+ *   connect: () => Promise.reject(new ConnectError("connection refused")),
+ * });
+ * await pool.get("mem://down").catch(() => {});
+ * setDebugLog(previous);
+ * await pool.close();
+ * console.log(details[0].error instanceof ConnectError); // true
+ * ```
+ */
 export type DebugDetails = Record<string, unknown>;
 
 let sink: DebugLog | undefined;

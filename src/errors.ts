@@ -5,7 +5,22 @@
  * @module
  */
 
-/** The stable codes carried by {@linkcode ListenRainError.code}. */
+/**
+ * The stable codes carried by {@linkcode ListenRainError.code}.
+ *
+ * @example Mapping codes to HTTP statuses in a gateway
+ * ```ts
+ * import { ConnectError, type ErrorCode, TimeoutError } from "./errors.ts";
+ *
+ * function httpStatus(code: ErrorCode): number {
+ *   if (code === "ERR_TIMEOUT") return 504;
+ *   if (code === "ERR_CONNECT" || code === "ERR_CONNECTION_CLOSED") return 502;
+ *   return 500;
+ * }
+ * console.log(httpStatus(new TimeoutError("Request 1 timed out after 100 ms").code)); // 504
+ * console.log(httpStatus(new ConnectError("Cannot connect to mem://api").code)); // 502
+ * ```
+ */
 export type ErrorCode =
   | "ERR_PROTOCOL"
   | "ERR_FRAME_TOO_LARGE"

@@ -17,10 +17,43 @@ import {
 } from "../client/transport_key.ts";
 import { AbortedError, AddressInUseError, ConnectError } from "../errors.ts";
 
-/** The default bound of a memory listener's accept queue. @default {511} */
+/**
+ * The default bound of a memory listener's accept queue. @default {511}
+ *
+ * @example Dials beyond the backlog are refused
+ * ```ts
+ * import { DEFAULT_MEMORY_BACKLOG, MemoryNetwork } from "./memory_network.ts";
+ *
+ * console.log(DEFAULT_MEMORY_BACKLOG); // 511
+ * const network = new MemoryNetwork({ backlog: 1 }); // instead of the default
+ * const listener = await network.listen("mem://busy"); // never iterated
+ * const first = await network.dial("mem://busy");
+ * console.log(await network.dial("mem://busy").catch((e) => e.code)); // "ERR_CONNECT"
+ * first.close();
+ * listener.close();
+ * ```
+ */
 export const DEFAULT_MEMORY_BACKLOG = 511;
 
-/** Options of {@linkcode MemoryNetwork}. */
+/**
+ * Options of {@linkcode MemoryNetwork}.
+ *
+ * @example Every dialed channel delivers one byte at a time
+ * ```ts
+ * import { MemoryNetwork, type MemoryNetworkOptions } from "./memory_network.ts";
+ *
+ * const options: MemoryNetworkOptions = { pipe: { chunkSize: 1 }, backlog: 16 };
+ * const network = new MemoryNetwork(options);
+ * const listener = await network.listen("mem://api");
+ * const client = await network.dial("mem://api");
+ * const { value: server } = await listener[Symbol.asyncIterator]().next();
+ * await client.writable.getWriter().write(new Uint8Array([1, 2]));
+ * console.log((await server.readable.getReader().read()).value); // Uint8Array(1) [ 1 ]
+ * client.close();
+ * server.close();
+ * listener.close();
+ * ```
+ */
 export interface MemoryNetworkOptions {
   /** The options of every pipe the network makes (chunking, delay, buffer). */
   pipe?: Omit<MemoryPipeOptions, "names">;

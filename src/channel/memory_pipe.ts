@@ -8,10 +8,47 @@
 import type { Channel, ChannelAddr } from "./channel.ts";
 import { ConnectionClosedError } from "../errors.ts";
 
-/** The default bound of each direction's buffer, in bytes. @default {65536} */
+/**
+ * The default bound of each direction's buffer, in bytes. @default {65536}
+ *
+ * @example A write waits while the pipe is full
+ * ```ts
+ * import { createMemoryPipe, DEFAULT_PIPE_HIGH_WATER_MARK } from "./memory_pipe.ts";
+ *
+ * console.log(DEFAULT_PIPE_HIGH_WATER_MARK); // 65536
+ * const [a, b] = createMemoryPipe({ highWaterMark: 4 }); // instead of the default
+ * let written = false;
+ * const write = a.writable.getWriter().write(new Uint8Array(8)).then(() => written = true);
+ * await new Promise((resolve) => setTimeout(resolve, 1));
+ * console.log(written); // false: 8 bytes are more than the pipe holds
+ * await b.readable.getReader().read(); // the reader makes room
+ * await write;
+ * console.log(written); // true
+ * a.close();
+ * b.close();
+ * ```
+ */
 export const DEFAULT_PIPE_HIGH_WATER_MARK = 64 * 1024;
 
-/** Options of {@linkcode createMemoryPipe}. */
+/**
+ * Options of {@linkcode createMemoryPipe}.
+ *
+ * @example A slow link that cuts every frame into pieces
+ * ```ts
+ * import { createMemoryPipe, type MemoryPipeOptions } from "./memory_pipe.ts";
+ * import { jsonBody } from "../codec/body_codec.ts";
+ * import { Peer } from "../transport/peer.ts";
+ * import { Router } from "../transport/router.ts";
+ *
+ * const options: MemoryPipeOptions = { chunkSize: 3, delayMs: 1, names: ["client", "server"] };
+ * const [a, b] = createMemoryPipe(options);
+ * const server = new Peer(b, { router: new Router().handle("echo", (x) => x), body: jsonBody });
+ * const client = new Peer(a, { body: jsonBody });
+ * console.log(await client.request("echo", "hello")); // "hello": frames survive 3-byte chunks
+ * await client.close();
+ * await server.close();
+ * ```
+ */
 export interface MemoryPipeOptions {
   /**
    * Split every write into chunks of at most this many bytes, so that readers

@@ -5,7 +5,17 @@
  * @module
  */
 
-/** Options of {@linkcode backoffDelay}. */
+/**
+ * Options of {@linkcode backoffDelay}.
+ *
+ * @example Tripling delays from 50 ms, at most 1 s
+ * ```ts
+ * import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+ *
+ * const options: BackoffOptions = { initialDelay: 50, maxDelay: 1_000, multiplier: 3, jitter: 0 };
+ * console.log([1, 2, 3, 4].map((failures) => backoffDelay(failures, options))); // [ 50, 150, 450, 1000 ]
+ * ```
+ */
 export interface BackoffOptions {
   /** The delay before the second attempt, in ms. @default {100} */
   initialDelay?: number;
@@ -22,7 +32,17 @@ export interface BackoffOptions {
   jitter?: number;
 }
 
-/** The default backoff: 100 ms, doubling, at most 10 s, ±20 % jitter. */
+/**
+ * The default backoff: 100 ms, doubling, at most 10 s, ±20 % jitter.
+ *
+ * @example The defaults fill in the options not given
+ * ```ts
+ * import { backoffDelay, DEFAULT_BACKOFF } from "./backoff.ts";
+ *
+ * console.log(DEFAULT_BACKOFF); // { initialDelay: 100, maxDelay: 10000, multiplier: 2, jitter: 0.2 }
+ * console.log(backoffDelay(3, { jitter: 0 })); // 400: 100 ms, doubled twice
+ * ```
+ */
 export const DEFAULT_BACKOFF: Readonly<Required<BackoffOptions>> = Object
   .freeze({
     initialDelay: 100,

@@ -20,7 +20,33 @@ import {
 import type { TransportKey } from "./transport_key.ts";
 import type { TransportPool } from "./transport_pool.ts";
 
-/** Options of {@linkcode Client}. */
+/**
+ * Options of {@linkcode Client}.
+ *
+ * @example A JSON client that fails over to a replica
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { jsonBody } from "../codec/body_codec.ts";
+ * import { Server } from "../server/server.ts";
+ * import { Router } from "../transport/router.ts";
+ * import { Client, type ClientOptions } from "./client.ts";
+ * import { FailoverDialer } from "./dialers.ts";
+ *
+ * const network = new MemoryNetwork();
+ * const router = new Router().handle("sayhi", (b: { name: string }) => ({ hi: b.name }));
+ * await using server = new Server({ router, body: jsonBody });
+ * server.serve(await network.listen("mem://replica")); // the primary is down
+ * const options: ClientOptions<unknown> = {
+ *   dialer: new FailoverDialer(["mem://primary", "mem://replica"], (key, o) => network.dial(key, o)),
+ *   body: jsonBody,
+ *   timeout: 2_000,
+ *   reconnect: { initialDelay: 50, maxDelay: 1_000 },
+ * };
+ * await using client = new Client(options);
+ * console.log(await client.request("sayhi", { name: "rain" })); // { hi: "rain" }
+ * console.log(String(client.endpoint)); // "mem://primary": the group's name
+ * ```
+ */
 export interface ClientOptions<B> extends
   Omit<
     TransportClientOptions<Envelope>,

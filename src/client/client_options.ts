@@ -16,7 +16,31 @@ import type { DialFunction } from "./dialers.ts";
 import type { ReconnectOptions } from "./pool_options.ts";
 import type { TransportKey, TransportKeyInit } from "./transport_key.ts";
 
-/** Options of {@linkcode TransportClient}: the transports' options and the client's. */
+/**
+ * Options of {@linkcode TransportClient}: the transports' options and the client's.
+ *
+ * @example A client of raw envelopes, with a deadline
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { Server } from "../server/server.ts";
+ * import { Router } from "../transport/router.ts";
+ * import { TransportClient, type TransportClientOptions } from "./transport_client.ts";
+ *
+ * const network = new MemoryNetwork();
+ * await using server = new Server({ router: new Router().handle("echo", (body) => body) });
+ * server.serve(await network.listen("mem://echo"));
+ * const options: TransportClientOptions<Envelope> = {
+ *   codec: new EnvelopeCodec(),
+ *   endpoint: "mem://echo",
+ *   dial: (key, o) => network.dial(key, o),
+ *   timeout: 1_000,
+ * };
+ * await using client = new TransportClient(options);
+ * const reply = await client.request({ kind: "request", id: 0, route: "echo", body: new Uint8Array([7]) });
+ * console.log(reply.kind, reply.body); // "reply" Uint8Array(1) [ 7 ]
+ * ```
+ */
 export interface TransportClientOptions<M>
   extends Omit<TransportOptions<M>, "timers" | "onGoaway"> {
   /** The endpoint of requests that name no `key`. @default {the dialer's key} */
@@ -52,7 +76,27 @@ export interface TransportClientOptions<M>
   ) => Transport<M>;
 }
 
-/** Options of one request of a client. */
+/**
+ * Options of one request of a client.
+ *
+ * @example A client without a default endpoint names one per request
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { jsonBody } from "../codec/body_codec.ts";
+ * import { Server } from "../server/server.ts";
+ * import { Router } from "../transport/router.ts";
+ * import { Client } from "./client.ts";
+ * import type { ClientRequestOptions } from "./client_options.ts";
+ *
+ * const network = new MemoryNetwork();
+ * const router = new Router().handle("add", ([a, b]: number[]) => a + b);
+ * await using server = new Server({ router, body: jsonBody });
+ * server.serve(await network.listen("mem://math"));
+ * await using client = new Client({ dial: (key, o) => network.dial(key, o), body: jsonBody });
+ * const options: ClientRequestOptions = { key: "mem://math", timeout: 500, retry: 1 };
+ * console.log(await client.request("add", [2, 3], options)); // 5
+ * ```
+ */
 export interface ClientRequestOptions extends RequestOptions {
   /** The endpoint. @default {the client's endpoint} */
   key?: string | TransportKeyInit;
@@ -62,7 +106,30 @@ export interface ClientRequestOptions extends RequestOptions {
   waitForReady?: boolean;
 }
 
-/** Options of a client's `notify`. */
+/**
+ * Options of a client's `notify`.
+ *
+ * @example A notification to a named endpoint
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { jsonBody } from "../codec/body_codec.ts";
+ * import { Server } from "../server/server.ts";
+ * import { Router } from "../transport/router.ts";
+ * import { Client } from "./client.ts";
+ * import type { ClientNotifyOptions } from "./client_options.ts";
+ *
+ * const network = new MemoryNetwork();
+ * const logged: string[] = [];
+ * const router = new Router().handle("log", (line: string) => void logged.push(line));
+ * await using server = new Server({ router, body: jsonBody });
+ * server.serve(await network.listen("mem://logs"));
+ * await using client = new Client({ dial: (key, o) => network.dial(key, o), body: jsonBody });
+ * const options: ClientNotifyOptions = { key: "mem://logs", signal: new AbortController().signal };
+ * await client.notify("log", "started", options); // resolves once queued
+ * await client.ping({ key: "mem://logs" }); // a round trip: the server has read it
+ * console.log(logged); // [ "started" ]
+ * ```
+ */
 export interface ClientNotifyOptions {
   /** The endpoint. @default {the client's endpoint} */
   key?: string | TransportKeyInit;

@@ -15,16 +15,67 @@ import { TransportKey, type TransportKeyInit } from "./transport_key.ts";
 /**
  * Opens a channel to `key`: an adapter's `dial` (`listenrain/adapters/node`
  * and the others), a {@linkcode MemoryNetwork}'s, or your own.
+ *
+ * @example A dial function that logs, around a memory network's
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { type DialFunction, EndpointDialer } from "./dialers.ts";
+ *
+ * const network = new MemoryNetwork();
+ * const listener = await network.listen("mem://api");
+ * const dialed: string[] = [];
+ * const dial: DialFunction = (key, options) => {
+ *   dialed.push(key.toString());
+ *   return network.dial(key, options);
+ * };
+ * const channel = await new EndpointDialer("mem://api", dial).dial();
+ * console.log(dialed); // [ "mem://api" ]
+ * channel.close();
+ * listener.close();
+ * ```
  */
 export type DialFunction = (
   key: TransportKey,
   options: { signal?: AbortSignal },
 ) => Promise<Channel>;
 
-/** The default connect timeout: 10 s. @default {10000} */
+/**
+ * The default connect timeout: 10 s. @default {10000}
+ *
+ * @example A dial that never answers fails after `connectTimeout`
+ * ```ts
+ * import { DEFAULT_CONNECT_TIMEOUT, EndpointDialer } from "./dialers.ts";
+ *
+ * console.log(DEFAULT_CONNECT_TIMEOUT); // 10000
+ * const silent = () => new Promise<never>(() => {}); // no answer, ever
+ * const dialer = new EndpointDialer("mem://void", silent, { connectTimeout: 20 });
+ * const error = await dialer.dial().catch((e) => e);
+ * console.log(error.message); // "Cannot connect to mem://void: timed out after 20 ms"
+ * ```
+ */
 export const DEFAULT_CONNECT_TIMEOUT = 10_000;
 
-/** Options of {@linkcode EndpointDialer}. */
+/**
+ * Options of {@linkcode EndpointDialer}.
+ *
+ * @example Two dialers sharing one timer heap
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { EndpointDialer, type EndpointDialerOptions } from "./dialers.ts";
+ * import { TimerHeap } from "../timer/timer_heap.ts";
+ *
+ * const network = new MemoryNetwork();
+ * const dial = network.dial.bind(network);
+ * const options: EndpointDialerOptions = { connectTimeout: 2_000, timers: new TimerHeap() };
+ * const orders = new EndpointDialer("mem://orders", dial, options);
+ * const users = new EndpointDialer("mem://users", dial, options);
+ * const listener = await network.listen("mem://orders");
+ * const channel = await orders.dial();
+ * console.log(await users.dial().catch((e) => e.code)); // "ERR_CONNECT": no listener
+ * channel.close();
+ * listener.close();
+ * ```
+ */
 export interface EndpointDialerOptions {
   /** How long one attempt may take, in ms; `0` or `Infinity` for no limit. @default {10000} */
   connectTimeout?: number;
@@ -149,16 +200,70 @@ export class EndpointDialer implements Dialer {
   }
 }
 
-/** Options of {@linkcode FailoverDialer}. */
+/**
+ * Options of {@linkcode FailoverDialer}.
+ *
+ * @example Going back to the active endpoint as soon as it is up
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { FailoverDialer, type FailoverDialerOptions } from "./dialers.ts";
+ *
+ * const network = new MemoryNetwork();
+ * const standby = await network.listen("mem://standby");
+ * const options: FailoverDialerOptions = { downTime: 0, connectTimeout: 1_000 };
+ * const dialer = new FailoverDialer(["mem://active", "mem://standby"], network.dial.bind(network), options);
+ * const first = await dialer.dial(); // the active endpoint refuses: the standby
+ * const active = await network.listen("mem://active");
+ * const second = await dialer.dial(); // downTime 0: the active one is tried first again
+ * console.log(String(dialer.current)); // "mem://active"
+ * for (const closable of [first, second, standby, active]) closable.close();
+ * ```
+ */
 export interface FailoverDialerOptions extends EndpointDialerOptions {
   /** How long an endpoint that failed is skipped, in ms. @default {5000} */
   downTime?: number;
 }
 
-/** The default time a failed endpoint is skipped: 5 s. @default {5000} */
+/**
+ * The default time a failed endpoint is skipped: 5 s. @default {5000}
+ *
+ * @example A failed active endpoint is skipped for a while
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { DEFAULT_DOWN_TIME, FailoverDialer } from "./dialers.ts";
+ *
+ * console.log(DEFAULT_DOWN_TIME); // 5000
+ * const network = new MemoryNetwork();
+ * const standby = await network.listen("mem://standby");
+ * const dialer = new FailoverDialer(["mem://active", "mem://standby"], network.dial.bind(network));
+ * const first = await dialer.dial(); // the active endpoint refuses: the standby
+ * const active = await network.listen("mem://active");
+ * const second = await dialer.dial(); // the active one is down for 5 s yet
+ * console.log(String(dialer.current)); // "mem://standby"
+ * for (const closable of [first, second, standby, active]) closable.close();
+ * ```
+ */
 export const DEFAULT_DOWN_TIME = 5_000;
 
-/** What a {@linkcode FailoverDialer} knows of one endpoint. */
+/**
+ * What a {@linkcode FailoverDialer} knows of one endpoint.
+ *
+ * @example The state of each endpoint after a failover
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { type EndpointStatus, FailoverDialer } from "./dialers.ts";
+ *
+ * const network = new MemoryNetwork();
+ * const listener = await network.listen("mem://b");
+ * const dialer = new FailoverDialer(["mem://a", "mem://b"], network.dial.bind(network));
+ * const channel = await dialer.dial();
+ * const status: EndpointStatus[] = dialer.endpoints;
+ * console.log(status.map(({ key, down, failures }) => `${key} down=${down} failures=${failures}`));
+ * // [ "mem://a down=true failures=1", "mem://b down=false failures=0" ]
+ * channel.close();
+ * listener.close();
+ * ```
+ */
 export interface EndpointStatus {
   /** The endpoint. */
   readonly key: TransportKey;

@@ -8,10 +8,53 @@
 import type { Transport } from "../transport/transport.ts";
 import type { TransportKey } from "./transport_key.ts";
 
-/** The event types of a pool. */
+/**
+ * The event types of a pool.
+ *
+ * @example Listening to every event type
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { Transport } from "../transport/transport.ts";
+ * import type { PoolEventType } from "./pool_event.ts";
+ * import { TransportPool } from "./transport_pool.ts";
+ *
+ * const network = new MemoryNetwork();
+ * const listener = await network.listen("mem://api");
+ * const pool = new TransportPool<Envelope>({
+ *   connect: async (key, o) => new Transport(await network.dial(key, o), { codec: new EnvelopeCodec() }),
+ * });
+ * const seen: PoolEventType[] = [];
+ * const types: PoolEventType[] = ["connect", "disconnect", "connecterror"];
+ * for (const type of types) pool.addEventListener(type, () => seen.push(type));
+ * await pool.get("mem://nobody").catch(() => {});
+ * await pool.get("mem://api");
+ * await pool.close();
+ * console.log(seen); // [ "connecterror", "connect", "disconnect" ]
+ * listener.close();
+ * ```
+ */
 export type PoolEventType = "connect" | "disconnect" | "connecterror";
 
-/** What a {@linkcode PoolEvent} carries. */
+/**
+ * What a {@linkcode PoolEvent} carries.
+ *
+ * @example A connect error, as a pool reports it
+ * ```ts
+ * import { ConnectError } from "../errors.ts";
+ * import { PoolEvent, type PoolEventInit } from "./pool_event.ts";
+ * import { TransportKey } from "./transport_key.ts";
+ *
+ * const init: PoolEventInit<unknown> = {
+ *   key: new TransportKey("mem://api"),
+ *   error: new ConnectError("Cannot connect to mem://api: connection refused"),
+ *   attempt: 3,
+ *   delay: 400,
+ * };
+ * const event = new PoolEvent("connecterror", init);
+ * console.log(event.attempt, event.delay, event.transport); // 3 400 undefined
+ * ```
+ */
 export interface PoolEventInit<M> {
   /** The endpoint. */
   key: TransportKey;

@@ -10,13 +10,67 @@ import type { Transport } from "../transport/transport.ts";
 import type { BackoffOptions } from "./backoff.ts";
 import type { TransportKey } from "./transport_key.ts";
 
-/** Background reconnection after a transport is lost, with backoff. */
+/**
+ * Background reconnection after a transport is lost, with backoff.
+ *
+ * @example The pool reconnects by itself after a connection reset
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import type { MemoryChannel } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { Transport } from "../transport/transport.ts";
+ * import { type ReconnectOptions, TransportPool } from "./transport_pool.ts";
+ *
+ * const network = new MemoryNetwork();
+ * const listener = await network.listen("mem://api");
+ * const channels: MemoryChannel[] = [];
+ * const reconnect: ReconnectOptions = { initialDelay: 10, maxDelay: 1_000, maxAttempts: 5 };
+ * const pool = new TransportPool<Envelope>({
+ *   connect: async (key, o) => {
+ *     channels.push(await network.dial(key, o));
+ *     return new Transport(channels.at(-1)!, { codec: new EnvelopeCodec() });
+ *   },
+ *   reconnect,
+ * });
+ * await pool.get("mem://api");
+ * const reconnected = new Promise((resolve) => pool.addEventListener("connect", resolve));
+ * channels[0].reset(); // the connection breaks
+ * await reconnected;
+ * console.log(pool.stats.reconnects); // 1
+ * await pool.close();
+ * listener.close();
+ * ```
+ */
 export interface ReconnectOptions extends BackoffOptions {
   /** Failed attempts in a row after which the pool stops trying by itself (the next request tries again). @default {Infinity} */
   maxAttempts?: number;
 }
 
-/** Options of {@linkcode TransportPool}. */
+/**
+ * Options of {@linkcode TransportPool}.
+ *
+ * @example Two transports per endpoint
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { Transport } from "../transport/transport.ts";
+ * import { TransportPool, type TransportPoolOptions } from "./transport_pool.ts";
+ *
+ * const network = new MemoryNetwork();
+ * const listener = await network.listen("mem://api");
+ * const codec = new EnvelopeCodec();
+ * const options: TransportPoolOptions<Envelope> = {
+ *   connect: async (key, { signal }) => new Transport(await network.dial(key, { signal }), { codec }),
+ *   size: 2,
+ *   reconnect: false,
+ * };
+ * const pool = new TransportPool(options);
+ * await pool.get("mem://api");
+ * console.log(pool.transports("mem://api").length); // 2
+ * await pool.close();
+ * listener.close();
+ * ```
+ */
 export interface TransportPoolOptions<M> {
   /** Opens a transport to `key`; the pool aborts `signal` when it no longer wants it. */
   connect: (
@@ -40,7 +94,30 @@ export interface TransportPoolOptions<M> {
   timers?: TimerHeap;
 }
 
-/** Options of {@linkcode TransportPool.get}. */
+/**
+ * Options of {@linkcode TransportPool.get}.
+ *
+ * @example Waiting for the next attempt instead of failing
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { Transport } from "../transport/transport.ts";
+ * import { type PoolGetOptions, TransportPool } from "./transport_pool.ts";
+ *
+ * const network = new MemoryNetwork();
+ * const pool = new TransportPool<Envelope>({
+ *   connect: async (key, o) => new Transport(await network.dial(key, o), { codec: new EnvelopeCodec() }),
+ *   reconnect: { initialDelay: 10, jitter: 0 },
+ * });
+ * await pool.get("mem://api").catch((e) => console.log(e.code)); // "ERR_CONNECT": not listening yet
+ * const listener = await network.listen("mem://api");
+ * const options: PoolGetOptions = { waitForReady: true, signal: new AbortController().signal };
+ * const transport = await pool.get("mem://api", options); // the retry 10 ms later succeeds
+ * console.log(transport.canRequest); // true
+ * await pool.close();
+ * listener.close();
+ * ```
+ */
 export interface PoolGetOptions {
   /** Stops waiting; the promise rejects with `AbortedError`. */
   signal?: AbortSignal;

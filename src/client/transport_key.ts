@@ -5,13 +5,40 @@
  * @module
  */
 
-/** The kinds of endpoint a key names. */
+/**
+ * The kinds of endpoint a key names.
+ *
+ * @example Describing an endpoint by its scheme
+ * ```ts
+ * import { TransportKey, type TransportScheme } from "./transport_key.ts";
+ *
+ * function describe(scheme: TransportScheme): string {
+ *   switch (scheme) {
+ *     case "tcp": return "plain TCP";
+ *     case "tls": return "TCP with TLS";
+ *     case "unix": return "Unix socket";
+ *     case "mem": return "in-process";
+ *   }
+ * }
+ * console.log(describe(new TransportKey("tls://api.example.com:443").transport)); // "TCP with TLS"
+ * ```
+ */
 export type TransportScheme = "tcp" | "tls" | "unix" | "mem";
 
 /**
  * An endpoint given as an object instead of a URL string: a
  * {@linkcode TransportKey}, a `ChannelAddr`, or a plain object with the same
  * fields.
+ *
+ * @example A key from its parts
+ * ```ts
+ * import { TransportKey, type TransportKeyInit } from "./transport_key.ts";
+ *
+ * const init: TransportKeyInit = { transport: "tcp", hostname: "::1", port: 7000 };
+ * const key = TransportKey.from(init);
+ * console.log(key.toString()); // "tcp://[::1]:7000"
+ * console.log(key.equals("tcp://[::1]:7000")); // true
+ * ```
  */
 export interface TransportKeyInit {
   /** `"tcp"`, `"tls"`, `"unix"` or `"mem"`. */

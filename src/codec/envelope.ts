@@ -14,7 +14,18 @@ import type {
   MessageKind,
 } from "./message_codec.ts";
 
-/** The kinds of envelope, as on the wire (byte 0). */
+/**
+ * The kinds of envelope, as on the wire (byte 0).
+ *
+ * @example The first byte of an encoded envelope
+ * ```ts
+ * import { ENVELOPE_KINDS, EnvelopeCodec } from "./envelope.ts";
+ *
+ * const codec = new EnvelopeCodec();
+ * const [bytes] = codec.encode({ kind: "notify", id: 0, route: "log", body: new Uint8Array() });
+ * console.log(ENVELOPE_KINDS.notify, bytes[0]); // 4 4
+ * ```
+ */
 export const ENVELOPE_KINDS = {
   request: 1,
   reply: 2,
@@ -26,7 +37,20 @@ export const ENVELOPE_KINDS = {
   goaway: 8,
 } as const;
 
-/** An envelope's kind. */
+/**
+ * An envelope's kind.
+ *
+ * @example A kind from its wire byte
+ * ```ts
+ * import { ENVELOPE_KINDS, type EnvelopeKind } from "./envelope.ts";
+ *
+ * function kindOf(byte: number): EnvelopeKind | undefined {
+ *   const kinds = Object.keys(ENVELOPE_KINDS) as EnvelopeKind[];
+ *   return kinds.find((kind) => ENVELOPE_KINDS[kind] === byte);
+ * }
+ * console.log(kindOf(3), kindOf(99)); // "error" undefined
+ * ```
+ */
 export type EnvelopeKind = keyof typeof ENVELOPE_KINDS;
 
 /** Flag bit: the route is a u32 command, not a name. */
@@ -56,7 +80,25 @@ const routeDecoder = new TextDecoder("utf-8", {
   ignoreBOM: true,
 });
 
-/** One message of the default protocol. */
+/**
+ * One message of the default protocol.
+ *
+ * @example A request to a numeric route, with a deadline
+ * ```ts
+ * import { type Envelope, EnvelopeCodec } from "./envelope.ts";
+ *
+ * const request: Envelope = {
+ *   kind: "request",
+ *   id: 1,
+ *   route: 42,
+ *   timeout: 500,
+ *   body: new TextEncoder().encode("hi"),
+ * };
+ * const codec = new EnvelopeCodec();
+ * const decoded = codec.decode(codec.encode(request)[0]);
+ * console.log(decoded.route, decoded.timeout, decoded.body); // 42 500 Uint8Array(2) [ 104, 105 ]
+ * ```
+ */
 export interface Envelope {
   /** What the message is. */
   kind: EnvelopeKind;

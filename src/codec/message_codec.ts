@@ -5,7 +5,20 @@
  * @module
  */
 
-/** A message id: a number (the default protocol's u32) or a string. */
+/**
+ * A message id: a number (the default protocol's u32) or a string.
+ *
+ * @example Reading and setting ids through a codec
+ * ```ts
+ * import { EnvelopeCodec } from "./envelope.ts";
+ * import type { MessageId } from "./message_codec.ts";
+ *
+ * const codec = new EnvelopeCodec();
+ * const request = codec.withId({ kind: "request", id: 0, route: "echo", body: new Uint8Array() }, 42);
+ * const id: MessageId = codec.id(request);
+ * console.log(id, codec.id(codec.cancel(id))); // 42 42: a cancel names the request it gives up
+ * ```
+ */
 export type MessageId = number | string;
 
 /**
@@ -19,6 +32,19 @@ export type MessageId = number | string;
  * - `message`: the protocol does not say; the transport treats it as a reply
  *   if a request with its id is pending, and as a request otherwise (the Go
  *   seed's behaviour).
+ *
+ * @example The `kind` of a JSON-RPC codec
+ * ```ts
+ * import type { MessageKind } from "./message_codec.ts";
+ *
+ * interface Rpc { id?: number; method?: string; result?: unknown; error?: unknown }
+ * function kind(message: Rpc): MessageKind {
+ *   if (message.method !== undefined) return message.id === undefined ? "notify" : "request";
+ *   return message.error !== undefined ? "error" : "reply";
+ * }
+ * console.log(kind({ id: 1, method: "sum" }), kind({ method: "log" })); // "request" "notify"
+ * console.log(kind({ id: 1, result: 3 }), kind({ id: 1, error: "no" })); // "reply" "error"
+ * ```
  */
 export type MessageKind =
   | "request"
@@ -31,7 +57,21 @@ export type MessageKind =
   | "goaway"
   | "message";
 
-/** An error sent to the peer in an error reply. */
+/**
+ * An error sent to the peer in an error reply.
+ *
+ * @example An error reply and the error the caller gets
+ * ```ts
+ * import { EnvelopeCodec } from "./envelope.ts";
+ * import type { ErrorInfo } from "./message_codec.ts";
+ * import { RemoteError } from "../errors.ts";
+ *
+ * const codec = new EnvelopeCodec();
+ * const info: ErrorInfo = { code: "NOT_FOUND", message: "No user 42" };
+ * const error = codec.toError(codec.errorReply(7, info));
+ * console.log(error instanceof RemoteError && error.remoteCode, error.message); // "NOT_FOUND" "No user 42"
+ * ```
+ */
 export interface ErrorInfo {
   /** A stable code, for example `"HANDLER_ERROR"` or `"UNKNOWN_ROUTE"`. */
   code: string;
@@ -140,7 +180,32 @@ export interface MessageCodec<M> {
   timeoutOf?(message: M): number | undefined;
 }
 
-/** Allocates ids for outgoing requests. */
+/**
+ * Allocates ids for outgoing requests.
+ *
+ * @example Even ids only, given to a peer
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { jsonBody } from "./body_codec.ts";
+ * import type { IdAllocator } from "./message_codec.ts";
+ * import { Peer } from "../transport/peer.ts";
+ * import { Router } from "../transport/router.ts";
+ *
+ * let last = 0;
+ * const evenIds: IdAllocator = {
+ *   next(inUse) {
+ *     do last += 2; while (inUse(last));
+ *     return last;
+ *   },
+ * };
+ * const [a, b] = createMemoryPipe();
+ * const server = new Peer(a, { router: new Router().handle("id", (_, ctx) => ctx.id), body: jsonBody });
+ * const client = new Peer(b, { ids: evenIds, body: jsonBody });
+ * console.log(await client.request("id", null), await client.request("id", null)); // 2 4
+ * await client.close();
+ * await server.close();
+ * ```
+ */
 export interface IdAllocator {
   /**
    * Allocates the next id.
@@ -151,7 +216,18 @@ export interface IdAllocator {
   next(inUse: (id: MessageId) => boolean): MessageId;
 }
 
-/** Options of {@linkcode SequentialIds}. */
+/**
+ * Options of {@linkcode SequentialIds}.
+ *
+ * @example Ids that start at 1000
+ * ```ts
+ * import { SequentialIds, type SequentialIdsOptions } from "./message_codec.ts";
+ *
+ * const options: SequentialIdsOptions = { start: 1000 };
+ * const ids = new SequentialIds(options);
+ * console.log(ids.next(() => false), ids.next(() => false)); // 1000 1001
+ * ```
+ */
 export interface SequentialIdsOptions {
   /** The first id. @default {1} */
   start?: number;

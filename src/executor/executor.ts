@@ -119,10 +119,51 @@ export interface BoundedExecutorOptions {
   onError?: (error: unknown) => void;
 }
 
-/** The default number of tasks a {@linkcode BoundedExecutor} runs at once. @default {1024} */
+/**
+ * The default number of tasks a {@linkcode BoundedExecutor} runs at once. @default {1024}
+ *
+ * @example A server whose handlers run two at a time
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { BoundedExecutor, DEFAULT_CONCURRENCY } from "./executor.ts";
+ * import { Peer } from "../transport/peer.ts";
+ * import { Router } from "../transport/router.ts";
+ *
+ * console.log(DEFAULT_CONCURRENCY); // 1024 handlers at once per transport, unless told
+ * let running = 0, most = 0;
+ * const router = new Router().handle("work", async (body: Uint8Array) => {
+ *   most = Math.max(most, ++running);
+ *   await new Promise((resolve) => setTimeout(resolve, 1));
+ *   running--;
+ *   return body;
+ * });
+ * const [a, b] = createMemoryPipe();
+ * const server = new Peer(a, { router, executor: new BoundedExecutor({ concurrency: 2 }) });
+ * const client = new Peer(b);
+ * await Promise.all([1, 2, 3, 4].map(() => client.request("work", new Uint8Array())));
+ * console.log(most); // 2
+ * await client.close();
+ * await server.close();
+ * ```
+ */
 export const DEFAULT_CONCURRENCY = 1024;
 
-/** The default number of tasks a {@linkcode BoundedExecutor} queues. @default {65536} */
+/**
+ * The default number of tasks a {@linkcode BoundedExecutor} queues. @default {65536}
+ *
+ * @example The default, and a queue of one
+ * ```ts
+ * import { BoundedExecutor, DEFAULT_MAX_QUEUE } from "./executor.ts";
+ *
+ * console.log(DEFAULT_MAX_QUEUE); // 65536
+ * const executor = new BoundedExecutor({ concurrency: 1, maxQueue: 1 });
+ * const { promise: busy, resolve: release } = Promise.withResolvers<void>();
+ * console.log(executor.execute(() => busy)); // true: runs
+ * console.log(executor.execute(() => {}), executor.execute(() => {})); // true false: queued, refused
+ * release();
+ * await executor.drain();
+ * ```
+ */
 export const DEFAULT_MAX_QUEUE = 65536;
 
 const INITIAL_CAPACITY = 16;

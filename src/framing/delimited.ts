@@ -10,7 +10,21 @@ import { FrameTooLargeError, ProtocolError } from "../errors.ts";
 import { DEFAULT_MAX_FRAME_SIZE } from "./length_prefixed.ts";
 import type { FrameDecoder, PacketCodec } from "./packet_codec.ts";
 
-/** Options of {@linkcode DelimitedCodec}. */
+/**
+ * Options of {@linkcode DelimitedCodec}.
+ *
+ * @example CRLF-terminated lines, blank lines skipped
+ * ```ts
+ * import { DelimitedCodec, type DelimitedOptions } from "./delimited.ts";
+ *
+ * const options: DelimitedOptions = { delimiter: "\r\n", skipEmpty: true, maxFrameSize: 1024 };
+ * const decoder = new DelimitedCodec(options).createDecoder();
+ * const lines: string[] = [];
+ * const input = new TextEncoder().encode("HELO\r\n\r\nQUIT\r\n");
+ * decoder.decode(input, (line) => lines.push(new TextDecoder().decode(line)));
+ * console.log(lines); // [ "HELO", "QUIT" ]
+ * ```
+ */
 export interface DelimitedOptions {
   /** What ends a frame: a string (as UTF-8) or bytes, at least one byte. @default {"\n"} */
   delimiter?: string | Uint8Array;

@@ -9,7 +9,19 @@ import { FrameTooLargeError } from "../errors.ts";
 import { FrameAssembler } from "./_frame_assembler.ts";
 import type { FrameDecoder, PacketCodec } from "./packet_codec.ts";
 
-/** Options of {@linkcode FixedSizeCodec}. */
+/**
+ * Options of {@linkcode FixedSizeCodec}.
+ *
+ * @example 8-byte records, padded with spaces
+ * ```ts
+ * import { FixedSizeCodec, type FixedSizeOptions } from "./fixed_size.ts";
+ *
+ * const options: FixedSizeOptions = { frameSize: 8, padding: 0x20 };
+ * const codec = new FixedSizeCodec(options);
+ * const parts = codec.encode([new TextEncoder().encode("BUY")], 3);
+ * console.log(parts.map((part) => new TextDecoder().decode(part)).join("")); // "BUY     "
+ * ```
+ */
 export interface FixedSizeOptions {
   /** Bytes in every frame (at least 1). */
   frameSize: number;

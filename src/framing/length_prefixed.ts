@@ -9,10 +9,40 @@ import { FrameTooLargeError, ProtocolError } from "../errors.ts";
 import type { FrameDecoder, PacketCodec } from "./packet_codec.ts";
 import { FrameAssembler } from "./_frame_assembler.ts";
 
-/** The default largest payload of a frame: 16 MiB. @default {16777216} */
+/**
+ * The default largest payload of a frame: 16 MiB. @default {16777216}
+ *
+ * @example The default limit, and a lower one
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_MAX_FRAME_SIZE, LengthPrefixedCodec } from "./length_prefixed.ts";
+ * import { FrameTooLargeError } from "../errors.ts";
+ *
+ * console.log(DEFAULT_MAX_FRAME_SIZE); // 16777216
+ * assert.equal(new LengthPrefixedCodec().maxFrameSize, DEFAULT_MAX_FRAME_SIZE);
+ * const small = new LengthPrefixedCodec({ maxFrameSize: 1024 });
+ * assert.throws(() => small.encode([new Uint8Array(2048)], 2048), FrameTooLargeError);
+ * ```
+ */
 export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
 
-/** Options of {@linkcode LengthPrefixedCodec}. */
+/**
+ * Options of {@linkcode LengthPrefixedCodec}.
+ *
+ * @example A 2-byte little-endian length that counts itself
+ * ```ts
+ * import { LengthPrefixedCodec, type LengthPrefixedOptions } from "./length_prefixed.ts";
+ *
+ * const options: LengthPrefixedOptions = {
+ *   headerSize: 2,
+ *   littleEndian: true,
+ *   includeHeader: true,
+ *   maxFrameSize: 4096,
+ * };
+ * const [header] = new LengthPrefixedCodec(options).encode([new Uint8Array(3)], 3);
+ * console.log(header); // Uint8Array(2) [ 5, 0 ]: 3 bytes of payload + 2 of header
+ * ```
+ */
 export interface LengthPrefixedOptions {
   /** Bytes in the length header: 1, 2, 4 or 8. @default {4} */
   headerSize?: 1 | 2 | 4 | 8;

@@ -9,6 +9,19 @@
 /**
  * Turns a byte stream back into frames. One decoder per connection: it keeps
  * the state of a frame that is split across chunks.
+ *
+ * @example A frame split across two chunks
+ * ```ts
+ * import { LengthPrefixedCodec } from "./length_prefixed.ts";
+ * import type { FrameDecoder } from "./packet_codec.ts";
+ *
+ * const decoder: FrameDecoder = new LengthPrefixedCodec().createDecoder();
+ * const frames: Uint8Array[] = [];
+ * decoder.decode(new Uint8Array([0, 0, 0, 3, 1, 2]), (f) => frames.push(f));
+ * console.log(frames.length, decoder.bufferedBytes); // 0 2
+ * decoder.decode(new Uint8Array([3, 0, 0, 0, 1, 9]), (f) => frames.push(f));
+ * console.log(frames); // [ Uint8Array(3) [ 1, 2, 3 ], Uint8Array(1) [ 9 ] ]
+ * ```
  */
 export interface FrameDecoder {
   /**

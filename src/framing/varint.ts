@@ -12,10 +12,38 @@ import { FrameAssembler } from "./_frame_assembler.ts";
 import { DEFAULT_MAX_FRAME_SIZE } from "./length_prefixed.ts";
 import type { FrameDecoder, PacketCodec } from "./packet_codec.ts";
 
-/** The longest varint accepted: 10 bytes hold any 64-bit length. */
+/**
+ * The longest varint accepted: 10 bytes hold any 64-bit length.
+ *
+ * @example A length that does not end within 10 bytes breaks the protocol
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAX_VARINT_SIZE, VarintPrefixedCodec } from "./varint.ts";
+ * import { ProtocolError } from "../errors.ts";
+ *
+ * console.log(MAX_VARINT_SIZE); // 10
+ * const decoder = new VarintPrefixedCodec().createDecoder();
+ * const endless = new Uint8Array(MAX_VARINT_SIZE + 1).fill(0x80); // every byte says "more"
+ * assert.throws(() => decoder.decode(endless, () => {}), ProtocolError);
+ * ```
+ */
 export const MAX_VARINT_SIZE = 10;
 
-/** Options of {@linkcode VarintPrefixedCodec}. */
+/**
+ * Options of {@linkcode VarintPrefixedCodec}.
+ *
+ * @example Refusing a frame by its declared length
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { VarintPrefixedCodec, type VarintPrefixedOptions } from "./varint.ts";
+ * import { FrameTooLargeError } from "../errors.ts";
+ *
+ * const options: VarintPrefixedOptions = { maxFrameSize: 64 * 1024 };
+ * const decoder = new VarintPrefixedCodec(options).createDecoder();
+ * const header = new Uint8Array([0x80, 0x80, 0x08]); // a length of 131072
+ * assert.throws(() => decoder.decode(header, () => {}), FrameTooLargeError);
+ * ```
+ */
 export interface VarintPrefixedOptions {
   /** The largest payload accepted or sent. @default {16777216} */
   maxFrameSize?: number;

@@ -5,14 +5,50 @@
  */
 
 import { ConnectionClosedError, QueueFullError } from "../errors.ts";
+import type { ChannelIO } from "../channel/channel.ts";
+import {
+  type ChunkWriter,
+  ioWriter,
+  streamWriter,
+} from "../channel/_stream_io.ts";
 
-/** The default bound of a send queue: 8 MiB. @default {8388608} */
+/**
+ * The default bound of a send queue: 8 MiB. The `maxQueueBytes` option
+ * overrides it.
+ * @default {8388608}
+ *
+ * @example The default bound, and a queue bound to 4 bytes instead
+ * ```ts
+ * import { DEFAULT_MAX_QUEUE_BYTES, SendQueue } from "./send_queue.ts";
+ *
+ * console.log(DEFAULT_MAX_QUEUE_BYTES); // 8388608
+ * const queue = new SendQueue(new WritableStream(), { maxQueueBytes: 4 });
+ * queue.push([new Uint8Array(4)]);
+ * console.log(queue.full, queue.queuedBytes); // true 4
+ * await queue.close();
+ * ```
+ */
 export const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024;
 
 /**
  * Parts up to this size (64 KiB) are copied into the batch; larger parts are written
  * as they are, without a copy.
  * @default {65536}
+ *
+ * @example A small part is copied at once, a large one is written as it is
+ * ```ts
+ * import { DEFAULT_COPY_LIMIT, SendQueue } from "./send_queue.ts";
+ *
+ * const writes: Uint8Array[] = [];
+ * const queue = new SendQueue(new WritableStream({ write: (c) => void writes.push(c.slice()) }));
+ * const small = new Uint8Array([1, 2, 3]);
+ * queue.push([small]);
+ * small.fill(0); // copied by push: safe to reuse at once
+ * queue.push([new Uint8Array(DEFAULT_COPY_LIMIT + 1)]); // kept by reference until written
+ * await queue.flush();
+ * console.log(DEFAULT_COPY_LIMIT, writes[0], writes[1].byteLength); // 65536 Uint8Array(3) [ 1, 2, 3 ] 65537
+ * await queue.close();
+ * ```
  */
 export const DEFAULT_COPY_LIMIT = 64 * 1024;
 
@@ -32,10 +68,56 @@ function releaseArena(arena: Uint8Array): void {
   if (freeArenas.length < MAX_FREE_ARENAS) freeArenas.push(arena);
 }
 
-/** What a full queue does with another frame. */
+/**
+ * What a full queue does with another frame.
+ *
+ * @example Waiting for room, or failing at once
+ * ```ts
+ * import { QueueFullError } from "../errors.ts";
+ * import { type QueueOverflow, SendQueue } from "./send_queue.ts";
+ *
+ * const fullQueue = (overflow: QueueOverflow) => {
+ *   const queue = new SendQueue(new WritableStream(), { maxQueueBytes: 4, overflow });
+ *   queue.push([new Uint8Array(4)]);
+ *   return queue;
+ * };
+ * const waiting = fullQueue("wait");
+ * const later = waiting.push([new Uint8Array(1)]);
+ * console.log(later instanceof Promise); // true: it resolves once the frame fits
+ * await later;
+ * await waiting.close();
+ * const failing = fullQueue("error");
+ * try {
+ *   failing.push([new Uint8Array(1)]);
+ * } catch (error) {
+ *   console.log(error instanceof QueueFullError); // true
+ * }
+ * await failing.close();
+ * ```
+ */
 export type QueueOverflow = "wait" | "error";
 
-/** Options of {@linkcode SendQueue}. */
+/**
+ * Options of {@linkcode SendQueue}. A transport takes them as its `queue`
+ * option.
+ *
+ * @example A bound, fail-fast overflow, and a write error reported
+ * ```ts
+ * import { SendQueue, type SendQueueOptions } from "./send_queue.ts";
+ *
+ * const failures: unknown[] = [];
+ * const options: SendQueueOptions = {
+ *   maxQueueBytes: 1024 * 1024,
+ *   overflow: "error",
+ *   onError: (error) => failures.push(error),
+ * };
+ * const broken = new WritableStream<Uint8Array>({ write() { throw new Error("broken pipe"); } });
+ * const queue = new SendQueue(broken, options);
+ * queue.push([new Uint8Array([1])]);
+ * await queue.flush().catch((error) => console.log(error.name)); // "ConnectionClosedError"
+ * console.log((failures[0] as Error).message); // "broken pipe"
+ * ```
+ */
 export interface SendQueueOptions {
   /**
    * Bytes queued or being written before the queue counts as full. A single
@@ -83,7 +165,7 @@ interface Waiter {
  * ```
  */
 export class SendQueue {
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #writer: ChunkWriter;
   #max: number;
   #overflow: QueueOverflow;
   #onError: ((error: unknown) => void) | undefined;
@@ -110,12 +192,14 @@ export class SendQueue {
   /**
    * Creates a queue that writes to `writable`.
    *
-   * @param writable The stream to write to; the queue takes its writer lock.
+   * @param writable The stream to write to (the queue takes its writer lock),
+   *   or a channel's {@linkcode ChannelIO} calls (then {@linkcode
+   *   SendQueue.abort} leaves closing the channel to its owner).
    * @param options Bound, overflow behaviour and error callback.
    * @throws {RangeError} If `maxQueueBytes` is not a positive number.
    */
   constructor(
-    writable: WritableStream<Uint8Array>,
+    writable: WritableStream<Uint8Array> | ChannelIO,
     options: SendQueueOptions = {},
   ) {
     this.#max = options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
@@ -124,8 +208,9 @@ export class SendQueue {
     }
     this.#overflow = options.overflow ?? "wait";
     this.#onError = options.onError;
-    this.#writer = writable.getWriter();
-    this.#writer.closed.catch(() => {});
+    this.#writer = "getWriter" in writable
+      ? streamWriter(writable)
+      : ioWriter(writable);
   }
 
   /** Bytes queued or being written. */
@@ -244,7 +329,7 @@ export class SendQueue {
       }
     }
     this.#closed = true;
-    await this.#writer.close().catch(() => {});
+    await this.#writer.closeWrite().catch(() => {});
   }
 
   /**
@@ -263,7 +348,7 @@ export class SendQueue {
     this.#start = this.#fill = 0;
     this.#bytes = 0;
     for (const waiter of this.#waiters.splice(0)) waiter.reject(reason);
-    this.#writer.abort(reason).catch(() => {});
+    this.#writer.abort(reason);
     this.#notifyIdle();
   }
 
@@ -318,7 +403,8 @@ export class SendQueue {
         this.#chunks = [];
         this.#retired = [];
         for (const chunk of chunks) {
-          await this.#writer.write(chunk);
+          const written = this.#writer.write(chunk);
+          if (written !== undefined) await written;
           this.#bytes -= chunk.byteLength;
         }
         // The channel holds no chunk once its write resolved (the Channel

@@ -31,7 +31,28 @@ import {
   type TransportOptions,
 } from "../transport/transport.ts";
 
-/** The pending table of a transport (the seed's StatMachinePool): its bound and its ids. */
+/**
+ * The pending table of a transport (the seed's StatMachinePool): its bound and its ids.
+ *
+ * @example A pending table per connection, with its own ids
+ * ```ts
+ * import { TransportKey } from "../client/transport_key.ts";
+ * import { EnvelopeCodec } from "../codec/envelope.ts";
+ * import { SequentialIds } from "../codec/message_codec.ts";
+ * import { type PendingTableOptions, ProtocolRegistry } from "./protocol_registry.ts";
+ *
+ * const registry = new ProtocolRegistry();
+ * const protocol = registry.register("rpc", {
+ *   codec: new EnvelopeCodec(),
+ *   pendingTable: (): PendingTableOptions => ({
+ *     maxPendingRequests: 256,
+ *     ids: new SequentialIds({ start: 1000 }),
+ *   }),
+ * });
+ * const options = protocol.transportOptions(new TransportKey("mem://a"));
+ * console.log(options.maxPendingRequests, options.ids?.next(() => false)); // 256 1000
+ * ```
+ */
 export interface PendingTableOptions {
   /** Requests waiting for replies at most. */
   maxPendingRequests?: number;
@@ -44,6 +65,29 @@ export interface PendingTableOptions {
  * per-connection parts come from. Each factory is called once per
  * connection with the connection's key (the endpoint on a client, the
  * listening address on a server), like the seed's generators.
+ *
+ * @example An echo protocol on the memory network
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { type ProtocolDefinition, ProtocolRegistry } from "./protocol_registry.ts";
+ *
+ * const network = new MemoryNetwork();
+ * const echo: ProtocolDefinition<Envelope> = {
+ *   codec: new EnvelopeCodec(),
+ *   timeout: 5_000,
+ *   queue: () => ({ maxQueueBytes: 1024 * 1024 }),
+ *   handler: (m) => ({ ...m, kind: "reply" }),
+ *   dial: (key, options) => network.dial(key, options),
+ *   listen: (key) => network.listen(key),
+ * };
+ * await using registry = new ProtocolRegistry();
+ * registry.register("echo", echo);
+ * await registry.serve("echo", "mem://echo");
+ * const client = registry.client<Envelope>("echo", { endpoint: "mem://echo" });
+ * const reply = await client.request({ kind: "request", id: 0, route: "hi", body: new Uint8Array([4]) });
+ * console.log(reply.body); // Uint8Array(1) [ 4 ]
+ * ```
  */
 export interface ProtocolDefinition<M> {
   /** Message serialization (the seed's EncodeMessage/DecodeMessage). */
@@ -66,13 +110,60 @@ export interface ProtocolDefinition<M> {
   listen?: (key: TransportKey) => Promise<Listener>;
 }
 
-/** Options of {@linkcode ProtocolRegistry.client}: a client's, less what the protocol sets. */
+/**
+ * Options of {@linkcode ProtocolRegistry.client}: a client's, less what the protocol sets.
+ *
+ * @example A client whose timeout wins over the protocol's
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { type ProtocolClientOptions, ProtocolRegistry } from "./protocol_registry.ts";
+ *
+ * const network = new MemoryNetwork();
+ * await using registry = new ProtocolRegistry();
+ * registry.register<Envelope>("echo", {
+ *   codec: new EnvelopeCodec(),
+ *   timeout: 5_000,
+ *   handler: (m) => ({ ...m, kind: "reply" }), // echoes the request, its deadline too
+ *   dial: (key, options) => network.dial(key, options),
+ *   listen: (key) => network.listen(key),
+ * });
+ * await registry.serve("echo", "mem://echo");
+ * const options: ProtocolClientOptions<Envelope> = { endpoint: "mem://echo", timeout: 1_000, poolSize: 2 };
+ * const client = registry.client("echo", options);
+ * const reply = await client.request({ kind: "request", id: 0, route: "hi", body: new Uint8Array() });
+ * console.log(reply.timeout! <= 1_000); // true: the request carried the client's deadline
+ * ```
+ */
 export type ProtocolClientOptions<M> = Omit<
   TransportClientOptions<M>,
   "codec" | "packetCodec" | "createTransport"
 >;
 
-/** Options of {@linkcode ProtocolRegistry.serve}: a server's, less what the protocol sets. */
+/**
+ * Options of {@linkcode ProtocolRegistry.serve}: a server's, less what the protocol sets.
+ *
+ * @example The server's own limits on a registered protocol
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { type ProtocolServerOptions, ProtocolRegistry } from "./protocol_registry.ts";
+ *
+ * const network = new MemoryNetwork();
+ * await using registry = new ProtocolRegistry();
+ * registry.register<Envelope>("echo", {
+ *   codec: new EnvelopeCodec(),
+ *   handler: (m) => ({ ...m, kind: "reply" }),
+ *   dial: (key, options) => network.dial(key, options),
+ *   listen: (key) => network.listen(key),
+ * });
+ * const options: ProtocolServerOptions<Envelope> = { maxConnections: 100, idleTimeout: 60_000 };
+ * const server = await registry.serve("echo", "mem://echo", options);
+ * const client = registry.client<Envelope>("echo", { endpoint: "mem://echo" });
+ * await client.request({ kind: "request", id: 0, route: "hi", body: new Uint8Array() });
+ * console.log(server.addrs, server.stats.connections); // [ { transport: "mem", name: "echo" } ] 1
+ * ```
+ */
 export type ProtocolServerOptions<M> = Omit<
   TransportServerOptions<M>,
   "codec" | "packetCodec" | "createTransport"

@@ -12,7 +12,26 @@ import type { Transport } from "../transport/transport.ts";
 import type { TransportStats } from "../transport/stats.ts";
 import { checkMonitorOptions } from "./_monitor_options.ts";
 
-/** Heartbeat settings: ping a quiet connection, close it when no pong comes. */
+/**
+ * Heartbeat settings: ping a quiet connection, close it when no pong comes.
+ *
+ * @example Finding a half-open connection
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { Peer } from "../transport/peer.ts";
+ * import { ConnectionMonitor, type HeartbeatOptions } from "./connection_monitor.ts";
+ *
+ * const [a, b] = createMemoryPipe();
+ * const server = new Peer(a);
+ * const client = new Peer(b);
+ * const heartbeat: HeartbeatOptions = { interval: 10, timeout: 20 }; // look every 10 ms, wait 20 ms for the pong
+ * new ConnectionMonitor(client.transport, { heartbeat });
+ * a.goSilent(); // the server's host dies: nothing arrives any more, nothing closes
+ * await client.closed; // found within about 2 × interval + timeout
+ * console.log(client.transport.closedReason?.message); // "Heartbeat: no pong within 20 ms"
+ * await server.close();
+ * ```
+ */
 export interface HeartbeatOptions {
   /**
    * How often to look at the connection, in ms. When nothing was read since
@@ -23,10 +42,52 @@ export interface HeartbeatOptions {
   timeout?: number;
 }
 
-/** Why a {@linkcode ConnectionMonitor} closed its transport. */
+/**
+ * Why a {@linkcode ConnectionMonitor} closed its transport.
+ *
+ * @example A client that connects and never sends a frame
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { Peer } from "../transport/peer.ts";
+ * import { ConnectionMonitor, type ExpireReason } from "./connection_monitor.ts";
+ *
+ * const [a, b] = createMemoryPipe();
+ * const server = new Peer(a);
+ * const reasons: ExpireReason[] = [];
+ * new ConnectionMonitor(server.transport, {
+ *   firstFrameTimeout: 20,
+ *   onExpire: (reason) => reasons.push(reason),
+ * });
+ * await server.closed; // b sent nothing within 20 ms
+ * console.log(reasons); // [ "first-frame" ]
+ * b.close();
+ * ```
+ */
 export type ExpireReason = "idle" | "first-frame" | "heartbeat";
 
-/** Options of {@linkcode ConnectionMonitor}. All checks are off unless set. */
+/**
+ * Options of {@linkcode ConnectionMonitor}. All checks are off unless set.
+ *
+ * @example Closing an idle connection
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { Peer } from "../transport/peer.ts";
+ * import { Router } from "../transport/router.ts";
+ * import { ConnectionMonitor, type ConnectionMonitorOptions } from "./connection_monitor.ts";
+ *
+ * const options: ConnectionMonitorOptions = {
+ *   idleTimeout: 30, // no request for 30 ms: goaway, then close
+ *   onExpire: (reason, message) => console.log(reason, message), // idle Idle for 30 ms (idleTimeout)
+ * };
+ * const [a, b] = createMemoryPipe();
+ * const server = new Peer(a, { router: new Router().handle("ping", (body: Uint8Array) => body) });
+ * const client = new Peer(b);
+ * new ConnectionMonitor(client.transport, options);
+ * await client.request("ping", new Uint8Array());
+ * await client.closed; // 30 ms after the request
+ * await server.close();
+ * ```
+ */
 export interface ConnectionMonitorOptions {
   /** The heap that holds the monitor's timers. @default {a heap of its own} */
   timers?: TimerHeap;

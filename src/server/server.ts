@@ -16,7 +16,34 @@ import {
   type TransportServerOptions,
 } from "./transport_server.ts";
 
-/** Options of {@linkcode Server}. */
+/**
+ * Options of {@linkcode Server}.
+ *
+ * @example Routes, a body codec, and a greeting pushed to each new client
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { textBody } from "../codec/body_codec.ts";
+ * import { Peer } from "../transport/peer.ts";
+ * import { Router } from "../transport/router.ts";
+ * import { Server, type ServerOptions } from "./server.ts";
+ *
+ * const options: ServerOptions<string> = {
+ *   router: new Router().handle("echo", (body: string) => body),
+ *   body: textBody,
+ *   onConnect: (peer) => void peer.notify("welcome", "hi there"),
+ * };
+ * const network = new MemoryNetwork();
+ * await using server = new Server(options);
+ * server.serve(await network.listen("mem://chat"));
+ * const welcome = Promise.withResolvers<string>();
+ * const client = new Peer(await network.dial("mem://chat"), {
+ *   router: new Router().handle("welcome", (text: string) => void welcome.resolve(text)),
+ *   body: textBody,
+ * });
+ * console.log(await welcome.promise); // "hi there"
+ * await client.close();
+ * ```
+ */
 export interface ServerOptions<B> extends
   Omit<
     TransportServerOptions<Envelope>,

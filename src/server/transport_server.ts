@@ -24,10 +24,65 @@ import {
 } from "./connection_monitor.ts";
 import { checkMonitorOptions } from "./_monitor_options.ts";
 
-/** The default time `close()` lets in-flight requests finish: 10 s. @default {10000} */
+/**
+ * The default time `close()` lets in-flight requests finish: 10 s. The
+ * `shutdownTimeout` option overrides it, a `close()` call's `deadline` for
+ * that call.
+ * @default {10000}
+ *
+ * @example A server that gives in-flight requests 20 ms
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { Peer } from "../transport/peer.ts";
+ * import { Router } from "../transport/router.ts";
+ * import { Server } from "./server.ts";
+ * import { DEFAULT_SHUTDOWN_TIMEOUT } from "./transport_server.ts";
+ *
+ * console.log(DEFAULT_SHUTDOWN_TIMEOUT); // 10000
+ * const network = new MemoryNetwork();
+ * const server = new Server({
+ *   router: new Router().handle("stuck", () => new Promise(() => {})), // never finishes
+ *   shutdownTimeout: 20,
+ * });
+ * server.serve(await network.listen("mem://api"));
+ * const client = new Peer(await network.dial("mem://api"));
+ * const reply = client.request("stuck", new Uint8Array()).catch((e) => e.name);
+ * await new Promise((resolve) => setTimeout(resolve, 5)); // the request is in flight
+ * await server.close(); // waits 20 ms for it, then closes the connection
+ * console.log(await reply); // "ConnectionClosedError"
+ * await client.closed;
+ * ```
+ */
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 
-/** Options of {@linkcode TransportServer}: the transports' options and the server's. */
+/**
+ * Options of {@linkcode TransportServer}: the transports' options and the server's.
+ *
+ * @example A server of one connection at most
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { Transport } from "../transport/transport.ts";
+ * import { TransportServer, type TransportServerOptions } from "./transport_server.ts";
+ *
+ * const codec = new EnvelopeCodec();
+ * const options: TransportServerOptions<Envelope> = {
+ *   codec,
+ *   handler: (m) => ({ ...m, kind: "reply" }),
+ *   maxConnections: 1,
+ *   idleTimeout: 60_000,
+ * };
+ * const network = new MemoryNetwork();
+ * await using server = new TransportServer(options);
+ * server.serve(await network.listen("mem://one"));
+ * const first = new Transport<Envelope>(await network.dial("mem://one"), { codec });
+ * await first.request({ kind: "request", id: 0, route: "hi", body: new Uint8Array() });
+ * const second = new Transport<Envelope>(await network.dial("mem://one"), { codec });
+ * await second.closed; // refused: the server sent goaway and closed it
+ * console.log(server.stats.accepted, server.stats.rejected); // 1 1
+ * await first.close();
+ * ```
+ */
 export interface TransportServerOptions<M>
   extends Omit<TransportOptions<M>, "timers" | "onGoaway"> {
   /**
@@ -96,7 +151,32 @@ export interface ServerStats {
   heartbeatClosed: number;
 }
 
-/** Options of {@linkcode TransportServer.close}. */
+/**
+ * Options of {@linkcode TransportServer.close}.
+ *
+ * @example A long deadline, cut short by a signal
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { Peer } from "../transport/peer.ts";
+ * import { Router } from "../transport/router.ts";
+ * import { Server } from "./server.ts";
+ * import type { ServerCloseOptions } from "./transport_server.ts";
+ *
+ * const network = new MemoryNetwork();
+ * const server = new Server({ router: new Router().handle("stuck", () => new Promise(() => {})) });
+ * server.serve(await network.listen("mem://api"));
+ * const client = new Peer(await network.dial("mem://api"));
+ * const reply = client.request("stuck", new Uint8Array()).catch((e) => e.name);
+ * await new Promise((resolve) => setTimeout(resolve, 5)); // the request is in flight
+ * const stop = new AbortController();
+ * const options: ServerCloseOptions = { deadline: 60_000, signal: stop.signal };
+ * const closing = server.close(options); // would wait up to a minute for the request
+ * stop.abort(); // stop waiting: close the connections now
+ * await closing;
+ * console.log(await reply, server.stats.connections); // "ConnectionClosedError" 0
+ * await client.closed;
+ * ```
+ */
 export interface ServerCloseOptions {
   /** How long in-flight requests may take before they are cancelled, in ms. @default {the `shutdownTimeout` option} */
   deadline?: number;

@@ -21,7 +21,30 @@ import {
   type TransportOptions,
 } from "./transport.ts";
 
-/** Options of {@linkcode Peer}: the transport's options, less the codec. */
+/**
+ * Options of {@linkcode Peer}: the transport's options, less the codec.
+ *
+ * @example A router, a body codec and transport options
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { jsonBody } from "../codec/body_codec.ts";
+ * import { Peer, type PeerOptions } from "./peer.ts";
+ * import { Router } from "./router.ts";
+ *
+ * const options: PeerOptions<unknown> = {
+ *   router: new Router().handle("add", ([x, y]: [number, number]) => x + y),
+ *   body: jsonBody,
+ *   timeout: 5_000, // and any other transport option but `codec` and `handler`
+ *   maxPendingRequests: 1_000,
+ * };
+ * const [a, b] = createMemoryPipe();
+ * const server = new Peer(a, options);
+ * const client = new Peer(b, { body: jsonBody });
+ * console.log(await client.request("add", [2, 3])); // 5
+ * await client.close();
+ * await server.close();
+ * ```
+ */
 export interface PeerOptions<B>
   extends Omit<TransportOptions<Envelope>, "codec" | "handler"> {
   /** Handlers for incoming requests and notifications. */

@@ -13,6 +13,27 @@ import type { RequestContext } from "./request_context.ts";
  * Handles one route: takes the decoded request body, returns the reply body
  * (or a promise of it). A thrown error becomes an error reply; throw a
  * `RemoteError` to choose the code the caller sees.
+ *
+ * @example A typed handler with its own error code
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { jsonBody } from "../codec/body_codec.ts";
+ * import { RemoteError } from "../errors.ts";
+ * import { Peer } from "./peer.ts";
+ * import { type RouteHandler, Router } from "./router.ts";
+ *
+ * const getUser: RouteHandler<{ id: number }, { name: string }> = (body) => {
+ *   if (body.id !== 1) throw new RemoteError("NOT_FOUND", `No user ${body.id}`);
+ *   return { name: "rain" };
+ * };
+ * const [a, b] = createMemoryPipe();
+ * const server = new Peer(a, { router: new Router().handle("user.get", getUser), body: jsonBody });
+ * const client = new Peer(b, { body: jsonBody });
+ * console.log(await client.request("user.get", { id: 1 })); // { name: "rain" }
+ * console.log(await client.request("user.get", { id: 2 }).catch((e) => e.remoteCode)); // "NOT_FOUND"
+ * await client.close();
+ * await server.close();
+ * ```
  */
 // deno-lint-ignore no-explicit-any
 export type RouteHandler<Req = any, Res = any> = (
@@ -20,14 +41,54 @@ export type RouteHandler<Req = any, Res = any> = (
   context: RequestContext<Envelope>,
 ) => Res | Promise<Res>;
 
-/** Options of one route. */
+/**
+ * Options of one route.
+ *
+ * @example One route that speaks text on a peer of raw bytes
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { textBody } from "../codec/body_codec.ts";
+ * import { Peer } from "./peer.ts";
+ * import { type RouteOptions, Router } from "./router.ts";
+ *
+ * const text: RouteOptions = { body: textBody };
+ * const router = new Router()
+ *   .handle("greet", (name: string) => `hi ${name}`, text) // this route speaks text
+ *   .handle("echo", (bytes: Uint8Array) => bytes); // no options: the peer's codec, raw bytes
+ * const [a, b] = createMemoryPipe();
+ * const server = new Peer(a, { router });
+ * const client = new Peer(b, { body: textBody });
+ * console.log(await client.request("greet", "rain")); // "hi rain"
+ * await client.close();
+ * await server.close();
+ * ```
+ */
 export interface RouteOptions {
   /** The body codec of this route's requests and replies. @default {the peer's `body` codec} */
   // deno-lint-ignore no-explicit-any
   body?: BodyCodec<any>;
 }
 
-/** A registered route. */
+/**
+ * A registered route, as {@linkcode Router.lookup} finds it.
+ *
+ * @example Looking a route up and calling its handler as a peer does
+ * ```ts
+ * import { textBody } from "../codec/body_codec.ts";
+ * import type { Envelope } from "../codec/envelope.ts";
+ * import { RequestContext } from "./request_context.ts";
+ * import { type Route, Router } from "./router.ts";
+ *
+ * const router = new Router().handle("upper", (s: string) => s.toUpperCase(), { body: textBody });
+ * const route: Route | undefined = router.lookup("upper");
+ * console.log(route?.body === textBody, router.lookup("lower")); // true undefined
+ * // What a peer does with a request for it: decode, handle, encode.
+ * const request: Envelope = { kind: "request", id: 1, route: "upper", body: textBody.encode("rain") };
+ * const context = new RequestContext(request, request.id, true, undefined);
+ * const reply = await route!.handler(route!.body!.decode(request.body), context);
+ * console.log(reply); // "RAIN"
+ * ```
+ */
 export interface Route {
   /** The handler. */
   readonly handler: RouteHandler;

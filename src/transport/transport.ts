@@ -37,23 +37,152 @@ import type { SlowRequest } from "./slow_request.ts";
 import type { StateMachine } from "./state_machine.ts";
 import { createStats, type TransportStats } from "./stats.ts";
 
-/** The default request timeout: 30 s. @default {30000} */
+/**
+ * The default request timeout: 30 s. The transport's `timeout` option
+ * overrides it for every request, a request's own `timeout` for that one.
+ * @default {30000}
+ *
+ * @example The transport's timeout and one request's
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { TimeoutError } from "../errors.ts";
+ * import { DEFAULT_TIMEOUT, Transport } from "./transport.ts";
+ *
+ * console.log(DEFAULT_TIMEOUT); // 30000
+ * const [a, b] = createMemoryPipe();
+ * const codec = new EnvelopeCodec();
+ * const server = new Transport<Envelope>(a, { codec, handler: () => new Promise(() => {}) }); // never replies
+ * const client = new Transport<Envelope>(b, { codec, timeout: 5_000 }); // every request: 5 s
+ * const stuck: Envelope = { kind: "request", id: 0, route: "stuck", body: new Uint8Array() };
+ * const error = await client.request(stuck, { timeout: 20 }).catch((e) => e); // this one: 20 ms
+ * console.log(error instanceof TimeoutError); // true
+ * await client.close();
+ * await server.close();
+ * ```
+ */
 export const DEFAULT_TIMEOUT = 30_000;
-/** The default bound on requests waiting for replies. @default {65536} */
+/**
+ * The default bound on requests waiting for replies. The
+ * `maxPendingRequests` option overrides it.
+ * @default {65536}
+ *
+ * @example One request in flight at most
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { TooManyPendingError } from "../errors.ts";
+ * import { DEFAULT_MAX_PENDING_REQUESTS, Transport } from "./transport.ts";
+ *
+ * console.log(DEFAULT_MAX_PENDING_REQUESTS); // 65536
+ * const [a, b] = createMemoryPipe();
+ * const codec = new EnvelopeCodec();
+ * const server = new Transport<Envelope>(a, {
+ *   codec,
+ *   handler: async (m) => {
+ *     await new Promise((resolve) => setTimeout(resolve, 10));
+ *     return { ...m, kind: "reply" };
+ *   },
+ * });
+ * const client = new Transport<Envelope>(b, { codec, maxPendingRequests: 1 });
+ * const echo: Envelope = { kind: "request", id: 0, route: "echo", body: new Uint8Array() };
+ * const first = client.request(echo);
+ * const second = await client.request(echo).catch((e) => e); // the first still waits for its reply
+ * console.log(second instanceof TooManyPendingError); // true
+ * await first;
+ * await client.close();
+ * await server.close();
+ * ```
+ */
 export const DEFAULT_MAX_PENDING_REQUESTS = 65_536;
 /**
  * Replies waiting for room in the send queue before reading pauses: a peer
  * that does not read its replies stops being read from.
  */
 const MAX_REPLIES_WAITING = 64;
-/** How long `close()` waits for queued frames to be written. @default {5000} */
+/**
+ * How long `close()` waits for queued frames to be written. The
+ * `closeTimeout` option overrides it.
+ * @default {5000}
+ *
+ * @example Closing while the peer reads nothing
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { DEFAULT_CLOSE_TIMEOUT, Transport } from "./transport.ts";
+ *
+ * console.log(DEFAULT_CLOSE_TIMEOUT); // 5000
+ * const [a, b] = createMemoryPipe({ highWaterMark: 16 }); // b never reads: writes stall
+ * const transport = new Transport<Envelope>(a, { codec: new EnvelopeCodec(), closeTimeout: 50 });
+ * void transport.notify({ kind: "notify", id: 0, route: "log", body: new Uint8Array(1024) });
+ * await transport.close(); // gives up on the unwritten frame after 50 ms
+ * console.log(transport.closedReason?.message); // "Close timed out"
+ * b.close();
+ * ```
+ */
 export const DEFAULT_CLOSE_TIMEOUT = 5_000;
 /**
  * The default bound on the bytes of received requests and notifications
- * whose handlers have not finished: 16 MiB. @default {16777216}
+ * whose handlers have not finished: 16 MiB. The `maxHandlingBytes` option
+ * overrides it.
+ * @default {16777216}
+ *
+ * @example Reading pauses while the handlers hold 1 KiB
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { DEFAULT_MAX_HANDLING_BYTES, Transport } from "./transport.ts";
+ *
+ * console.log(DEFAULT_MAX_HANDLING_BYTES); // 16777216
+ * const [a, b] = createMemoryPipe();
+ * const codec = new EnvelopeCodec();
+ * const busy = Promise.withResolvers<undefined>(); // the handlers finish when it resolves
+ * const server = new Transport<Envelope>(a, { codec, handler: () => busy.promise, maxHandlingBytes: 1024 });
+ * const client = new Transport<Envelope>(b, { codec });
+ * const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+ * for (let i = 0; i < 2; i++) {
+ *   void client.notify({ kind: "notify", id: 0, route: "upload", body: new Uint8Array(2048) });
+ *   await tick();
+ * }
+ * console.log(server.stats.framesIn); // 1: reading waits until the handler is done
+ * busy.resolve(undefined);
+ * await tick();
+ * console.log(server.stats.framesIn); // 2
+ * await client.close();
+ * await server.close();
+ * ```
  */
 export const DEFAULT_MAX_HANDLING_BYTES = 16 * 1024 * 1024;
-/** Requests slower than this many ms go to `onSlowRequest`. @default {1000} */
+/**
+ * Requests slower than this many ms go to `onSlowRequest`. The
+ * `slowRequestThreshold` option overrides it.
+ * @default {1000}
+ *
+ * @example Reporting requests slower than 10 ms
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import type { SlowRequest } from "./slow_request.ts";
+ * import { DEFAULT_SLOW_REQUEST_THRESHOLD, Transport } from "./transport.ts";
+ *
+ * console.log(DEFAULT_SLOW_REQUEST_THRESHOLD); // 1000
+ * const [a, b] = createMemoryPipe();
+ * const codec = new EnvelopeCodec();
+ * const server = new Transport<Envelope>(a, {
+ *   codec,
+ *   handler: async (m) => {
+ *     await new Promise((resolve) => setTimeout(resolve, 30));
+ *     return { ...m, kind: "reply" };
+ *   },
+ * });
+ * const slow: SlowRequest<Envelope>[] = [];
+ * const client = new Transport<Envelope>(b, { codec, slowRequestThreshold: 10, onSlowRequest: (s) => slow.push(s) });
+ * await client.request({ kind: "request", id: 0, route: "report", body: new Uint8Array() });
+ * console.log(slow.length, slow[0].direction, slow[0].outcome); // 1 "outgoing" "reply"
+ * await client.close();
+ * await server.close();
+ * ```
+ */
 export const DEFAULT_SLOW_REQUEST_THRESHOLD = 1_000;
 /** How often `drain()` looks at the pending table once no handler runs. */
 const DRAIN_POLL_MS = 10;
@@ -63,13 +192,59 @@ const DRAIN_POLL_MS = 10;
  * message is the reply (the transport sets its id); a thrown error or a
  * rejected promise becomes an error reply. For a notification the result is
  * ignored.
+ *
+ * @example An echo handler that refuses unknown routes
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { RemoteError } from "../errors.ts";
+ * import { type MessageHandler, Transport } from "./transport.ts";
+ *
+ * const echo: MessageHandler<Envelope> = (message, context) => {
+ *   if (message.route !== "echo") throw new RemoteError("NOT_FOUND", `No route ${message.route}`);
+ *   return context.expectsReply ? { ...message, kind: "reply" } : undefined;
+ * };
+ * const [a, b] = createMemoryPipe();
+ * const codec = new EnvelopeCodec();
+ * const server = new Transport<Envelope>(a, { codec, handler: echo });
+ * const client = new Transport<Envelope>(b, { codec });
+ * const request: Envelope = { kind: "request", id: 0, route: "echo", body: new Uint8Array([9]) };
+ * console.log((await client.request(request)).body); // Uint8Array(1) [ 9 ]
+ * const error = await client.request({ ...request, route: "nope" }).catch((e) => e);
+ * console.log(error.remoteCode); // "NOT_FOUND"
+ * await client.close();
+ * await server.close();
+ * ```
  */
 export type MessageHandler<M> = (
   message: M,
   context: RequestContext<M>,
 ) => M | undefined | Promise<M | undefined>;
 
-/** Options of {@linkcode Transport}. */
+/**
+ * Options of {@linkcode Transport}.
+ *
+ * @example Options shared by both ends of a pipe
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { Transport, type TransportOptions } from "./transport.ts";
+ *
+ * const options: TransportOptions<Envelope> = {
+ *   codec: new EnvelopeCodec(),
+ *   timeout: 2_000,
+ *   queue: { maxQueueBytes: 1024 * 1024, overflow: "error" },
+ *   onError: (error) => console.error("transport:", error),
+ * };
+ * const [a, b] = createMemoryPipe();
+ * const server = new Transport<Envelope>(a, { ...options, handler: (m) => ({ ...m, kind: "reply" }) });
+ * const client = new Transport<Envelope>(b, options);
+ * await client.request({ kind: "request", id: 0, route: "hello", body: new Uint8Array() });
+ * console.log(client.stats.requestsSent, server.stats.requestsReceived); // 1 1
+ * await client.close();
+ * await server.close();
+ * ```
+ */
 export interface TransportOptions<M> {
   /** Message serialization, and where the id lives. */
   codec: MessageCodec<M>;
@@ -126,7 +301,29 @@ export interface TransportOptions<M> {
   onSlowRequest?: (slow: SlowRequest<M>) => void;
 }
 
-/** Options of one request. */
+/**
+ * Options of one request.
+ *
+ * @example A deadline, and a signal that aborts the request first
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { AbortedError } from "../errors.ts";
+ * import { type RequestOptions, Transport } from "./transport.ts";
+ *
+ * const [a, b] = createMemoryPipe();
+ * const codec = new EnvelopeCodec();
+ * const server = new Transport<Envelope>(a, { codec, handler: () => new Promise(() => {}) }); // never replies
+ * const client = new Transport<Envelope>(b, { codec });
+ * const controller = new AbortController();
+ * const options: RequestOptions = { timeout: 10_000, signal: controller.signal };
+ * const reply = client.request({ kind: "request", id: 0, route: "search", body: new Uint8Array() }, options);
+ * controller.abort(); // the request rejects, and the server is sent a cancel
+ * console.log(await reply.catch((e) => e instanceof AbortedError)); // true
+ * await client.close();
+ * await server.close();
+ * ```
+ */
 export interface RequestOptions {
   /** Deadline in ms; `0` or `Infinity` for none. @default {the transport's `timeout`} */
   timeout?: number;
@@ -253,7 +450,7 @@ export class Transport<M> {
     this.#ownTimers = options.timers === undefined;
     this.#timers = options.timers ?? new TimerHeap();
     this.#ids = options.ids ?? new SequentialIds();
-    this.#queue = new SendQueue(channel.writable, {
+    this.#queue = new SendQueue(channel.io ?? channel.writable, {
       ...options.queue,
       onError: (cause) =>
         this.#shutdown(
@@ -651,9 +848,11 @@ export class Transport<M> {
   }
 
   async #readLoop(): Promise<void> {
-    let reader: ReadableStreamDefaultReader<Uint8Array>;
+    // The channel's calls when it has them, else its readable.
+    const io = this.channel.io;
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     try {
-      reader = this.channel.readable.getReader();
+      if (io === undefined) reader = this.channel.readable.getReader();
     } catch (cause) {
       this.#shutdown(
         new ConnectionClosedError("Cannot read channel", { cause }),
@@ -665,8 +864,13 @@ export class Transport<M> {
     const stats = this.#stats;
     try {
       for (;;) {
-        const { value, done } = await reader.read();
-        if (done || this.#closedReason) break;
+        let value: Uint8Array | null;
+        if (io !== undefined) value = await io.read();
+        else {
+          const result = await reader!.read();
+          value = result.done ? null : result.value;
+        }
+        if (value === null || this.#closedReason) break;
         stats.bytesIn += value.byteLength;
         decoder.decode(value, this.#onFrame);
         const ready = this.#executor.whenReady();

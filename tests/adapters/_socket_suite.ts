@@ -108,6 +108,17 @@ async function accept(listener: Listener): Promise<Channel> {
   return next.value;
 }
 
+/** The channel without its `io`: the core must use the web streams. */
+function streamsOnly(channel: Channel): Channel {
+  return {
+    readable: channel.readable,
+    writable: channel.writable,
+    localAddr: channel.localAddr,
+    remoteAddr: channel.remoteAddr,
+    close: () => channel.close(),
+  };
+}
+
 /**
  * Registers every socket test for one adapter.
  *
@@ -174,10 +185,28 @@ export function socketAdapterSuite(
         throw error;
       }
     };
-    channelConformance(`${runtime} ${kind.name}`, makePair, { skip: kindSkip });
+    channelConformance(`${runtime} ${kind.name}`, makePair, {
+      skip: kindSkip,
+      io: true,
+    });
     transportConformance(`${runtime} ${kind.name}`, makePair, {
       skip: kindSkip,
     });
+    if (kind.name === "tcp 127.0.0.1") {
+      // The core reads a channel without io through its web streams.
+      transportConformance(
+        `${runtime} ${kind.name}, web streams only`,
+        async () => {
+          const pair = await makePair();
+          return {
+            client: streamsOnly(pair.client),
+            server: streamsOnly(pair.server),
+            cleanup: pair.cleanup,
+          };
+        },
+        { skip: kindSkip },
+      );
+    }
     listenerConformance(`${runtime} ${kind.name}`, async () => {
       const listener = await adapter.listen(kind.key(), kind.listen);
       return {

@@ -1,0 +1,224 @@
+/**
+ * Bridges between a channel's web streams and its {@linkcode ChannelIO}
+ * calls, both ways: the core reads and writes every channel through calls
+ * (its own `io`, or calls over its streams), and a channel that has calls
+ * builds its streams from them, lazily. Private to the core and the adapters.
+ *
+ * @module
+ */
+
+import type { Channel, ChannelAddr, ChannelIO } from "./channel.ts";
+
+/** The read half of {@linkcode ChannelIO}, with a way to stop reading. */
+export interface ChunkReader {
+  /** The next chunk, or `null` at end of stream. One call at a time. */
+  read(): Promise<Uint8Array | null>;
+  /** Stops reading: a pending `read()` settles, later reads end. */
+  cancel(reason: unknown): void;
+}
+
+/** The write half of {@linkcode ChannelIO}, with a way to give up. */
+export interface ChunkWriter {
+  /** As {@linkcode ChannelIO.write}. */
+  write(chunk: Uint8Array): Promise<void> | undefined;
+  /** Half-closes. */
+  closeWrite(): Promise<void>;
+  /** Gives up: pending and later writes reject. */
+  abort(reason: unknown): void;
+}
+
+/**
+ * Reads `readable` by calls. Takes its reader lock at once.
+ *
+ * @param readable The stream.
+ * @returns The reader.
+ *
+ * @example Reading a stream of two chunks
+ * ```ts
+ * import { streamReader } from "./_stream_io.ts";
+ * const reader = streamReader(ReadableStream.from([new Uint8Array([1])]));
+ * console.log(await reader.read(), await reader.read()); // Uint8Array(1) [ 1 ] null
+ * ```
+ */
+export function streamReader(
+  readable: ReadableStream<Uint8Array>,
+): ChunkReader {
+  const reader = readable.getReader();
+  return {
+    read: () =>
+      reader.read().then((result) => result.done ? null : result.value),
+    cancel(reason) {
+      reader.cancel(reason).catch(() => {});
+    },
+  };
+}
+
+/**
+ * Writes `writable` by calls. Takes its writer lock at once.
+ *
+ * @param writable The stream.
+ * @returns The writer.
+ *
+ * @example Writing one chunk
+ * ```ts
+ * import { streamWriter } from "./_stream_io.ts";
+ * const seen: number[] = [];
+ * const writer = streamWriter(new WritableStream({ write: (c) => void seen.push(c.length) }));
+ * await writer.write(new Uint8Array(3));
+ * await writer.closeWrite();
+ * console.log(seen); // [ 3 ]
+ * ```
+ */
+export function streamWriter(
+  writable: WritableStream<Uint8Array>,
+): ChunkWriter {
+  const writer = writable.getWriter();
+  writer.closed.catch(() => {});
+  return {
+    write: (chunk) => writer.write(chunk),
+    closeWrite: () => writer.close(),
+    abort(reason) {
+      writer.abort(reason).catch(() => {});
+    },
+  };
+}
+
+/**
+ * The writer of a channel's calls. `abort` does nothing: the owner closes
+ * the channel, which fails pending writes.
+ *
+ * @param io The channel's calls.
+ * @returns The writer.
+ *
+ * @example
+ * ```ts
+ * import { ioWriter } from "./_stream_io.ts";
+ * const writer = ioWriter({
+ *   read: () => Promise.resolve(null),
+ *   write: () => undefined,
+ *   closeWrite: () => Promise.resolve(),
+ * });
+ * console.log(writer.write(new Uint8Array(1))); // undefined
+ * ```
+ */
+export function ioWriter(io: ChannelIO): ChunkWriter {
+  return {
+    write: (chunk) => io.write(chunk),
+    closeWrite: () => io.closeWrite(),
+    abort() {},
+  };
+}
+
+/**
+ * A readable stream over `io.read()`, for a channel that has calls and must
+ * also offer `readable`. It reads only when its reader asks (the calls read
+ * ahead themselves).
+ *
+ * @param io The channel's calls.
+ * @param cancel Closes the channel when the reader cancels.
+ * @returns The stream.
+ *
+ * @example
+ * ```ts
+ * import { ioReadable } from "./_stream_io.ts";
+ * const chunks = [new Uint8Array([7])];
+ * const readable = ioReadable({
+ *   read: () => Promise.resolve(chunks.shift() ?? null),
+ *   write: () => undefined,
+ *   closeWrite: () => Promise.resolve(),
+ * }, () => {});
+ * for await (const chunk of readable) console.log(chunk); // Uint8Array(1) [ 7 ]
+ * ```
+ */
+export function ioReadable(
+  io: ChannelIO,
+  cancel: () => void,
+): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const chunk = await io.read();
+      if (chunk === null) controller.close();
+      else controller.enqueue(chunk);
+    },
+    cancel,
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * A writable stream over `io.write()`, for a channel that has calls and must
+ * also offer `writable`. Closing it half-closes; aborting it closes the
+ * channel.
+ *
+ * @param io The channel's calls.
+ * @param abort Closes the channel.
+ * @returns The stream.
+ *
+ * @example
+ * ```ts
+ * import { ioWritable } from "./_stream_io.ts";
+ * let bytes = 0;
+ * const writable = ioWritable({
+ *   read: () => Promise.resolve(null),
+ *   write: (chunk) => void (bytes += chunk.length),
+ *   closeWrite: () => Promise.resolve(),
+ * }, () => {});
+ * await writable.getWriter().write(new Uint8Array(4));
+ * console.log(bytes); // 4
+ * ```
+ */
+export function ioWritable(
+  io: ChannelIO,
+  abort: () => void,
+): WritableStream<Uint8Array> {
+  return new WritableStream<Uint8Array>({
+    write: (chunk) => io.write(chunk),
+    close: () => io.closeWrite(),
+    abort,
+  });
+}
+
+/**
+ * A channel that is its own {@linkcode ChannelIO}: subclasses implement the
+ * calls and `close()`; `readable` and `writable` are made from the calls on
+ * first use, so a channel the core reads by calls never builds them.
+ *
+ * @example A channel that ends at once
+ * ```ts
+ * import { IOChannel } from "./_stream_io.ts";
+ * class Empty extends IOChannel {
+ *   readonly localAddr = { transport: "mem", name: "a" } as const;
+ *   readonly remoteAddr = { transport: "mem", name: "b" } as const;
+ *   read = () => Promise.resolve(null);
+ *   write = () => undefined;
+ *   closeWrite = () => Promise.resolve();
+ *   close() {}
+ * }
+ * console.log((await new Empty().readable.getReader().read()).done); // true
+ * ```
+ */
+export abstract class IOChannel implements Channel, ChannelIO {
+  abstract readonly localAddr: ChannelAddr;
+  abstract readonly remoteAddr: ChannelAddr;
+  #readable: ReadableStream<Uint8Array> | undefined;
+  #writable: WritableStream<Uint8Array> | undefined;
+
+  /** This channel. */
+  get io(): ChannelIO {
+    return this;
+  }
+
+  /** Made from `read()` on first use; cancelling it closes the channel. */
+  get readable(): ReadableStream<Uint8Array> {
+    return this.#readable ??= ioReadable(this, () => this.close());
+  }
+
+  /** Made from `write()` on first use; aborting it closes the channel. */
+  get writable(): WritableStream<Uint8Array> {
+    return this.#writable ??= ioWritable(this, () => this.close());
+  }
+
+  abstract read(): Promise<Uint8Array | null>;
+  abstract write(chunk: Uint8Array): Promise<void> | undefined;
+  abstract closeWrite(): Promise<void>;
+  abstract close(): void;
+}
