@@ -3,18 +3,21 @@
  * (`conn.read(buffer)`). Runtime-neutral. Private to `adapters/`.
  *
  * A pending read must own its buffer, so an idle connection costs the buffer
- * it waits with: that one starts at 4 KiB. When a read fills the buffer, the
- * next one is twice as large (up to 1 MiB), so a bulk transfer takes few
- * calls and large frames mostly lie inside one chunk (the frame decoder then
- * passes views instead of joining copies). A read that fills its buffer
- * hands the buffer over without a copy; a smaller one is copied out (a new
- * buffer costs more than the copy: engines zero it) and the buffer is reused.
- * After 16 reads in a row that used less than a quarter, it shrinks by half.
+ * it waits with: a new connection's first read waits with 512 bytes. When a
+ * read fills the buffer, the next one is twice as large (up to 1 MiB), so a
+ * bulk transfer takes few calls and large frames mostly lie inside one chunk
+ * (the frame decoder then passes views instead of joining copies). A read
+ * that fills its buffer hands the buffer over without a copy; a smaller one
+ * is copied out (a new buffer costs more than the copy: engines zero it) and
+ * the buffer is reused. After 16 reads in a row that used less than a
+ * quarter, it shrinks by half, down to 4 KiB.
  *
  * @module
  */
 
-/** The smallest read buffer, and the one an idle connection waits with. */
+/** The buffer a new connection's first read waits with. */
+export const FIRST_READ_SIZE = 512;
+/** The size a buffer that grew shrinks back to, at the least. */
 export const MIN_READ_SIZE = 4 * 1024;
 /** The largest read buffer. */
 export const MAX_READ_SIZE = 1024 * 1024;
@@ -34,7 +37,7 @@ const SHRINK_AFTER = 16;
  * ```
  */
 export class ReadBuffer {
-  #size = MIN_READ_SIZE;
+  #size = FIRST_READ_SIZE;
   #buffer: Uint8Array | undefined;
   /** Reads in a row that used less than a quarter of the buffer. */
   #small = 0;

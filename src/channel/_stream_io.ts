@@ -17,14 +17,17 @@ export interface ChunkReader {
   cancel(reason: unknown): void;
 }
 
-/** The write half of {@linkcode ChannelIO}, with a way to give up. */
+/**
+ * The write half of {@linkcode ChannelIO}, and maybe a way to give up: a
+ * channel's `io` is one as it is (its owner closes the channel instead).
+ */
 export interface ChunkWriter {
   /** As {@linkcode ChannelIO.write}. */
   write(chunk: Uint8Array): Promise<void> | undefined;
   /** Half-closes. */
   closeWrite(): Promise<void>;
   /** Gives up: pending and later writes reject. */
-  abort(reason: unknown): void;
+  abort?(reason: unknown): void;
 }
 
 /**
@@ -80,32 +83,6 @@ export function streamWriter(
     abort(reason) {
       writer.abort(reason).catch(() => {});
     },
-  };
-}
-
-/**
- * The writer of a channel's calls. `abort` does nothing: the owner closes
- * the channel, which fails pending writes.
- *
- * @param io The channel's calls.
- * @returns The writer.
- *
- * @example
- * ```ts
- * import { ioWriter } from "./_stream_io.ts";
- * const writer = ioWriter({
- *   read: () => Promise.resolve(null),
- *   write: () => undefined,
- *   closeWrite: () => Promise.resolve(),
- * });
- * console.log(writer.write(new Uint8Array(1))); // undefined
- * ```
- */
-export function ioWriter(io: ChannelIO): ChunkWriter {
-  return {
-    write: (chunk) => io.write(chunk),
-    closeWrite: () => io.closeWrite(),
-    abort() {},
   };
 }
 

@@ -167,6 +167,8 @@ export const DEFAULT_CONCURRENCY = 1024;
 export const DEFAULT_MAX_QUEUE = 65536;
 
 const INITIAL_CAPACITY = 16;
+/** The ring of an executor that never queued: empty, never written. */
+const NO_RING: readonly (Task | undefined)[] = [];
 
 interface Waiter {
   promise: Promise<void>;
@@ -218,7 +220,8 @@ export class BoundedExecutor implements Executor {
   #active = 0;
   #closed = false;
   #pumping = false;
-  #ring: (Task | undefined)[] = emptyRing(INITIAL_CAPACITY);
+  /** Queued tasks; none (a shared empty ring) until the first one waits. */
+  #ring: readonly (Task | undefined)[] | (Task | undefined)[] = NO_RING;
   #head = 0;
   #size = 0;
   #ready: Waiter | undefined = undefined;
@@ -328,7 +331,7 @@ export class BoundedExecutor implements Executor {
     let dropped = 0;
     if (options?.discard === true) {
       dropped = this.#size;
-      this.#ring = emptyRing(INITIAL_CAPACITY);
+      this.#ring = NO_RING;
       this.#head = this.#size = 0;
     }
     this.#settleWaiters();
@@ -389,10 +392,10 @@ export class BoundedExecutor implements Executor {
   }
 
   #push(task: Task): void {
-    let ring = this.#ring;
+    let ring = this.#ring as (Task | undefined)[];
     if (this.#size === ring.length) {
       // Grow: unroll the ring into an array twice as long.
-      const grown = emptyRing(ring.length * 2);
+      const grown = emptyRing(Math.max(INITIAL_CAPACITY, ring.length * 2));
       for (let i = 0; i < this.#size; i++) {
         grown[i] = ring[(this.#head + i) & (ring.length - 1)];
       }
@@ -404,7 +407,7 @@ export class BoundedExecutor implements Executor {
   }
 
   #shift(): Task {
-    const ring = this.#ring;
+    const ring = this.#ring as (Task | undefined)[];
     const task = ring[this.#head]!;
     ring[this.#head] = undefined;
     this.#head = (this.#head + 1) & (ring.length - 1);

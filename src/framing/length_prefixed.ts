@@ -177,7 +177,8 @@ class LengthPrefixedDecoder implements FrameDecoder {
   #size: number;
   #le: boolean;
   #adjust: number;
-  #header: Uint8Array;
+  /** A header split across chunks; made the first time one is. */
+  #header: Uint8Array | undefined;
   #headerFill = 0;
   #frame = new FrameAssembler();
 
@@ -186,7 +187,6 @@ class LengthPrefixedDecoder implements FrameDecoder {
     this.#size = codec.headerSize;
     this.#le = codec.littleEndian;
     this.#adjust = codec.includeHeader ? codec.headerSize : 0;
-    this.#header = new Uint8Array(this.#size);
   }
 
   get bufferedBytes(): number {
@@ -208,12 +208,13 @@ class LengthPrefixedDecoder implements FrameDecoder {
         at += size;
       } else {
         const take = Math.min(size - this.#headerFill, end - at);
-        this.#header.set(chunk.subarray(at, at + take), this.#headerFill);
+        const header = this.#header ??= new Uint8Array(size);
+        header.set(chunk.subarray(at, at + take), this.#headerFill);
         this.#headerFill += take;
         at += take;
         if (this.#headerFill < size) return;
         this.#headerFill = 0;
-        length = this.#check(readLength(this.#header, 0, size, this.#le));
+        length = this.#check(readLength(header, 0, size, this.#le));
       }
       if (end - at >= length) {
         onFrame(chunk.subarray(at, at + length));

@@ -6,11 +6,7 @@
 
 import { ConnectionClosedError, QueueFullError } from "../errors.ts";
 import type { ChannelIO } from "../channel/channel.ts";
-import {
-  type ChunkWriter,
-  ioWriter,
-  streamWriter,
-} from "../channel/_stream_io.ts";
+import { type ChunkWriter, streamWriter } from "../channel/_stream_io.ts";
 
 /**
  * The default bound of a send queue: 8 MiB. The `maxQueueBytes` option
@@ -208,9 +204,7 @@ export class SendQueue {
     }
     this.#overflow = options.overflow ?? "wait";
     this.#onError = options.onError;
-    this.#writer = "getWriter" in writable
-      ? streamWriter(writable)
-      : ioWriter(writable);
+    this.#writer = "getWriter" in writable ? streamWriter(writable) : writable;
   }
 
   /** Bytes queued or being written. */
@@ -348,7 +342,7 @@ export class SendQueue {
     this.#start = this.#fill = 0;
     this.#bytes = 0;
     for (const waiter of this.#waiters.splice(0)) waiter.reject(reason);
-    this.#writer.abort(reason);
+    this.#writer.abort?.(reason);
     this.#notifyIdle();
   }
 

@@ -272,7 +272,11 @@ export interface TransportOptions<M> {
   queue?: SendQueueOptions;
   /** Runs handlers. @default {new BoundedExecutor()} */
   executor?: Executor;
-  /** Holds every deadline. Share one between transports to arm fewer runtime timers. @default {new TimerHeap()} */
+  /**
+   * Holds every deadline. By default one heap is shared by every transport
+   * of the process (one runtime timer armed for all their deadlines); a
+   * transport cancels its own timers when it closes.
+   */
   timers?: TimerHeap;
   /** Allocates request ids. @default {new SequentialIds()} */
   ids?: IdAllocator;
@@ -374,9 +378,9 @@ export class Transport<M> {
   /** Resumes the read loop paused by `#handlingBytes` at its bound. */
   #handlingRoom: (() => void) | undefined;
   #queue: SendQueue;
-  #executor: Executor;
+  /** Runs handlers; made when the first request arrives, unless given. */
+  #executor: Executor | undefined;
   #timers: TimerHeap;
-  #ownTimers: boolean;
   #ids: IdAllocator;
   #closeTimeout: number;
   #onError: (error: unknown) => void;
@@ -404,6 +408,12 @@ export class Transport<M> {
   readonly closed: Promise<void>;
   #inUse = (id: MessageId): boolean => this.#pending.has(id);
   #onFrame = (payload: Uint8Array): void => this.#dispatch(payload);
+  // A field, not a closure made in the constructor: that one would keep the
+  // constructor's whole scope alive for the transport's lifetime.
+  #onWriteError = (cause: unknown): void =>
+    this.#shutdown(
+      new ConnectionClosedError("Connection lost: write failed", { cause }),
+    );
 
   /**
    * Starts the loop on `channel` at once.
@@ -415,7 +425,7 @@ export class Transport<M> {
   constructor(channel: Channel, options: TransportOptions<M>) {
     this.channel = channel;
     this.#codec = options.codec;
-    this.#packet = options.packetCodec ?? new LengthPrefixedCodec();
+    this.#packet = options.packetCodec ?? DEFAULT_PACKET_CODEC;
     this.#handler = options.handler;
     this.#timeout = checkTimeout(options.timeout ?? DEFAULT_TIMEOUT);
     this.#maxPending = options.maxPendingRequests ??
@@ -445,17 +455,12 @@ export class Transport<M> {
       );
     }
     this.#onSlow = options.onSlowRequest;
-    this.#executor = options.executor ??
-      new BoundedExecutor({ onError: (e) => this.#onError(e) });
-    this.#ownTimers = options.timers === undefined;
-    this.#timers = options.timers ?? new TimerHeap();
+    this.#executor = options.executor;
+    this.#timers = options.timers ?? sharedTimers();
     this.#ids = options.ids ?? new SequentialIds();
     this.#queue = new SendQueue(channel.io ?? channel.writable, {
       ...options.queue,
-      onError: (cause) =>
-        this.#shutdown(
-          new ConnectionClosedError("Connection lost: write failed", { cause }),
-        ),
+      onError: this.#onWriteError,
     });
     this.closed = new Promise((resolve) => this.#resolveClosed = resolve);
     void this.#readLoop();
@@ -873,19 +878,19 @@ export class Transport<M> {
         if (value === null || this.#closedReason) break;
         stats.bytesIn += value.byteLength;
         decoder.decode(value, this.#onFrame);
-        const ready = this.#executor.whenReady();
+        const ready = this.#executor?.whenReady();
         if (ready) await ready;
         // Replies wait for room in the send queue: stop taking new work
         // until they are queued. (Only replies: this side must keep reading
         // the replies to its own requests, or two peers that both fill their
         // queues would wait on each other.)
         if (this.#repliesWaiting >= MAX_REPLIES_WAITING) {
-          await new Promise<void>((resolve) => this.#resumeRead = resolve);
+          await this.#pauseReading();
         }
         // Handlers hold too many received bytes: stop reading until they
         // finish, so a fast sender is slowed instead of filling memory.
         if (this.#handlingBytes >= this.#maxHandlingBytes) {
-          await new Promise<void>((resolve) => this.#handlingRoom = resolve);
+          await this.#waitForHandlingRoom();
         }
       }
       if (this.#closedReason) return;
@@ -906,6 +911,16 @@ export class Transport<M> {
           : new ConnectionClosedError("Connection lost", { cause: error }),
       );
     }
+  }
+
+  // The read loop's waits are methods, so that the loop itself makes no
+  // closure (one would keep its whole scope alive while it waits to read).
+  #pauseReading(): Promise<void> {
+    return new Promise<void>((resolve) => this.#resumeRead = resolve);
+  }
+
+  #waitForHandlingRoom(): Promise<void> {
+    return new Promise<void>((resolve) => this.#handlingRoom = resolve);
   }
 
   #dispatch(payload: Uint8Array): void {
@@ -1007,6 +1022,9 @@ export class Transport<M> {
       this.#handling.set(id, context);
       if (this.#onSlow !== undefined) context.receivedAt = performance.now();
     }
+    this.#executor ??= new BoundedExecutor({
+      onError: (e) => this.#onError(e),
+    });
     const accepted = this.#executor.execute(() =>
       this.#runHandler(handler, context)
     );
@@ -1220,8 +1238,7 @@ export class Transport<M> {
     if (this.#closedReason) return this.closed;
     this.#refuse ??= error;
     this.#rejectPending(error);
-    for (const context of this.#handling.values()) context.cancel(error);
-    this.#handling.clear();
+    this.#cancelHandling(error);
     let timer;
     const flushed = await Promise.race([
       this.#queue.close().then(() => true),
@@ -1233,6 +1250,16 @@ export class Transport<M> {
     this.#shutdown(
       flushed ? error : new ConnectionClosedError("Close timed out"),
     );
+  }
+
+  /** Cancels the handlers still running, and their deadline timers. */
+  #cancelHandling(error: Error): void {
+    for (const context of this.#handling.values()) {
+      context.timer?.cancel();
+      context.timer = undefined;
+      context.cancel(error);
+    }
+    this.#handling.clear();
   }
 
   #rejectPending(error: Error): void {
@@ -1260,18 +1287,29 @@ export class Transport<M> {
       error.cause === undefined ? undefined : { cause: error.cause },
     );
     this.#rejectPending(error);
-    for (const context of this.#handling.values()) context.cancel(error);
-    this.#handling.clear();
+    this.#cancelHandling(error);
     this.#queue.abort(error);
     this.#reader?.cancel(error).catch(() => {});
     try {
       this.channel.close();
     } catch { /* close never throws, but be sure */ }
-    if (this.#ownTimers) this.#timers.clear();
     this.#resumeRead?.();
     this.#resumeHandling();
     this.#resolveClosed();
   }
+}
+
+/**
+ * The framing of transports that name none, shared: encoding copies nothing
+ * a transport keeps, and each transport makes its own decoder.
+ */
+const DEFAULT_PACKET_CODEC = new LengthPrefixedCodec();
+
+let defaultTimers: TimerHeap | undefined;
+
+/** The timer heap of transports that name none: one per process. */
+function sharedTimers(): TimerHeap {
+  return defaultTimers ??= new TimerHeap();
 }
 
 function expireContext<M>(context: RequestContext<M>): void {

@@ -164,8 +164,18 @@ describe("Transport settles every request exactly once", () => {
     assert.match(error.message, /timed out after 20 ms/);
     const signal = await handlerSignal.promise;
     await until(() => signal.aborted, 5000, "the cancel to reach the handler");
-    assert.ok(signal.reason instanceof AbortedError);
-    assert.equal(server.stats.cancelsReceived, 1);
+    // The cancel aborts it, or the deadline that travelled with the request
+    // passed on the server first (both sides share the process's timer heap).
+    assert.ok(
+      signal.reason instanceof AbortedError ||
+        signal.reason instanceof TimeoutError,
+      String(signal.reason),
+    );
+    await until(
+      () => server.stats.cancelsReceived === 1,
+      5000,
+      "the cancel to arrive",
+    );
     release.resolve();
     await sleep(10);
     // The handler's reply after cancel is not sent; nothing is delivered twice.
