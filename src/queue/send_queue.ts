@@ -48,20 +48,26 @@ export const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024;
  */
 export const DEFAULT_COPY_LIMIT = 64 * 1024;
 
-const ARENA_SIZE = 256 * 1024;
+/** A queue's first arena; arenas double while batches outgrow them. */
+const MIN_ARENA_SIZE = 16 * 1024;
+const MAX_ARENA_SIZE = 256 * 1024;
 /**
- * Arenas whose chunks were all written, shared by every queue of the process
- * (one thread), so that an idle connection holds none.
+ * Arenas whose chunks were all written, by size, shared by every queue of
+ * the process (one thread), so that an idle connection holds none.
  */
-const freeArenas: Uint8Array[] = [];
+const freeArenas = new Map<number, Uint8Array[]>();
+/** Free arenas kept of each size. */
 const MAX_FREE_ARENAS = 8;
 
-function takeArena(): Uint8Array {
-  return freeArenas.pop() ?? new Uint8Array(ARENA_SIZE);
+function takeArena(size: number): Uint8Array {
+  return freeArenas.get(size)?.pop() ?? new Uint8Array(size);
 }
 
 function releaseArena(arena: Uint8Array): void {
-  if (freeArenas.length < MAX_FREE_ARENAS) freeArenas.push(arena);
+  const size = arena.byteLength;
+  let free = freeArenas.get(size);
+  if (free === undefined) freeArenas.set(size, free = []);
+  if (free.length < MAX_FREE_ARENAS) free.push(arena);
 }
 
 /**
@@ -171,6 +177,13 @@ export class SendQueue {
   #arena: Uint8Array | undefined;
   #start = 0;
   #fill = 0;
+  /**
+   * The size of the next arena: 16 KiB, doubled (up to 256 KiB) when a batch
+   * outgrows its arena, halved when the queue goes idle having used less
+   * than a quarter of it. A connection that sends little holds little while
+   * its write is in flight (Deno's writes complete later).
+   */
+  #arenaSize = MIN_ARENA_SIZE;
   /** Full arenas whose chunks are queued or being written. */
   #retired: Uint8Array[] = [];
   #bytes = 0;
@@ -356,11 +369,13 @@ export class SendQueue {
       }
       let arena = this.#arena;
       if (arena === undefined) {
-        arena = this.#arena = takeArena();
+        arena = this.#arena = this.#takeArena(part.byteLength);
       } else if (this.#fill + part.byteLength > arena.byteLength) {
         this.#seal();
         this.#retired.push(arena);
-        arena = this.#arena = takeArena();
+        // The batch outgrew its arena: the next one is twice as large.
+        this.#arenaSize = Math.min(this.#arenaSize * 2, MAX_ARENA_SIZE);
+        arena = this.#arena = this.#takeArena(part.byteLength);
         this.#start = this.#fill = 0;
       }
       arena.set(part, this.#fill);
@@ -373,6 +388,17 @@ export class SendQueue {
   }
 
   /** Ends the current batch: its bytes become a chunk of their own. */
+  /**
+   * An arena of the current size, or larger: twice `bytes` where it can, so
+   * that the frames after a large one still join its batch.
+   */
+  #takeArena(bytes: number): Uint8Array {
+    while (this.#arenaSize < bytes * 2 && this.#arenaSize < MAX_ARENA_SIZE) {
+      this.#arenaSize *= 2;
+    }
+    return takeArena(this.#arenaSize);
+  }
+
   #seal(): void {
     if (this.#fill > this.#start) {
       this.#chunks.push(this.#arena!.subarray(this.#start, this.#fill));
@@ -387,7 +413,13 @@ export class SendQueue {
         this.#seal();
         if (this.#chunks.length === 0) {
           // Everything is written: the arena goes back to the shared pool.
-          if (this.#arena) releaseArena(this.#arena);
+          const arena = this.#arena;
+          if (arena) {
+            if (this.#fill * 4 < arena.byteLength) {
+              this.#arenaSize = Math.max(this.#arenaSize / 2, MIN_ARENA_SIZE);
+            }
+            releaseArena(arena);
+          }
           this.#arena = undefined;
           this.#start = this.#fill = 0;
           break;
