@@ -277,14 +277,39 @@ class SocketChannel extends IOChannel {
   }
 
   write(chunk: Uint8Array): Promise<void> | undefined {
+    return this.#send(this.#writableSocket(), chunk);
+  }
+
+  /** Several chunks in one `writev` (the socket is corked meanwhile). */
+  writev(chunks: readonly Uint8Array[]): Promise<void> | undefined {
+    const socket = this.#writableSocket();
+    const last = chunks.length - 1;
+    if (last < 0) return undefined;
+    socket.cork();
+    for (let i = 0; i < last; i++) socket.write(chunks[i]);
+    return this.#send(socket, chunks[last], true);
+  }
+
+  #writableSocket(): net.Socket {
     if (this.#writeError !== undefined) throw this.#writeError;
     const socket = this.#socket;
     if (this.#closed || socket.destroyed) {
       throw new ConnectionClosedError("Cannot write: the channel was closed");
     }
-    // Resolves once Node holds no reference to the chunk: at once when the
-    // kernel took every byte, else when the write completes. This also waits
-    // while the socket is full.
+    return socket;
+  }
+
+  /**
+   * Writes `chunk` (and uncorks): `undefined` once Node holds no reference
+   * to it (the kernel took every byte), else a promise that resolves when
+   * the write completes, which also waits while the socket is full. Writes
+   * complete in order, so this covers the chunks written before it.
+   */
+  #send(
+    socket: net.Socket,
+    chunk: Uint8Array,
+    corked = false,
+  ): Promise<void> | undefined {
     let done = false;
     let failure: Error | null | undefined;
     let waiter: Waiter | undefined;
@@ -296,6 +321,7 @@ class SocketChannel extends IOChannel {
       if (error) waiter.reject(error);
       else waiter.resolve();
     });
+    if (corked) socket.uncork();
     if (done || socket.writableLength === 0) {
       if (failure) throw failure;
       return undefined;

@@ -24,6 +24,8 @@ export interface ChunkReader {
 export interface ChunkWriter {
   /** As {@linkcode ChannelIO.write}. */
   write(chunk: Uint8Array): Promise<void> | undefined;
+  /** As {@linkcode ChannelIO.writev}. */
+  writev?(chunks: readonly Uint8Array[]): Promise<void> | undefined;
   /** Half-closes. */
   closeWrite(): Promise<void>;
   /** Gives up: pending and later writes reject. */

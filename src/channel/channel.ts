@@ -110,6 +110,8 @@ export interface Channel {
  *   already holds no reference to it (the kernel took every byte), or a
  *   promise that resolves once it holds none; it rejects (or throws) once
  *   the channel is closed or broken. One call at a time.
+ * - `writev()`, optional, writes several chunks as one call where the
+ *   runtime can, so a frame's header and its large body leave together.
  * - `closeWrite()` half-closes: the peer reads end of stream.
  *
  * @example Reading and writing a memory channel through its calls
@@ -138,6 +140,12 @@ export interface ChannelIO {
    * resolves when the channel no longer holds the chunk. One call at a time.
    */
   write(chunk: Uint8Array): Promise<void> | undefined;
+  /**
+   * Writes several chunks in order, as one call to the operating system
+   * where the runtime can (Node's `writev`); otherwise as `write()` of each.
+   * Optional. Same result and rules as `write()`, for the last chunk.
+   */
+  writev?(chunks: readonly Uint8Array[]): Promise<void> | undefined;
   /** Half-closes the channel: the peer reads end of stream. */
   closeWrite(): Promise<void>;
 }

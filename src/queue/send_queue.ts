@@ -428,10 +428,18 @@ export class SendQueue {
         const retired = this.#retired;
         this.#chunks = [];
         this.#retired = [];
-        for (const chunk of chunks) {
-          const written = this.#writer.write(chunk);
+        const writer = this.#writer;
+        if (chunks.length > 1 && writer.writev !== undefined) {
+          // A batch and a large part: one call to the operating system.
+          const written = writer.writev(chunks);
           if (written !== undefined) await written;
-          this.#bytes -= chunk.byteLength;
+          for (const chunk of chunks) this.#bytes -= chunk.byteLength;
+        } else {
+          for (const chunk of chunks) {
+            const written = writer.write(chunk);
+            if (written !== undefined) await written;
+            this.#bytes -= chunk.byteLength;
+          }
         }
         // The channel holds no chunk once its write resolved (the Channel
         // contract), so arenas retired before these writes can be reused.

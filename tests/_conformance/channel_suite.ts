@@ -382,6 +382,34 @@ export function channelConformance(
       );
 
       pairTest(
+        "io: writev(), where offered, sends its chunks in order",
+        async ({ client, server }) => {
+          const io = ioOf(client);
+          const chunks = [
+            bytes("head"),
+            randomBytes(MiB, 11),
+            bytes("tail"),
+          ];
+          const expected = new Checksum();
+          for (const chunk of chunks) expected.update(chunk);
+          const reader = ioOf(server);
+          const receiving = (async () => {
+            const received = new Checksum();
+            while (received.length < expected.length) {
+              const chunk = await reader.read();
+              assert.ok(chunk !== null, "ended early");
+              received.update(chunk);
+            }
+            return received;
+          })();
+          if (io.writev) await io.writev(chunks);
+          else for (const chunk of chunks) await io.write(chunk);
+          const received = await receiving;
+          assert.equal(received.hash, expected.hash);
+        },
+      );
+
+      pairTest(
         "io: after close(), read() resolves null and write() fails",
         async ({ client, server }) => {
           const io = ioOf(client);

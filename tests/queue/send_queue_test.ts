@@ -177,6 +177,32 @@ describe("SendQueue batching", () => {
     await queue.close();
   });
 
+  it("SendQueue writes a batch with a large part in one writev() when the channel offers it", async () => {
+    const calls: number[][] = [];
+    const io = {
+      read: () => Promise.resolve(null),
+      write(chunk: Uint8Array) {
+        calls.push([chunk.byteLength]);
+        return undefined;
+      },
+      writev(chunks: readonly Uint8Array[]) {
+        calls.push(chunks.map((chunk) => chunk.byteLength));
+        return Promise.resolve();
+      },
+      closeWrite: () => Promise.resolve(),
+    };
+    const queue = new SendQueue(io);
+    queue.push([new Uint8Array(4), bytes(DEFAULT_COPY_LIMIT + 1, 1)]);
+    queue.push([new Uint8Array(2)]);
+    await queue.flush();
+    assert.deepEqual(calls, [[4, DEFAULT_COPY_LIMIT + 1, 2]]);
+    assert.equal(queue.queuedBytes, 0);
+    queue.push([new Uint8Array(3)]);
+    await queue.flush();
+    assert.deepEqual(calls[1], [3], "a batch of one chunk uses write()");
+    await queue.close();
+  });
+
   it("SendQueue keeps at most one write in flight and batches frames pushed meanwhile", async () => {
     const spy = new SpyWritable();
     const queue = new SendQueue(spy.asStream());
