@@ -24,6 +24,8 @@ export class PendingRequest<M> {
   sentAt = 0;
   /** The request as sent, kept only while slow requests are watched. */
   request: M | undefined;
+  /** Turns the reply into what the promise resolves with (Peer decodes the body). */
+  decode: ((reply: M) => unknown) | undefined = undefined;
   #resolve: ((reply: M) => void) | undefined;
   #reject: ((error: Error) => void) | undefined;
   #machine: StateMachine<M> | undefined;
@@ -44,7 +46,18 @@ export class PendingRequest<M> {
   }
 
   succeed(reply: M): void {
-    if (this.#resolve) return this.#resolve(reply);
+    if (this.#resolve) {
+      if (this.decode === undefined) return this.#resolve(reply);
+      let value: unknown;
+      try {
+        value = this.decode(reply);
+      } catch (error) {
+        return this.#reject!(
+          error instanceof Error ? error : new Error(String(error)),
+        );
+      }
+      return (this.#resolve as (value: unknown) => void)(value);
+    }
     this.#call(() => this.#machine!.onMessage(reply));
   }
 

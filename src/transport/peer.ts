@@ -16,6 +16,7 @@ import type { Router } from "./router.ts";
 import type { StateMachine } from "./state_machine.ts";
 import type { TransportStats } from "./stats.ts";
 import {
+  requestDecoded,
   type RequestOptions,
   Transport,
   type TransportOptions,
@@ -132,7 +133,7 @@ export class Peer<B = any> {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.transport.request(message, options).then(this.#decodeReply);
+    return requestDecoded(this.transport, message, this.#decodeReply, options);
   }
 
   #decodeReply = (reply: Envelope): B => this.#body.decode(reply.body);

@@ -336,6 +336,20 @@ export interface RequestOptions {
 }
 
 /**
+ * `transport.request(message, options)` resolving with `decode(reply)`, in
+ * one promise (a `.then` would add a second one and a turn of the microtask
+ * queue per request). For {@linkcode Peer}; not part of the public API.
+ *
+ * @internal
+ */
+export let requestDecoded: <M, R>(
+  transport: Transport<M>,
+  message: M,
+  decode: (reply: M) => R,
+  options: RequestOptions | undefined,
+) => Promise<R>;
+
+/**
  * One channel's full-duplex loop, generic over the message type `M` its
  * {@linkcode MessageCodec} speaks. Every request settles exactly once: with
  * its reply, an error reply, a timeout, an abort, or `ConnectionClosedError`.
@@ -532,6 +546,28 @@ export class Transport<M> {
         reject(error);
       }
     });
+  }
+
+  static {
+    requestDecoded = <M, R>(
+      transport: Transport<M>,
+      message: M,
+      decode: (reply: M) => R,
+      options: RequestOptions | undefined,
+    ): Promise<R> =>
+      new Promise<R>((resolve, reject) => {
+        try {
+          const entry = new PendingRequest<M>(
+            transport,
+            resolve as (value: unknown) => void,
+            reject,
+          );
+          entry.decode = decode;
+          transport.#start(message, entry, options);
+        } catch (error) {
+          reject(error);
+        }
+      });
   }
 
   /**
