@@ -46,14 +46,7 @@ import type { DialOptions, ListenOptions } from "./_options.ts";
 import { plainBytes, PushSource } from "./_streams.ts";
 import { IOChannel } from "../src/channel/_stream_io.ts";
 
-export type {
-  Channel,
-  ChannelAddr,
-  ChannelIO,
-  Listener,
-} from "../src/channel/channel.ts";
-export type { TransportKeyLike } from "./_key.ts";
-export type { DialOptions, ListenOptions } from "./_options.ts";
+export type * from "./_exports.ts";
 
 // The parts of Bun's API this adapter uses, typed locally (no bun-types).
 interface BunSocket {

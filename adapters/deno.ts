@@ -51,14 +51,7 @@ import type { TransportKeyLike } from "./_key.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
 import { connChannel } from "./_conn_channel.ts";
 
-export type {
-  Channel,
-  ChannelAddr,
-  ChannelIO,
-  Listener,
-} from "../src/channel/channel.ts";
-export type { TransportKeyLike } from "./_key.ts";
-export type { DialOptions, ListenOptions } from "./_options.ts";
+export type * from "./_exports.ts";
 
 // The parts of Deno's API this adapter uses, typed locally (no Deno namespace).
 interface DenoAddr {

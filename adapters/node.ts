@@ -50,14 +50,7 @@ import type { TransportKeyLike } from "./_key.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
 import { plainBytes, PushSource } from "./_streams.ts";
 
-export type {
-  Channel,
-  ChannelAddr,
-  ChannelIO,
-  Listener,
-} from "../src/channel/channel.ts";
-export type { TransportKeyLike } from "./_key.ts";
-export type { DialOptions, ListenOptions } from "./_options.ts";
+export type * from "./_exports.ts";
 
 /**
  * Opens a channel to `key`.

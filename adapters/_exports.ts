@@ -1,0 +1,15 @@
+/**
+ * The types every adapter module re-exports, so that `dial` and `listen`'s
+ * signatures are complete from one import. Private to `adapters/`.
+ *
+ * @module
+ */
+
+export type {
+  Channel,
+  ChannelAddr,
+  ChannelIO,
+  Listener,
+} from "../src/channel/channel.ts";
+export type { TransportKeyLike } from "./_key.ts";
+export type { DialOptions, ListenOptions } from "./_options.ts";
