@@ -106,6 +106,7 @@ export {
   SendQueue,
 } from "./src/queue/send_queue.ts";
 export type {
+  FrameWriter,
   QueueOverflow,
   SendQueueOptions,
 } from "./src/queue/send_queue.ts";

@@ -138,51 +138,38 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
    * @throws {RangeError} If the route, id or timeout does not fit the wire format.
    */
   encode(message: Envelope): Uint8Array[] {
-    const { route, body } = message;
-    let flags = 0;
-    let routeBytes = EMPTY;
-    let size = ENVELOPE_MIN_SIZE;
-    if (typeof route === "number") {
-      checkU32(route, "route command");
-      flags |= FLAG_NUMERIC_ROUTE;
-      size += 3;
-    } else if (route.length > 0) {
-      routeBytes = encodeRoute(route);
-      size += routeBytes.byteLength;
-    }
-    const timeout = message.timeout;
-    if (timeout !== undefined) {
-      flags |= FLAG_TIMEOUT;
-      size += 4;
-    }
-    const inline = size + body.byteLength <= SLAB_MAX;
-    const out = allocate(inline ? size + body.byteLength : size);
-    const kind = ENVELOPE_KINDS[message.kind];
-    if (kind === undefined) {
-      throw new RangeError(
-        `Cannot encode envelope: unknown kind "${message.kind}"`,
-      );
-    }
-    out[0] = kind;
-    out[1] = flags;
-    checkU32(message.id, "id");
-    putU32(out, 2, message.id);
-    let at = 6;
-    if (flags & FLAG_NUMERIC_ROUTE) {
-      putU32(out, at, route as number);
-      at += 4;
-    } else {
-      out[at++] = routeBytes.byteLength;
-      if (routeBytes.byteLength > 0) out.set(routeBytes, at);
-      at += routeBytes.byteLength;
-    }
-    if (timeout !== undefined) {
-      putU32(out, at, Math.min(Math.max(0, Math.ceil(timeout)), 0xffff_ffff));
-      at += 4;
-    }
+    const header = headerLength(message);
+    const body = message.body;
+    const inline = header + body.byteLength <= SLAB_MAX;
+    const out = allocate(inline ? header + body.byteLength : header);
+    const at = writeHeader(message, out, 0);
     if (!inline) return [out, body];
     out.set(body, at);
     return [out];
+  }
+
+  /**
+   * The size of `message` encoded, for {@linkcode EnvelopeCodec.encodeInto}.
+   *
+   * @param message The envelope.
+   * @returns Its size in bytes.
+   * @throws {RangeError} If the route, id or timeout does not fit the wire format.
+   */
+  encodedLength(message: Envelope): number {
+    return headerLength(message) + message.body.byteLength;
+  }
+
+  /**
+   * Writes `message` at `target[offset]`, in
+   * {@linkcode EnvelopeCodec.encodedLength}`(message)` bytes (checked by
+   * that call, made first).
+   *
+   * @param message The envelope.
+   * @param target Where to write.
+   * @param offset Where in `target`.
+   */
+  encodeInto(message: Envelope, target: Uint8Array, offset: number): void {
+    target.set(message.body, writeHeader(message, target, offset));
   }
 
   /**
@@ -333,6 +320,57 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
   timeoutOf(message: Envelope): number | undefined {
     return message.timeout;
   }
+}
+
+/** The size of an envelope's header (all but the body); checks every field. */
+function headerLength(message: Envelope): number {
+  if (ENVELOPE_KINDS[message.kind] === undefined) {
+    throw new RangeError(
+      `Cannot encode envelope: unknown kind "${message.kind}"`,
+    );
+  }
+  checkU32(message.id, "id");
+  let size = ENVELOPE_MIN_SIZE;
+  const route = message.route;
+  if (typeof route === "number") {
+    checkU32(route, "route command");
+    size += 3;
+  } else if (route.length > 0) {
+    size += encodeRoute(route).byteLength;
+  }
+  if (message.timeout !== undefined) size += 4;
+  return size;
+}
+
+/** Writes an envelope's header at `out[offset]`; returns where the body goes. */
+function writeHeader(
+  message: Envelope,
+  out: Uint8Array,
+  offset: number,
+): number {
+  const { route, timeout } = message;
+  const numeric = typeof route === "number";
+  out[offset] = ENVELOPE_KINDS[message.kind];
+  out[offset + 1] = (numeric ? FLAG_NUMERIC_ROUTE : 0) |
+    (timeout !== undefined ? FLAG_TIMEOUT : 0);
+  putU32(out, offset + 2, message.id);
+  let at = offset + 6;
+  if (numeric) {
+    putU32(out, at, route);
+    at += 4;
+  } else if (route.length === 0) {
+    out[at++] = 0;
+  } else {
+    const bytes = encodeRoute(route);
+    out[at++] = bytes.byteLength;
+    out.set(bytes, at);
+    at += bytes.byteLength;
+  }
+  if (timeout !== undefined) {
+    putU32(out, at, Math.min(Math.max(0, Math.ceil(timeout)), 0xffff_ffff));
+    at += 4;
+  }
+  return at;
 }
 
 function u32(bytes: Uint8Array, at: number): number {

@@ -119,6 +119,28 @@ export interface MessageCodec<M> {
    */
   encode(message: M): Uint8Array[];
   /**
+   * Optional, with `encodeInto`: the size of `message` encoded, checking it
+   * as `encode` would. With both (and a packet codec that writes headers in
+   * place), a transport writes small messages straight into its send
+   * queue's buffer: no parts, no copy in between.
+   *
+   * @param message The message to send.
+   * @returns Its encoded size in bytes.
+   * @throws {CodecError} If the message cannot be encoded.
+   */
+  encodedLength?(message: M): number;
+  /**
+   * Optional, with `encodedLength`: writes `message` at `target[offset]`, in
+   * exactly `encodedLength(message)` bytes. Called right after
+   * `encodedLength` for the same message, so it need not check it again, and
+   * must not throw.
+   *
+   * @param message The message to send.
+   * @param target Where to write.
+   * @param offset Where in `target` the message starts.
+   */
+  encodeInto?(message: M, target: Uint8Array, offset: number): void;
+  /**
    * Decodes one payload into a message.
    *
    * @param payload One frame's payload. It may be a view into a larger

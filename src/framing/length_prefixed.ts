@@ -130,6 +130,41 @@ export class LengthPrefixedCodec implements PacketCodec {
   }
 
   /**
+   * The header's size, {@linkcode LengthPrefixedCodec.headerSize}, after
+   * checking `length`.
+   *
+   * @param length The payload's length.
+   * @returns The header's size in bytes.
+   * @throws {FrameTooLargeError} If `length` exceeds `maxFrameSize`.
+   */
+  headerLength(length: number): number {
+    if (length > this.maxFrameSize) {
+      throw new FrameTooLargeError(length, this.maxFrameSize, "encode");
+    }
+    return this.headerSize;
+  }
+
+  /**
+   * Writes the length header of a `length`-byte payload at `target[offset]`.
+   *
+   * @param target Where to write.
+   * @param offset Where in `target`.
+   * @param length The payload's length.
+   */
+  writeHeader(target: Uint8Array, offset: number, length: number): void {
+    const value = this.includeHeader ? length + this.headerSize : length;
+    if (this.headerSize === 4 && !this.littleEndian) {
+      target[offset] = value >>> 24;
+      target[offset + 1] = value >>> 16;
+      target[offset + 2] = value >>> 8;
+      target[offset + 3] = value;
+      return;
+    }
+    writeLength(this.#view, this.headerSize, value, this.littleEndian);
+    target.set(this.#header, offset);
+  }
+
+  /**
    * Creates a decoder for one stream.
    * @returns A decoder for one stream.
    */

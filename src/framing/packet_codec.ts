@@ -72,6 +72,26 @@ export interface PacketCodec {
    */
   encode(payload: readonly Uint8Array[], length: number): Uint8Array[];
   /**
+   * Optional, with `writeHeader`: the size of the header of a frame whose
+   * payload is `length` bytes, so that a sender can write whole frames in
+   * place.
+   *
+   * @param length The payload's length.
+   * @returns The header's size in bytes.
+   * @throws {FrameTooLargeError} If `length` exceeds `maxFrameSize`.
+   */
+  headerLength?(length: number): number;
+  /**
+   * Optional, with `headerLength`: writes the header of a frame whose payload
+   * is `length` bytes at `target[offset]` (`headerLength(length)` bytes,
+   * checked by that call, made first).
+   *
+   * @param target Where to write.
+   * @param offset Where in `target`.
+   * @param length The payload's length.
+   */
+  writeHeader?(target: Uint8Array, offset: number, length: number): void;
+  /**
    * Creates a decoder for one stream.
    * @returns A new decoder for one stream.
    */

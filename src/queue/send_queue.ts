@@ -147,6 +147,32 @@ interface Waiter {
 }
 
 /**
+ * Writes a frame in place, for {@linkcode SendQueue.pushInto}.
+ *
+ * @example A frame of a 1-byte length and the bytes of a string
+ * ```ts
+ * import { type FrameWriter, SendQueue } from "./send_queue.ts";
+ *
+ * const ascii: FrameWriter<string> = {
+ *   writeFrame(text, target, offset) {
+ *     target[offset] = text.length;
+ *     for (let i = 0; i < text.length; i++) target[offset + 1 + i] = text.charCodeAt(i);
+ *   },
+ * };
+ * const writes: Uint8Array[] = [];
+ * const queue = new SendQueue(new WritableStream({ write: (c) => void writes.push(c.slice()) }));
+ * queue.pushInto(3, ascii, "hi");
+ * await queue.flush();
+ * console.log(writes[0]); // Uint8Array(3) [ 2, 104, 105 ]
+ * await queue.close();
+ * ```
+ */
+export interface FrameWriter<T> {
+  /** Writes `item`'s frame at `target[offset]`; must not throw. */
+  writeFrame(item: T, target: Uint8Array, offset: number): void;
+}
+
+/**
  * Queues frames for one writable stream. Every frame pushed in one tick goes
  * out in one `write()` (small parts are copied into one batch; large parts
  * follow as their own chunks, uncopied). Writes are issued one at a time, so
@@ -299,6 +325,34 @@ export class SendQueue {
   }
 
   /**
+   * Queues one frame of `length` bytes that `writer` writes straight into
+   * the batch, if the queue has room now and the frame is small (up to
+   * {@linkcode DEFAULT_COPY_LIMIT}); otherwise it does nothing and returns
+   * `false`, and the caller uses {@linkcode SendQueue.push} or
+   * {@linkcode SendQueue.pushLater}.
+   *
+   * @param length The frame's size in bytes.
+   * @param writer Writes the frame: `writer.writeFrame(item, target, offset)`
+   *   fills `target[offset]` to `target[offset + length]`; it must not throw.
+   * @param item What `writer` writes (for example a message).
+   * @returns Whether the frame was queued.
+   * @throws {ConnectionClosedError} If the queue is closed or a write failed.
+   */
+  pushInto<T>(length: number, writer: FrameWriter<T>, item: T): boolean {
+    if (this.#error) throw this.#error;
+    if (this.#closed) {
+      throw new ConnectionClosedError("Cannot send: send queue is closed");
+    }
+    if (length > DEFAULT_COPY_LIMIT || this.full) return false;
+    const arena = this.#room(length);
+    writer.writeFrame(item, arena, this.#fill);
+    this.#fill += length;
+    this.#bytes += length;
+    this.#schedule();
+    return true;
+  }
+
+  /**
    * True while the queue holds `maxQueueBytes` or more, or frames wait for
    * room.
    */
@@ -367,27 +421,36 @@ export class SendQueue {
         this.#chunks.push(part);
         continue;
       }
-      let arena = this.#arena;
-      if (arena === undefined) {
-        arena = this.#arena = this.#takeArena(part.byteLength);
-      } else if (this.#fill + part.byteLength > arena.byteLength) {
-        this.#seal();
-        this.#retired.push(arena);
-        // The batch outgrew its arena: the next one is twice as large.
-        this.#arenaSize = Math.min(this.#arenaSize * 2, MAX_ARENA_SIZE);
-        arena = this.#arena = this.#takeArena(part.byteLength);
-        this.#start = this.#fill = 0;
-      }
+      const arena = this.#room(part.byteLength);
       arena.set(part, this.#fill);
       this.#fill += part.byteLength;
     }
+    this.#schedule();
+  }
+
+  /** The arena, with `bytes` of room at `#fill` (a new one if needed). */
+  #room(bytes: number): Uint8Array {
+    let arena = this.#arena;
+    if (arena === undefined) {
+      arena = this.#arena = this.#takeArena(bytes);
+    } else if (this.#fill + bytes > arena.byteLength) {
+      this.#seal();
+      this.#retired.push(arena);
+      // The batch outgrew its arena: the next one is twice as large.
+      this.#arenaSize = Math.min(this.#arenaSize * 2, MAX_ARENA_SIZE);
+      arena = this.#arena = this.#takeArena(bytes);
+      this.#start = this.#fill = 0;
+    }
+    return arena;
+  }
+
+  #schedule(): void {
     if (!this.#scheduled && !this.#writing) {
       this.#scheduled = true;
       queueMicrotask(this.#flushTask);
     }
   }
 
-  /** Ends the current batch: its bytes become a chunk of their own. */
   /**
    * An arena of the current size, or larger: twice `bytes` where it can, so
    * that the frames after a large one still join its batch.
@@ -399,6 +462,7 @@ export class SendQueue {
     return takeArena(this.#arenaSize);
   }
 
+  /** Ends the current batch: its bytes become a chunk of their own. */
   #seal(): void {
     if (this.#fill > this.#start) {
       this.#chunks.push(this.#arena!.subarray(this.#start, this.#fill));

@@ -28,7 +28,11 @@ import {
 import { BoundedExecutor, type Executor } from "../executor/executor.ts";
 import { LengthPrefixedCodec } from "../framing/length_prefixed.ts";
 import type { PacketCodec } from "../framing/packet_codec.ts";
-import { SendQueue, type SendQueueOptions } from "../queue/send_queue.ts";
+import {
+  type FrameWriter,
+  SendQueue,
+  type SendQueueOptions,
+} from "../queue/send_queue.ts";
 import { type TimerHandle, TimerHeap } from "../timer/timer_heap.ts";
 import { addrText, debug } from "../debug.ts";
 import { PendingRequest } from "./_pending_request.ts";
@@ -392,6 +396,8 @@ export class Transport<M> {
   /** Resumes the read loop paused by `#handlingBytes` at its bound. */
   #handlingRoom: (() => void) | undefined;
   #queue: SendQueue;
+  /** Writes frames in place, when both codecs can. */
+  #direct: DirectFrames<M> | undefined;
   /** Runs handlers; made when the first request arrives, unless given. */
   #executor: Executor | undefined;
   #timers: TimerHeap;
@@ -471,6 +477,7 @@ export class Transport<M> {
     this.#onSlow = options.onSlowRequest;
     this.#executor = options.executor;
     this.#timers = options.timers ?? sharedTimers();
+    this.#direct = DirectFrames.of(this.#packet, this.#codec);
     this.#ids = options.ids ?? new SequentialIds();
     this.#queue = new SendQueue(channel.io ?? channel.writable, {
       ...options.queue,
@@ -857,11 +864,21 @@ export class Transport<M> {
 
   /** Encodes, frames and queues one message. */
   #write(message: M): void | Promise<void> {
+    const queue = this.#queue;
     // A full queue keeps the message, not its bytes, until there is room.
-    if (this.#queue.full) {
-      return this.#queue.pushLater(() => this.#frame(message));
+    if (queue.full) return queue.pushLater(() => this.#frame(message));
+    // A small message whose codecs can write in place goes straight into
+    // the queue's batch.
+    const direct = this.#direct;
+    if (direct !== undefined) {
+      const length = direct.measure(message);
+      if (queue.pushInto(length, direct, message)) {
+        this.#stats.framesOut++;
+        this.#stats.bytesOut += length;
+        return;
+      }
     }
-    return this.#queue.push(this.#frame(message));
+    return queue.push(this.#frame(message));
   }
 
   /** Encodes and frames one message; counts it as sent. */
@@ -1340,6 +1357,46 @@ export class Transport<M> {
  * a transport keeps, and each transport makes its own decoder.
  */
 const DEFAULT_PACKET_CODEC = new LengthPrefixedCodec();
+
+/**
+ * Writes a transport's frames straight into its send queue's batch, for a
+ * message codec with `encodedLength`/`encodeInto` and a packet codec with
+ * `headerLength`/`writeHeader`.
+ */
+class DirectFrames<M> implements FrameWriter<M> {
+  #packet: PacketCodec;
+  #codec: MessageCodec<M>;
+  /** The payload's length, from `measure`, for the `writeFrame` after it. */
+  #payload = 0;
+  #header = 0;
+
+  static of<M>(
+    packet: PacketCodec,
+    codec: MessageCodec<M>,
+  ): DirectFrames<M> | undefined {
+    return packet.headerLength && packet.writeHeader &&
+        codec.encodedLength && codec.encodeInto
+      ? new DirectFrames(packet, codec)
+      : undefined;
+  }
+
+  constructor(packet: PacketCodec, codec: MessageCodec<M>) {
+    this.#packet = packet;
+    this.#codec = codec;
+  }
+
+  /** The frame's size; checks the message and the frame size limit. */
+  measure(message: M): number {
+    this.#payload = this.#codec.encodedLength!(message);
+    this.#header = this.#packet.headerLength!(this.#payload);
+    return this.#header + this.#payload;
+  }
+
+  writeFrame(message: M, target: Uint8Array, offset: number): void {
+    this.#packet.writeHeader!(target, offset, this.#payload);
+    this.#codec.encodeInto!(message, target, offset + this.#header);
+  }
+}
 
 let defaultTimers: TimerHeap | undefined;
 

@@ -431,6 +431,45 @@ describe("EnvelopeCodec properties", () => {
     );
   });
 
+  it("EnvelopeCodec.encodeInto writes encode's bytes, in encodedLength bytes, at any offset", () => {
+    fc.assert(
+      fc.property(envelope, fc.nat(16), (message, offset) => {
+        const expected = encode(message);
+        const length = codec.encodedLength(message);
+        assert.equal(length, expected.byteLength);
+        const target = new Uint8Array(offset + length + 3).fill(0xee);
+        codec.encodeInto(message, target, offset);
+        assert.deepEqual(target.subarray(offset, offset + length), expected);
+        assert.ok(target.subarray(0, offset).every((b) => b === 0xee));
+        assert.ok(target.subarray(offset + length).every((b) => b === 0xee));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("EnvelopeCodec.encodedLength checks what encode checks", () => {
+    const bad: Envelope[] = [
+      { kind: "request", id: -1, route: "a", body: new Uint8Array(0) },
+      { kind: "request", id: 1, route: 2 ** 32, body: new Uint8Array(0) },
+      {
+        kind: "request",
+        id: 1,
+        route: "x".repeat(256),
+        body: new Uint8Array(0),
+      },
+      {
+        kind: "nope" as EnvelopeKind,
+        id: 1,
+        route: "a",
+        body: new Uint8Array(0),
+      },
+    ];
+    for (const message of bad) {
+      assert.throws(() => codec.encode(message), RangeError);
+      assert.throws(() => codec.encodedLength(message), RangeError);
+    }
+  });
+
   it("EnvelopeCodec.decode of random bytes returns an envelope or throws ProtocolError", () => {
     // Half the inputs start with a valid kind and flags, to reach the later checks.
     const bytes = fc.oneof(

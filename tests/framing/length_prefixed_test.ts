@@ -425,4 +425,32 @@ describe("LengthPrefixedCodec properties", () => {
       );
     }
   });
+
+  it("LengthPrefixedCodec.writeHeader writes encode's header, after headerLength checks the size", () => {
+    for (const headerSize of [1, 2, 4, 8] as const) {
+      for (const littleEndian of [false, true]) {
+        for (const includeHeader of [false, true]) {
+          const codec = new LengthPrefixedCodec({
+            headerSize,
+            littleEndian,
+            includeHeader,
+            maxFrameSize: 200,
+          });
+          for (const length of [0, 1, 77, 200]) {
+            const [header] = codec.encode([new Uint8Array(length)], length);
+            assert.equal(codec.headerLength(length), headerSize);
+            const target = new Uint8Array(headerSize + 2).fill(0xee);
+            codec.writeHeader(target, 1, length);
+            assert.deepEqual(target.subarray(1, 1 + headerSize), header);
+            assert.equal(target[0], 0xee);
+            assert.equal(target[headerSize + 1], 0xee);
+          }
+          assert.throws(
+            () => codec.headerLength(201),
+            (error) => assertTooLarge(error, 201, 200, "encode"),
+          );
+        }
+      }
+    }
+  });
 });

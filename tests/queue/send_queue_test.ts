@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   DEFAULT_COPY_LIMIT,
   DEFAULT_MAX_QUEUE_BYTES,
+  type FrameWriter,
   SendQueue,
 } from "../../src/queue/send_queue.ts";
 import { ConnectionClosedError, QueueFullError } from "../../src/errors.ts";
@@ -201,6 +202,32 @@ describe("SendQueue batching", () => {
     await queue.flush();
     assert.deepEqual(calls[1], [3], "a batch of one chunk uses write()");
     await queue.close();
+  });
+
+  it("SendQueue.pushInto writes small frames in place, in order with pushed ones, and declines what it cannot take", async () => {
+    const sink = new Sink();
+    const queue = new SendQueue(sink.stream, { maxQueueBytes: 1000 });
+    const fill: FrameWriter<number> = {
+      writeFrame: (value, target, offset) =>
+        target.fill(value, offset, offset + 3),
+    };
+    queue.push([bytes(2, 1)]);
+    assert.equal(queue.pushInto(3, fill, 7), true);
+    queue.push([bytes(1, 9)]);
+    assert.equal(queue.queuedBytes, 6);
+    assert.equal(
+      queue.pushInto(DEFAULT_COPY_LIMIT + 1, fill, 8),
+      false,
+      "too large to write in place",
+    );
+    await queue.flush();
+    assert.deepEqual(sink.copies, [[1, 1, 7, 7, 7, 9]]);
+    queue.push([new Uint8Array(1000)]);
+    assert.equal(queue.full, true);
+    assert.equal(queue.pushInto(3, fill, 1), false, "the queue is full");
+    await queue.flush();
+    await queue.close();
+    assert.throws(() => queue.pushInto(3, fill, 1), ConnectionClosedError);
   });
 
   it("SendQueue keeps at most one write in flight and batches frames pushed meanwhile", async () => {
