@@ -312,6 +312,38 @@ const HEARTBEAT = { interval: 50, timeout: 150 };
 /** Detection takes about 2 × interval + timeout; the rest is slack for a loaded machine. */
 const DETECT_MS = 3000;
 
+/**
+ * After the client's connection went silent: five requests each reject once,
+ * with ConnectionClosedError, within the heartbeat bound; the server's
+ * heartbeat closes its side; the client connects again and a request works.
+ */
+async function assertSilenceFound(
+  client: Client<Uint8Array>,
+  server: Server<Uint8Array>,
+  reconnected: string,
+): Promise<void> {
+  const started = performance.now();
+  const ledger = new Ledger();
+  const requests = Array.from({ length: 5 }, (_, i) => {
+    const id = ledger.open();
+    return client.request("echo", new Uint8Array([i]), { timeout: 30_000 })
+      .then(() => ledger.settle(id, "ok"), (e) => ledger.settleWith(id, e));
+  });
+  await within(DETECT_MS + 2000, "requests rejected", Promise.all(requests));
+  const elapsed = performance.now() - started;
+  ledger.assertExactlyOnce(["ConnectionClosedError"]);
+  assert.ok(elapsed < DETECT_MS, `found after ${elapsed.toFixed(0)} ms`);
+  await until(
+    () => server.stats.heartbeatClosed === 1,
+    DETECT_MS,
+    "the server's heartbeat closes its side",
+  );
+  const reply = await client.request("echo", new Uint8Array([9]), {
+    waitForReady: true,
+  });
+  assert.deepEqual([...reply], [9], reconnected);
+}
+
 describe("Half-open connections: found by heartbeat, pending requests rejected", () => {
   it("memory: a working connection goes silent; the client's requests reject within the heartbeat bound, the server closes its side, and the client reconnects by itself", async () => {
     const network = new MemoryNetwork();
@@ -332,34 +364,10 @@ describe("Half-open connections: found by heartbeat, pending requests rejected",
         1,
       ]);
       (dial.channels[0] as MemoryChannel).goSilent();
-      const started = performance.now();
-      const ledger = new Ledger();
-      const requests = Array.from({ length: 5 }, (_, i) => {
-        const id = ledger.open();
-        return client.request("echo", new Uint8Array([i]), { timeout: 30_000 })
-          .then(() => ledger.settle(id, "ok"), (e) => ledger.settleWith(id, e));
-      });
-      await within(
-        DETECT_MS + 2000,
-        "requests rejected",
-        Promise.all(requests),
-      );
-      const elapsed = performance.now() - started;
-      ledger.assertExactlyOnce(["ConnectionClosedError"]);
-      assert.ok(elapsed < DETECT_MS, `found after ${elapsed.toFixed(0)} ms`);
-      await until(
-        () => server.stats.heartbeatClosed === 1,
-        DETECT_MS,
-        "the server's heartbeat closes its side",
-      );
-      // The client connects again by itself; the next request succeeds.
-      assert.deepEqual(
-        [
-          ...await client.request("echo", new Uint8Array([9]), {
-            waitForReady: true,
-          }),
-        ],
-        [9],
+      await assertSilenceFound(
+        client,
+        server,
+        "the client connects again by itself",
       );
       assert.equal(dial.channels.length, 2);
     } finally {
@@ -384,33 +392,9 @@ describe("Half-open connections: found by heartbeat, pending requests rejected",
       ]);
       assert.equal(proxy.links.length, 1);
       proxy.links[0].goSilent();
-      const started = performance.now();
-      const ledger = new Ledger();
-      const requests = Array.from({ length: 5 }, (_, i) => {
-        const id = ledger.open();
-        return client.request("echo", new Uint8Array([i]), { timeout: 30_000 })
-          .then(() => ledger.settle(id, "ok"), (e) => ledger.settleWith(id, e));
-      });
-      await within(
-        DETECT_MS + 2000,
-        "requests rejected",
-        Promise.all(requests),
-      );
-      ledger.assertExactlyOnce(["ConnectionClosedError"]);
-      const elapsed = performance.now() - started;
-      assert.ok(elapsed < DETECT_MS, `found after ${elapsed.toFixed(0)} ms`);
-      await until(
-        () => server.stats.heartbeatClosed === 1,
-        DETECT_MS,
-        "the server's heartbeat closes its side",
-      );
-      assert.deepEqual(
-        [
-          ...await client.request("echo", new Uint8Array([9]), {
-            waitForReady: true,
-          }),
-        ],
-        [9],
+      await assertSilenceFound(
+        client,
+        server,
         "reconnected through a fresh proxy link",
       );
     } finally {
