@@ -354,16 +354,13 @@ export async function dial(
  * listener.close();
  * ```
  */
-export function listen(
+// deno-lint-ignore require-await
+export async function listen(
   key: string | TransportKeyLike,
   options: ListenOptions = {},
 ): Promise<Listener> {
-  // Bun binds synchronously; errors become rejections, as on Deno and Node.
-  try {
-    return Promise.resolve(listenNow(parseKey(key), options));
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  // Bun binds synchronously; async makes its errors rejections, as on Deno and Node.
+  return listenNow(parseKey(key), options);
 }
 
 function listenNow(parsed: ParsedKey, options: ListenOptions): Listener {

@@ -248,16 +248,13 @@ async function connect(
  * listener.close();
  * ```
  */
-export function listen(
+// deno-lint-ignore require-await
+export async function listen(
   key: string | TransportKeyLike,
   options: ListenOptions = {},
 ): Promise<Listener> {
-  // Deno binds synchronously; errors become rejections, as on Bun and Node.
-  try {
-    return Promise.resolve(listenNow(parseKey(key), options));
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  // Deno binds synchronously; async makes its errors rejections, as on Bun and Node.
+  return listenNow(parseKey(key), options);
 }
 
 function listenNow(parsed: ParsedKey, options: ListenOptions): Listener {
