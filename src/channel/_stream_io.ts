@@ -1,21 +1,13 @@
 /**
  * Bridges between a channel's web streams and its {@linkcode ChannelIO}
- * calls, both ways: the core reads and writes every channel through calls
- * (its own `io`, or calls over its streams), and a channel that has calls
- * builds its streams from them, lazily. Private to the core and the adapters.
+ * calls, both ways: the send queue writes a writable stream through calls,
+ * and a channel that has calls builds its streams from them, lazily. Private
+ * to the core and the adapters.
  *
  * @module
  */
 
 import type { Channel, ChannelAddr, ChannelIO } from "./channel.ts";
-
-/** The read half of {@linkcode ChannelIO}, with a way to stop reading. */
-export interface ChunkReader {
-  /** The next chunk, or `null` at end of stream. One call at a time. */
-  read(): Promise<Uint8Array | null>;
-  /** Stops reading: a pending `read()` settles, later reads end. */
-  cancel(reason: unknown): void;
-}
 
 /**
  * The write half of {@linkcode ChannelIO}, and maybe a way to give up: a
@@ -30,32 +22,6 @@ export interface ChunkWriter {
   closeWrite(): Promise<void>;
   /** Gives up: pending and later writes reject. */
   abort?(reason: unknown): void;
-}
-
-/**
- * Reads `readable` by calls. Takes its reader lock at once.
- *
- * @param readable The stream.
- * @returns The reader.
- *
- * @example Reading a stream of two chunks
- * ```ts
- * import { streamReader } from "./_stream_io.ts";
- * const reader = streamReader(ReadableStream.from([new Uint8Array([1])]));
- * console.log(await reader.read(), await reader.read()); // Uint8Array(1) [ 1 ] null
- * ```
- */
-export function streamReader(
-  readable: ReadableStream<Uint8Array>,
-): ChunkReader {
-  const reader = readable.getReader();
-  return {
-    read: () =>
-      reader.read().then((result) => result.done ? null : result.value),
-    cancel(reason) {
-      reader.cancel(reason).catch(() => {});
-    },
-  };
 }
 
 /**

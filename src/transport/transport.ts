@@ -428,8 +428,7 @@ export class Transport<M> {
   readonly closed: Promise<void>;
   #inUse = (id: MessageId): boolean => this.#pending.has(id);
   #onFrame = (payload: Uint8Array): void => this.#dispatch(payload);
-  // A field, not a closure made in the constructor: that one would keep the
-  // constructor's whole scope alive for the transport's lifetime.
+  /** The send queue's write failed: the connection is lost. */
   #onWriteError = (cause: unknown): void =>
     this.#shutdown(
       new ConnectionClosedError("Connection lost: write failed", { cause }),
