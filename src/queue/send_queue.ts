@@ -268,12 +268,9 @@ export class SendQueue {
    * @throws {ConnectionClosedError} If the queue is closed or a write failed.
    */
   push(parts: readonly Uint8Array[]): void | Promise<void> {
-    if (this.#error) throw this.#error;
+    this.#checkOpen();
     let length = 0;
     for (const part of parts) length += part.byteLength;
-    if (this.#closed) {
-      throw new ConnectionClosedError("Cannot send: send queue is closed");
-    }
     if (
       this.#waiters.length > 0 ||
       (this.#bytes + length > this.#max && this.#bytes > 0)
@@ -307,10 +304,7 @@ export class SendQueue {
    * @throws {ConnectionClosedError} If the queue is closed or a write failed.
    */
   pushLater(produce: () => readonly Uint8Array[]): void | Promise<void> {
-    if (this.#error) throw this.#error;
-    if (this.#closed) {
-      throw new ConnectionClosedError("Cannot send: send queue is closed");
-    }
+    this.#checkOpen();
     if (!this.full) {
       const parts = produce();
       let length = 0;
@@ -339,10 +333,7 @@ export class SendQueue {
    * @throws {ConnectionClosedError} If the queue is closed or a write failed.
    */
   pushInto<T>(length: number, writer: FrameWriter<T>, item: T): boolean {
-    if (this.#error) throw this.#error;
-    if (this.#closed) {
-      throw new ConnectionClosedError("Cannot send: send queue is closed");
-    }
+    this.#checkOpen();
     if (length > DEFAULT_COPY_LIMIT || this.full) return false;
     const arena = this.#room(length);
     writer.writeFrame(item, arena, this.#fill);
@@ -411,6 +402,14 @@ export class SendQueue {
     for (const waiter of this.#waiters.splice(0)) waiter.reject(reason);
     this.#writer.abort?.(reason);
     this.#notifyIdle();
+  }
+
+  /** Throws if nothing more may be queued: a write failed, or closed. */
+  #checkOpen(): void {
+    if (this.#error) throw this.#error;
+    if (this.#closed) {
+      throw new ConnectionClosedError("Cannot send: send queue is closed");
+    }
   }
 
   #append(parts: readonly Uint8Array[], length: number): void {
