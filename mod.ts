@@ -129,8 +129,10 @@ export {
   DEFAULT_MAX_PENDING_REQUESTS,
   DEFAULT_SLOW_REQUEST_THRESHOLD,
   DEFAULT_TIMEOUT,
+  HANDLING_CHARGE,
   Transport,
 } from "./src/transport/transport.ts";
+export type { HandlerFailure } from "./src/transport/handler_failure.ts";
 export type {
   MessageHandler,
   RequestOptions,

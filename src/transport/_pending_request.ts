@@ -24,6 +24,8 @@ export class PendingRequest<M> {
   sentAt = 0;
   /** The request as sent, kept only while slow requests are watched. */
   request: M | undefined;
+  /** False for the transport's own fences: they stay out of the counters. */
+  counted = true;
   /** Turns the reply into what the promise resolves with (Peer decodes the body). */
   decode: ((reply: M) => unknown) | undefined = undefined;
   #resolve: ((reply: M) => void) | undefined;

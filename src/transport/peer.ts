@@ -207,7 +207,17 @@ export class Peer<B = any> {
       );
     }
     const codec = route.body ?? this.#body;
-    const result = route.handler(codec.decode(message.body), context);
+    let body: B;
+    try {
+      body = codec.decode(message.body);
+    } catch (error) {
+      // The caller's own bytes: it is told why they do not decode.
+      throw new RemoteError(
+        "CODEC_ERROR",
+        error instanceof Error ? error.message : String(error),
+      );
+    }
+    const result = route.handler(body, context);
     if (result instanceof Promise) {
       return result.then((value) => reply(codec, value));
     }

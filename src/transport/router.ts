@@ -97,6 +97,9 @@ export interface Route {
   readonly body: BodyCodec<any> | undefined;
 }
 
+/** The longest route name the envelope carries, in UTF-8 bytes. */
+const MAX_ROUTE_BYTES = 255;
+
 /**
  * Routes requests and notifications by name (`"user.get"`) or numeric
  * command (`42`).
@@ -122,6 +125,8 @@ export class Router {
    * @param options The route's body codec.
    * @returns This router, for chaining.
    * @throws {TypeError} If the route is already registered or invalid.
+   * @throws {RangeError} If the name is longer than 255 UTF-8 bytes: no
+   *   request could name it.
    */
   handle<Req, Res>(
     route: string | number,
@@ -134,6 +139,12 @@ export class Router {
       }
     } else if (typeof route !== "string" || route === "") {
       throw new TypeError("A route must be a non-empty string or a u32");
+    } else if (new TextEncoder().encode(route).byteLength > MAX_ROUTE_BYTES) {
+      throw new RangeError(
+        `A route name is at most ${MAX_ROUTE_BYTES} UTF-8 bytes (the envelope's limit), got ${
+          new TextEncoder().encode(route).byteLength
+        }`,
+      );
     }
     if (typeof handler !== "function") {
       throw new TypeError(`The handler of route "${route}" is not a function`);

@@ -18,7 +18,6 @@ import {
   AbortedError,
   ConnectionClosedError,
   FrameTooLargeError,
-  ListenRainError,
   ProtocolError,
   QueueFullError,
   RemoteError,
@@ -36,6 +35,12 @@ import {
 import { type TimerHandle, TimerHeap } from "../timer/timer_heap.ts";
 import { addrText, debug } from "../debug.ts";
 import { PendingRequest } from "./_pending_request.ts";
+import { ReservedIds } from "./_reserved_ids.ts";
+import {
+  errorReplyOf,
+  type HandlerFailure,
+  newErrorId,
+} from "./handler_failure.ts";
 import { RequestContext } from "./request_context.ts";
 import type { SlowRequest } from "./slow_request.ts";
 import type { StateMachine } from "./state_machine.ts";
@@ -104,6 +109,42 @@ export const DEFAULT_MAX_PENDING_REQUESTS = 65_536;
  * that does not read its replies stops being read from.
  */
 const MAX_REPLIES_WAITING = 64;
+/**
+ * What one received request or notification is charged against
+ * `maxHandlingBytes` beside its frame's bytes: about what its context, its
+ * decoded message and its place in the executor's queue hold, so that the
+ * bound is a bound on memory also for tiny requests.
+ *
+ * @example At most 16 tiny requests handled at once under a 16 KiB bound
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { HANDLING_CHARGE, Transport } from "./transport.ts";
+ *
+ * console.log(HANDLING_CHARGE); // 1024
+ * const [a, b] = createMemoryPipe();
+ * const codec = new EnvelopeCodec();
+ * let running = 0;
+ * let most = 0;
+ * const server = new Transport<Envelope>(a, {
+ *   codec,
+ *   maxHandlingBytes: 16 * HANDLING_CHARGE,
+ *   handler: async (m) => {
+ *     most = Math.max(most, ++running);
+ *     await new Promise((resolve) => setTimeout(resolve, 5));
+ *     running--;
+ *     return { ...m, kind: "reply" };
+ *   },
+ * });
+ * const client = new Transport<Envelope>(b, { codec });
+ * const tiny: Envelope = { kind: "request", id: 0, route: "t", body: new Uint8Array(1) };
+ * await Promise.all(Array.from({ length: 100 }, () => client.request(tiny)));
+ * console.log(most <= 16); // true: the others waited to be read
+ * await client.close();
+ * await server.close();
+ * ```
+ */
+export const HANDLING_CHARGE = 1024;
 /**
  * How long `close()` waits for queued frames to be written. The
  * `closeTimeout` option overrides it.
@@ -261,14 +302,16 @@ export interface TransportOptions<M> {
   /** Requests waiting for replies before `request()` fails with `TooManyPendingError`. @default {65536} */
   maxPendingRequests?: number;
   /**
-   * Bytes of received requests and notifications (their frames) whose
-   * handlers have not finished, queued in the executor or running. Past it
-   * the transport stops reading until handlers finish, so a peer that sends
-   * faster than the handlers work is slowed by backpressure instead of
-   * filling memory. The check comes after each read chunk, so the bound may
-   * be passed by one chunk; a frame larger than the bound is still taken.
-   * Handlers that wait for replies from the same peer hold their bytes while
-   * they wait: keep the bound above what they hold at once.
+   * Memory held by received requests and notifications whose handlers have
+   * not finished, queued in the executor or running: each counts its frame's
+   * bytes plus {@linkcode HANDLING_CHARGE} (1 KiB) for what it holds beside
+   * them. Past it the transport takes no new request until handlers finish
+   * and stops reading, so a peer that sends faster than the handlers work is
+   * slowed by backpressure instead of filling memory. The check comes before
+   * each request, so the bound is passed by one frame at most (a frame larger
+   * than the bound is still taken). Handlers that wait for replies from the
+   * same peer hold their bytes while they wait: keep the bound above what
+   * they hold at once.
    * @default {16777216}
    */
   maxHandlingBytes?: number;
@@ -292,6 +335,22 @@ export interface TransportOptions<M> {
    * @default {() => {}}
    */
   onError?: (error: unknown) => void;
+  /**
+   * Called once for each handler that threw or rejected, with the error, the
+   * request's context and the error id quoted to the caller. Unless the
+   * error is a {@linkcode RemoteError} (or `exposeErrors` is set), the caller
+   * is told only `HANDLER_ERROR` (or a framework error's code) and the error
+   * id, never the error's message.
+   * @default {(failure) => onError(failure.error)}
+   */
+  onHandlerError?: (failure: HandlerFailure<M>) => void;
+  /**
+   * Sends the message of every handler error to the caller, not only of
+   * {@linkcode RemoteError}s: for development, or peers that trust each
+   * other.
+   * @default {false}
+   */
+  exposeErrors?: boolean;
   /** Called when the peer sends goaway: it takes no new requests here. */
   onGoaway?: (reason: string) => void;
   /**
@@ -405,10 +464,27 @@ export class Transport<M> {
   #closeTimeout: number;
   #onError: (error: unknown) => void;
   #onGoaway: ((reason: string) => void) | undefined;
+  #onHandlerError: ((failure: HandlerFailure<M>) => void) | undefined;
+  #exposeErrors: boolean;
   #slowAfter: number;
   #onSlow: ((slow: SlowRequest<M>) => void) | undefined;
   #pending = new Map<MessageId, PendingRequest<M>>();
+  /** Requests being handled here whose replies are still wanted, by id. */
   #handling = new Map<MessageId, RequestContext<M>>();
+  /** Ids that timed out or were aborted here and may still be answered. */
+  #reserved = new ReservedIds();
+  /** True while a fence (see `ReservedIds`) is out. */
+  #fenceOut = false;
+  /**
+   * Requests and notifications that arrived while no new one could be
+   * taken, in order: `message, expectsReply, size` for each, from
+   * `#backlogHead` on. At most the rest of one read chunk: reading waits
+   * until it is empty.
+   */
+  #backlog: unknown[] | undefined;
+  #backlogHead = 0;
+  /** Ids the peer cancelled while their requests wait in the backlog. */
+  #backlogCancels: Set<MessageId> | undefined;
   #stats: TransportStats = createStats();
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   /** Set once no new request may be sent; the error they fail with. */
@@ -426,7 +502,9 @@ export class Transport<M> {
   #resolveClosed!: () => void;
   /** Resolves when the transport has shut down, for whatever reason. */
   readonly closed: Promise<void>;
-  #inUse = (id: MessageId): boolean => this.#pending.has(id);
+  #inUse = (id: MessageId): boolean =>
+    this.#pending.has(id) ||
+    (this.#reserved.size !== 0 && this.#reserved.has(id));
   #onFrame = (payload: Uint8Array): void => this.#dispatch(payload);
   /** The send queue's write failed: the connection is lost. */
   #onWriteError = (cause: unknown): void =>
@@ -466,6 +544,8 @@ export class Transport<M> {
     );
     this.#onError = options.onError ?? (() => {});
     this.#onGoaway = options.onGoaway;
+    this.#onHandlerError = options.onHandlerError;
+    this.#exposeErrors = options.exposeErrors ?? false;
     this.#slowAfter = options.slowRequestThreshold ??
       DEFAULT_SLOW_REQUEST_THRESHOLD;
     if (!(this.#slowAfter >= 0)) {
@@ -735,7 +815,7 @@ export class Transport<M> {
     return this.#closing;
   }
 
-  /** Closes at once, dropping queued frames. */
+  /** Closes gracefully, as {@linkcode Transport.close} does. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -746,8 +826,13 @@ export class Transport<M> {
     options: RequestOptions | undefined,
   ): MessageId {
     if (this.#refuse) throw this.#refuse;
-    if (this.#pending.size >= this.#maxPending) {
+    const pending = this.#pending.size;
+    if (pending >= this.#maxPending) {
       throw new TooManyPendingError(this.#maxPending);
+    }
+    // Reserved ids share the table's bound; the oldest makes room.
+    if (pending + this.#reserved.size >= this.#maxPending) {
+      this.#reserved.releaseOldest();
     }
     const signal = options?.signal;
     if (signal?.aborted) {
@@ -767,7 +852,7 @@ export class Transport<M> {
     const queued = this.#write(outgoing);
     entry.id = id;
     this.#pending.set(id, entry);
-    this.#stats.requestsSent++;
+    if (entry.counted) this.#stats.requestsSent++;
     if (timeout !== Infinity) {
       entry.timeout = timeout;
       entry.timer = this.#timers.schedule(timeout, Transport.#expire, entry);
@@ -789,8 +874,9 @@ export class Transport<M> {
     const transport = entry.owner as Transport<M>;
     entry.timer = undefined;
     if (!transport.#take(entry)) return;
-    transport.#stats.timeouts++;
+    if (entry.counted) transport.#stats.timeouts++;
     transport.#sendCancel(entry.id);
+    transport.#reserve(entry.id);
     entry.timedOut(
       new TimeoutError(
         `Request ${entry.id} timed out after ${entry.timeout} ms`,
@@ -831,6 +917,7 @@ export class Transport<M> {
     if (!this.#take(entry)) return;
     this.#stats.aborts++;
     this.#sendCancel(entry.id);
+    this.#reserve(entry.id);
     entry.fail(
       new AbortedError(`Request ${entry.id} aborted`, {
         cause: entry.signal?.reason,
@@ -852,6 +939,41 @@ export class Transport<M> {
       entry.signal.removeEventListener("abort", entry.onAbort!);
     }
     return true;
+  }
+
+  /**
+   * Keeps the id of a request that ended here from being handed out again
+   * while the peer may still answer it, and sends a fence to learn when it
+   * no longer can (see `ReservedIds`).
+   */
+  #reserve(id: MessageId): void {
+    if (this.#closedReason) return;
+    this.#reserved.add(id);
+    this.#sendFence();
+  }
+
+  #sendFence(): void {
+    const codec = this.#codec;
+    // A fence needs both kinds: without cancel the peer may answer after
+    // the pong, so the id waits for its late reply instead.
+    if (this.#fenceOut || !codec.ping || !codec.cancel || this.#refuse) return;
+    const generation = this.#reserved.fence();
+    const fenceDone = (passed: boolean): void => {
+      this.#fenceOut = false;
+      if (passed) this.#reserved.releaseUpTo(generation);
+      if (this.#reserved.size !== 0) this.#sendFence();
+    };
+    const entry = new PendingRequest<M>(this, undefined, undefined, {
+      onMessage: () => fenceDone(true),
+      onError: () => fenceDone(false),
+    }, this.#onError);
+    entry.counted = false;
+    this.#fenceOut = true;
+    try {
+      this.#start(codec.ping(0, false), entry, undefined);
+    } catch {
+      this.#fenceOut = false;
+    }
   }
 
   #sendCancel(id: MessageId): void {
@@ -930,20 +1052,9 @@ export class Transport<M> {
         if (value === null || this.#closedReason) break;
         stats.bytesIn += value.byteLength;
         decoder.decode(value, this.#onFrame);
-        const ready = this.#executor?.whenReady();
-        if (ready) await ready;
-        // Replies wait for room in the send queue: stop taking new work
-        // until they are queued. (Only replies: this side must keep reading
-        // the replies to its own requests, or two peers that both fill their
-        // queues would wait on each other.)
-        if (this.#repliesWaiting >= MAX_REPLIES_WAITING) {
-          await this.#pauseReading();
-        }
-        // Handlers hold too many received bytes: stop reading until they
-        // finish, so a fast sender is slowed instead of filling memory.
-        if (this.#handlingBytes >= this.#maxHandlingBytes) {
-          await this.#waitForHandlingRoom();
-        }
+        // Requests that could not be taken wait in the backlog: read no
+        // more until it is empty.
+        if (this.#backlog !== undefined) await this.#takeBacklog();
       }
       if (this.#closedReason) return;
       if (decoder.bufferedBytes > 0) {
@@ -965,14 +1076,66 @@ export class Transport<M> {
     }
   }
 
-  // The read loop's waits are methods, so that the loop itself makes no
-  // closure (one would keep its whole scope alive while it waits to read).
-  #pauseReading(): Promise<void> {
-    return new Promise<void>((resolve) => this.#resumeRead = resolve);
+  /**
+   * True while no new request may be taken:
+   * - handlers hold `maxHandlingBytes`: a fast sender is slowed instead of
+   *   filling memory;
+   * - replies wait for room in the send queue (the peer does not read
+   *   them): taking more work would only make more replies wait;
+   * - the executor's queue is full.
+   * Replies to this side's own requests are still taken meanwhile, or two
+   * peers that both fill their queues would wait on each other.
+   */
+  #busy(): boolean {
+    return this.#handlingBytes >= this.#maxHandlingBytes ||
+      this.#repliesWaiting >= MAX_REPLIES_WAITING ||
+      this.#executor?.whenReady() !== undefined;
   }
 
-  #waitForHandlingRoom(): Promise<void> {
-    return new Promise<void>((resolve) => this.#handlingRoom = resolve);
+  /** Resolves when what keeps `#busy()` true may have changed. */
+  #waitForRoom(): Promise<void> {
+    if (this.#handlingBytes >= this.#maxHandlingBytes) {
+      return new Promise<void>((resolve) => this.#handlingRoom = resolve);
+    }
+    if (this.#repliesWaiting >= MAX_REPLIES_WAITING) {
+      return new Promise<void>((resolve) => this.#resumeRead = resolve);
+    }
+    return this.#executor!.whenReady()!;
+  }
+
+  /** Takes the backlog's requests in order as room allows; resolves once it is empty. */
+  async #takeBacklog(): Promise<void> {
+    for (;;) {
+      if (this.#closedReason) return;
+      if (this.#busy()) {
+        await this.#waitForRoom();
+        continue;
+      }
+      const backlog = this.#backlog;
+      if (backlog === undefined || this.#closedReason) return;
+      const i = this.#backlogHead;
+      this.#backlogHead = i + 3;
+      const message = backlog[i] as M;
+      const expectsReply = backlog[i + 1] as boolean;
+      const size = backlog[i + 2] as number;
+      backlog[i] = undefined;
+      if (this.#backlogHead === backlog.length) this.#clearBacklog();
+      const cancels = this.#backlogCancels;
+      if (
+        expectsReply && cancels !== undefined &&
+        cancels.delete(this.#codec.id(message))
+      ) {
+        this.#stats.cancelsReceived++; // cancelled before it was taken
+        continue;
+      }
+      this.#admit(message, expectsReply, size);
+    }
+  }
+
+  #clearBacklog(): void {
+    this.#backlog = undefined;
+    this.#backlogHead = 0;
+    this.#backlogCancels = undefined;
   }
 
   #dispatch(payload: Uint8Array): void {
@@ -1002,7 +1165,7 @@ export class Transport<M> {
       case "notify":
         return this.#onRequest(message, false, payload.byteLength);
       case "message":
-        return this.#pending.has(codec.id(message))
+        return this.#inUse(codec.id(message))
           ? this.#onReply(message, false)
           : this.#onRequest(message, true, payload.byteLength);
       case "cancel":
@@ -1019,13 +1182,17 @@ export class Transport<M> {
   }
 
   #onReply(message: M, isError: boolean): void {
-    const entry = this.#pending.get(this.#codec.id(message));
+    const id = this.#codec.id(message);
+    const entry = this.#pending.get(id);
     if (entry === undefined) {
+      // A reply to a request that ended here (or to none): dropped. Its id
+      // may now be used again.
+      if (this.#reserved.size !== 0) this.#reserved.release(id);
       this.#stats.lateReplies++;
       return;
     }
     this.#take(entry);
-    this.#stats.repliesReceived++;
+    if (entry.counted) this.#stats.repliesReceived++;
     if (entry.sentAt !== 0) {
       this.#sentSlowly(entry, isError ? "error" : "reply");
     }
@@ -1038,9 +1205,20 @@ export class Transport<M> {
   }
 
   #onRequest(message: M, expectsReply: boolean, size: number): void {
-    const id = this.#codec.id(message);
     if (expectsReply) this.#stats.requestsReceived++;
     else this.#stats.notifiesReceived++;
+    const backlog = this.#backlog;
+    if (backlog !== undefined || this.#busy()) {
+      if (backlog === undefined) this.#backlog = [message, expectsReply, size];
+      else backlog.push(message, expectsReply, size);
+      return;
+    }
+    this.#admit(message, expectsReply, size);
+  }
+
+  /** Starts handling a request or notification. */
+  #admit(message: M, expectsReply: boolean, size: number): void {
+    const id = this.#codec.id(message);
     if (this.#draining) {
       if (expectsReply) {
         this.#replyError(
@@ -1068,8 +1246,8 @@ export class Transport<M> {
     }
     const timeout = expectsReply ? this.#codec.timeoutOf?.(message) : undefined;
     const context = new RequestContext(message, id, expectsReply, timeout);
-    context.size = size;
-    this.#handlingBytes += size;
+    context.size = size + HANDLING_CHARGE;
+    this.#handlingBytes += context.size;
     if (expectsReply) {
       this.#handling.set(id, context);
       if (this.#onSlow !== undefined) context.receivedAt = performance.now();
@@ -1081,11 +1259,10 @@ export class Transport<M> {
       this.#runHandler(handler, context)
     );
     if (!accepted) {
-      this.#finish(
-        context,
-        undefined,
-        new RemoteError("OVERLOADED", "The peer's handler queue is full"),
-      );
+      this.#finish(context, undefined, {
+        code: "OVERLOADED",
+        message: "The peer's handler queue is full",
+      });
     } else if (!context.started && timeout !== undefined && timeout > 0) {
       // Queued behind other handlers: the deadline runs while it waits, so
       // a request whose caller has given up is dropped before it starts.
@@ -1105,7 +1282,11 @@ export class Transport<M> {
     try {
       result = handler(context.message, context);
     } catch (error) {
-      return this.#finish(context, undefined, toError(error));
+      return this.#finish(
+        context,
+        undefined,
+        this.#handlerFailed(context, error),
+      );
     }
     if (isPromiseLike(result)) {
       // The deadline only needs a timer when the handler goes async (or
@@ -1119,16 +1300,42 @@ export class Transport<M> {
       }
       return result.then(
         (reply) => this.#finish(context, reply, undefined),
-        (error) => this.#finish(context, undefined, toError(error)),
+        (error) =>
+          this.#finish(context, undefined, this.#handlerFailed(context, error)),
       );
     }
     this.#finish(context, result, undefined);
   }
 
+  /**
+   * A handler threw or rejected: reports it to `onHandlerError` (unless the
+   * request was cancelled already) and returns the error reply to send.
+   */
+  #handlerFailed(context: RequestContext<M>, thrown: unknown): ErrorInfo {
+    const error = toError(thrown);
+    const errorId = newErrorId();
+    const info = errorReplyOf(error, errorId, this.#exposeErrors);
+    if (!context.cancelled) {
+      const failure: HandlerFailure<M> = {
+        error,
+        context,
+        errorId,
+        reply: context.expectsReply ? info : undefined,
+      };
+      try {
+        if (this.#onHandlerError) this.#onHandlerError(failure);
+        else this.#onError(error);
+      } catch (hookError) {
+        this.#onError(hookError);
+      }
+    }
+    return info;
+  }
+
   #finish(
     context: RequestContext<M>,
     reply: M | undefined,
-    error: Error | undefined,
+    error: ErrorInfo | undefined,
   ): void {
     context.timer?.cancel();
     this.#handlingBytes -= context.size;
@@ -1138,15 +1345,12 @@ export class Transport<M> {
     ) {
       this.#resumeHandling();
     }
-    if (!context.expectsReply) {
-      if (error) this.#onError(error);
-      return;
-    }
+    if (!context.expectsReply) return;
     if (this.#handling.get(context.id) === context) {
       this.#handling.delete(context.id);
     }
     if (!context.cancelled && !this.#closedReason) {
-      if (error) this.#replyErrorFrom(context.id, error);
+      if (error) this.#replyError(context.id, error.code, error.message);
       else if (reply === undefined) {
         this.#replyError(
           context.id,
@@ -1226,15 +1430,6 @@ export class Transport<M> {
     });
   }
 
-  #replyErrorFrom(id: MessageId, error: Error): void {
-    const code = error instanceof RemoteError
-      ? error.remoteCode
-      : error instanceof ListenRainError
-      ? (error.code === "ERR_CODEC" ? "CODEC_ERROR" : error.code.slice(4))
-      : "HANDLER_ERROR";
-    this.#replyError(id, code, error.message);
-  }
-
   #replyError(id: MessageId, code: string, message: string): void {
     const errorReply = this.#codec.errorReply;
     if (!errorReply) return;
@@ -1261,8 +1456,17 @@ export class Transport<M> {
 
   #onCancel(id: MessageId): void {
     const context = this.#handling.get(id);
-    if (context === undefined) return;
+    if (context === undefined) {
+      // Still in the backlog? It is dropped when its turn comes.
+      if (this.#backlog !== undefined) {
+        (this.#backlogCancels ??= new Set()).add(id);
+      }
+      return;
+    }
     this.#stats.cancelsReceived++;
+    // The id is free from now on: the peer may reuse it at once, and the
+    // handler's result goes nowhere (its bytes count until it settles).
+    this.#handling.delete(id);
     context.cancel(new AbortedError(`Request ${id} was cancelled by the peer`));
   }
 
@@ -1278,17 +1482,34 @@ export class Transport<M> {
     this.#onGoaway?.(reason);
   }
 
-  /** The peer half-closed: no reply can come; finish handling, then close. */
+  /**
+   * The peer's side ended: no reply can come. A peer that only half-closed
+   * still reads, so the handlers may finish and reply; then the transport
+   * closes. A peer that is gone cannot take their replies: after
+   * `closeTimeout` the handlers still running are aborted and the
+   * transport closes, so a dead peer does not pin them and the connection.
+   */
   #onPeerEnd(): void {
     this.#peerEnded = true;
     this.#refuse ??= new ConnectionClosedError("Connection closed by peer");
     this.#rejectPending(this.#refuse);
-    if (this.#handling.size === 0) void this.close("Connection closed by peer");
+    this.#reserved.clear();
+    if (this.#handling.size === 0) {
+      void this.close("Connection closed by peer");
+    } else if (this.#closeTimeout !== Infinity) {
+      const timer = this.#timers.runAfter(
+        this.#closeTimeout,
+        () => void this.close("Connection closed by peer"),
+      );
+      void this.closed.then(() => timer.cancel());
+    }
   }
 
   async #closeGracefully(error: ConnectionClosedError): Promise<void> {
     if (this.#closedReason) return this.closed;
     this.#refuse ??= error;
+    // The peer is told to stop working on what nobody will wait for.
+    for (const id of this.#pending.keys()) this.#sendCancel(id);
     this.#rejectPending(error);
     this.#cancelHandling(error);
     let timer;
@@ -1339,6 +1560,8 @@ export class Transport<M> {
       error.cause === undefined ? undefined : { cause: error.cause },
     );
     this.#rejectPending(error);
+    this.#reserved.clear();
+    this.#clearBacklog();
     this.#cancelHandling(error);
     this.#queue.abort(error);
     this.#reader?.cancel(error).catch(() => {});

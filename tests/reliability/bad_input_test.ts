@@ -355,16 +355,21 @@ for (const [netName, makeNet] of Object.entries(networks)) {
       });
     });
 
-    it("a handler that throws: the caller gets RemoteError HANDLER_ERROR; the connection stays up", async () => {
+    it("a handler that throws: the caller gets RemoteError HANDLER_ERROR and an error id, not the message; the server hears of it; the connection stays up", async () => {
       await attack(makeNet, async (s) => {
         for (let i = 0; i < 3; i++) {
           await assert.rejects(s.client.request("throws", i), (e: unknown) => {
             assert.ok(e instanceof RemoteError);
             assert.equal(e.code, "ERR_REMOTE");
             assert.equal(e.remoteCode, "HANDLER_ERROR");
-            assert.match(e.message, /handler failed on purpose/);
+            assert.match(e.message, /error id [0-9a-f]{8}/);
+            assert.doesNotMatch(e.message, /on purpose/);
             return true;
           });
+        }
+        assert.equal(s.errors.length, 3);
+        for (const e of s.errors) {
+          assert.match((e as Error).message, /handler failed on purpose/);
         }
         assert.equal(await s.client.request("echo", "still up"), "still up");
         assert.equal(s.server.stats.accepted, 2, "no reconnect was needed");

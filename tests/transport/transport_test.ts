@@ -20,6 +20,7 @@ import {
 import { BoundedExecutor } from "../../src/executor/executor.ts";
 import { DelimitedCodec } from "../../src/framing/delimited.ts";
 import { LengthPrefixedCodec } from "../../src/framing/length_prefixed.ts";
+import type { HandlerFailure } from "../../src/transport/handler_failure.ts";
 import type { RequestContext } from "../../src/transport/request_context.ts";
 import { Transport } from "../../src/transport/transport.ts";
 import {
@@ -346,19 +347,33 @@ describe("Transport settles every request exactly once", () => {
 });
 
 describe("Transport errors", () => {
-  it("turns a handler's throw or rejection into a RemoteError", async () => {
+  it("turns a handler's throw or rejection into a RemoteError; only a RemoteError's message reaches the caller", async () => {
+    const failures: HandlerFailure<Envelope>[] = [];
     const { client, close } = transports({
       handler: (m) => {
         if (m.route === "throw") throw new Error("bad thing");
         return Promise.reject(new RemoteError("NOT_ALLOWED", "go away"));
       },
+      onHandlerError: (failure) => failures.push(failure),
     });
     const thrown = await client.request(requestOf("throw", u32(0))).catch((
       e,
     ) => e);
     assert.ok(thrown instanceof RemoteError);
     assert.equal(thrown.remoteCode, "HANDLER_ERROR");
-    assert.equal(thrown.message, "bad thing");
+    assert.doesNotMatch(thrown.message, /bad thing/);
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0].error.message, "bad thing");
+    assert.equal(failures[0].context.message.route, "throw");
+    assert.match(failures[0].errorId, /^[0-9a-f]{8}$/);
+    assert.equal(
+      thrown.message,
+      `The handler failed (error id ${failures[0].errorId})`,
+    );
+    assert.deepEqual(failures[0].reply, {
+      code: "HANDLER_ERROR",
+      message: thrown.message,
+    });
     const rejected = await client.request(requestOf("reject", u32(0))).catch((
       e,
     ) => e);
@@ -691,7 +706,7 @@ describe("Transport lifecycle", () => {
     await server.closed;
   });
 
-  it("bounds handler concurrency with its executor and answers OVERLOADED past the queue", async () => {
+  it("bounds handler concurrency with its executor and holds further requests until it has room", async () => {
     let active = 0;
     let most = 0;
     const { client, close } = transports({
@@ -711,11 +726,11 @@ describe("Transport lifecycle", () => {
       ),
     );
     assert.ok(most <= 2, `at most 2 handlers ran at once, saw ${most}`);
-    const overloaded = results.filter((r) =>
-      r.status === "rejected" && r.reason.remoteCode === "OVERLOADED"
+    // Past the executor's queue, reading waits: nobody is turned away.
+    assert.deepEqual(
+      results.map((r) => r.status === "fulfilled" && readU32(r.value.body)),
+      Array.from({ length: 10 }, (_, i) => i),
     );
-    assert.equal(overloaded.length, 5);
-    assert.equal(results.filter((r) => r.status === "fulfilled").length, 5);
     await close();
   });
 });
