@@ -9,15 +9,44 @@
  * 40      …     payload  the rest of the frame
  * ```
  *
- * There is no kind field: a message whose id is one of our pending requests
- * is the reply to it, any other is a request (the seed's behaviour, which
- * `Transport` gives to codecs whose `kind()` is `"message"`). A reply carries
- * the request's id.
+ * There is no kind field, and the seed tells requests from replies by the
+ * connection's role: on a connection it dialed every frame is a reply (one
+ * whose id is not pending, late or unknown, is dropped), on one it accepted
+ * every frame is a request. A reply carries the request's id. Give
+ * {@linkcode seedTransport} the same role: `"client"` on a dialed
+ * connection, `"server"` on an accepted one. (`"peer"` is for two listenrain
+ * ends that both call and serve: a frame whose id is pending here is its
+ * reply, any other a request. Against a peer that echoes, that turns a late
+ * reply into a request whose reply is echoed back, without end; the seed
+ * never does it.)
+ *
+ * ## Frame size
+ *
+ * The seed's framing has no limit: the 4-byte length may announce up to
+ * 4 GiB, and the seed allocates what it announces. listenrain keeps
+ * {@linkcode DEFAULT_MAX_FRAME_SIZE} (16 MiB of id and payload) unless
+ * `maxFrameSize` raises it. Over the limit, a message this side would send
+ * fails its `request()` with `FrameTooLargeError` and the connection stays
+ * open; a frame whose length announces more closes the connection (the
+ * `onError` option gets the `FrameTooLargeError`). A Go client whose frame is
+ * refused so sees its connection close, dials again and sends the same frame
+ * again, in a loop: give the listenrain side a `maxFrameSize` at least as
+ * large as the largest frame the Go side sends.
+ *
+ * The seed's own benchmark (`example/benchmark`) does not read the length it
+ * is sent: it reads every frame into a pooled buffer of exactly 36 bytes of
+ * id plus its `-payloadSize` flag (4096 bytes unless set). A listenrain
+ * client talking to that benchmark server must send payloads of exactly that
+ * size: a shorter frame leaves the Go side waiting for the rest (the request
+ * times out), a longer one desynchronises its reads and ends the connection.
  *
  * @module
  */
 
-import { LengthPrefixedCodec } from "../../src/framing/length_prefixed.ts";
+import {
+  DEFAULT_MAX_FRAME_SIZE,
+  LengthPrefixedCodec,
+} from "../../src/framing/length_prefixed.ts";
 import type {
   IdAllocator,
   MessageCodec,
@@ -34,6 +63,25 @@ import {
 /** Bytes of the message id at the start of every payload. */
 export const SEED_ID_SIZE = 36;
 
+/**
+ * Which end of a connection a codec of the seed's protocol speaks for, which
+ * decides what a frame is (there is no kind field):
+ * - `"client"`: the end that dialed. Every frame is a reply; one whose id is
+ *   not pending is dropped (and counted in `stats.lateReplies`), as the seed
+ *   does.
+ * - `"server"`: the end that accepted. Every frame is a request.
+ * - `"peer"`: both ends call and serve. A frame whose id is pending here is
+ *   its reply, any other a request (`kind()` is `"message"`). Not the
+ *   seed's behaviour: use it only between two listenrain peers.
+ */
+export type SeedRole = "client" | "server" | "peer";
+
+const KIND_OF_ROLE: Record<SeedRole, MessageKind> = {
+  client: "reply",
+  server: "request",
+  peer: "message",
+};
+
 /** One message of the seed's protocol. */
 export interface SeedMessage {
   /** 36 ASCII characters; set by the transport on requests and replies. */
@@ -42,19 +90,56 @@ export interface SeedMessage {
   payload: Uint8Array;
 }
 
-/** The seed's framing: a u32 big-endian length before each payload. */
+/**
+ * The seed's framing: a u32 big-endian length before each payload.
+ *
+ * @param maxFrameSize The largest payload (id and message payload) sent or
+ * accepted; the seed has no limit. @default {16777216}
+ * @returns The packet codec.
+ */
 export function seedPacketCodec(
-  maxFrameSize?: number,
+  maxFrameSize: number = DEFAULT_MAX_FRAME_SIZE,
 ): LengthPrefixedCodec {
   return new LengthPrefixedCodec({ headerSize: 4, maxFrameSize });
+}
+
+/** Options of {@linkcode SeedMessageCodec}. */
+export interface SeedMessageCodecOptions {
+  /**
+   * The end of the connection the codec speaks for; see
+   * {@linkcode SeedRole}. @default {"peer"}
+   */
+  role?: SeedRole;
 }
 
 /**
  * {@linkcode MessageCodec} of the seed's messages: `id (36 ASCII bytes) ‖
  * payload`. Encoding passes the payload on uncopied; decoding returns it as
- * a view of the frame.
+ * a view of the frame. Its `role` decides what `kind()` says of a frame.
  */
 export class SeedMessageCodec implements MessageCodec<SeedMessage> {
+  /** The end of the connection this codec speaks for. */
+  readonly role: SeedRole;
+  #kind: MessageKind;
+
+  /**
+   * @param options The role; without one, `"peer"`.
+   * @throws {RangeError} If the role is not `"client"`, `"server"` or
+   * `"peer"`.
+   */
+  constructor(options: SeedMessageCodecOptions = {}) {
+    const role = options.role ?? "peer";
+    if (!Object.hasOwn(KIND_OF_ROLE, role)) {
+      throw new RangeError(
+        `role must be "client", "server" or "peer", got ${
+          JSON.stringify(role)
+        }`,
+      );
+    }
+    this.role = role;
+    this.#kind = KIND_OF_ROLE[role];
+  }
+
   /**
    * @param message The message.
    * @returns `[id bytes, payload]`.
@@ -107,9 +192,13 @@ export class SeedMessageCodec implements MessageCodec<SeedMessage> {
     return { id, payload: payload.subarray(SEED_ID_SIZE) };
   }
 
-  /** @returns `"message"`: the transport tells replies by their id. */
+  /**
+   * @returns By the role, whatever the frame: `"reply"` for a client,
+   * `"request"` for a server, `"message"` for a peer (the transport then
+   * tells a reply by its pending id).
+   */
   kind(): MessageKind {
-    return "message";
+    return this.#kind;
   }
 
   /** @returns The message's id. */
@@ -150,27 +239,68 @@ export class SeedIds implements IdAllocator {
   }
 }
 
-/** Options of {@linkcode seedTransport}: a transport's, less the codecs. */
-export type SeedTransportOptions = Omit<
-  TransportOptions<SeedMessage>,
-  "codec" | "packetCodec" | "ids"
->;
+/**
+ * Options of {@linkcode seedTransport}: a transport's, less the codecs, plus
+ * the connection's role and the frame limit.
+ */
+export interface SeedTransportOptions
+  extends Omit<TransportOptions<SeedMessage>, "codec" | "packetCodec" | "ids"> {
+  /**
+   * The end of the connection this transport is, as in the seed: `"client"`
+   * on a dialed connection (every frame is a reply), `"server"` on an
+   * accepted one (every frame is a request); `"peer"` only between two
+   * listenrain ends that both call and serve. See {@linkcode SeedRole}.
+   */
+  role: SeedRole;
+  /**
+   * The largest frame payload (36-byte id and message payload) sent or
+   * accepted. The seed has no limit: raise this to the largest frame the Go
+   * side sends, or its frames close the connection (and a Go client dials
+   * again and resends them, in a loop). @default {16777216}
+   */
+  maxFrameSize?: number;
+}
 
 /**
  * A {@linkcode Transport} that speaks the seed's protocol on `channel`.
  *
+ * Over `maxFrameSize` (16 MiB unless raised; the seed has none), a message
+ * this side sends fails its `request()` with `FrameTooLargeError` and a frame
+ * that announces more closes the connection. The seed's own benchmark reads
+ * every frame as 36 + `-payloadSize` bytes (4096 unless set), whatever its
+ * length says: send it payloads of exactly that size.
+ *
+ * @example A client and an echo server, each with its role
+ * ```ts
+ * import { seedTransport } from "./codec.ts";
+ * import { createMemoryPipe } from "../../src/channel/memory_pipe.ts";
+ *
+ * const [dialed, accepted] = createMemoryPipe();
+ * const server = seedTransport(accepted, {
+ *   role: "server",
+ *   maxFrameSize: 64 * 1024 * 1024, // Go clients that send up to 64 MiB
+ *   handler: (request) => ({ id: request.id, payload: request.payload }),
+ * });
+ * const client = seedTransport(dialed, { role: "client", timeout: 5000 });
+ * const reply = await client.request({ id: "", payload: new Uint8Array([1, 2]) });
+ * console.log(reply.payload); // Uint8Array(2) [ 1, 2 ]
+ * await client.close();
+ * await server.close();
+ * ```
+ *
  * @param channel The byte stream.
- * @param options Handler, timeouts and the rest.
+ * @param options The role, handler, timeouts and the rest.
  * @returns The transport.
  */
 export function seedTransport(
   channel: Channel,
-  options: SeedTransportOptions = {},
+  options: SeedTransportOptions,
 ): Transport<SeedMessage> {
+  const { role, maxFrameSize, ...rest } = options;
   return new Transport<SeedMessage>(channel, {
-    ...options,
-    codec: new SeedMessageCodec(),
-    packetCodec: seedPacketCodec(),
+    ...rest,
+    codec: new SeedMessageCodec({ role }),
+    packetCodec: seedPacketCodec(maxFrameSize),
     ids: new SeedIds(),
   });
 }

@@ -12,7 +12,17 @@
  * ```
  *
  * The echo server answers every request with its payload, as the seed's
- * benchmark server does.
+ * benchmark server does. Each side has the seed's role: the server's
+ * transports are `"server"` (every frame a request), the client's is
+ * `"client"` (every frame a reply; one whose id is not pending is dropped).
+ *
+ * Frames are limited to 16 MiB of id and payload unless `maxFrameSize` is
+ * given to {@linkcode serveEcho} or {@linkcode call}; the seed has no limit.
+ * A larger frame from a Go client closes its connection, and the Go client
+ * dials again and resends it, in a loop: raise the limit to the largest frame
+ * the Go side sends. The seed's own benchmark server reads every frame as 36
+ * bytes of id plus its `-payloadSize` flag (4096 unless set), whatever the
+ * length says, so `call` it with payloads of exactly that size.
  *
  * @module
  */
@@ -32,18 +42,36 @@ import {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Options of {@linkcode serveEcho} and {@linkcode call}. */
+export interface SeedHelperOptions {
+  /**
+   * The largest frame payload (36-byte id and message payload) sent or
+   * accepted; the seed has no limit. A larger frame from the peer closes
+   * its connection; a larger request fails with `FrameTooLargeError`.
+   * @default {16777216}
+   */
+  maxFrameSize?: number;
+}
+
 /**
  * Serves an echo handler on every channel `listener` accepts, until it
- * closes.
+ * closes. Each connection is a `"server"`-role seed transport: every frame
+ * it reads is a request.
  *
  * @param listener Where channels come from.
+ * @param options The frame limit (16 MiB unless raised).
  * @returns The transports, open and closed, to close at the end.
  */
-export function serveEcho(listener: Listener): Set<Transport<SeedMessage>> {
+export function serveEcho(
+  listener: Listener,
+  options: SeedHelperOptions = {},
+): Set<Transport<SeedMessage>> {
   const transports = new Set<Transport<SeedMessage>>();
   (async () => {
     for await (const channel of listener) {
       const transport = seedTransport(channel, {
+        role: "server",
+        maxFrameSize: options.maxFrameSize,
         handler: (request) => ({ id: request.id, payload: request.payload }),
       });
       transports.add(transport);
@@ -55,20 +83,28 @@ export function serveEcho(listener: Listener): Set<Transport<SeedMessage>> {
 
 /**
  * Sends `texts` as requests to a seed-protocol server at `key` and returns
- * the replies as text.
+ * the replies as text. The connection is a `"client"`-role seed transport:
+ * every frame it reads is a reply, and one whose id is not pending (late
+ * after a timeout, or unknown) is dropped.
  *
  * @param key Where the server listens, like `tcp://127.0.0.1:9000`.
  * @param texts The request payloads.
  * @param onFrame Sees the frame of each request, for the curious.
+ * @param options The frame limit (16 MiB unless raised).
  * @returns The reply payloads, in order.
  */
 export async function call(
   key: string,
   texts: readonly string[],
   onFrame?: (frame: Uint8Array) => void,
+  options: SeedHelperOptions = {},
 ): Promise<string[]> {
   const adapter = await loadAdapter();
-  const client = seedTransport(await adapter.dial(key), { timeout: 5000 });
+  const client = seedTransport(await adapter.dial(key), {
+    role: "client",
+    timeout: 5000,
+    maxFrameSize: options.maxFrameSize,
+  });
   try {
     return await Promise.all(texts.map(async (text) => {
       const request = { id: "", payload: encoder.encode(text) };
@@ -85,7 +121,8 @@ export async function call(
 export function frameOf(id: string, payload: Uint8Array): Uint8Array {
   const parts = new SeedMessageCodec().encode({ id, payload });
   const length = parts.reduce((n, part) => n + part.byteLength, 0);
-  const frame = seedPacketCodec().encode(parts, length);
+  // Any size the 4-byte length can say: this only shows the bytes.
+  const frame = seedPacketCodec(0xffff_ffff).encode(parts, length);
   const bytes = new Uint8Array(4 + length);
   let at = 0;
   for (const part of frame) {

@@ -121,7 +121,7 @@ describe("examples/listenrain_go: the Go seed's wire format", () => {
 
   it("a client request goes out as a seed frame and a hand-built reply frame settles it", async () => {
     const [ours, goSide] = createMemoryPipe();
-    const client = seedTransport(ours, { timeout: 5000 });
+    const client = seedTransport(ours, { role: "client", timeout: 5000 });
     try {
       const pending = client.request({
         id: "",
@@ -152,6 +152,7 @@ describe("examples/listenrain_go: the Go seed's wire format", () => {
   it("a hand-written request frame to an echo server comes back as exactly the same bytes", async () => {
     const [ours, goSide] = createMemoryPipe();
     const server = seedTransport(ours, {
+      role: "server",
       handler: (request) => ({ id: request.id, payload: request.payload }),
     });
     try {
@@ -170,6 +171,7 @@ describe("examples/listenrain_go: the Go seed's wire format", () => {
     const [ours, goSide] = createMemoryPipe();
     const errors: unknown[] = [];
     const server = seedTransport(ours, {
+      role: "server",
       handler: (request) => request,
       onError: (error) => errors.push(error),
     });
