@@ -9,6 +9,7 @@
 import { FrameTooLargeError, ProtocolError } from "../errors.ts";
 import { DEFAULT_MAX_FRAME_SIZE } from "./length_prefixed.ts";
 import type { FrameDecoder, PacketCodec } from "./packet_codec.ts";
+import { FrameAssembler } from "./_frame_assembler.ts";
 
 /**
  * Options of {@linkcode DelimitedCodec}.
@@ -219,9 +220,8 @@ class DelimitedDecoder implements FrameDecoder {
   #size: number;
   #skipEmpty: boolean;
   #matcher: Matcher;
-  /** Pieces of the unfinished frame (possibly ending in delimiter bytes). */
-  #parts: Uint8Array[] = [];
-  #buffered = 0;
+  /** The unfinished frame (possibly ending in delimiter bytes). */
+  #frame = new FrameAssembler();
 
   constructor(codec: DelimitedCodec, fail: Uint32Array) {
     this.#max = codec.maxFrameSize;
@@ -231,7 +231,7 @@ class DelimitedDecoder implements FrameDecoder {
   }
 
   get bufferedBytes(): number {
-    return this.#buffered;
+    return this.#frame.filled;
   }
 
   decode(chunk: Uint8Array, onFrame: (payload: Uint8Array) => void): void {
@@ -239,45 +239,27 @@ class DelimitedDecoder implements FrameDecoder {
     let start = 0;
     for (;;) {
       const after = this.#matcher.scan(chunk, start);
+      const buffered = this.#frame.filled;
       if (after === -1) {
-        const pending = this.#buffered + end - start;
+        const pending = buffered + end - start;
         // Matched delimiter bytes at the end may still end the frame.
         const least = pending - this.#matcher.state;
         if (least > this.#max) throw new FrameTooLargeError(least, this.#max);
-        if (end > start) {
-          this.#parts.push(chunk.subarray(start, end));
-          this.#buffered = pending;
-        }
+        // At most `max` bytes of payload and a delimiter but its last byte.
+        const room = this.#max + this.#size - 1 - buffered;
+        this.#frame.append(chunk.subarray(start, end), room);
         return;
       }
-      const length = this.#buffered + after - start - this.#size;
+      const length = buffered + after - start - this.#size;
       if (length > this.#max) throw new FrameTooLargeError(length, this.#max);
-      const frame = this.#buffered === 0
+      const frame = buffered === 0
         ? chunk.subarray(start, start + length)
-        : this.#join(chunk, start, length);
+        : this.#frame.join(
+          length,
+          chunk.subarray(start, Math.max(start, start + length - buffered)),
+        );
       if (length > 0 || !this.#skipEmpty) onFrame(frame);
       start = after;
     }
-  }
-
-  /** The frame's `length` bytes: the buffered parts, then `chunk` from `start`. */
-  #join(chunk: Uint8Array, start: number, length: number): Uint8Array {
-    const parts = this.#parts;
-    this.#parts = [];
-    this.#buffered = 0;
-    if (length <= parts[0].byteLength) return parts[0].subarray(0, length);
-    const frame = new Uint8Array(length);
-    let offset = 0;
-    for (const part of parts) {
-      const take = Math.min(part.byteLength, length - offset);
-      frame.set(
-        take === part.byteLength ? part : part.subarray(0, take),
-        offset,
-      );
-      offset += take;
-      if (offset === length) return frame;
-    }
-    frame.set(chunk.subarray(start, start + length - offset), offset);
-    return frame;
   }
 }
