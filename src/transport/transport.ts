@@ -36,6 +36,7 @@ import { type TimerHandle, TimerHeap } from "../timer/timer_heap.ts";
 import { addrText, debug } from "../debug.ts";
 import { PendingRequest } from "./_pending_request.ts";
 import { ReservedIds } from "./_reserved_ids.ts";
+import { WaitingReplies } from "./_waiting_replies.ts";
 import {
   errorReplyOf,
   type HandlerFailure,
@@ -167,10 +168,13 @@ export const HANDLING_CHARGE = 1024;
  */
 export const DEFAULT_CLOSE_TIMEOUT = 5_000;
 /**
- * The default bound on the bytes of received requests and notifications
- * whose handlers have not finished: 16 MiB. The `maxHandlingBytes` option
- * overrides it.
- * @default {16777216}
+ * The default bound on what received requests and notifications hold
+ * until their handlers finish and their replies are queued: 4 MiB, counted
+ * as their frames' bytes plus {@linkcode HANDLING_CHARGE} each. With the
+ * send queue's 8 MiB it bounds what one connection holds, so that a peer
+ * that sends fast and reads nothing costs about 12 MiB at most. The
+ * `maxHandlingBytes` option overrides it.
+ * @default {4194304}
  *
  * @example Reading pauses while the handlers hold 1 KiB
  * ```ts
@@ -178,7 +182,7 @@ export const DEFAULT_CLOSE_TIMEOUT = 5_000;
  * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
  * import { DEFAULT_MAX_HANDLING_BYTES, Transport } from "./transport.ts";
  *
- * console.log(DEFAULT_MAX_HANDLING_BYTES); // 16777216
+ * console.log(DEFAULT_MAX_HANDLING_BYTES); // 4194304
  * const [a, b] = createMemoryPipe();
  * const codec = new EnvelopeCodec();
  * const busy = Promise.withResolvers<undefined>(); // the handlers finish when it resolves
@@ -197,7 +201,7 @@ export const DEFAULT_CLOSE_TIMEOUT = 5_000;
  * await server.close();
  * ```
  */
-export const DEFAULT_MAX_HANDLING_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_HANDLING_BYTES = 4 * 1024 * 1024;
 /**
  * Requests slower than this many ms go to `onSlowRequest`. The
  * `slowRequestThreshold` option overrides it.
@@ -303,16 +307,16 @@ export interface TransportOptions<M> {
   maxPendingRequests?: number;
   /**
    * Memory held by received requests and notifications whose handlers have
-   * not finished, queued in the executor or running: each counts its frame's
-   * bytes plus {@linkcode HANDLING_CHARGE} (1 KiB) for what it holds beside
-   * them. Past it the transport takes no new request until handlers finish
+   * not finished (queued in the executor or running) or whose replies wait
+   * for room in the send queue: each counts its frame's bytes plus
+   * {@linkcode HANDLING_CHARGE} (1 KiB) for what it holds beside them. Past it the transport takes no new request until handlers finish
    * and stops reading, so a peer that sends faster than the handlers work is
    * slowed by backpressure instead of filling memory. The check comes before
    * each request, so the bound is passed by one frame at most (a frame larger
    * than the bound is still taken). Handlers that wait for replies from the
    * same peer hold their bytes while they wait: keep the bound above what
    * they hold at once.
-   * @default {16777216}
+   * @default {4194304}
    */
   maxHandlingBytes?: number;
   /** The send queue's bound and overflow behaviour. */
@@ -476,12 +480,19 @@ export class Transport<M> {
   /** True while a fence (see `ReservedIds`) is out. */
   #fenceOut = false;
   /**
-   * Requests and notifications that arrived while no new one could be
-   * taken, in order: `message, expectsReply, size` for each, from
-   * `#backlogHead` on. At most the rest of one read chunk: reading waits
-   * until it is empty.
+   * Requests, notifications and pings that arrived while no new one could
+   * be taken, in order, from `#backlogHead` on: `where, length, what` for
+   * each, where `where` is the payload's offset in `#backlogChunk` (or the
+   * payload itself when it is not a view of that chunk) and `what` is an
+   * `INCOMING_*` constant. At most the rest of one read chunk: reading waits
+   * until it is empty. Payloads are decoded again when taken, so that a
+   * waiting request costs a few numbers, not a decoded message.
    */
-  #backlog: unknown[] | undefined;
+  #backlog: (number | Uint8Array)[] | undefined;
+  /** The read chunk the backlog's offsets point into. */
+  #backlogChunk: Uint8Array | undefined;
+  /** The chunk being decoded, for the backlog. */
+  #chunk: Uint8Array | undefined;
   #backlogHead = 0;
   /** Ids the peer cancelled while their requests wait in the backlog. */
   #backlogCancels: Set<MessageId> | undefined;
@@ -490,8 +501,8 @@ export class Transport<M> {
   /** Set once no new request may be sent; the error they fail with. */
   #refuse: Error | undefined;
   #peerEnded = false;
-  /** Replies (and error replies) waiting for room in the send queue. */
-  #repliesWaiting = 0;
+  /** Replies waiting for room in the send queue; made when one first waits. */
+  #replies: WaitingReplies | undefined;
   /** Resumes the read loop paused by too many replies waiting. */
   #resumeRead: (() => void) | undefined;
   #draining = false;
@@ -569,7 +580,7 @@ export class Transport<M> {
   /** Counters, with current values for `pending`, `handling` and `queuedBytes`. */
   get stats(): TransportStats {
     const stats = { ...this.#stats };
-    stats.pending = this.#pending.size;
+    stats.pending = this.#requestsPending();
     stats.handling = this.#handling.size;
     stats.handlingBytes = this.#handlingBytes;
     stats.queuedBytes = this.#queue.queuedBytes;
@@ -601,7 +612,7 @@ export class Transport<M> {
 
   /** Requests this side sent that wait for their reply (the pending table's size). */
   get inFlight(): number {
-    return this.#pending.size;
+    return this.#requestsPending();
   }
 
   /** True once {@linkcode Transport.drain} was called. */
@@ -787,7 +798,9 @@ export class Transport<M> {
       };
       const check = (): void => {
         if (this.#closedReason || this.#handling.size === 0) {
-          if (this.#closedReason || this.#pending.size === 0) return done();
+          if (this.#closedReason || this.#requestsPending() === 0) {
+            return done();
+          }
           // Replies settle pending requests on the hot path, which stays
           // free of drain checks: look again a little later.
           poll ??= this.#timers.runEvery(DRAIN_POLL_MS, check);
@@ -826,7 +839,7 @@ export class Transport<M> {
     options: RequestOptions | undefined,
   ): MessageId {
     if (this.#refuse) throw this.#refuse;
-    const pending = this.#pending.size;
+    const pending = this.#requestsPending();
     if (pending >= this.#maxPending) {
       throw new TooManyPendingError(this.#maxPending);
     }
@@ -976,6 +989,11 @@ export class Transport<M> {
     }
   }
 
+  /** The pending table's size without the fence: the user's requests. */
+  #requestsPending(): number {
+    return this.#pending.size - (this.#fenceOut ? 1 : 0);
+  }
+
   #sendCancel(id: MessageId): void {
     const cancel = this.#codec.cancel;
     if (cancel && !this.#closedReason) {
@@ -1051,10 +1069,14 @@ export class Transport<M> {
         }
         if (value === null || this.#closedReason) break;
         stats.bytesIn += value.byteLength;
+        this.#chunk = value;
         decoder.decode(value, this.#onFrame);
+        this.#chunk = undefined;
         // Requests that could not be taken wait in the backlog: read no
-        // more until it is empty.
-        if (this.#backlog !== undefined) await this.#takeBacklog();
+        // more until it is empty and new ones may be taken.
+        if (this.#backlog !== undefined || this.#busy()) {
+          await this.#takeBacklog();
+        }
       }
       if (this.#closedReason) return;
       if (decoder.bufferedBytes > 0) {
@@ -1088,7 +1110,7 @@ export class Transport<M> {
    */
   #busy(): boolean {
     return this.#handlingBytes >= this.#maxHandlingBytes ||
-      this.#repliesWaiting >= MAX_REPLIES_WAITING ||
+      this.#repliesWaiting() >= MAX_REPLIES_WAITING ||
       this.#executor?.whenReady() !== undefined;
   }
 
@@ -1097,7 +1119,7 @@ export class Transport<M> {
     if (this.#handlingBytes >= this.#maxHandlingBytes) {
       return new Promise<void>((resolve) => this.#handlingRoom = resolve);
     }
-    if (this.#repliesWaiting >= MAX_REPLIES_WAITING) {
+    if (this.#repliesWaiting() >= MAX_REPLIES_WAITING) {
       return new Promise<void>((resolve) => this.#resumeRead = resolve);
     }
     return this.#executor!.whenReady()!;
@@ -1115,25 +1137,31 @@ export class Transport<M> {
       if (backlog === undefined || this.#closedReason) return;
       const i = this.#backlogHead;
       this.#backlogHead = i + 3;
-      const message = backlog[i] as M;
-      const expectsReply = backlog[i + 1] as boolean;
-      const size = backlog[i + 2] as number;
-      backlog[i] = undefined;
-      if (this.#backlogHead === backlog.length) this.#clearBacklog();
+      const where = backlog[i];
+      const size = backlog[i + 1] as number;
+      const what = backlog[i + 2] as number;
+      const payload = typeof where === "number"
+        ? new Uint8Array(this.#backlogChunk!.buffer, where, size)
+        : where;
+      backlog[i] = 0;
       const cancels = this.#backlogCancels;
+      if (this.#backlogHead === backlog.length) this.#clearBacklog();
+      // It decoded when it arrived: it decodes the same way now.
+      const message = this.#codec.decode(payload);
       if (
-        expectsReply && cancels !== undefined &&
+        what === INCOMING_REQUEST && cancels !== undefined &&
         cancels.delete(this.#codec.id(message))
       ) {
         this.#stats.cancelsReceived++; // cancelled before it was taken
         continue;
       }
-      this.#admit(message, expectsReply, size);
+      this.#takeIncoming(message, what, size);
     }
   }
 
   #clearBacklog(): void {
     this.#backlog = undefined;
+    this.#backlogChunk = undefined;
     this.#backlogHead = 0;
     this.#backlogCancels = undefined;
   }
@@ -1161,17 +1189,17 @@ export class Transport<M> {
       case "error":
         return this.#onReply(message, true);
       case "request":
-        return this.#onRequest(message, true, payload.byteLength);
+        return this.#onIncoming(message, INCOMING_REQUEST, payload);
       case "notify":
-        return this.#onRequest(message, false, payload.byteLength);
+        return this.#onIncoming(message, INCOMING_NOTIFY, payload);
       case "message":
         return this.#inUse(codec.id(message))
           ? this.#onReply(message, false)
-          : this.#onRequest(message, true, payload.byteLength);
+          : this.#onIncoming(message, INCOMING_REQUEST, payload);
       case "cancel":
         return this.#onCancel(codec.id(message));
       case "ping":
-        return this.#pong(codec.id(message));
+        return this.#onIncoming(message, INCOMING_PING, payload);
       case "goaway":
         return this.#onGoawayMessage(message);
       default:
@@ -1204,16 +1232,48 @@ export class Transport<M> {
     );
   }
 
-  #onRequest(message: M, expectsReply: boolean, size: number): void {
-    if (expectsReply) this.#stats.requestsReceived++;
-    else this.#stats.notifiesReceived++;
-    const backlog = this.#backlog;
-    if (backlog !== undefined || this.#busy()) {
-      if (backlog === undefined) this.#backlog = [message, expectsReply, size];
-      else backlog.push(message, expectsReply, size);
-      return;
+  /**
+   * A request, notification or ping: taken now, or, while no new one may
+   * be taken (or others wait before it), put in the backlog. Pings wait in
+   * turn too, so that a peer that floods pings and reads nothing is paused
+   * like one that floods requests.
+   */
+  #onIncoming(message: M, what: number, payload: Uint8Array): void {
+    if (what === INCOMING_REQUEST) this.#stats.requestsReceived++;
+    else if (what === INCOMING_NOTIFY) this.#stats.notifiesReceived++;
+    if (this.#backlog === undefined && !this.#busy()) {
+      return this.#takeIncoming(message, what, payload.byteLength);
     }
-    this.#admit(message, expectsReply, size);
+    let backlog = this.#backlog;
+    if (backlog === undefined) {
+      backlog = this.#backlog = [];
+      this.#backlogChunk = this.#chunk;
+    }
+    const chunk = this.#backlogChunk;
+    if (chunk !== undefined && payload.buffer === chunk.buffer) {
+      backlog.push(payload.byteOffset, payload.byteLength, what);
+    } else backlog.push(payload, payload.byteLength, what);
+  }
+
+  #takeIncoming(message: M, what: number, size: number): void {
+    if (what === INCOMING_PING) this.#pong(this.#codec.id(message));
+    else this.#admit(message, what === INCOMING_REQUEST, size);
+  }
+
+  /**
+   * Answers a request at once with an error reply, charged like a handled
+   * request until the reply is queued: a peer that floods such requests and
+   * reads nothing is bounded like any other.
+   */
+  #refuseRequest(
+    id: MessageId,
+    size: number,
+    code: string,
+    message: string,
+  ): void {
+    const charge = size + HANDLING_CHARGE;
+    this.#handlingBytes += charge;
+    this.#replyError(id, code, message, charge);
   }
 
   /** Starts handling a request or notification. */
@@ -1221,8 +1281,9 @@ export class Transport<M> {
     const id = this.#codec.id(message);
     if (this.#draining) {
       if (expectsReply) {
-        this.#replyError(
+        this.#refuseRequest(
           id,
+          size,
           "GOING_AWAY",
           "The peer is shutting down and takes no new requests",
         );
@@ -1232,13 +1293,19 @@ export class Transport<M> {
     const handler = this.#handler;
     if (handler === undefined) {
       if (expectsReply) {
-        this.#replyError(id, "NO_HANDLER", "This peer handles no requests");
+        this.#refuseRequest(
+          id,
+          size,
+          "NO_HANDLER",
+          "This peer handles no requests",
+        );
       }
       return;
     }
     if (expectsReply && this.#handling.has(id)) {
-      this.#replyError(
+      this.#refuseRequest(
         id,
+        size,
         "DUPLICATE_ID",
         `Request ${id} is already in flight`,
       );
@@ -1338,26 +1405,24 @@ export class Transport<M> {
     error: ErrorInfo | undefined,
   ): void {
     context.timer?.cancel();
-    this.#handlingBytes -= context.size;
-    if (
-      this.#handlingRoom !== undefined &&
-      this.#handlingBytes < this.#maxHandlingBytes
-    ) {
-      this.#resumeHandling();
-    }
-    if (!context.expectsReply) return;
+    if (!context.expectsReply) return this.#release(context.size);
     if (this.#handling.get(context.id) === context) {
       this.#handling.delete(context.id);
     }
-    if (!context.cancelled && !this.#closedReason) {
-      if (error) this.#replyError(context.id, error.code, error.message);
-      else if (reply === undefined) {
+    if (context.cancelled || this.#closedReason) {
+      this.#release(context.size);
+    } else {
+      // The request stays charged until its reply is queued.
+      if (error) {
+        this.#replyError(context.id, error.code, error.message, context.size);
+      } else if (reply === undefined) {
         this.#replyError(
           context.id,
           "NO_REPLY",
           "The handler returned no reply",
+          context.size,
         );
-      } else this.#reply(context.id, reply);
+      } else this.#reply(context.id, reply, context.size);
       if (context.receivedAt !== 0) {
         const elapsed = performance.now() - context.receivedAt;
         if (elapsed > this.#slowAfter) {
@@ -1379,74 +1444,123 @@ export class Transport<M> {
     if (this.#peerEnded && this.#handling.size === 0) void this.close();
   }
 
-  #reply(id: MessageId, reply: M): void {
-    const failed = (error: unknown): void => {
-      if (this.#closedReason || error instanceof ConnectionClosedError) return;
-      if (error instanceof QueueFullError) return this.#onError(error);
-      // The reply could not be encoded or framed: tell the caller why.
-      this.#replyError(
-        id,
-        error instanceof FrameTooLargeError
-          ? "REPLY_TOO_LARGE"
-          : "REPLY_ENCODE_ERROR",
-        toError(error).message,
-      );
-    };
+  #reply(id: MessageId, reply: M, charge: number): void {
+    let error: Error | undefined;
     try {
-      const queued = this.#write(this.#codec.withId(reply, id));
-      if (queued) this.#replyWaits(queued, failed);
-      this.#stats.repliesSent++;
-    } catch (error) {
-      failed(error);
+      error = this.#sendReply(this.#codec.withId(reply, id), charge);
+    } catch (thrown) {
+      this.#release(charge);
+      error = toError(thrown);
     }
+    if (error === undefined) {
+      this.#stats.repliesSent++;
+      return;
+    }
+    if (this.#closedReason || error instanceof ConnectionClosedError) return;
+    if (error instanceof QueueFullError) return this.#onError(error);
+    // The reply could not be encoded or framed: tell the caller why.
+    this.#replyError(
+      id,
+      error instanceof FrameTooLargeError
+        ? "REPLY_TOO_LARGE"
+        : "REPLY_ENCODE_ERROR",
+      error.message,
+      0,
+    );
   }
 
   /**
-   * Answers a ping. A pong waiting for room counts as a reply waiting, so a
-   * peer that sends pings and never reads the pongs stops being read from.
+   * Answers a ping. Pongs wait behind replies like replies, so a peer that
+   * sends pings and never reads the pongs stops being read from, and a pong
+   * is never sent before a reply queued ahead of it (fences rely on that).
    */
   #pong(id: MessageId): void {
-    try {
-      const queued = this.#write(this.#codec.ping!(id, true));
-      if (queued) this.#replyWaits(queued, () => {});
-    } catch (error) {
-      this.#onError(error);
-    }
+    const error = this.#sendReply(this.#codec.ping!(id, true), 0);
+    if (error !== undefined) this.#onError(error);
   }
 
-  /** Counts a reply waiting for room in the send queue (see #readLoop). */
-  #replyWaits(queued: Promise<void>, failed: (error: unknown) => void): void {
-    this.#repliesWaiting++;
-    const done = (): void => {
-      if (--this.#repliesWaiting < MAX_REPLIES_WAITING) {
-        const resume = this.#resumeRead;
-        this.#resumeRead = undefined;
-        resume?.();
-      }
-    };
-    queued.then(done, (error) => {
-      done();
-      failed(error);
-    });
-  }
-
-  #replyError(id: MessageId, code: string, message: string): void {
+  #replyError(
+    id: MessageId,
+    code: string,
+    message: string,
+    charge: number,
+  ): void {
     const errorReply = this.#codec.errorReply;
-    if (!errorReply) return;
+    if (!errorReply) return this.#release(charge);
     const info: ErrorInfo = { code, message };
-    try {
-      const queued = this.#write(errorReply.call(this.#codec, id, info));
-      if (queued) this.#replyWaits(queued, () => {});
-    } catch (error) {
+    const error = this.#sendReply(
+      errorReply.call(this.#codec, id, info),
+      charge,
+    );
+    if (error !== undefined) {
       if (!(error instanceof FrameTooLargeError) || message === "") {
         return this.#onError(error);
       }
       // The message made the error reply too large: send the code alone.
-      return this.#replyError(id, code, "");
+      return this.#replyError(id, code, "", 0);
     }
     this.#stats.repliesSent++;
     this.#stats.errorRepliesSent++;
   }
+
+  /**
+   * Queues a reply, an error reply or a pong behind the replies that wait
+   * (see `WaitingReplies`); `charge` goes back to the handling bound once
+   * it is queued.
+   *
+   * @returns The error if it could not be encoded, framed or queued (its
+   * charge is given back then).
+   */
+  #sendReply(message: M, charge: number): Error | undefined {
+    try {
+      const replies = this.#replies;
+      if (replies?.active) {
+        replies.add(this.#frame(message), charge);
+        return undefined;
+      }
+      const queue = this.#queue;
+      // A full queue gets the frame's bytes, so that encoding fails here.
+      const queued = queue.full
+        ? queue.push(this.#frame(message))
+        : this.#write(message);
+      if (queued === undefined) this.#release(charge);
+      else {
+        this.#replies ??= new WaitingReplies(
+          queue,
+          this.#release,
+          this.#resumeReading,
+        );
+        this.#replies.waitFor(queued, charge);
+      }
+      return undefined;
+    } catch (error) {
+      this.#release(charge);
+      return toError(error);
+    }
+  }
+
+  /** Replies waiting for room in the send queue. */
+  #repliesWaiting(): number {
+    return this.#replies === undefined ? 0 : this.#replies.count;
+  }
+
+  /** Gives back what a handled request was charged. */
+  #release = (charge: number): void => {
+    this.#handlingBytes -= charge;
+    if (
+      this.#handlingRoom !== undefined &&
+      this.#handlingBytes < this.#maxHandlingBytes
+    ) {
+      this.#resumeHandling();
+    }
+  };
+
+  /** Resumes reading paused while replies waited. */
+  #resumeReading = (): void => {
+    const resume = this.#resumeRead;
+    this.#resumeRead = undefined;
+    resume?.();
+  };
 
   #resumeHandling(): void {
     const resume = this.#handlingRoom;
@@ -1562,6 +1676,7 @@ export class Transport<M> {
     this.#rejectPending(error);
     this.#reserved.clear();
     this.#clearBacklog();
+    this.#replies?.clear();
     this.#cancelHandling(error);
     this.#queue.abort(error);
     this.#reader?.cancel(error).catch(() => {});
@@ -1573,6 +1688,11 @@ export class Transport<M> {
     this.#resolveClosed();
   }
 }
+
+/** What `Transport#onIncoming` was given (kept in the backlog as a number). */
+const INCOMING_NOTIFY = 0;
+const INCOMING_REQUEST = 1;
+const INCOMING_PING = 2;
 
 /**
  * The framing of transports that name none, shared: encoding copies nothing

@@ -75,11 +75,11 @@ const REQUEST_OVERHEAD = frameOf({
 }).byteLength - 4;
 
 describe("Limits: documented defaults", () => {
-  it("the defaults are the README's: 16 MiB frames, 65,536 pending, 8 MiB send queue, 16 MiB being handled, 1,024 + 65,536 handlers, 30 s", () => {
+  it("the defaults are the README's: 16 MiB frames, 65,536 pending, 8 MiB send queue, 4 MiB being handled, 1,024 + 65,536 handlers, 30 s", () => {
     assert.equal(DEFAULT_MAX_FRAME_SIZE, 16 * MiB);
     assert.equal(DEFAULT_MAX_PENDING_REQUESTS, 65_536);
     assert.equal(DEFAULT_MAX_QUEUE_BYTES, 8 * MiB);
-    assert.equal(DEFAULT_MAX_HANDLING_BYTES, 16 * MiB);
+    assert.equal(DEFAULT_MAX_HANDLING_BYTES, 4 * MiB);
     assert.equal(DEFAULT_CONCURRENCY, 1024);
     assert.equal(DEFAULT_MAX_QUEUE, 65_536);
     assert.equal(DEFAULT_TIMEOUT, 30_000);
