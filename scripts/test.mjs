@@ -33,6 +33,8 @@ import { ROOT, testFiles, walk } from "./_files.mjs";
 const BIN = join(ROOT, "node_modules", ".bin");
 const NODE = process.execPath;
 const TIMEOUT_MS = Number(process.env.STEP_TIMEOUT_S ?? 480) * 1000;
+/** Bun's budget for a test without its own `{ timeout }` (Bun's default is 5 s). */
+const BUN_TEST_TIMEOUT_MS = 60_000;
 
 const entryPoints = Object.values(
   JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).exports,
@@ -108,7 +110,15 @@ const STEPS = [
     title: "tests under Bun",
     cmd: join(BIN, "bun"),
     // Bun treats arguments as name filters unless they start with "./".
-    args: () => ["test", ...tests.map((file) => `./${file}`)],
+    // Bun alone ends a test after 5 s by default; Deno and Node wait for it.
+    // Long tests carry their own budget (`{ timeout }`, which Bun honours);
+    // --timeout gives every other test room on a busy machine too.
+    args: () => [
+      "test",
+      "--timeout",
+      String(BUN_TEST_TIMEOUT_MS),
+      ...tests.map((file) => `./${file}`),
+    ],
     needsTests: true,
   },
   {

@@ -47,7 +47,10 @@ export function harnessTests(
   timeoutMs: number,
 ): HarnessTest {
   return (title, body, skip = false) => {
-    test(title, { skip }, async () => {
+    // The runner's budget covers the bounds below (making, the body,
+    // cleaning up, closing), so a bound that is crossed reports itself (Bun
+    // alone ends a test after 5 s by default).
+    test(title, { skip, timeout: timeoutMs + 40_000 }, async () => {
       const pair = await within(10_000, "making a channel pair", makePair());
       const peers: Peer<Uint8Array>[] = [];
       const peer = (channel: Channel, options?: PeerOptions<Uint8Array>) => {

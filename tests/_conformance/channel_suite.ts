@@ -75,7 +75,10 @@ export function channelConformance(
     body: (pair: ChannelPair) => Promise<void>,
     skip: boolean | string = false,
   ) => {
-    test(title, { skip }, async () => {
+    // The runner's budget covers the bounds below (making, the body,
+    // cleaning up), so a bound that is crossed reports itself (Bun alone
+    // ends a test after 5 s by default).
+    test(title, { skip, timeout: timeoutMs + 30_000 }, async () => {
       const pair = await within(10_000, "making a channel pair", makePair());
       try {
         await within(timeoutMs, title, body(pair));

@@ -218,7 +218,7 @@ export function socketAdapterSuite(
 
   describe(`${runtime} adapter`, { skip }, () => {
     const bounded = (title: string, body: () => Promise<void>) =>
-      test(title, () => within(30_000, title, body()));
+      test(title, { timeout: 45_000 }, () => within(30_000, title, body()));
 
     bounded("listener.addr has the bound port and host", async () => {
       const listener = await adapter.listen("tcp://127.0.0.1:0");

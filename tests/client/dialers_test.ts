@@ -74,21 +74,27 @@ describe("EndpointDialer", () => {
     assert.equal(timers.size, 0);
   });
 
-  it("enforces the timeout even when the dial function ignores the signal, and closes the late channel", async () => {
-    let closed = false;
-    const late: DialFunction = () =>
-      sleep(80).then(() => ({
-        readable: new ReadableStream(),
-        writable: new WritableStream(),
-        localAddr: { transport: "mem", name: "x" },
-        remoteAddr: { transport: "mem", name: "y" },
-        close: () => void (closed = true),
-      }));
-    const dialer = new EndpointDialer("mem://x", late, { connectTimeout: 20 });
-    await assert.rejects(dialer.dial(), ConnectError);
-    await sleep(120);
-    assert.ok(closed, "the channel that came late was closed");
-  });
+  it(
+    "enforces the timeout even when the dial function ignores the signal, and closes the late channel",
+    { timeout: 30_000 },
+    async () => {
+      let closed = false;
+      const late: DialFunction = () =>
+        sleep(80).then(() => ({
+          readable: new ReadableStream(),
+          writable: new WritableStream(),
+          localAddr: { transport: "mem", name: "x" },
+          remoteAddr: { transport: "mem", name: "y" },
+          close: () => void (closed = true),
+        }));
+      const dialer = new EndpointDialer("mem://x", late, {
+        connectTimeout: 20,
+      });
+      await assert.rejects(dialer.dial(), ConnectError);
+      await sleep(120);
+      assert.ok(closed, "the channel that came late was closed");
+    },
+  );
 
   it("aborts with AbortedError when the signal aborts", async () => {
     const dialer = new EndpointDialer("mem://x", hanging);
@@ -143,38 +149,46 @@ describe("FailoverDialer", () => {
     b.close();
   });
 
-  it("marks a failed endpoint down, uses the next, and goes back after downTime", async () => {
-    const network = new MemoryNetwork();
-    const dial = countingDial((k, o) => network.dial(k, o));
-    const dialer = new FailoverDialer(["mem://a", "mem://b", "mem://c"], dial, {
-      downTime: 300,
-    });
-    const b = await network.listen("mem://b");
-    const first = await dialer.dial();
-    assert.equal(first.remoteAddr.name, "b");
-    assert.deepEqual(
-      dialer.endpoints.map((e) => [String(e.key), e.down, e.failures]),
-      [
-        ["mem://a", true, 1],
-        ["mem://b", false, 0],
-        ["mem://c", false, 0],
-      ],
-    );
-    assert.equal(dial.count, 2);
-    // While a is down it is not even tried.
-    const second = await dialer.dial();
-    assert.equal(second.remoteAddr.name, "b");
-    assert.equal(dial.count, 3);
-    // a comes back; once its down time passed, it is preferred again.
-    const a = await network.listen("mem://a");
-    await sleep(350);
-    const third = await dialer.dial();
-    assert.equal(third.remoteAddr.name, "a");
-    assert.equal(String(dialer.current), "mem://a");
-    for (const channel of [first, second, third]) channel.close();
-    a.close();
-    b.close();
-  });
+  it(
+    "marks a failed endpoint down, uses the next, and goes back after downTime",
+    { timeout: 30_000 },
+    async () => {
+      const network = new MemoryNetwork();
+      const dial = countingDial((k, o) => network.dial(k, o));
+      const dialer = new FailoverDialer(
+        ["mem://a", "mem://b", "mem://c"],
+        dial,
+        {
+          downTime: 300,
+        },
+      );
+      const b = await network.listen("mem://b");
+      const first = await dialer.dial();
+      assert.equal(first.remoteAddr.name, "b");
+      assert.deepEqual(
+        dialer.endpoints.map((e) => [String(e.key), e.down, e.failures]),
+        [
+          ["mem://a", true, 1],
+          ["mem://b", false, 0],
+          ["mem://c", false, 0],
+        ],
+      );
+      assert.equal(dial.count, 2);
+      // While a is down it is not even tried.
+      const second = await dialer.dial();
+      assert.equal(second.remoteAddr.name, "b");
+      assert.equal(dial.count, 3);
+      // a comes back; once its down time passed, it is preferred again.
+      const a = await network.listen("mem://a");
+      await sleep(350);
+      const third = await dialer.dial();
+      assert.equal(third.remoteAddr.name, "a");
+      assert.equal(String(dialer.current), "mem://a");
+      for (const channel of [first, second, third]) channel.close();
+      a.close();
+      b.close();
+    },
+  );
 
   it("tries down endpoints as a last resort, and fails with every cause when all fail", async () => {
     const network = new MemoryNetwork();

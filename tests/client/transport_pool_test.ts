@@ -130,7 +130,9 @@ describe("TransportPool", () => {
     await server.close();
   });
 
-  it("evicts transports idle for idleTimeout, and not busy ones", async () => {
+  it("evicts transports idle for idleTimeout, and not busy ones", {
+    timeout: 30_000,
+  }, async () => {
     const { server, key, dial } = await memoryServer();
     const counted = countingDial(dial);
     const pool = poolOf(counted, { idleTimeout: 60 });
@@ -297,28 +299,32 @@ describe("TransportPool", () => {
     await back.server.close();
   });
 
-  it("backs off from a server that accepts and closes at once instead of hammering it", async () => {
-    const { server, key, dial } = await memoryServer("full", {
-      maxConnections: 1,
-    });
-    const blocker = poolOf(dial);
-    await blocker.get(key);
-    const counted = countingDial(dial);
-    const pool = poolOf(counted, {
-      reconnect: { initialDelay: 20, jitter: 0 },
-    });
-    const transport = await pool.get(key);
-    await assert.rejects(
-      transport.request(request("echo", 1)),
-      /maxConnections 1/,
-    );
-    await sleep(300);
-    assert.ok(counted.count <= 6, `${counted.count} attempts in 300 ms`);
-    assert.ok(server.stats.rejected >= 1);
-    await pool.close();
-    await blocker.close();
-    await server.close();
-  });
+  it(
+    "backs off from a server that accepts and closes at once instead of hammering it",
+    { timeout: 30_000 },
+    async () => {
+      const { server, key, dial } = await memoryServer("full", {
+        maxConnections: 1,
+      });
+      const blocker = poolOf(dial);
+      await blocker.get(key);
+      const counted = countingDial(dial);
+      const pool = poolOf(counted, {
+        reconnect: { initialDelay: 20, jitter: 0 },
+      });
+      const transport = await pool.get(key);
+      await assert.rejects(
+        transport.request(request("echo", 1)),
+        /maxConnections 1/,
+      );
+      await sleep(300);
+      assert.ok(counted.count <= 6, `${counted.count} attempts in 300 ms`);
+      assert.ok(server.stats.rejected >= 1);
+      await pool.close();
+      await blocker.close();
+      await server.close();
+    },
+  );
 
   it("checks its options", () => {
     const connect = () => Promise.reject(new Error("x"));

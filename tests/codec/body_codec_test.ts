@@ -38,7 +38,7 @@ describe("rawBody", () => {
 });
 
 describe("textBody", () => {
-  it("textBody round-trips UTF-8 text exactly", () => {
+  it("textBody round-trips UTF-8 text exactly", { timeout: 30_000 }, () => {
     assert.equal(textBody.name, "text");
     assert.deepEqual(
       [...textBody.encode("héllo")],

@@ -85,7 +85,9 @@ const EXAMPLES: [file: string, args: string[], expected: RegExp][] = [
 
 describe(`examples run as commands (${RUNTIME})`, () => {
   for (const [file, args, expected] of EXAMPLES) {
-    it(`${[file, ...args].join(" ")} finishes and prints ${expected}`, async () => {
+    it(`${[file, ...args].join(" ")} finishes and prints ${expected}`, {
+      timeout: 60_000,
+    }, async () => {
       const output = await run(file, args);
       assert.match(output, expected);
       if (file.endsWith("prometheus.ts")) {

@@ -99,54 +99,63 @@ function within<T>(promise: PromiseLike<T>, ms = 5000): Promise<T> {
 }
 
 describe("examples/json_rpc: a JSON-RPC 2.0 server over newline-delimited TCP", () => {
-  it("answers a json-rpc-2.0 client's requests, notifications and errors over TCP", async () => {
-    const lines: string[] = [];
-    const server = await main(["0"], (line) => lines.push(line));
-    const adapter = await loadAdapter();
-    const { client, socket } = jsonRpcClient(await adapter.dial(server.key));
-    try {
-      assert.match(
-        lines[0],
-        /^JSON-RPC 2\.0 server on tcp:\/\/127\.0\.0\.1:\d+/,
-      );
-      assert.equal(await within(client.request("add", [1, 2])), 3);
-      assert.equal(
-        await within(
-          client.request("subtract", { minuend: 42, subtrahend: 23 }),
-        ),
-        19,
-      );
-      assert.deepEqual(
-        await within(client.request("echo", { nested: ["x", null] })),
-        { nested: ["x", null] },
-      );
-      client.notify("count", undefined);
-      client.notify("count", undefined);
-      assert.equal(await within(client.request("count", undefined)), 3);
+  it(
+    "answers a json-rpc-2.0 client's requests, notifications and errors over TCP",
+    { timeout: 30_000 },
+    async () => {
+      const lines: string[] = [];
+      const server = await main(["0"], (line) => lines.push(line));
+      const adapter = await loadAdapter();
+      const { client, socket } = jsonRpcClient(await adapter.dial(server.key));
+      try {
+        assert.match(
+          lines[0],
+          /^JSON-RPC 2\.0 server on tcp:\/\/127\.0\.0\.1:\d+/,
+        );
+        assert.equal(await within(client.request("add", [1, 2])), 3);
+        assert.equal(
+          await within(
+            client.request("subtract", { minuend: 42, subtrahend: 23 }),
+          ),
+          19,
+        );
+        assert.deepEqual(
+          await within(client.request("echo", { nested: ["x", null] })),
+          { nested: ["x", null] },
+        );
+        client.notify("count", undefined);
+        client.notify("count", undefined);
+        assert.equal(await within(client.request("count", undefined)), 3);
 
-      const missing = await within(client.request("nope", [])).catch((e) => e);
-      assert.ok(missing instanceof JSONRPCErrorException, String(missing));
-      assert.equal(missing.code, JSON_RPC_ERRORS.methodNotFound);
-      const invalid = await within(client.request("add", ["x", 1])).catch((
-        e,
-      ) => e);
-      assert.ok(invalid instanceof JSONRPCErrorException);
-      assert.equal(invalid.code, JSON_RPC_ERRORS.invalidParams);
+        const missing = await within(client.request("nope", [])).catch((e) =>
+          e
+        );
+        assert.ok(missing instanceof JSONRPCErrorException, String(missing));
+        assert.equal(missing.code, JSON_RPC_ERRORS.methodNotFound);
+        const invalid = await within(client.request("add", ["x", 1])).catch((
+          e,
+        ) => e);
+        assert.ok(invalid instanceof JSONRPCErrorException);
+        assert.equal(invalid.code, JSON_RPC_ERRORS.invalidParams);
 
-      // Many in flight on one connection; the slow one does not block the others.
-      const started = Date.now();
-      const [slow, ...fast] = await within(Promise.all([
-        client.request("sleep", [300]),
-        ...Array.from({ length: 20 }, (_, i) => client.request("add", [i, i])),
-      ]));
-      assert.equal(slow, 300);
-      assert.deepEqual(fast, Array.from({ length: 20 }, (_, i) => 2 * i));
-      assert.ok(Date.now() - started < 4000);
-    } finally {
-      socket.channel.close();
-      await server.close();
-    }
-  });
+        // Many in flight on one connection; the slow one does not block the others.
+        const started = Date.now();
+        const [slow, ...fast] = await within(Promise.all([
+          client.request("sleep", [300]),
+          ...Array.from(
+            { length: 20 },
+            (_, i) => client.request("add", [i, i]),
+          ),
+        ]));
+        assert.equal(slow, 300);
+        assert.deepEqual(fast, Array.from({ length: 20 }, (_, i) => 2 * i));
+        assert.ok(Date.now() - started < 4000);
+      } finally {
+        socket.channel.close();
+        await server.close();
+      }
+    },
+  );
 
   it("answers malformed lines with id null and keeps the connection", async () => {
     const server = await main(["0"], () => {});

@@ -366,34 +366,38 @@ describe("LengthPrefixedCodec options", () => {
 });
 
 describe("LengthPrefixedCodec properties", () => {
-  it("LengthPrefixedCodec round-trips any payloads cut into any chunks, in every configuration", () => {
-    for (const options of CONFIGS) {
-      const codec = new LengthPrefixedCodec(options);
-      const maxLength = Math.min(2000, codec.maxFrameSize);
-      fc.assert(
-        fc.property(
-          fc.array(fc.uint8Array({ maxLength, size: "max" }), {
-            maxLength: 12,
-          }),
-          fc.array(fc.nat(), { maxLength: 30 }),
-          (payloads, points) => {
-            const bytes = new Uint8Array(
-              payloads.flatMap((p) => frameBytes(codec, p)),
-            );
-            const chunks = cut(
-              bytes,
-              points.map((p) => p % (bytes.length + 1)),
-            );
-            const decoder = codec.createDecoder();
-            const frames = decodeAll(decoder, chunks);
-            assert.deepEqual(frames, payloads.map((p) => [...p]));
-            assert.equal(decoder.bufferedBytes, 0);
-          },
-        ),
-        { numRuns: 60 },
-      );
-    }
-  });
+  it(
+    "LengthPrefixedCodec round-trips any payloads cut into any chunks, in every configuration",
+    { timeout: 30_000 },
+    () => {
+      for (const options of CONFIGS) {
+        const codec = new LengthPrefixedCodec(options);
+        const maxLength = Math.min(2000, codec.maxFrameSize);
+        fc.assert(
+          fc.property(
+            fc.array(fc.uint8Array({ maxLength, size: "max" }), {
+              maxLength: 12,
+            }),
+            fc.array(fc.nat(), { maxLength: 30 }),
+            (payloads, points) => {
+              const bytes = new Uint8Array(
+                payloads.flatMap((p) => frameBytes(codec, p)),
+              );
+              const chunks = cut(
+                bytes,
+                points.map((p) => p % (bytes.length + 1)),
+              );
+              const decoder = codec.createDecoder();
+              const frames = decodeAll(decoder, chunks);
+              assert.deepEqual(frames, payloads.map((p) => [...p]));
+              assert.equal(decoder.bufferedBytes, 0);
+            },
+          ),
+          { numRuns: 60 },
+        );
+      }
+    },
+  );
 
   it("FrameDecoder fed random bytes in random chunks throws nothing but ProtocolError", () => {
     for (const options of CONFIGS) {

@@ -76,7 +76,9 @@ function roundTrip(
 const points = fc.array(fc.nat(), { maxLength: 12 });
 
 describe("packet codecs: frames cut into chunks at random points decode back", () => {
-  it("LengthPrefixedCodec, every header size, byte order and includeHeader", () => {
+  it("LengthPrefixedCodec, every header size, byte order and includeHeader", {
+    timeout: 30_000,
+  }, () => {
     const options = fc.record({
       headerSize: fc.constantFrom(1, 2, 4, 8) as fc.Arbitrary<1 | 2 | 4 | 8>,
       littleEndian: fc.boolean(),
@@ -95,7 +97,9 @@ describe("packet codecs: frames cut into chunks at random points decode back", (
     );
   });
 
-  it("VarintPrefixedCodec, with one-, two- and three-byte varints", () => {
+  it("VarintPrefixedCodec, with one-, two- and three-byte varints", {
+    timeout: 30_000,
+  }, () => {
     const payload = fc.oneof(
       { weight: 4, arbitrary: fc.uint8Array({ maxLength: 300 }) },
       {
@@ -117,45 +121,49 @@ describe("packet codecs: frames cut into chunks at random points decode back", (
     );
   });
 
-  it("DelimitedCodec, with \\n, \\r\\n and arbitrary (self-overlapping) delimiters", () => {
-    const delimiter = fc.oneof(
-      fc.constant(new Uint8Array([10])),
-      fc.constant(new Uint8Array([13, 10])),
-      fc.constant(new TextEncoder().encode("abab")),
-      fc.uint8Array({ minLength: 1, maxLength: 4 }),
-    );
-    // Payload bytes from a small alphabet that shares bytes with the
-    // delimiter, so that partial matches happen often.
-    const scenario = delimiter.chain((d) =>
-      fc.record({
-        delimiter: fc.constant(d),
-        payloads: fc.array(
-          fc.array(fc.constantFrom(...d, 97, 98, 0), { maxLength: 40 }).map(
-            (bytes) => new Uint8Array(bytes),
+  it(
+    "DelimitedCodec, with \\n, \\r\\n and arbitrary (self-overlapping) delimiters",
+    { timeout: 30_000 },
+    () => {
+      const delimiter = fc.oneof(
+        fc.constant(new Uint8Array([10])),
+        fc.constant(new Uint8Array([13, 10])),
+        fc.constant(new TextEncoder().encode("abab")),
+        fc.uint8Array({ minLength: 1, maxLength: 4 }),
+      );
+      // Payload bytes from a small alphabet that shares bytes with the
+      // delimiter, so that partial matches happen often.
+      const scenario = delimiter.chain((d) =>
+        fc.record({
+          delimiter: fc.constant(d),
+          payloads: fc.array(
+            fc.array(fc.constantFrom(...d, 97, 98, 0), { maxLength: 40 }).map(
+              (bytes) => new Uint8Array(bytes),
+            ),
+            { maxLength: 8 },
           ),
-          { maxLength: 8 },
-        ),
-      })
-    );
-    fc.assert(
-      fc.property(scenario, points, (s, cuts) => {
-        const codec = new DelimitedCodec({ delimiter: s.delimiter });
-        const payloads = s.payloads.filter((p) => {
-          try {
-            codec.encode([p], p.byteLength);
-            return true;
-          } catch (error) {
-            assert.ok(error instanceof ProtocolError);
-            return false;
-          }
-        });
-        roundTrip(codec, payloads, cuts);
-      }),
-      { numRuns: RUNS * 2 },
-    );
-  });
+        })
+      );
+      fc.assert(
+        fc.property(scenario, points, (s, cuts) => {
+          const codec = new DelimitedCodec({ delimiter: s.delimiter });
+          const payloads = s.payloads.filter((p) => {
+            try {
+              codec.encode([p], p.byteLength);
+              return true;
+            } catch (error) {
+              assert.ok(error instanceof ProtocolError);
+              return false;
+            }
+          });
+          roundTrip(codec, payloads, cuts);
+        }),
+        { numRuns: RUNS * 2 },
+      );
+    },
+  );
 
-  it("FixedSizeCodec, frame sizes 1 to 40", () => {
+  it("FixedSizeCodec, frame sizes 1 to 40", { timeout: 30_000 }, () => {
     const scenario = fc.integer({ min: 1, max: 40 }).chain((size) =>
       fc.record({
         size: fc.constant(size),

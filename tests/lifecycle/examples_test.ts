@@ -11,7 +11,9 @@ import { within } from "./_helpers.ts";
 const quiet = () => {};
 
 describe("examples", () => {
-  it("max_connections: two clients served, the third refused with the reason", async () => {
+  it("max_connections: two clients served, the third refused with the reason", {
+    timeout: 60_000,
+  }, async () => {
     const { replies, refused } = await within(
       20_000,
       "example",
@@ -21,18 +23,28 @@ describe("examples", () => {
     assert.match(refused, /maxConnections 2/);
   });
 
-  it("idle_cleanup: the idle connection is closed and a new one opens on demand", async () => {
-    const stats = await within(20_000, "example", idleCleanup(quiet));
-    assert.deepEqual(stats, { accepted: 2, idleClosed: 1 });
-  });
+  it(
+    "idle_cleanup: the idle connection is closed and a new one opens on demand",
+    { timeout: 60_000 },
+    async () => {
+      const stats = await within(20_000, "example", idleCleanup(quiet));
+      assert.deepEqual(stats, { accepted: 2, idleClosed: 1 });
+    },
+  );
 
-  it("push_on_timer: both clients get the server's ticks", async () => {
-    const received = await within(20_000, "example", pushOnTimer(quiet));
-    assert.equal(received.length, 2);
-    for (const count of received) assert.ok(count >= 2, `${count} ticks`);
-  });
+  it(
+    "push_on_timer: both clients get the server's ticks",
+    { timeout: 60_000 },
+    async () => {
+      const received = await within(20_000, "example", pushOnTimer(quiet));
+      assert.equal(received.length, 2);
+      for (const count of received) assert.ok(count >= 2, `${count} ticks`);
+    },
+  );
 
-  it("graceful_shutdown: in-flight requests finish, a late one is refused", async () => {
+  it("graceful_shutdown: in-flight requests finish, a late one is refused", {
+    timeout: 60_000,
+  }, async () => {
     const { replies, late } = await within(
       20_000,
       "example",

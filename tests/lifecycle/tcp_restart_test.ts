@@ -38,98 +38,103 @@ async function restartServer(key: string): Promise<Server<unknown>> {
 }
 
 describe("Client and Server over TCP", () => {
-  it("reconnect after the server restarts, every request settled exactly once", async () => {
-    let server = await startServer("tcp://127.0.0.1:0");
-    const key = `tcp://127.0.0.1:${server.addrs[0].port}`;
-    const client = new Client<unknown>({
-      endpoint: key,
-      dial: tcp.dial,
-      body: jsonBody,
-      timeout: 3000,
-      reconnect: { initialDelay: 20, maxDelay: 100 },
-    });
-    const outcomes: string[][] = [];
-    const fire = (): number => {
-      const id = outcomes.length;
-      const seen: string[] = [];
-      outcomes.push(seen);
-      client.call("echo", id, {
-        onMessage: (reply) => seen.push(reply === id ? "ok" : `wrong ${reply}`),
-        onTimeout: () => seen.push("TimeoutError"),
-        onError: (error) => seen.push(error.name),
+  it(
+    "reconnect after the server restarts, every request settled exactly once",
+    { timeout: 60_000 },
+    async () => {
+      let server = await startServer("tcp://127.0.0.1:0");
+      const key = `tcp://127.0.0.1:${server.addrs[0].port}`;
+      const client = new Client<unknown>({
+        endpoint: key,
+        dial: tcp.dial,
+        body: jsonBody,
+        timeout: 3000,
+        reconnect: { initialDelay: 20, maxDelay: 100 },
       });
-      return id;
-    };
-    await within(
-      20_000,
-      "restart scenario",
-      (async () => {
-        for (let i = 0; i < 10; i++) {
-          fire();
-          await sleep(5);
-        }
-        await until(
-          () => outcomes.every((o) => o.length > 0),
-          5000,
-          "phase 1 settled",
-        );
-        assert.ok(
-          outcomes.every((o) => o[0] === "ok"),
-          JSON.stringify(outcomes),
-        );
-        // An idempotent request that waits through the restart.
-        const waiting = client.request("echo", "waited", {
-          waitForReady: true,
-          retry: 20,
-          timeout: 10_000,
-        }).catch((error) => error);
-        await server.close({ deadline: 1000 });
-        const down = outcomes.length;
-        for (let i = 0; i < 10; i++) {
-          fire();
-          await sleep(10);
-        }
-        server = await restartServer(key);
-        let last = fire();
-        await until(
-          () => {
-            if (outcomes[last].length === 0) return false;
-            if (outcomes[last][0] === "ok") return true;
-            last = fire();
-            return false;
-          },
-          10_000,
-          "a request succeeds after the restart",
-        );
-        assert.equal(
-          await waiting,
-          "waited",
-          "waitForReady rode out the restart",
-        );
-        await until(
-          () => outcomes.every((o) => o.length > 0),
-          5000,
-          "all settled",
-        );
-        await delay(50);
-        for (const [id, seen] of outcomes.entries()) {
-          assert.equal(
-            seen.length,
-            1,
-            `request ${id} settled ${seen.length} times: ${seen}`,
+      const outcomes: string[][] = [];
+      const fire = (): number => {
+        const id = outcomes.length;
+        const seen: string[] = [];
+        outcomes.push(seen);
+        client.call("echo", id, {
+          onMessage: (reply) =>
+            seen.push(reply === id ? "ok" : `wrong ${reply}`),
+          onTimeout: () => seen.push("TimeoutError"),
+          onError: (error) => seen.push(error.name),
+        });
+        return id;
+      };
+      await within(
+        20_000,
+        "restart scenario",
+        (async () => {
+          for (let i = 0; i < 10; i++) {
+            fire();
+            await sleep(5);
+          }
+          await until(
+            () => outcomes.every((o) => o.length > 0),
+            5000,
+            "phase 1 settled",
           );
           assert.ok(
-            ["ok", "ConnectError", "ConnectionClosedError"].includes(seen[0]),
-            `request ${id}: ${seen[0]}`,
+            outcomes.every((o) => o[0] === "ok"),
+            JSON.stringify(outcomes),
           );
-        }
-        assert.ok(
-          outcomes.slice(down, down + 10).some((o) => o[0] !== "ok"),
-          "requests while down failed",
-        );
-      })(),
-    );
-    await client.close();
-    await server.close();
-  });
+          // An idempotent request that waits through the restart.
+          const waiting = client.request("echo", "waited", {
+            waitForReady: true,
+            retry: 20,
+            timeout: 10_000,
+          }).catch((error) => error);
+          await server.close({ deadline: 1000 });
+          const down = outcomes.length;
+          for (let i = 0; i < 10; i++) {
+            fire();
+            await sleep(10);
+          }
+          server = await restartServer(key);
+          let last = fire();
+          await until(
+            () => {
+              if (outcomes[last].length === 0) return false;
+              if (outcomes[last][0] === "ok") return true;
+              last = fire();
+              return false;
+            },
+            10_000,
+            "a request succeeds after the restart",
+          );
+          assert.equal(
+            await waiting,
+            "waited",
+            "waitForReady rode out the restart",
+          );
+          await until(
+            () => outcomes.every((o) => o.length > 0),
+            5000,
+            "all settled",
+          );
+          await delay(50);
+          for (const [id, seen] of outcomes.entries()) {
+            assert.equal(
+              seen.length,
+              1,
+              `request ${id} settled ${seen.length} times: ${seen}`,
+            );
+            assert.ok(
+              ["ok", "ConnectError", "ConnectionClosedError"].includes(seen[0]),
+              `request ${id}: ${seen[0]}`,
+            );
+          }
+          assert.ok(
+            outcomes.slice(down, down + 10).some((o) => o[0] !== "ok"),
+            "requests while down failed",
+          );
+        })(),
+      );
+      await client.close();
+      await server.close();
+    },
+  );
 });

@@ -157,23 +157,27 @@ describe("Faults over the memory pipe: a reset cut at an exact byte", () => {
     });
   }
 
-  it("a reset in the middle of one large frame fails only that connection's requests", async () => {
-    const [a, b] = createMemoryPipe();
-    const [c, d] = createMemoryPipe();
-    const server = new Peer<Uint8Array>(a, { router: echo() });
-    const other = new Peer<Uint8Array>(c, { router: echo() });
-    const client = new Peer<Uint8Array>(b);
-    const bystander = new Peer<Uint8Array>(d);
-    a.resetAfter(4 + 7 + 100_000); // inside the 200,011-byte reply frame
-    const request = client.request("echo", randomBytes(200_000, 3));
-    await assert.rejects(request, ConnectionClosedError);
-    for (let i = 0; i < 20; i++) {
-      const body = randomBytes(64, i);
-      assert.deepEqual(await bystander.request("echo", body), body);
-    }
-    await Promise.all([client.closed, server.closed]);
-    await Promise.all([bystander.close(), other.close()]);
-  });
+  it(
+    "a reset in the middle of one large frame fails only that connection's requests",
+    { timeout: 60_000 },
+    async () => {
+      const [a, b] = createMemoryPipe();
+      const [c, d] = createMemoryPipe();
+      const server = new Peer<Uint8Array>(a, { router: echo() });
+      const other = new Peer<Uint8Array>(c, { router: echo() });
+      const client = new Peer<Uint8Array>(b);
+      const bystander = new Peer<Uint8Array>(d);
+      a.resetAfter(4 + 7 + 100_000); // inside the 200,011-byte reply frame
+      const request = client.request("echo", randomBytes(200_000, 3));
+      await assert.rejects(request, ConnectionClosedError);
+      for (let i = 0; i < 20; i++) {
+        const body = randomBytes(64, i);
+        assert.deepEqual(await bystander.request("echo", body), body);
+      }
+      await Promise.all([client.closed, server.closed]);
+      await Promise.all([bystander.close(), other.close()]);
+    },
+  );
 });
 
 /** A server on 127.0.0.1:0 over this runtime's TCP adapter. */
@@ -345,86 +349,104 @@ async function assertSilenceFound(
 }
 
 describe("Half-open connections: found by heartbeat, pending requests rejected", () => {
-  it("memory: a working connection goes silent; the client's requests reject within the heartbeat bound, the server closes its side, and the client reconnects by itself", async () => {
-    const network = new MemoryNetwork();
-    const server = new Server<Uint8Array>({
-      router: echo(),
-      heartbeat: HEARTBEAT,
-    });
-    void server.serve(await network.listen("mem://half"));
-    const dial = capturing((k, o) => network.dial(k, o));
-    const client = new Client<Uint8Array>({
-      endpoint: "mem://half",
-      dial,
-      heartbeat: HEARTBEAT,
-      reconnect: { initialDelay: 10, maxDelay: 50 },
-    });
-    try {
+  it(
+    "memory: a working connection goes silent; the client's requests reject within the heartbeat bound, the server closes its side, and the client reconnects by itself",
+    { timeout: 60_000 },
+    async () => {
+      const network = new MemoryNetwork();
+      const server = new Server<Uint8Array>({
+        router: echo(),
+        heartbeat: HEARTBEAT,
+      });
+      void server.serve(await network.listen("mem://half"));
+      const dial = capturing((k, o) => network.dial(k, o));
+      const client = new Client<Uint8Array>({
+        endpoint: "mem://half",
+        dial,
+        heartbeat: HEARTBEAT,
+        reconnect: { initialDelay: 10, maxDelay: 50 },
+      });
+      try {
+        assert.deepEqual(
+          [...await client.request("echo", new Uint8Array([1]))],
+          [
+            1,
+          ],
+        );
+        (dial.channels[0] as MemoryChannel).goSilent();
+        await assertSilenceFound(
+          client,
+          server,
+          "the client connects again by itself",
+        );
+        assert.equal(dial.channels.length, 2);
+      } finally {
+        await client.close();
+        await server.close({ deadline: 100 });
+      }
+    },
+  );
+
+  it(
+    "TCP: a connection whose path goes silent (the proxy stops forwarding, closes nothing) is found by both heartbeats",
+    { timeout: 60_000 },
+    async () => {
+      const { server, key } = await tcpServer({ heartbeat: HEARTBEAT });
+      const proxy = await FaultProxy.start(tcp, key);
+      const client = new Client<Uint8Array>({
+        endpoint: proxy.key,
+        dial: tcp.dial,
+        heartbeat: HEARTBEAT,
+        reconnect: { initialDelay: 10, maxDelay: 50 },
+      });
+      const other = bystander(key);
+      try {
+        assert.deepEqual(
+          [...await client.request("echo", new Uint8Array([1]))],
+          [
+            1,
+          ],
+        );
+        assert.equal(proxy.links.length, 1);
+        proxy.links[0].goSilent();
+        await assertSilenceFound(
+          client,
+          server,
+          "reconnected through a fresh proxy link",
+        );
+      } finally {
+        await client.close();
+        const { ok, failed } = await other.stop();
+        await proxy.close();
+        await server.close({ deadline: 100 });
+        assert.deepEqual(failed, []);
+        assert.ok(ok > 0);
+      }
+    },
+  );
+
+  it(
+    "without a heartbeat, requests on a half-open connection end with TimeoutError at their deadline",
+    { timeout: 60_000 },
+    async () => {
+      const [a, b] = createMemoryPipe();
+      const server = new Peer<Uint8Array>(a, { router: echo() });
+      const client = new Peer<Uint8Array>(b);
       assert.deepEqual([...await client.request("echo", new Uint8Array([1]))], [
         1,
       ]);
-      (dial.channels[0] as MemoryChannel).goSilent();
-      await assertSilenceFound(
-        client,
-        server,
-        "the client connects again by itself",
-      );
-      assert.equal(dial.channels.length, 2);
-    } finally {
+      b.goSilent();
+      const ledger = new Ledger();
+      await Promise.all(Array.from({ length: 5 }, () => {
+        const id = ledger.open();
+        return client.request("echo", new Uint8Array([2]), { timeout: 100 })
+          .then(() => ledger.settle(id, "ok"), (e) => ledger.settleWith(id, e));
+      }));
+      ledger.assertExactlyOnce(["TimeoutError"]);
+      assert.equal(client.stats.pending, 0);
+      assert.equal(client.transport.closedReason, undefined, "still open");
       await client.close();
-      await server.close({ deadline: 100 });
-    }
-  });
-
-  it("TCP: a connection whose path goes silent (the proxy stops forwarding, closes nothing) is found by both heartbeats", async () => {
-    const { server, key } = await tcpServer({ heartbeat: HEARTBEAT });
-    const proxy = await FaultProxy.start(tcp, key);
-    const client = new Client<Uint8Array>({
-      endpoint: proxy.key,
-      dial: tcp.dial,
-      heartbeat: HEARTBEAT,
-      reconnect: { initialDelay: 10, maxDelay: 50 },
-    });
-    const other = bystander(key);
-    try {
-      assert.deepEqual([...await client.request("echo", new Uint8Array([1]))], [
-        1,
-      ]);
-      assert.equal(proxy.links.length, 1);
-      proxy.links[0].goSilent();
-      await assertSilenceFound(
-        client,
-        server,
-        "reconnected through a fresh proxy link",
-      );
-    } finally {
-      await client.close();
-      const { ok, failed } = await other.stop();
-      await proxy.close();
-      await server.close({ deadline: 100 });
-      assert.deepEqual(failed, []);
-      assert.ok(ok > 0);
-    }
-  });
-
-  it("without a heartbeat, requests on a half-open connection end with TimeoutError at their deadline", async () => {
-    const [a, b] = createMemoryPipe();
-    const server = new Peer<Uint8Array>(a, { router: echo() });
-    const client = new Peer<Uint8Array>(b);
-    assert.deepEqual([...await client.request("echo", new Uint8Array([1]))], [
-      1,
-    ]);
-    b.goSilent();
-    const ledger = new Ledger();
-    await Promise.all(Array.from({ length: 5 }, () => {
-      const id = ledger.open();
-      return client.request("echo", new Uint8Array([2]), { timeout: 100 })
-        .then(() => ledger.settle(id, "ok"), (e) => ledger.settleWith(id, e));
-    }));
-    ledger.assertExactlyOnce(["TimeoutError"]);
-    assert.equal(client.stats.pending, 0);
-    assert.equal(client.transport.closedReason, undefined, "still open");
-    await client.close();
-    await server.close();
-  });
+      await server.close();
+    },
+  );
 });

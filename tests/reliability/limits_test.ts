@@ -87,157 +87,173 @@ describe("Limits: documented defaults", () => {
 });
 
 describe("Limits crossed", () => {
-  it("maxFrameSize (default 16 MiB) over TCP: a request one byte over rejects locally with FrameTooLargeError; one of exactly 16 MiB is echoed; the connection stays up", async () => {
-    const { server, key } = await tcpServer({ maxHandlingBytes: 32 * MiB });
-    const client = new Peer<Uint8Array>(await dialTcp(key));
-    try {
-      const fits = new Uint8Array(DEFAULT_MAX_FRAME_SIZE - REQUEST_OVERHEAD);
-      fits[fits.length - 1] = 7;
-      const over = new Uint8Array(fits.length + 1);
-      await assert.rejects(
-        client.request("echo", over, { timeout: 10_000 }),
-        (e: unknown) => {
-          assert.ok(e instanceof FrameTooLargeError, String(e));
-          assert.equal(e.length, DEFAULT_MAX_FRAME_SIZE + 1);
-          assert.match(e.message, /^Cannot encode frame/);
-          return true;
-        },
-      );
-      assert.equal(client.stats.requestsSent, 0, "nothing was sent");
-      // The reply to the largest request is 8 bytes smaller: it fits too.
-      const reply = await client.request("echo", fits, { timeout: 10_000 });
-      assert.equal(reply.byteLength, fits.byteLength);
-      assert.equal(reply[reply.length - 1], 7);
-    } finally {
-      await client.close();
-      await server.close({ deadline: 100 });
-    }
-  });
-
-  it("maxPendingRequests (default 65,536): the 65,537th request fails with TooManyPendingError; once one settles, the next is taken", async () => {
-    const [a, b] = createMemoryPipe();
-    const client = new Peer<Uint8Array>(b, { closeTimeout: 50 });
-    const body = new Uint8Array(1);
-    const pending: Promise<unknown>[] = [];
-    const controller = new AbortController();
-    try {
-      pending.push(
-        client.request("x", body, { signal: controller.signal, timeout: 0 })
-          .catch((e) => e),
-      );
-      for (let i = 1; i < DEFAULT_MAX_PENDING_REQUESTS; i++) {
-        pending.push(
-          client.request("x", body, { timeout: 0 }).catch((e) => e),
+  it(
+    "maxFrameSize (default 16 MiB) over TCP: a request one byte over rejects locally with FrameTooLargeError; one of exactly 16 MiB is echoed; the connection stays up",
+    { timeout: 60_000 },
+    async () => {
+      const { server, key } = await tcpServer({ maxHandlingBytes: 32 * MiB });
+      const client = new Peer<Uint8Array>(await dialTcp(key));
+      try {
+        const fits = new Uint8Array(DEFAULT_MAX_FRAME_SIZE - REQUEST_OVERHEAD);
+        fits[fits.length - 1] = 7;
+        const over = new Uint8Array(fits.length + 1);
+        await assert.rejects(
+          client.request("echo", over, { timeout: 10_000 }),
+          (e: unknown) => {
+            assert.ok(e instanceof FrameTooLargeError, String(e));
+            assert.equal(e.length, DEFAULT_MAX_FRAME_SIZE + 1);
+            assert.match(e.message, /^Cannot encode frame/);
+            return true;
+          },
         );
+        assert.equal(client.stats.requestsSent, 0, "nothing was sent");
+        // The reply to the largest request is 8 bytes smaller: it fits too.
+        const reply = await client.request("echo", fits, { timeout: 10_000 });
+        assert.equal(reply.byteLength, fits.byteLength);
+        assert.equal(reply[reply.length - 1], 7);
+      } finally {
+        await client.close();
+        await server.close({ deadline: 100 });
       }
-      assert.equal(client.stats.pending, DEFAULT_MAX_PENDING_REQUESTS);
-      await assert.rejects(
-        client.request("x", body),
-        (e: unknown) => {
-          assert.ok(e instanceof TooManyPendingError, String(e));
-          assert.equal(e.code, "ERR_TOO_MANY_PENDING");
-          return true;
-        },
-      );
-      controller.abort();
-      pending.push(client.request("x", body, { timeout: 0 }).catch((e) => e));
-      assert.equal(client.stats.pending, DEFAULT_MAX_PENDING_REQUESTS);
-    } finally {
-      await client.close();
-      a.close();
-    }
-    const outcomes = await Promise.all(pending);
-    assert.equal(
-      outcomes.filter((e) => e instanceof ConnectionClosedError).length,
-      DEFAULT_MAX_PENDING_REQUESTS,
-    );
-  });
+    },
+  );
 
-  it(`the send queue (default 8 MiB) to a peer that does not read: with overflow "error" the request that does not fit fails with QueueFullError; the queue holds at most 8 MiB and one frame`, async () => {
-    const server = await tcp.listen("tcp://127.0.0.1:0");
-    const held: Channel[] = [];
-    const accepting = (async () => {
-      for await (const channel of server) held.push(channel); // never read
-    })();
-    const port = (server.addr as { port: number }).port;
-    const client = new Peer<Uint8Array>(
-      await dialTcp(`tcp://127.0.0.1:${port}`),
-      { queue: { overflow: "error" }, closeTimeout: 50 },
-    );
-    const body = new Uint8Array(MiB);
-    const requests: Promise<unknown>[] = [];
-    let full: unknown;
-    try {
-      for (let i = 0; i < 1024 && full === undefined; i++) {
-        try {
-          requests.push(
-            client.request("sink", body, { timeout: 0 }).catch((e) => e),
+  it(
+    "maxPendingRequests (default 65,536): the 65,537th request fails with TooManyPendingError; once one settles, the next is taken",
+    { timeout: 60_000 },
+    async () => {
+      const [a, b] = createMemoryPipe();
+      const client = new Peer<Uint8Array>(b, { closeTimeout: 50 });
+      const body = new Uint8Array(1);
+      const pending: Promise<unknown>[] = [];
+      const controller = new AbortController();
+      try {
+        pending.push(
+          client.request("x", body, { signal: controller.signal, timeout: 0 })
+            .catch((e) => e),
+        );
+        for (let i = 1; i < DEFAULT_MAX_PENDING_REQUESTS; i++) {
+          pending.push(
+            client.request("x", body, { timeout: 0 }).catch((e) => e),
           );
-          // The full request fails at once, as a rejected promise.
-          const outcome = await Promise.race([requests.at(-1), sleep(1)]);
-          if (outcome instanceof QueueFullError) full = outcome;
-        } catch (error) {
-          full = error;
         }
+        assert.equal(client.stats.pending, DEFAULT_MAX_PENDING_REQUESTS);
+        await assert.rejects(
+          client.request("x", body),
+          (e: unknown) => {
+            assert.ok(e instanceof TooManyPendingError, String(e));
+            assert.equal(e.code, "ERR_TOO_MANY_PENDING");
+            return true;
+          },
+        );
+        controller.abort();
+        pending.push(client.request("x", body, { timeout: 0 }).catch((e) => e));
+        assert.equal(client.stats.pending, DEFAULT_MAX_PENDING_REQUESTS);
+      } finally {
+        await client.close();
+        a.close();
       }
-      assert.ok(full instanceof QueueFullError, `got ${full}`);
-      assert.equal(full.code, "ERR_QUEUE_FULL");
-      assert.ok(
-        client.stats.queuedBytes <= DEFAULT_MAX_QUEUE_BYTES + MiB + 64,
-        `queued ${client.stats.queuedBytes}`,
+      const outcomes = await Promise.all(pending);
+      assert.equal(
+        outcomes.filter((e) => e instanceof ConnectionClosedError).length,
+        DEFAULT_MAX_PENDING_REQUESTS,
       );
-    } finally {
-      await client.close();
-      server.close();
-      await accepting;
-      for (const channel of held) channel.close();
-    }
-    await Promise.all(requests);
-  });
+    },
+  );
 
-  it("maxHandlingBytes: past it the callee stops reading until its handlers finish, and every request is then served", async () => {
-    const [a, b] = createMemoryPipe();
-    const release: (() => void)[] = [];
-    let started = 0;
-    const router = new Router().handle("hold", (body: Uint8Array) => {
-      started++;
-      return new Promise<Uint8Array>((resolve) =>
-        release.push(() => resolve(body.subarray(0, 1)))
+  it(
+    `the send queue (default 8 MiB) to a peer that does not read: with overflow "error" the request that does not fit fails with QueueFullError; the queue holds at most 8 MiB and one frame`,
+    { timeout: 60_000 },
+    async () => {
+      const server = await tcp.listen("tcp://127.0.0.1:0");
+      const held: Channel[] = [];
+      const accepting = (async () => {
+        for await (const channel of server) held.push(channel); // never read
+      })();
+      const port = (server.addr as { port: number }).port;
+      const client = new Peer<Uint8Array>(
+        await dialTcp(`tcp://127.0.0.1:${port}`),
+        { queue: { overflow: "error" }, closeTimeout: 50 },
       );
-    });
-    const server = new Peer<Uint8Array>(a, {
-      router,
-      maxHandlingBytes: 64 * KiB,
-    });
-    const client = new Peer<Uint8Array>(b);
-    try {
-      const replies = Array.from(
-        { length: 64 },
-        () => client.request("hold", new Uint8Array(4 * KiB)),
-      );
-      await until(() => started > 0, 5000, "handlers start");
-      await sleep(50);
-      assert.ok(
-        server.stats.handlingBytes <= 64 * KiB + 64 * (4 * KiB + 32),
-        `handling ${server.stats.handlingBytes} bytes`,
-      );
-      assert.ok(started < 64, `${started} handlers started: reading paused`);
-      // Handlers finish: the callee reads on, and every request is served.
-      while (started < 64 || release.length > 0) {
-        release.splice(0).forEach((go) => go());
-        await sleep(1);
+      const body = new Uint8Array(MiB);
+      const requests: Promise<unknown>[] = [];
+      let full: unknown;
+      try {
+        for (let i = 0; i < 1024 && full === undefined; i++) {
+          try {
+            requests.push(
+              client.request("sink", body, { timeout: 0 }).catch((e) => e),
+            );
+            // The full request fails at once, as a rejected promise.
+            const outcome = await Promise.race([requests.at(-1), sleep(1)]);
+            if (outcome instanceof QueueFullError) full = outcome;
+          } catch (error) {
+            full = error;
+          }
+        }
+        assert.ok(full instanceof QueueFullError, `got ${full}`);
+        assert.equal(full.code, "ERR_QUEUE_FULL");
+        assert.ok(
+          client.stats.queuedBytes <= DEFAULT_MAX_QUEUE_BYTES + MiB + 64,
+          `queued ${client.stats.queuedBytes}`,
+        );
+      } finally {
+        await client.close();
+        server.close();
+        await accepting;
+        for (const channel of held) channel.close();
       }
-      assert.equal((await Promise.all(replies)).length, 64);
-      assert.equal(server.stats.handlingBytes, 0);
-    } finally {
-      await client.close();
-      await server.close();
-    }
-    assert.throws(
-      () => new Peer(createMemoryPipe()[0], { maxHandlingBytes: 0 }),
-      RangeError,
-    );
-  });
+      await Promise.all(requests);
+    },
+  );
+
+  it(
+    "maxHandlingBytes: past it the callee stops reading until its handlers finish, and every request is then served",
+    { timeout: 60_000 },
+    async () => {
+      const [a, b] = createMemoryPipe();
+      const release: (() => void)[] = [];
+      let started = 0;
+      const router = new Router().handle("hold", (body: Uint8Array) => {
+        started++;
+        return new Promise<Uint8Array>((resolve) =>
+          release.push(() => resolve(body.subarray(0, 1)))
+        );
+      });
+      const server = new Peer<Uint8Array>(a, {
+        router,
+        maxHandlingBytes: 64 * KiB,
+      });
+      const client = new Peer<Uint8Array>(b);
+      try {
+        const replies = Array.from(
+          { length: 64 },
+          () => client.request("hold", new Uint8Array(4 * KiB)),
+        );
+        await until(() => started > 0, 5000, "handlers start");
+        await sleep(50);
+        assert.ok(
+          server.stats.handlingBytes <= 64 * KiB + 64 * (4 * KiB + 32),
+          `handling ${server.stats.handlingBytes} bytes`,
+        );
+        assert.ok(started < 64, `${started} handlers started: reading paused`);
+        // Handlers finish: the callee reads on, and every request is served.
+        while (started < 64 || release.length > 0) {
+          release.splice(0).forEach((go) => go());
+          await sleep(1);
+        }
+        assert.equal((await Promise.all(replies)).length, 64);
+        assert.equal(server.stats.handlingBytes, 0);
+      } finally {
+        await client.close();
+        await server.close();
+      }
+      assert.throws(
+        () => new Peer(createMemoryPipe()[0], { maxHandlingBytes: 0 }),
+        RangeError,
+      );
+    },
+  );
 
   it("maxConnections over TCP: the third connection is refused with the reason; the first two keep working", async () => {
     const { server, key } = await tcpServer({
@@ -328,54 +344,58 @@ describe("Slowloris and idle connections over TCP", () => {
     }
   });
 
-  it("idleTimeout: after a first frame, a client that trickles the next frame is closed as idle; a busy client is not", async () => {
-    const IDLE = 200;
-    const { server, key } = await tcpServer({
-      idleTimeout: IDLE,
-      firstFrameTimeout: FIRST_FRAME,
-    });
-    const slow = await dialTcp(key);
-    const busy = new Peer<Uint8Array>(await dialTcp(key));
-    const frame = frameOf({
-      kind: "request",
-      id: 2,
-      route: "echo",
-      body: new Uint8Array(200),
-    });
-    try {
-      const closed = readToEnd(slow);
-      // One whole request first: the first-frame check is passed.
-      await writeRaw(
-        slow,
-        frameOf({
-          kind: "request",
-          id: 1,
-          route: "echo",
-          body: new Uint8Array(1),
-        }),
-      );
-      let done = false;
-      const started = performance.now();
-      closed.then(() => done = true);
-      for (let sent = 0; sent < frame.byteLength && !done; sent++) {
-        await writeRaw(slow, frame.subarray(sent, sent + 1));
-        await sleep(20);
-        // The busy client keeps its connection alive.
-        await busy.request("echo", new Uint8Array([sent & 0xff]));
+  it(
+    "idleTimeout: after a first frame, a client that trickles the next frame is closed as idle; a busy client is not",
+    { timeout: 60_000 },
+    async () => {
+      const IDLE = 200;
+      const { server, key } = await tcpServer({
+        idleTimeout: IDLE,
+        firstFrameTimeout: FIRST_FRAME,
+      });
+      const slow = await dialTcp(key);
+      const busy = new Peer<Uint8Array>(await dialTcp(key));
+      const frame = frameOf({
+        kind: "request",
+        id: 2,
+        route: "echo",
+        body: new Uint8Array(200),
+      });
+      try {
+        const closed = readToEnd(slow);
+        // One whole request first: the first-frame check is passed.
+        await writeRaw(
+          slow,
+          frameOf({
+            kind: "request",
+            id: 1,
+            route: "echo",
+            body: new Uint8Array(1),
+          }),
+        );
+        let done = false;
+        const started = performance.now();
+        closed.then(() => done = true);
+        for (let sent = 0; sent < frame.byteLength && !done; sent++) {
+          await writeRaw(slow, frame.subarray(sent, sent + 1));
+          await sleep(20);
+          // The busy client keeps its connection alive.
+          await busy.request("echo", new Uint8Array([sent & 0xff]));
+        }
+        await within(5000, "the server closes the trickler", closed);
+        const elapsed = performance.now() - started;
+        assert.ok(
+          elapsed >= IDLE - 10 && elapsed < 5000,
+          `closed after ${elapsed} ms`,
+        );
+        assert.equal(server.stats.idleClosed, 1);
+        assert.equal(server.stats.firstFrameClosed, 0);
+        assert.equal((await busy.request("echo", new Uint8Array([9])))[0], 9);
+      } finally {
+        slow.close();
+        await busy.close();
+        await server.close({ deadline: 100 });
       }
-      await within(5000, "the server closes the trickler", closed);
-      const elapsed = performance.now() - started;
-      assert.ok(
-        elapsed >= IDLE - 10 && elapsed < 5000,
-        `closed after ${elapsed} ms`,
-      );
-      assert.equal(server.stats.idleClosed, 1);
-      assert.equal(server.stats.firstFrameClosed, 0);
-      assert.equal((await busy.request("echo", new Uint8Array([9])))[0], 9);
-    } finally {
-      slow.close();
-      await busy.close();
-      await server.close({ deadline: 100 });
-    }
-  });
+    },
+  );
 });

@@ -102,103 +102,107 @@ async function restartChild(port: number): Promise<ChildServer> {
 const CONCURRENCY = 16;
 
 describe("Server process killed and restarted under load", () => {
-  it("the client reconnects by itself; every request is replied or rejected exactly once; the new server handled exactly what it replied", async () => {
-    const children: ChildServer[] = [];
-    const first = await within(
-      30_000,
-      "the first child listens",
-      startChild(0),
-    );
-    children.push(first);
-    const key = `tcp://127.0.0.1:${first.port}`;
-    const client = new Client<{ id: number; pid?: number }>({
-      endpoint: key,
-      dial: tcp.dial,
-      body: jsonBody,
-      timeout: 5000,
-      reconnect: { initialDelay: 20, maxDelay: 100 },
-    });
-    const ledger = new Ledger();
-    const repliesBy = new Map<number, number>();
-    let running = true;
-    const worker = async () => {
-      for (let n = 0; running && n < 1_000_000; n++) {
-        const id = ledger.open();
-        try {
-          const reply = await client.request("echo", { id });
-          if (reply.id !== id) ledger.settle(id, `wrong reply ${reply.id}`);
-          else {
-            ledger.settle(id, "ok");
-            repliesBy.set(reply.pid!, (repliesBy.get(reply.pid!) ?? 0) + 1);
+  it(
+    "the client reconnects by itself; every request is replied or rejected exactly once; the new server handled exactly what it replied",
+    { timeout: 120_000 },
+    async () => {
+      const children: ChildServer[] = [];
+      const first = await within(
+        30_000,
+        "the first child listens",
+        startChild(0),
+      );
+      children.push(first);
+      const key = `tcp://127.0.0.1:${first.port}`;
+      const client = new Client<{ id: number; pid?: number }>({
+        endpoint: key,
+        dial: tcp.dial,
+        body: jsonBody,
+        timeout: 5000,
+        reconnect: { initialDelay: 20, maxDelay: 100 },
+      });
+      const ledger = new Ledger();
+      const repliesBy = new Map<number, number>();
+      let running = true;
+      const worker = async () => {
+        for (let n = 0; running && n < 1_000_000; n++) {
+          const id = ledger.open();
+          try {
+            const reply = await client.request("echo", { id });
+            if (reply.id !== id) ledger.settle(id, `wrong reply ${reply.id}`);
+            else {
+              ledger.settle(id, "ok");
+              repliesBy.set(reply.pid!, (repliesBy.get(reply.pid!) ?? 0) + 1);
+            }
+          } catch (error) {
+            ledger.settleWith(id, error);
+            await sleep(5); // no hot loop while the server is down
           }
-        } catch (error) {
-          ledger.settleWith(id, error);
-          await sleep(5); // no hot loop while the server is down
+        }
+      };
+      const okFrom = (pid: number) => repliesBy.get(pid) ?? 0;
+      try {
+        const workers = Array.from({ length: CONCURRENCY }, worker);
+        await within(
+          20_000,
+          "steady load on the first server",
+          until(() => okFrom(first.pid) >= 300, 20_000, "300 replies"),
+        );
+        kill(first.child);
+        await first.exited;
+        const killedAt = ledger.size;
+        await sleep(100); // requests meet a dead server for a while
+        const second = await within(
+          30_000,
+          "the second child listens",
+          restartChild(first.port),
+        );
+        children.push(second);
+        await within(
+          20_000,
+          "the client reconnects by itself",
+          until(
+            () => okFrom(second.pid) >= (stress() ? 20_000 : 300),
+            20_000,
+            "replies from the restarted server",
+          ),
+        );
+        running = false;
+        await within(15_000, "every worker stops", Promise.all(workers));
+        ledger.assertExactlyOnce([
+          "ok",
+          "ConnectionClosedError",
+          "ConnectError",
+        ]);
+        const summary = JSON.stringify(ledger.summary());
+        assert.equal(
+          ledger.count("ok"),
+          okFrom(first.pid) + okFrom(second.pid),
+          summary,
+        );
+        assert.ok(
+          ledger.count("ConnectionClosedError") <= CONCURRENCY,
+          `only requests in flight at the kill fail with ConnectionClosedError: ${summary}`,
+        );
+        assert.ok(ledger.size > killedAt, "requests were sent after the kill");
+        // The restarted server handled exactly the requests it replied to:
+        // none lost, none run twice.
+        const stats = await client.request("stats", { id: -1 }) as unknown as {
+          handled: number;
+          pid: number;
+        };
+        assert.equal(stats.pid, second.pid);
+        assert.equal(stats.handled, okFrom(second.pid), summary);
+      } finally {
+        running = false;
+        await client.close();
+        for (const { child, exited } of children) {
+          kill(child, "SIGTERM");
+          await within(10_000, "the child exits", exited).catch(() => {
+            kill(child);
+          });
         }
       }
-    };
-    const okFrom = (pid: number) => repliesBy.get(pid) ?? 0;
-    try {
-      const workers = Array.from({ length: CONCURRENCY }, worker);
-      await within(
-        20_000,
-        "steady load on the first server",
-        until(() => okFrom(first.pid) >= 300, 20_000, "300 replies"),
-      );
-      kill(first.child);
-      await first.exited;
-      const killedAt = ledger.size;
-      await sleep(100); // requests meet a dead server for a while
-      const second = await within(
-        30_000,
-        "the second child listens",
-        restartChild(first.port),
-      );
-      children.push(second);
-      await within(
-        20_000,
-        "the client reconnects by itself",
-        until(
-          () => okFrom(second.pid) >= (stress() ? 20_000 : 300),
-          20_000,
-          "replies from the restarted server",
-        ),
-      );
-      running = false;
-      await within(15_000, "every worker stops", Promise.all(workers));
-      ledger.assertExactlyOnce([
-        "ok",
-        "ConnectionClosedError",
-        "ConnectError",
-      ]);
-      const summary = JSON.stringify(ledger.summary());
-      assert.equal(
-        ledger.count("ok"),
-        okFrom(first.pid) + okFrom(second.pid),
-        summary,
-      );
-      assert.ok(
-        ledger.count("ConnectionClosedError") <= CONCURRENCY,
-        `only requests in flight at the kill fail with ConnectionClosedError: ${summary}`,
-      );
-      assert.ok(ledger.size > killedAt, "requests were sent after the kill");
-      // The restarted server handled exactly the requests it replied to:
-      // none lost, none run twice.
-      const stats = await client.request("stats", { id: -1 }) as unknown as {
-        handled: number;
-        pid: number;
-      };
-      assert.equal(stats.pid, second.pid);
-      assert.equal(stats.handled, okFrom(second.pid), summary);
-    } finally {
-      running = false;
-      await client.close();
-      for (const { child, exited } of children) {
-        kill(child, "SIGTERM");
-        await within(10_000, "the child exits", exited).catch(() => {
-          kill(child);
-        });
-      }
-    }
-  });
+    },
+  );
 });

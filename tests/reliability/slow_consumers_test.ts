@@ -49,6 +49,14 @@ const BOUND = 64 * MiB;
  * keep up.
  */
 const SERVER_BOUND = 128 * MiB;
+/**
+ * The runner's budget of each test here: above the bounds the tests wait
+ * for (up to 120 s for the slow reader), so a bound that is crossed reports
+ * itself. They send 1 GiB or more, or measure memory: 0.5–2.5 s each on an
+ * idle machine, several times that on a busy one, and Bun alone ends a test
+ * after 5 s by default.
+ */
+const BUDGET_MS = 180_000;
 
 /**
  * Writes `chunk` up to 1,024 times until a write stays pending for 500 ms
@@ -130,283 +138,329 @@ function stuckHandler(): {
 }
 
 describe("Slow consumers over TCP", () => {
-  it(`a client sending requests as fast as it can to a handler that never finishes: the server reads < 32 MiB (maxHandlingBytes 16 MiB), the process grows < ${mib(SERVER_BOUND)} while 1.25 GiB are sent, the client is told TooManyPendingError`, async () => {
-    const stuck = stuckHandler();
-    const server = await serveTcp((channel) =>
-      new Peer<Uint8Array>(channel, { router: stuck.router, closeTimeout: 100 })
-    );
-    const client = new Peer<Uint8Array>(await dialTcp(server.key), {
-      maxPendingRequests: 5_000,
-      closeTimeout: 100,
-    });
-    const ledger = new Ledger();
-    // One buffer for every request: what the sender holds is its own choice.
-    const body = new Uint8Array(256 * KiB);
-    const settled: Promise<void>[] = [];
-    try {
-      const { growth } = await measureGrowth(async () => {
-        // 5,000 × 256 KiB = 1.25 GiB asked for, then 100 more past the bound.
-        for (let i = 0; i < 5_100; i++) {
-          const id = ledger.open();
-          settled.push(
-            client.request("slow", body, { timeout: 0 }).then(
-              () => ledger.settle(id, "ok"),
-              (error) => ledger.settleWith(id, error),
-            ),
-          );
-          if (i % 500 === 499) await sleep(0);
-        }
-        // Let the bytes flow until the server stops reading.
-        let last = -1;
-        await until(
-          () => {
-            const now = server.peers[0]?.stats.bytesIn ?? 0;
-            const stalled = now === last;
-            last = now;
-            return stalled;
-          },
-          20_000,
-          "the server to stop reading",
-        );
-        await sleep(200);
-      });
-      const stats = server.peers[0].stats;
-      assert.ok(
-        stats.bytesIn < 32 * MiB,
-        `the server read ${mib(stats.bytesIn)} it could not handle`,
+  it(
+    `a client sending requests as fast as it can to a handler that never finishes: the server reads < 32 MiB (maxHandlingBytes 16 MiB), the process grows < ${
+      mib(SERVER_BOUND)
+    } while 1.25 GiB are sent, the client is told TooManyPendingError`,
+    { timeout: BUDGET_MS },
+    async () => {
+      const stuck = stuckHandler();
+      const server = await serveTcp((channel) =>
+        new Peer<Uint8Array>(channel, {
+          router: stuck.router,
+          closeTimeout: 100,
+        })
       );
-      // The bound, plus what one read chunk held (adapters read ≤ 1 MiB).
-      assert.ok(
-        stats.handlingBytes <= DEFAULT_MAX_HANDLING_BYTES + MiB,
-        `handlers hold ${mib(stats.handlingBytes)}`,
-      );
-      assert.ok(growth < SERVER_BOUND, `the process grew by ${mib(growth)}`);
-      assert.equal(ledger.count("TooManyPendingError"), 100);
-      assert.equal(client.stats.pending, 5_000);
-      // Release the handlers: the server reads again, and replies flow.
-      stuck.release();
-      await until(() => ledger.count("ok") > 0, 10_000, "replies to flow");
-    } finally {
-      await client.close();
-      await within(10_000, "every request settles", Promise.all(settled));
-      await server.close();
-    }
-    ledger.assertExactlyOnce([
-      "ok",
-      "TooManyPendingError",
-      "ConnectionClosedError",
-    ]);
-  });
-
-  it(`a client that writes requests and never reads the replies: the server stops reading at its send-queue bound, and holds < ${mib(BOUND)} while the client tries to send 1 GiB`, async () => {
-    const server = await serveTcp((channel) =>
-      new Peer<Uint8Array>(channel, {
-        router: new Router().handle("echo", (body: Uint8Array) => body),
+      const client = new Peer<Uint8Array>(await dialTcp(server.key), {
+        maxPendingRequests: 5_000,
         closeTimeout: 100,
-      })
-    );
-    const raw = await dialTcp(server.key);
-    const writer = raw.writable.getWriter();
-    // 64 requests of 16 KiB in one 1 MiB write, 1,024 times: 1 GiB.
-    const batch = new Uint8Array(MiB + 64 * 64);
-    let at = 0;
-    for (let id = 1; id <= 64; id++) {
-      const frame = frameOf({
-        kind: "request",
-        id,
-        route: "echo",
-        body: new Uint8Array(16 * KiB - 32),
       });
-      batch.set(frame, at);
-      at += frame.byteLength;
-    }
-    const chunk = batch.subarray(0, at);
-    try {
-      const { growth, result: written } = await measureGrowth(() =>
-        writeUntilStalled(writer, chunk)
-      );
-      const stats = server.peers[0].stats;
-      assert.ok(
-        stats.queuedBytes <= DEFAULT_MAX_QUEUE_BYTES + 16 * KiB,
-        `the server queued ${mib(stats.queuedBytes)}`,
-      );
-      assert.ok(growth < BOUND, `the process grew by ${mib(growth)}`);
-      assert.ok(written < BOUND, `the client got ${mib(written)} through`);
-    } finally {
-      raw.close();
-      await server.close();
-    }
-  });
-
-  it(`a client that floods pings and never reads the pongs: the server stops reading, and holds < ${mib(SERVER_BOUND)} while the client tries to send 1 GiB`, async () => {
-    const server = await serveTcp((channel) =>
-      new Peer<Uint8Array>(channel, { closeTimeout: 100 })
-    );
-    const raw = await dialTcp(server.key);
-    const writer = raw.writable.getWriter();
-    // 1 MiB of 11-byte pings (95,325 of them) per write, up to 1 GiB.
-    const ping = frameOf({
-      kind: "ping",
-      id: 1,
-      route: "",
-      body: new Uint8Array(0),
-    });
-    const chunk = new Uint8Array(
-      Math.floor(MiB / ping.byteLength) * ping.byteLength,
-    );
-    for (let at = 0; at < chunk.byteLength; at += ping.byteLength) {
-      chunk.set(ping, at);
-    }
-    try {
-      const { growth } = await measureGrowth(() =>
-        writeUntilStalled(writer, chunk)
-      );
-      const stats = server.peers[0].stats;
-      assert.ok(growth < SERVER_BOUND, `the process grew by ${mib(growth)}`);
-      assert.ok(
-        stats.bytesIn < BOUND,
-        `the server read ${mib(stats.bytesIn)} of pings it could not answer`,
-      );
-    } finally {
-      raw.close();
-      await server.close();
-    }
-  });
-
-  it(`a peer that never reads: sending 1 GiB (16,384 × 64 KiB requests) grows the sender by < ${mib(BOUND)}; notify() makes the sender wait`, async () => {
-    const server = await serveTcp(); // accepts, never reads
-    const client = new Peer<Uint8Array>(await dialTcp(server.key), {
-      closeTimeout: 100,
-    });
-    const body = new Uint8Array(64 * KiB);
-    const ledger = new Ledger();
-    const settled: Promise<void>[] = [];
-    try {
-      const { growth } = await measureGrowth(async () => {
-        for (let i = 0; i < 16_384; i++) {
-          const id = ledger.open();
-          settled.push(
-            client.request("sink", body, { timeout: 0 }).then(
-              () => ledger.settle(id, "ok"),
-              (error) => ledger.settleWith(id, error),
-            ),
-          );
-          if (i % 1024 === 1023) await sleep(0);
-        }
-        await sleep(300);
-      });
-      const stats = client.stats;
-      assert.ok(growth < BOUND, `the sender grew by ${mib(growth)}`);
-      assert.equal(stats.pending, 16_384, "every request waits, none is lost");
-      assert.ok(
-        stats.queuedBytes <= DEFAULT_MAX_QUEUE_BYTES + 64 * KiB + 64,
-        `queued ${mib(stats.queuedBytes)}`,
-      );
-      assert.ok(
-        stats.bytesOut < BOUND,
-        `encoded ${mib(stats.bytesOut)}: messages wait, not their bytes`,
-      );
-      // A notification now waits for room too: the sender is slowed.
-      const queued = client.notify("sink", body);
-      assert.ok(queued instanceof Promise, "notify() returns a promise");
-      assert.ok(await stillPending(queued, 200), "and it stays pending");
-      queued.catch(() => {});
-    } finally {
-      await client.close();
-      await within(10_000, "every request settles", Promise.all(settled));
-      await server.close();
-    }
-    ledger.assertExactlyOnce(["ConnectionClosedError"]);
-  });
-
-  it("a server whose handlers queue behind a slow one runs none whose caller gave up (timeout or abort) before its turn", async () => {
-    let runs = 0;
-    const router = new Router().handle(
-      "slow",
-      async (body: Uint8Array, ctx: RequestContext<Envelope>) => {
-        runs++;
-        await sleep(30);
-        ctx.signal.throwIfAborted();
-        return body;
-      },
-    );
-    const [a, b] = createMemoryPipe();
-    const server = new Peer<Uint8Array>(a, {
-      router,
-      executor: new BoundedExecutor({ concurrency: 1 }),
-    });
-    const client = new Peer<Uint8Array>(b);
-    try {
       const ledger = new Ledger();
-      const controller = new AbortController();
-      const settled = Array.from({ length: 20 }, (_, i) => {
-        const id = ledger.open();
-        // Half time out at 45 ms, half are aborted at 20 ms.
-        const options = i % 2 === 0
-          ? { timeout: 45 }
-          : { signal: controller.signal, timeout: 0 };
-        return client.request("slow", new Uint8Array([i]), options).then(
-          () => ledger.settle(id, "ok"),
-          (error) => ledger.settleWith(id, error),
+      // One buffer for every request: what the sender holds is its own choice.
+      const body = new Uint8Array(256 * KiB);
+      const settled: Promise<void>[] = [];
+      try {
+        const { growth } = await measureGrowth(async () => {
+          // 5,000 × 256 KiB = 1.25 GiB asked for, then 100 more past the bound.
+          for (let i = 0; i < 5_100; i++) {
+            const id = ledger.open();
+            settled.push(
+              client.request("slow", body, { timeout: 0 }).then(
+                () => ledger.settle(id, "ok"),
+                (error) => ledger.settleWith(id, error),
+              ),
+            );
+            if (i % 500 === 499) await sleep(0);
+          }
+          // Let the bytes flow until the server stops reading.
+          let last = -1;
+          await until(
+            () => {
+              const now = server.peers[0]?.stats.bytesIn ?? 0;
+              const stalled = now === last;
+              last = now;
+              return stalled;
+            },
+            20_000,
+            "the server to stop reading",
+          );
+          await sleep(200);
+        });
+        const stats = server.peers[0].stats;
+        assert.ok(
+          stats.bytesIn < 32 * MiB,
+          `the server read ${mib(stats.bytesIn)} it could not handle`,
         );
+        // The bound, plus what one read chunk held (adapters read ≤ 1 MiB).
+        assert.ok(
+          stats.handlingBytes <= DEFAULT_MAX_HANDLING_BYTES + MiB,
+          `handlers hold ${mib(stats.handlingBytes)}`,
+        );
+        assert.ok(growth < SERVER_BOUND, `the process grew by ${mib(growth)}`);
+        assert.equal(ledger.count("TooManyPendingError"), 100);
+        assert.equal(client.stats.pending, 5_000);
+        // Release the handlers: the server reads again, and replies flow.
+        stuck.release();
+        await until(() => ledger.count("ok") > 0, 10_000, "replies to flow");
+      } finally {
+        await client.close();
+        await within(10_000, "every request settles", Promise.all(settled));
+        await server.close();
+      }
+      ledger.assertExactlyOnce([
+        "ok",
+        "TooManyPendingError",
+        "ConnectionClosedError",
+      ]);
+    },
+  );
+
+  it(
+    `a client that writes requests and never reads the replies: the server stops reading at its send-queue bound, and holds < ${
+      mib(BOUND)
+    } while the client tries to send 1 GiB`,
+    { timeout: BUDGET_MS },
+    async () => {
+      const server = await serveTcp((channel) =>
+        new Peer<Uint8Array>(channel, {
+          router: new Router().handle("echo", (body: Uint8Array) => body),
+          closeTimeout: 100,
+        })
+      );
+      const raw = await dialTcp(server.key);
+      const writer = raw.writable.getWriter();
+      // 64 requests of 16 KiB in one 1 MiB write, 1,024 times: 1 GiB.
+      const batch = new Uint8Array(MiB + 64 * 64);
+      let at = 0;
+      for (let id = 1; id <= 64; id++) {
+        const frame = frameOf({
+          kind: "request",
+          id,
+          route: "echo",
+          body: new Uint8Array(16 * KiB - 32),
+        });
+        batch.set(frame, at);
+        at += frame.byteLength;
+      }
+      const chunk = batch.subarray(0, at);
+      try {
+        const { growth, result: written } = await measureGrowth(() =>
+          writeUntilStalled(writer, chunk)
+        );
+        const stats = server.peers[0].stats;
+        assert.ok(
+          stats.queuedBytes <= DEFAULT_MAX_QUEUE_BYTES + 16 * KiB,
+          `the server queued ${mib(stats.queuedBytes)}`,
+        );
+        assert.ok(growth < BOUND, `the process grew by ${mib(growth)}`);
+        assert.ok(written < BOUND, `the client got ${mib(written)} through`);
+      } finally {
+        raw.close();
+        await server.close();
+      }
+    },
+  );
+
+  it(
+    `a client that floods pings and never reads the pongs: the server stops reading, and holds < ${
+      mib(SERVER_BOUND)
+    } while the client tries to send 1 GiB`,
+    { timeout: BUDGET_MS },
+    async () => {
+      const server = await serveTcp((channel) =>
+        new Peer<Uint8Array>(channel, { closeTimeout: 100 })
+      );
+      const raw = await dialTcp(server.key);
+      const writer = raw.writable.getWriter();
+      // 1 MiB of 11-byte pings (95,325 of them) per write, up to 1 GiB.
+      const ping = frameOf({
+        kind: "ping",
+        id: 1,
+        route: "",
+        body: new Uint8Array(0),
       });
-      setTimeout(() => controller.abort(), 20);
-      await within(5000, "every request settles", Promise.all(settled));
-      ledger.assertExactlyOnce(["ok", "TimeoutError", "AbortedError"]);
-      await until(() => server.stats.handling === 0, 5000, "handlers done");
-      assert.ok(runs <= 3, `${runs} of 20 handlers ran for callers long gone`);
-    } finally {
-      await client.close();
-      await server.close();
-    }
-  });
+      const chunk = new Uint8Array(
+        Math.floor(MiB / ping.byteLength) * ping.byteLength,
+      );
+      for (let at = 0; at < chunk.byteLength; at += ping.byteLength) {
+        chunk.set(ping, at);
+      }
+      try {
+        const { growth } = await measureGrowth(() =>
+          writeUntilStalled(writer, chunk)
+        );
+        const stats = server.peers[0].stats;
+        assert.ok(growth < SERVER_BOUND, `the process grew by ${mib(growth)}`);
+        assert.ok(
+          stats.bytesIn < BOUND,
+          `the server read ${mib(stats.bytesIn)} of pings it could not answer`,
+        );
+      } finally {
+        raw.close();
+        await server.close();
+      }
+    },
+  );
+
+  it(
+    `a peer that never reads: sending 1 GiB (16,384 × 64 KiB requests) grows the sender by < ${
+      mib(BOUND)
+    }; notify() makes the sender wait`,
+    { timeout: BUDGET_MS },
+    async () => {
+      const server = await serveTcp(); // accepts, never reads
+      const client = new Peer<Uint8Array>(await dialTcp(server.key), {
+        closeTimeout: 100,
+      });
+      const body = new Uint8Array(64 * KiB);
+      const ledger = new Ledger();
+      const settled: Promise<void>[] = [];
+      try {
+        const { growth } = await measureGrowth(async () => {
+          for (let i = 0; i < 16_384; i++) {
+            const id = ledger.open();
+            settled.push(
+              client.request("sink", body, { timeout: 0 }).then(
+                () => ledger.settle(id, "ok"),
+                (error) => ledger.settleWith(id, error),
+              ),
+            );
+            if (i % 1024 === 1023) await sleep(0);
+          }
+          await sleep(300);
+        });
+        const stats = client.stats;
+        assert.ok(growth < BOUND, `the sender grew by ${mib(growth)}`);
+        assert.equal(
+          stats.pending,
+          16_384,
+          "every request waits, none is lost",
+        );
+        assert.ok(
+          stats.queuedBytes <= DEFAULT_MAX_QUEUE_BYTES + 64 * KiB + 64,
+          `queued ${mib(stats.queuedBytes)}`,
+        );
+        assert.ok(
+          stats.bytesOut < BOUND,
+          `encoded ${mib(stats.bytesOut)}: messages wait, not their bytes`,
+        );
+        // A notification now waits for room too: the sender is slowed.
+        const queued = client.notify("sink", body);
+        assert.ok(queued instanceof Promise, "notify() returns a promise");
+        assert.ok(await stillPending(queued, 200), "and it stays pending");
+        queued.catch(() => {});
+      } finally {
+        await client.close();
+        await within(10_000, "every request settles", Promise.all(settled));
+        await server.close();
+      }
+      ledger.assertExactlyOnce(["ConnectionClosedError"]);
+    },
+  );
+
+  it(
+    "a server whose handlers queue behind a slow one runs none whose caller gave up (timeout or abort) before its turn",
+    { timeout: BUDGET_MS },
+    async () => {
+      let runs = 0;
+      const router = new Router().handle(
+        "slow",
+        async (body: Uint8Array, ctx: RequestContext<Envelope>) => {
+          runs++;
+          await sleep(30);
+          ctx.signal.throwIfAborted();
+          return body;
+        },
+      );
+      const [a, b] = createMemoryPipe();
+      const server = new Peer<Uint8Array>(a, {
+        router,
+        executor: new BoundedExecutor({ concurrency: 1 }),
+      });
+      const client = new Peer<Uint8Array>(b);
+      try {
+        const ledger = new Ledger();
+        const controller = new AbortController();
+        const settled = Array.from({ length: 20 }, (_, i) => {
+          const id = ledger.open();
+          // Half time out at 45 ms, half are aborted at 20 ms.
+          const options = i % 2 === 0
+            ? { timeout: 45 }
+            : { signal: controller.signal, timeout: 0 };
+          return client.request("slow", new Uint8Array([i]), options).then(
+            () => ledger.settle(id, "ok"),
+            (error) => ledger.settleWith(id, error),
+          );
+        });
+        setTimeout(() => controller.abort(), 20);
+        await within(5000, "every request settles", Promise.all(settled));
+        ledger.assertExactlyOnce(["ok", "TimeoutError", "AbortedError"]);
+        await until(() => server.stats.handling === 0, 5000, "handlers done");
+        assert.ok(
+          runs <= 3,
+          `${runs} of 20 handlers ran for callers long gone`,
+        );
+      } finally {
+        await client.close();
+        await server.close();
+      }
+    },
+  );
 
   const TRANSFER = stress() ? 1024 * MiB : 64 * MiB;
-  it(`a slow reader: ${mib(TRANSFER)} of notifications arrive in order while the sender, waiting on notify(), grows by < ${mib(BOUND)}`, async () => {
-    let received = 0;
-    let order = 0;
-    let outOfOrder = 0;
-    const server = await serveTcp((channel) =>
-      new Peer<Uint8Array>(channel, {
-        router: new Router().handle("sink", async (body: Uint8Array) => {
-          if (body[0] !== (order++ & 0xff)) outOfOrder++;
-          received += body.byteLength;
-          if (received % (4 * MiB) < body.byteLength) await sleep(1); // slow
-        }),
-        closeTimeout: 100,
-      })
-    );
-    const client = new Peer<Uint8Array>(await dialTcp(server.key), {
-      queue: { maxQueueBytes: MiB },
-    });
-    // 64 KiB bodies are copied into the send queue once they are queued
-    // (when notify() returns, or its promise resolves), so one buffer does.
-    const size = 64 * KiB;
-    const count = TRANSFER / size;
-    const body = new Uint8Array(size);
-    try {
-      const { growth } = await measureGrowth(async () => {
-        let waited = 0;
-        for (let i = 0; i < count; i++) {
-          body[0] = i & 0xff;
-          const queued = client.notify("sink", body);
-          if (queued) {
-            waited++;
-            await queued;
-          }
-        }
-        await within(
-          120_000,
-          "every byte arrives",
-          until(() => received === TRANSFER, 120_000, "the transfer"),
-        );
-        assert.ok(waited > 0, "the sender was made to wait");
+  it(
+    `a slow reader: ${
+      mib(TRANSFER)
+    } of notifications arrive in order while the sender, waiting on notify(), grows by < ${
+      mib(BOUND)
+    }`,
+    { timeout: BUDGET_MS },
+    async () => {
+      let received = 0;
+      let order = 0;
+      let outOfOrder = 0;
+      const server = await serveTcp((channel) =>
+        new Peer<Uint8Array>(channel, {
+          router: new Router().handle("sink", async (body: Uint8Array) => {
+            if (body[0] !== (order++ & 0xff)) outOfOrder++;
+            received += body.byteLength;
+            if (received % (4 * MiB) < body.byteLength) await sleep(1); // slow
+          }),
+          closeTimeout: 100,
+        })
+      );
+      const client = new Peer<Uint8Array>(await dialTcp(server.key), {
+        queue: { maxQueueBytes: MiB },
       });
-      assert.equal(outOfOrder, 0);
-      assert.ok(growth < BOUND, `the sender grew by ${mib(growth)}`);
-    } finally {
-      await client.close();
-      await server.close();
-    }
-  });
+      // 64 KiB bodies are copied into the send queue once they are queued
+      // (when notify() returns, or its promise resolves), so one buffer does.
+      const size = 64 * KiB;
+      const count = TRANSFER / size;
+      const body = new Uint8Array(size);
+      try {
+        const { growth } = await measureGrowth(async () => {
+          let waited = 0;
+          for (let i = 0; i < count; i++) {
+            body[0] = i & 0xff;
+            const queued = client.notify("sink", body);
+            if (queued) {
+              waited++;
+              await queued;
+            }
+          }
+          await within(
+            120_000,
+            "every byte arrives",
+            until(() => received === TRANSFER, 120_000, "the transfer"),
+          );
+          assert.ok(waited > 0, "the sender was made to wait");
+        });
+        assert.equal(outOfOrder, 0);
+        assert.ok(growth < BOUND, `the sender grew by ${mib(growth)}`);
+      } finally {
+        await client.close();
+        await server.close();
+      }
+    },
+  );
 });

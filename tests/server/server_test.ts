@@ -94,7 +94,9 @@ describe("Server", () => {
     await server.close();
   });
 
-  it("closes connections idle for idleTimeout (gev), not busy ones", async () => {
+  it("closes connections idle for idleTimeout (gev), not busy ones", {
+    timeout: 30_000,
+  }, async () => {
     const { server, key, dial } = await memoryServer("idle", {
       idleTimeout: 150,
     });
@@ -147,7 +149,9 @@ describe("Server", () => {
     await server.close();
   });
 
-  it("heartbeat closes a client that went silent, and keeps live ones", async () => {
+  it("heartbeat closes a client that went silent, and keeps live ones", {
+    timeout: 30_000,
+  }, async () => {
     const { server, key, network } = await memoryServer("hb", {
       // A generous timeout: a loaded machine must not fail the live peer.
       heartbeat: { interval: 20, timeout: 250 },
@@ -173,26 +177,34 @@ describe("Server", () => {
     await server.close();
   });
 
-  it("heartbeat on the client closes a silent server's connection and rejects its requests", async () => {
-    const network = new MemoryNetwork();
-    const silent = await silentListener(network, "void");
-    const client = jsonClient("mem://void", (k, o) => network.dial(k, o), {
-      heartbeat: { interval: 20, timeout: 40 },
-      reconnect: false,
-    });
-    const started = performance.now();
-    await assert.rejects(
-      within(5000, "heartbeat", client.request("echo", 1, { timeout: 10_000 })),
-      (e: unknown) => {
-        assert.ok(e instanceof ConnectionClosedError);
-        assert.match(e.message, /Heartbeat: no pong within 40 ms/);
-        return true;
-      },
-    );
-    assert.ok(performance.now() - started < 5000);
-    await client.close();
-    silent.close();
-  });
+  it(
+    "heartbeat on the client closes a silent server's connection and rejects its requests",
+    { timeout: 30_000 },
+    async () => {
+      const network = new MemoryNetwork();
+      const silent = await silentListener(network, "void");
+      const client = jsonClient("mem://void", (k, o) => network.dial(k, o), {
+        heartbeat: { interval: 20, timeout: 40 },
+        reconnect: false,
+      });
+      const started = performance.now();
+      await assert.rejects(
+        within(
+          5000,
+          "heartbeat",
+          client.request("echo", 1, { timeout: 10_000 }),
+        ),
+        (e: unknown) => {
+          assert.ok(e instanceof ConnectionClosedError);
+          assert.match(e.message, /Heartbeat: no pong within 40 ms/);
+          return true;
+        },
+      );
+      assert.ok(performance.now() - started < 5000);
+      await client.close();
+      silent.close();
+    },
+  );
 
   it("shuts down gracefully: finishes in-flight work, refuses new work, then closes", async () => {
     const handled: string[] = [];

@@ -23,28 +23,34 @@ const sleepy = async (message: Envelope): Promise<Envelope> => {
 };
 
 describe("slow requests", () => {
-  it("reports an outgoing request slower than the threshold once, with its reply", async () => {
-    const slow: SlowRequest<Envelope>[] = [];
-    const { client, close } = transports({ handler: sleepy }, {
-      slowRequestThreshold: 100,
-      onSlowRequest: (request) => slow.push(request),
-    });
-    try {
-      await client.request(requestOf("fast", bytes(0)));
-      await client.request(requestOf("slow", bytes(250)));
-      assert.equal(slow.length, 1);
-      const [report] = slow;
-      assert.equal(report.direction, "outgoing");
-      assert.equal(report.outcome, "reply");
-      assert.equal(report.request.route, "slow");
-      assert.ok(report.elapsed >= 100, `elapsed ${report.elapsed}`);
-      assert.equal(client.stats.slowRequests, 1);
-    } finally {
-      await close();
-    }
-  });
+  it(
+    "reports an outgoing request slower than the threshold once, with its reply",
+    { timeout: 30_000 },
+    async () => {
+      const slow: SlowRequest<Envelope>[] = [];
+      const { client, close } = transports({ handler: sleepy }, {
+        slowRequestThreshold: 100,
+        onSlowRequest: (request) => slow.push(request),
+      });
+      try {
+        await client.request(requestOf("fast", bytes(0)));
+        await client.request(requestOf("slow", bytes(250)));
+        assert.equal(slow.length, 1);
+        const [report] = slow;
+        assert.equal(report.direction, "outgoing");
+        assert.equal(report.outcome, "reply");
+        assert.equal(report.request.route, "slow");
+        assert.ok(report.elapsed >= 100, `elapsed ${report.elapsed}`);
+        assert.equal(client.stats.slowRequests, 1);
+      } finally {
+        await close();
+      }
+    },
+  );
 
-  it("reports a slow incoming request on the side that handled it", async () => {
+  it("reports a slow incoming request on the side that handled it", {
+    timeout: 30_000,
+  }, async () => {
     const slow: SlowRequest<Envelope>[] = [];
     const { server, client, close } = transports({
       handler: sleepy,

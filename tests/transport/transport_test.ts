@@ -42,7 +42,9 @@ const readU32 = (bytes: Uint8Array) =>
   new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0);
 
 describe("Transport", () => {
-  it("resolves 10,000 concurrent requests that are answered out of order", async () => {
+  it("resolves 10,000 concurrent requests that are answered out of order", {
+    timeout: 30_000,
+  }, async () => {
     const { client, close } = transports({
       handler: async (m) => {
         await sleep(Math.floor(Math.random() * 20));
