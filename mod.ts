@@ -123,6 +123,7 @@ export type {
   Task,
 } from "./src/executor/executor.ts";
 
+export { Transport } from "./src/transport/transport.ts";
 export {
   DEFAULT_CLOSE_TIMEOUT,
   DEFAULT_MAX_HANDLING_BYTES,
@@ -130,14 +131,13 @@ export {
   DEFAULT_SLOW_REQUEST_THRESHOLD,
   DEFAULT_TIMEOUT,
   HANDLING_CHARGE,
-  Transport,
-} from "./src/transport/transport.ts";
+} from "./src/transport/transport_options.ts";
 export type { HandlerFailure } from "./src/transport/handler_failure.ts";
 export type {
   MessageHandler,
   RequestOptions,
   TransportOptions,
-} from "./src/transport/transport.ts";
+} from "./src/transport/transport_options.ts";
 export type { TransportStats } from "./src/transport/stats.ts";
 export type { SlowRequest } from "./src/transport/slow_request.ts";
 export type { StateMachine } from "./src/transport/state_machine.ts";

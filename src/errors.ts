@@ -35,6 +35,37 @@ export type ErrorCode =
   | "ERR_ADDRESS_IN_USE";
 
 /**
+ * The code of the error reply a caller gets (its
+ * {@linkcode RemoteError.remoteCode}) when a handler fails with one of
+ * listenrain's own errors: a handler whose own request to another service
+ * timed out answers `TIMEOUT`, say. A {@linkcode RemoteError} a handler
+ * throws answers with its own `remoteCode`, and any other error with
+ * `HANDLER_ERROR`.
+ *
+ * @example The caller learns that the handler's own request timed out
+ * ```ts
+ * import { ERROR_REPLY_CODES, TimeoutError } from "./errors.ts";
+ *
+ * const error = new TimeoutError("Request 3 timed out after 100 ms");
+ * console.log(ERROR_REPLY_CODES[error.code]); // "TIMEOUT"
+ * console.log(ERROR_REPLY_CODES.ERR_CODEC); // "CODEC_ERROR"
+ * ```
+ */
+export const ERROR_REPLY_CODES: Readonly<Record<ErrorCode, string>> = {
+  ERR_PROTOCOL: "PROTOCOL",
+  ERR_FRAME_TOO_LARGE: "FRAME_TOO_LARGE",
+  ERR_CODEC: "CODEC_ERROR",
+  ERR_CONNECTION_CLOSED: "CONNECTION_CLOSED",
+  ERR_TIMEOUT: "TIMEOUT",
+  ERR_ABORTED: "ABORTED",
+  ERR_QUEUE_FULL: "QUEUE_FULL",
+  ERR_TOO_MANY_PENDING: "TOO_MANY_PENDING",
+  ERR_REMOTE: "REMOTE",
+  ERR_CONNECT: "CONNECT",
+  ERR_ADDRESS_IN_USE: "ADDRESS_IN_USE",
+};
+
+/**
  * The base class of every error listenrain creates on purpose.
  *
  * @example Telling listenrain's errors apart

@@ -79,6 +79,8 @@ const routeDecoder = new TextDecoder("utf-8", {
   fatal: true,
   ignoreBOM: true,
 });
+/** Goaway reasons are for logs: bytes that are not UTF-8 become U+FFFD. */
+const reasonDecoder = new TextDecoder();
 
 /**
  * One message of the default protocol.
@@ -302,6 +304,14 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
    */
   goaway(reason: string): Envelope {
     return { kind: "goaway", id: 0, route: "", body: encoder.encode(reason) };
+  }
+
+  /**
+   * Reads the reason a goaway envelope carries.
+   * @returns Its body as UTF-8 text (bytes that are not UTF-8 become U+FFFD).
+   */
+  goawayReason(message: Envelope): string {
+    return reasonDecoder.decode(message.body);
   }
 
   /**

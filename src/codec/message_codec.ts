@@ -191,6 +191,13 @@ export interface MessageCodec<M> {
    */
   goaway?(reason: string): M;
   /**
+   * Reads the reason a goaway message carries, for the transport's
+   * `onGoaway` and the error its requests are refused with from then on.
+   * Without it, the reason is `"goaway"`.
+   * @returns The reason, as text.
+   */
+  goawayReason?(message: M): string;
+  /**
    * Sets the deadline a request carries to the peer.
    * @returns The message with a deadline, `ms` from now, that travels to the peer.
    */

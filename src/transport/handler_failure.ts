@@ -6,7 +6,7 @@
  */
 
 import type { ErrorInfo } from "../codec/message_codec.ts";
-import { ListenRainError, RemoteError } from "../errors.ts";
+import { ERROR_REPLY_CODES, ListenRainError, RemoteError } from "../errors.ts";
 import type { RequestContext } from "./request_context.ts";
 
 /**
@@ -53,7 +53,8 @@ export interface HandlerFailure<M> {
 /**
  * The error reply for a handler's error. A {@linkcode RemoteError} is meant
  * for the caller: its code and message go as they are. Anything else gets a
- * code (`HANDLER_ERROR`, or the framework error's own) and, unless `expose`
+ * code (`HANDLER_ERROR`, or for listenrain's own errors the code
+ * {@linkcode ERROR_REPLY_CODES} names) and, unless `expose`
  * is set, a message that quotes only `errorId`, so nothing of the server's
  * internals reaches the caller.
  *
@@ -68,7 +69,7 @@ export function errorReplyOf(
     return { code: error.remoteCode, message: error.message };
   }
   const code = error instanceof ListenRainError
-    ? (error.code === "ERR_CODEC" ? "CODEC_ERROR" : error.code.slice(4))
+    ? ERROR_REPLY_CODES[error.code] ?? "HANDLER_ERROR"
     : "HANDLER_ERROR";
   const message = expose
     ? error.message

@@ -1,0 +1,374 @@
+/**
+ * The options of a {@linkcode Transport}, with their defaults: the
+ * transport's {@linkcode TransportOptions}, one request's
+ * {@linkcode RequestOptions}, and the {@linkcode MessageHandler} that
+ * answers the peer's requests.
+ *
+ * @module
+ */
+
+import type { IdAllocator, MessageCodec } from "../codec/message_codec.ts";
+import type { Executor } from "../executor/executor.ts";
+import type { PacketCodec } from "../framing/packet_codec.ts";
+import type { SendQueueOptions } from "../queue/send_queue.ts";
+import type { TimerHeap } from "../timer/timer_heap.ts";
+import type { HandlerFailure } from "./handler_failure.ts";
+import type { RequestContext } from "./request_context.ts";
+import type { SlowRequest } from "./slow_request.ts";
+
+/**
+ * The default request timeout: 30 s. The transport's `timeout` option
+ * overrides it for every request, a request's own `timeout` for that one.
+ * @default {30000}
+ *
+ * @example The transport's timeout and one request's
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { TimeoutError } from "../errors.ts";
+ * import { Transport } from "./transport.ts";
+ * import { DEFAULT_TIMEOUT } from "./transport_options.ts";
+ *
+ * console.log(DEFAULT_TIMEOUT); // 30000
+ * const [a, b] = createMemoryPipe();
+ * const codec = new EnvelopeCodec();
+ * const server = new Transport<Envelope>(a, { codec, handler: () => new Promise(() => {}) }); // never replies
+ * const client = new Transport<Envelope>(b, { codec, timeout: 5_000 }); // every request: 5 s
+ * const stuck: Envelope = { kind: "request", id: 0, route: "stuck", body: new Uint8Array() };
+ * const error = await client.request(stuck, { timeout: 20 }).catch((e) => e); // this one: 20 ms
+ * console.log(error instanceof TimeoutError); // true
+ * await client.close();
+ * await server.close();
+ * ```
+ */
+export const DEFAULT_TIMEOUT = 30_000;
+/**
+ * The default bound on requests waiting for replies. The
+ * `maxPendingRequests` option overrides it.
+ * @default {65536}
+ *
+ * @example One request in flight at most
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { TooManyPendingError } from "../errors.ts";
+ * import { Transport } from "./transport.ts";
+ * import { DEFAULT_MAX_PENDING_REQUESTS } from "./transport_options.ts";
+ *
+ * console.log(DEFAULT_MAX_PENDING_REQUESTS); // 65536
+ * const [a, b] = createMemoryPipe();
+ * const codec = new EnvelopeCodec();
+ * const server = new Transport<Envelope>(a, {
+ *   codec,
+ *   handler: async (m) => {
+ *     await new Promise((resolve) => setTimeout(resolve, 10));
+ *     return { ...m, kind: "reply" };
+ *   },
+ * });
+ * const client = new Transport<Envelope>(b, { codec, maxPendingRequests: 1 });
+ * const echo: Envelope = { kind: "request", id: 0, route: "echo", body: new Uint8Array() };
+ * const first = client.request(echo);
+ * const second = await client.request(echo).catch((e) => e); // the first still waits for its reply
+ * console.log(second instanceof TooManyPendingError); // true
+ * await first;
+ * await client.close();
+ * await server.close();
+ * ```
+ */
+export const DEFAULT_MAX_PENDING_REQUESTS = 65_536;
+/**
+ * What one received request or notification is charged against
+ * `maxHandlingBytes` beside its frame's bytes: about what its context, its
+ * decoded message and its place in the executor's queue hold, so that the
+ * bound is a bound on memory also for tiny requests.
+ *
+ * @example At most 16 tiny requests handled at once under a 16 KiB bound
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { Transport } from "./transport.ts";
+ * import { HANDLING_CHARGE } from "./transport_options.ts";
+ *
+ * console.log(HANDLING_CHARGE); // 1024
+ * const [a, b] = createMemoryPipe();
+ * const codec = new EnvelopeCodec();
+ * let running = 0;
+ * let most = 0;
+ * const server = new Transport<Envelope>(a, {
+ *   codec,
+ *   maxHandlingBytes: 16 * HANDLING_CHARGE,
+ *   handler: async (m) => {
+ *     most = Math.max(most, ++running);
+ *     await new Promise((resolve) => setTimeout(resolve, 5));
+ *     running--;
+ *     return { ...m, kind: "reply" };
+ *   },
+ * });
+ * const client = new Transport<Envelope>(b, { codec });
+ * const tiny: Envelope = { kind: "request", id: 0, route: "t", body: new Uint8Array(1) };
+ * await Promise.all(Array.from({ length: 100 }, () => client.request(tiny)));
+ * console.log(most <= 16); // true: the others waited to be read
+ * await client.close();
+ * await server.close();
+ * ```
+ */
+export const HANDLING_CHARGE = 1024;
+/**
+ * How long `close()` waits for queued frames to be written. The
+ * `closeTimeout` option overrides it.
+ * @default {5000}
+ *
+ * @example Closing while the peer reads nothing
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { Transport } from "./transport.ts";
+ * import { DEFAULT_CLOSE_TIMEOUT } from "./transport_options.ts";
+ *
+ * console.log(DEFAULT_CLOSE_TIMEOUT); // 5000
+ * const [a, b] = createMemoryPipe({ highWaterMark: 16 }); // b never reads: writes stall
+ * const transport = new Transport<Envelope>(a, { codec: new EnvelopeCodec(), closeTimeout: 50 });
+ * void transport.notify({ kind: "notify", id: 0, route: "log", body: new Uint8Array(1024) });
+ * await transport.close(); // gives up on the unwritten frame after 50 ms
+ * console.log(transport.closedReason?.message); // "Close timed out"
+ * b.close();
+ * ```
+ */
+export const DEFAULT_CLOSE_TIMEOUT = 5_000;
+/**
+ * The default bound on what received requests and notifications hold
+ * until their handlers finish and their replies are queued: 4 MiB, counted
+ * as their frames' bytes plus {@linkcode HANDLING_CHARGE} each. With the
+ * send queue's 8 MiB it bounds what one connection holds, so that a peer
+ * that sends fast and reads nothing costs about 12 MiB at most. The
+ * `maxHandlingBytes` option overrides it.
+ * @default {4194304}
+ *
+ * @example Reading pauses while the handlers hold 1 KiB
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { Transport } from "./transport.ts";
+ * import { DEFAULT_MAX_HANDLING_BYTES } from "./transport_options.ts";
+ *
+ * console.log(DEFAULT_MAX_HANDLING_BYTES); // 4194304
+ * const [a, b] = createMemoryPipe();
+ * const codec = new EnvelopeCodec();
+ * const busy = Promise.withResolvers<undefined>(); // the handlers finish when it resolves
+ * const server = new Transport<Envelope>(a, { codec, handler: () => busy.promise, maxHandlingBytes: 1024 });
+ * const client = new Transport<Envelope>(b, { codec });
+ * const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+ * for (let i = 0; i < 2; i++) {
+ *   void client.notify({ kind: "notify", id: 0, route: "upload", body: new Uint8Array(2048) });
+ *   await tick();
+ * }
+ * console.log(server.stats.framesIn); // 1: reading waits until the handler is done
+ * busy.resolve(undefined);
+ * await tick();
+ * console.log(server.stats.framesIn); // 2
+ * await client.close();
+ * await server.close();
+ * ```
+ */
+export const DEFAULT_MAX_HANDLING_BYTES = 4 * 1024 * 1024;
+/**
+ * Requests slower than this many ms go to `onSlowRequest`. The
+ * `slowRequestThreshold` option overrides it.
+ * @default {1000}
+ *
+ * @example Reporting requests slower than 10 ms
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import type { SlowRequest } from "./slow_request.ts";
+ * import { Transport } from "./transport.ts";
+ * import { DEFAULT_SLOW_REQUEST_THRESHOLD } from "./transport_options.ts";
+ *
+ * console.log(DEFAULT_SLOW_REQUEST_THRESHOLD); // 1000
+ * const [a, b] = createMemoryPipe();
+ * const codec = new EnvelopeCodec();
+ * const server = new Transport<Envelope>(a, {
+ *   codec,
+ *   handler: async (m) => {
+ *     await new Promise((resolve) => setTimeout(resolve, 30));
+ *     return { ...m, kind: "reply" };
+ *   },
+ * });
+ * const slow: SlowRequest<Envelope>[] = [];
+ * const client = new Transport<Envelope>(b, { codec, slowRequestThreshold: 10, onSlowRequest: (s) => slow.push(s) });
+ * await client.request({ kind: "request", id: 0, route: "report", body: new Uint8Array() });
+ * console.log(slow.length, slow[0].direction, slow[0].outcome); // 1 "outgoing" "reply"
+ * await client.close();
+ * await server.close();
+ * ```
+ */
+export const DEFAULT_SLOW_REQUEST_THRESHOLD = 1_000;
+
+/**
+ * Handles an incoming request or notification. For a request, the returned
+ * message is the reply (the transport sets its id); a thrown error or a
+ * rejected promise becomes an error reply. For a notification the result is
+ * ignored.
+ *
+ * @example An echo handler that refuses unknown routes
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { RemoteError } from "../errors.ts";
+ * import { Transport } from "./transport.ts";
+ * import type { MessageHandler } from "./transport_options.ts";
+ *
+ * const echo: MessageHandler<Envelope> = (message, context) => {
+ *   if (message.route !== "echo") throw new RemoteError("NOT_FOUND", `No route ${message.route}`);
+ *   return context.expectsReply ? { ...message, kind: "reply" } : undefined;
+ * };
+ * const [a, b] = createMemoryPipe();
+ * const codec = new EnvelopeCodec();
+ * const server = new Transport<Envelope>(a, { codec, handler: echo });
+ * const client = new Transport<Envelope>(b, { codec });
+ * const request: Envelope = { kind: "request", id: 0, route: "echo", body: new Uint8Array([9]) };
+ * console.log((await client.request(request)).body); // Uint8Array(1) [ 9 ]
+ * const error = await client.request({ ...request, route: "nope" }).catch((e) => e);
+ * console.log(error.remoteCode); // "NOT_FOUND"
+ * await client.close();
+ * await server.close();
+ * ```
+ */
+export type MessageHandler<M> = (
+  message: M,
+  context: RequestContext<M>,
+) => M | undefined | Promise<M | undefined>;
+
+/**
+ * Options of {@linkcode Transport}.
+ *
+ * @example Options shared by both ends of a pipe
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { Transport } from "./transport.ts";
+ * import type { TransportOptions } from "./transport_options.ts";
+ *
+ * const options: TransportOptions<Envelope> = {
+ *   codec: new EnvelopeCodec(),
+ *   timeout: 2_000,
+ *   queue: { maxQueueBytes: 1024 * 1024, overflow: "error" },
+ *   onError: (error) => console.error("transport:", error),
+ * };
+ * const [a, b] = createMemoryPipe();
+ * const server = new Transport<Envelope>(a, { ...options, handler: (m) => ({ ...m, kind: "reply" }) });
+ * const client = new Transport<Envelope>(b, options);
+ * await client.request({ kind: "request", id: 0, route: "hello", body: new Uint8Array() });
+ * console.log(client.stats.requestsSent, server.stats.requestsReceived); // 1 1
+ * await client.close();
+ * await server.close();
+ * ```
+ */
+export interface TransportOptions<M> {
+  /** Message serialization, and where the id lives. */
+  codec: MessageCodec<M>;
+  /** Framing. @default {new LengthPrefixedCodec()} */
+  packetCodec?: PacketCodec;
+  /** Handles incoming requests and notifications. Without it, requests get an error reply. */
+  handler?: MessageHandler<M>;
+  /** Default request timeout in ms; `0` or `Infinity` for none. @default {30000} */
+  timeout?: number;
+  /** Requests waiting for replies before `request()` fails with `TooManyPendingError`. @default {65536} */
+  maxPendingRequests?: number;
+  /**
+   * Memory held by received requests and notifications whose handlers have
+   * not finished (queued in the executor or running) or whose replies wait
+   * for room in the send queue: each counts its frame's bytes plus
+   * {@linkcode HANDLING_CHARGE} (1 KiB) for what it holds beside them. Past it the transport takes no new request until handlers finish
+   * and stops reading, so a peer that sends faster than the handlers work is
+   * slowed by backpressure instead of filling memory. The check comes before
+   * each request, so the bound is passed by one frame at most (a frame larger
+   * than the bound is still taken). Handlers that wait for replies from the
+   * same peer hold their bytes while they wait: keep the bound above what
+   * they hold at once.
+   * @default {4194304}
+   */
+  maxHandlingBytes?: number;
+  /** The send queue's bound and overflow behaviour. */
+  queue?: SendQueueOptions;
+  /** Runs handlers. @default {new BoundedExecutor()} */
+  executor?: Executor;
+  /**
+   * Holds every deadline. By default one heap is shared by every transport
+   * of the process (one runtime timer armed for all their deadlines); a
+   * transport cancels its own timers when it closes.
+   */
+  timers?: TimerHeap;
+  /** Allocates request ids. @default {new SequentialIds()} */
+  ids?: IdAllocator;
+  /** How long `close()` waits for queued frames to be written, in ms. @default {5000} */
+  closeTimeout?: number;
+  /**
+   * Receives errors that belong to no request: a protocol error from the
+   * peer, a state machine callback or notification handler that threw.
+   * @default {() => {}}
+   */
+  onError?: (error: unknown) => void;
+  /**
+   * Called once for each handler that threw or rejected, with the error, the
+   * request's context and the error id quoted to the caller. Unless the
+   * error is a {@linkcode RemoteError} (or `exposeErrors` is set), the caller
+   * is told only `HANDLER_ERROR` (or a framework error's code) and the error
+   * id, never the error's message.
+   * @default {(failure) => onError(failure.error)}
+   */
+  onHandlerError?: (failure: HandlerFailure<M>) => void;
+  /**
+   * Sends the message of every handler error to the caller, not only of
+   * {@linkcode RemoteError}s: for development, or peers that trust each
+   * other.
+   * @default {false}
+   */
+  exposeErrors?: boolean;
+  /** Called when the peer sends goaway: it takes no new requests here. */
+  onGoaway?: (reason: string) => void;
+  /**
+   * Requests that take longer than this many ms, sent or handled, are
+   * reported to `onSlowRequest` and counted in `stats.slowRequests`. Without
+   * `onSlowRequest` nothing is timed.
+   * @default {1000}
+   */
+  slowRequestThreshold?: number;
+  /**
+   * Called once for each request that took longer than
+   * `slowRequestThreshold`, when it ends. While it is unset (the default)
+   * requests are not timed at all.
+   */
+  onSlowRequest?: (slow: SlowRequest<M>) => void;
+}
+
+/**
+ * Options of one request.
+ *
+ * @example A deadline, and a signal that aborts the request first
+ * ```ts
+ * import { createMemoryPipe } from "../channel/memory_pipe.ts";
+ * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+ * import { AbortedError } from "../errors.ts";
+ * import { Transport } from "./transport.ts";
+ * import type { RequestOptions } from "./transport_options.ts";
+ *
+ * const [a, b] = createMemoryPipe();
+ * const codec = new EnvelopeCodec();
+ * const server = new Transport<Envelope>(a, { codec, handler: () => new Promise(() => {}) }); // never replies
+ * const client = new Transport<Envelope>(b, { codec });
+ * const controller = new AbortController();
+ * const options: RequestOptions = { timeout: 10_000, signal: controller.signal };
+ * const reply = client.request({ kind: "request", id: 0, route: "search", body: new Uint8Array() }, options);
+ * controller.abort(); // the request rejects, and the server is sent a cancel
+ * console.log(await reply.catch((e) => e instanceof AbortedError)); // true
+ * await client.close();
+ * await server.close();
+ * ```
+ */
+export interface RequestOptions {
+  /** Deadline in ms; `0` or `Infinity` for none. @default {the transport's `timeout`} */
+  timeout?: number;
+  /** Aborts the request: it rejects with `AbortedError` and the peer is told. */
+  signal?: AbortSignal;
+}
