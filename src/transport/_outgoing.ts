@@ -1,0 +1,272 @@
+/**
+ * The requests one transport sent: {@linkcode Outgoing}.
+ *
+ * @module
+ */
+
+import type {
+  IdAllocator,
+  MessageCodec,
+  MessageId,
+} from "../codec/message_codec.ts";
+import {
+  AbortedError,
+  RemoteError,
+  TimeoutError,
+  TooManyPendingError,
+} from "../errors.ts";
+import type { TimerHeap } from "../timer/timer_heap.ts";
+import type { Link } from "./_link.ts";
+import { PendingRequest } from "./_pending_request.ts";
+import { ReservedIds } from "./_reserved_ids.ts";
+import { toError } from "./_to_error.ts";
+import { checkTimeout, type TransportConfig } from "./_transport_config.ts";
+import type { SlowRequest } from "./slow_request.ts";
+import type { TransportStats } from "./stats.ts";
+import type { RequestOptions } from "./transport_options.ts";
+
+/**
+ * The requests a transport sent that wait for their replies (the pending
+ * table), by id: ids handed out around those in flight and those reserved
+ * (see `ReservedIds`, with the fence ping that frees them), deadlines,
+ * aborts, replies, late replies, and the rejection of everything pending
+ * when the connection ends. Every request settles exactly once.
+ *
+ * @internal
+ */
+export class Outgoing<M> {
+  #link: Link<M>;
+  #codec: MessageCodec<M>;
+  #stats: TransportStats;
+  #timers: TimerHeap;
+  #ids: IdAllocator;
+  /** The default deadline in ms; `Infinity` for none. */
+  #timeout: number;
+  #maxPending: number;
+  #pending = new Map<MessageId, PendingRequest<M>>();
+  /** Ids that timed out or were aborted here and may still be answered. */
+  #reserved = new ReservedIds();
+  /** True while a fence (see `ReservedIds`) is out. */
+  #fenceOut = false;
+  /** True while an id may not be handed out: pending, or reserved. */
+  readonly inUse = (id: MessageId): boolean =>
+    this.#pending.has(id) ||
+    (this.#reserved.size !== 0 && this.#reserved.has(id));
+
+  constructor(link: Link<M>, config: TransportConfig<M>) {
+    this.#link = link;
+    this.#codec = link.codec;
+    this.#stats = link.stats;
+    this.#timers = link.timers;
+    this.#ids = config.ids;
+    this.#timeout = config.timeout;
+    this.#maxPending = config.maxPendingRequests;
+  }
+
+  /** The pending table's size without the fence: the user's requests. */
+  get count(): number {
+    return this.#pending.size - (this.#fenceOut ? 1 : 0);
+  }
+
+  /**
+   * Sends a request and enters it in the pending table.
+   *
+   * @returns Its id.
+   * @throws The errors of `Transport.request()` that happen before the
+   * request is sent; the entry is not settled then.
+   */
+  start(
+    message: M,
+    entry: PendingRequest<M>,
+    options: RequestOptions | undefined,
+  ): MessageId {
+    const refusal = this.#link.refusal;
+    if (refusal) throw refusal;
+    const pending = this.count;
+    if (pending >= this.#maxPending) {
+      throw new TooManyPendingError(this.#maxPending);
+    }
+    // Reserved ids share the table's bound; the oldest makes room.
+    if (pending + this.#reserved.size >= this.#maxPending) {
+      this.#reserved.releaseOldest();
+    }
+    const signal = options?.signal;
+    if (signal?.aborted) {
+      throw new AbortedError("Request aborted before it was sent", {
+        cause: signal.reason,
+      });
+    }
+    const timeout = options?.timeout === undefined
+      ? this.#timeout
+      : checkTimeout(options.timeout);
+    const codec = this.#codec;
+    const id = this.#ids.next(this.inUse);
+    let outgoing = codec.withId(message, id);
+    if (timeout !== Infinity && codec.withTimeout) {
+      outgoing = codec.withTimeout(outgoing, timeout);
+    }
+    const queued = this.#link.write(outgoing);
+    entry.id = id;
+    this.#pending.set(id, entry);
+    if (entry.counted) this.#stats.requestsSent++;
+    if (timeout !== Infinity) {
+      entry.timeout = timeout;
+      entry.timer = this.#timers.schedule(timeout, Outgoing.#expire, entry);
+    }
+    if (this.#link.onSlow !== undefined) {
+      entry.sentAt = performance.now();
+      entry.request = outgoing;
+    }
+    if (signal) {
+      entry.signal = signal;
+      entry.onAbort = () => this.#abort(entry);
+      signal.addEventListener("abort", entry.onAbort, { once: true });
+    }
+    if (queued) queued.catch((error) => this.#fail(entry, error));
+    return id;
+  }
+
+  /** A reply, pong or error reply (`isError`) arrived. */
+  onReply(message: M, isError: boolean): void {
+    const id = this.#codec.id(message);
+    const entry = this.#pending.get(id);
+    if (entry === undefined) {
+      // A reply to a request that ended here (or to none): dropped. Its id
+      // may now be used again.
+      if (this.#reserved.size !== 0) this.#reserved.release(id);
+      this.#stats.lateReplies++;
+      return;
+    }
+    this.#take(entry);
+    if (entry.counted) this.#stats.repliesReceived++;
+    if (entry.sentAt !== 0) {
+      this.#sentSlowly(entry, isError ? "error" : "reply");
+    }
+    if (!isError) return entry.succeed(message);
+    this.#stats.errorsReceived++;
+    entry.fail(
+      this.#codec.toError?.(message) ??
+        new RemoteError("UNKNOWN", `Request ${entry.id} failed on the peer`),
+    );
+  }
+
+  /** Tells the peer to stop working on every pending request (closing). */
+  cancelAll(): void {
+    for (const id of this.#pending.keys()) this.#sendCancel(id);
+  }
+
+  /** Rejects every pending request with `error`: no reply can come. */
+  rejectAll(error: Error): void {
+    for (const entry of [...this.#pending.values()]) {
+      if (this.#take(entry)) {
+        this.#stats.closedWhilePending++;
+        entry.fail(error);
+      }
+    }
+  }
+
+  /** Frees every reserved id: the peer can answer nothing any more. */
+  releaseReserved(): void {
+    this.#reserved.clear();
+  }
+
+  static #expire<M>(entry: PendingRequest<M>): void {
+    const outgoing = entry.owner as Outgoing<M>;
+    entry.timer = undefined;
+    if (!outgoing.#take(entry)) return;
+    if (entry.counted) outgoing.#stats.timeouts++;
+    outgoing.#sendCancel(entry.id);
+    outgoing.#reserve(entry.id);
+    entry.timedOut(
+      new TimeoutError(
+        `Request ${entry.id} timed out after ${entry.timeout} ms`,
+      ),
+    );
+    if (entry.sentAt !== 0) outgoing.#sentSlowly(entry, "timeout");
+  }
+
+  /** Reports an outgoing request that ended after the threshold. */
+  #sentSlowly(
+    entry: PendingRequest<M>,
+    outcome: SlowRequest<M>["outcome"],
+  ): void {
+    const elapsed = performance.now() - entry.sentAt;
+    const request = entry.request!;
+    entry.request = undefined;
+    if (elapsed > this.#link.slowAfter) {
+      this.#link.reportSlow("outgoing", entry.id, request, elapsed, outcome);
+    }
+  }
+
+  #abort(entry: PendingRequest<M>): void {
+    if (!this.#take(entry)) return;
+    this.#stats.aborts++;
+    this.#sendCancel(entry.id);
+    this.#reserve(entry.id);
+    entry.fail(
+      new AbortedError(`Request ${entry.id} aborted`, {
+        cause: entry.signal?.reason,
+      }),
+    );
+  }
+
+  #fail(entry: PendingRequest<M>, error: unknown): void {
+    if (this.#take(entry)) entry.fail(toError(error));
+  }
+
+  /** Removes a pending request; false if it had already settled. */
+  #take(entry: PendingRequest<M>): boolean {
+    if (!entry.active) return false;
+    entry.active = false;
+    this.#pending.delete(entry.id);
+    entry.timer?.cancel();
+    if (entry.signal) {
+      entry.signal.removeEventListener("abort", entry.onAbort!);
+    }
+    return true;
+  }
+
+  /**
+   * Keeps the id of a request that ended here from being handed out again
+   * while the peer may still answer it, and sends a fence to learn when it
+   * no longer can (see `ReservedIds`).
+   */
+  #reserve(id: MessageId): void {
+    if (this.#link.state === "closed") return;
+    this.#reserved.add(id);
+    this.#sendFence();
+  }
+
+  #sendFence(): void {
+    const codec = this.#codec;
+    // A fence needs both kinds: without cancel the peer may answer after
+    // the pong, so the id waits for its late reply instead.
+    if (
+      this.#fenceOut || !codec.ping || !codec.cancel || this.#link.refusal
+    ) return;
+    const generation = this.#reserved.fence();
+    const fenceDone = (passed: boolean): void => {
+      this.#fenceOut = false;
+      if (passed) this.#reserved.releaseUpTo(generation);
+      if (this.#reserved.size !== 0) this.#sendFence();
+    };
+    const entry = new PendingRequest<M>(this, undefined, undefined, {
+      onMessage: () => fenceDone(true),
+      onError: () => fenceDone(false),
+    }, this.#link.onError);
+    entry.counted = false;
+    this.#fenceOut = true;
+    try {
+      this.start(codec.ping(0, false), entry, undefined);
+    } catch {
+      this.#fenceOut = false;
+    }
+  }
+
+  #sendCancel(id: MessageId): void {
+    const cancel = this.#codec.cancel;
+    if (cancel && this.#link.state !== "closed") {
+      this.#link.tryWrite(cancel.call(this.#codec, id));
+    }
+  }
+}
