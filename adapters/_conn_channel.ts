@@ -42,6 +42,8 @@ export interface PullConn {
  * @param conn The connection.
  * @param localAddr This end's address.
  * @param remoteAddr The peer's address.
+ * @param onClose Called once, when the channel closes (a listener counts its
+ *   open connections with it).
  * @returns The channel.
  *
  * @example A channel over a connection that has nothing to say
@@ -63,8 +65,9 @@ export function connChannel(
   conn: PullConn,
   localAddr: ChannelAddr,
   remoteAddr: ChannelAddr,
+  onClose?: () => void,
 ): Channel {
-  return new ConnChannel(conn, localAddr, remoteAddr);
+  return new ConnChannel(conn, localAddr, remoteAddr, onClose);
 }
 
 const closedError = (cause?: unknown) =>
@@ -81,12 +84,19 @@ class ConnChannel extends IOChannel {
   #closed = false;
   #readEnded = false;
   #writeEnded = false;
+  #onClose: (() => void) | undefined;
 
-  constructor(conn: PullConn, localAddr: ChannelAddr, remoteAddr: ChannelAddr) {
+  constructor(
+    conn: PullConn,
+    localAddr: ChannelAddr,
+    remoteAddr: ChannelAddr,
+    onClose: (() => void) | undefined,
+  ) {
     super();
     this.#conn = conn;
     this.localAddr = localAddr;
     this.remoteAddr = remoteAddr;
+    this.#onClose = onClose;
   }
 
   async read(): Promise<Uint8Array | null> {
@@ -144,6 +154,9 @@ class ConnChannel extends IOChannel {
     try {
       this.#conn.close();
     } catch { /* already closed */ }
+    const onClose = this.#onClose;
+    this.#onClose = undefined;
+    onClose?.();
   }
 
   /** Both directions done: release the connection. */

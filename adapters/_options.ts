@@ -92,4 +92,22 @@ export interface ListenOptions {
    * @default {511}
    */
   backlog?: number;
+  /**
+   * Open connections this listener accepted, at most (TCP and TLS, counted
+   * from the moment the runtime accepts them, handshakes included). A
+   * connection beyond it is closed as soon as it is accepted, so a flood of
+   * connections cannot take every file descriptor of the process. The
+   * default stays below the process's descriptor limit: the soft
+   * `RLIMIT_NOFILE` less an eighth (64 at least, 1,024 at most) where it can
+   * be read (Linux; Deno needs read permission for `/proc/self/limits`),
+   * else 4,096. `Infinity` for no limit.
+   * @default {the soft descriptor limit less a reserve, or 4096}
+   */
+  maxConnections?: number;
+  /**
+   * How long a TLS client may take to finish its handshake, in ms; the
+   * connection is closed if it does not. `0` for no limit.
+   * @default {10000}
+   */
+  handshakeTimeout?: number;
 }

@@ -12,7 +12,12 @@
  * Accepting: Bun accepts whether or not anyone iterates the listener, so
  * accepted channels wait in a queue of at most `backlog` (default 511);
  * connections beyond that are closed at once, as a full kernel backlog would
- * refuse them. TLS channels are yielded after their handshake.
+ * refuse them. So are connections beyond `maxConnections`, and TLS clients
+ * that do not finish their handshake within `handshakeTimeout`. TLS channels
+ * are yielded after their handshake.
+ *
+ * Dialing TLS waits for the server's verdict on the client (see
+ * `_tls_verdict.ts`), so a refused client certificate fails `dial`.
  *
  * @example An echo server and a client
  * ```ts
@@ -36,10 +41,14 @@
  * @module
  */
 
+import { readFileSync } from "node:fs";
 import type { Channel, ChannelAddr, Listener } from "../src/channel/channel.ts";
 import { ConnectionClosedError } from "../src/errors.ts";
 import { raceAbort, throwIfAborted } from "./_abort.ts";
 import { AcceptQueue, DEFAULT_BACKLOG } from "./_accept_queue.ts";
+import { bindError } from "./_bind_error.ts";
+import { listenLimits } from "./_listen_limits.ts";
+import { closedAfterHandshake, verdictGrace } from "./_tls_verdict.ts";
 import { channelAddrs, formatKey, type ParsedKey, parseKey } from "./_key.ts";
 import type { TransportKeyLike } from "./_key.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
@@ -59,6 +68,7 @@ interface BunSocket {
   resume?(): void;
   setNoDelay?(noDelay?: boolean): boolean;
   setKeepAlive?(enable?: boolean, initialDelay?: number): boolean;
+  getTLSTicket?(): unknown;
   readonly localAddress?: string;
   readonly localPort?: number;
   readonly remoteAddress?: string;
@@ -134,6 +144,10 @@ class SocketState extends IOChannel {
   writeEnded = false;
   /** Called once the socket is ready for the user (TLS: after the handshake). */
   onReady?: (error?: unknown) => void;
+  /** Whether the TLS handshake must verify the peer's certificate. */
+  verifyPeer = true;
+  /** Called once when the channel closes (a listener's count of open ones). */
+  onClose?: () => void;
   readonly source: PushSource = new PushSource(this);
 
   /** The source's backpressure: pause and resume the socket. */
@@ -194,6 +208,9 @@ class SocketState extends IOChannel {
     this.pending?.reject(reason);
     this.pending = undefined;
     this.onReady?.(reason);
+    const onClose = this.onClose;
+    this.onClose = undefined;
+    onClose?.();
   }
 
   /** Writes as much of the pending chunk as Bun takes. */
@@ -226,10 +243,16 @@ const handlers: BunHandlers = {
     socket.data.attach(socket);
   },
   handshake(socket, success, error) {
-    socket.data.onReady?.(
-      success ? undefined : error ?? new Error("TLS handshake failed"),
+    // Bun reports a peer certificate that fails verification as a success
+    // with an error (and does not close): a refusal, where the peer's
+    // certificate is checked (always by a client; by a server with caCerts).
+    const state = socket.data;
+    const refused = !success || (state.verifyPeer && error);
+    state.onReady?.(
+      refused ? error ?? new Error("TLS handshake failed") : undefined,
     );
   },
+
   data(socket, bytes) {
     socket.data.source.push(plainBytes(bytes));
   },
@@ -237,6 +260,10 @@ const handlers: BunHandlers = {
     socket.data.flush();
   },
   end(socket) {
+    // Ended before the handshake or the server's verdict: a failed setup.
+    socket.data.onReady?.(
+      new ConnectionClosedError("The peer ended the connection"),
+    );
     socket.data.source.end();
     if (socket.data.writeEnded) socket.data.close();
   },
@@ -272,10 +299,12 @@ function ready(state: SocketState): Promise<void> {
  *
  * @param key `tcp://host:port`, `tls://host:port` or `unix:///path`.
  * @param options Abort signal, socket options and TLS settings.
- * @returns The connected channel (for TLS, after the handshake).
+ * @returns The connected channel (for TLS, after the handshake and the
+ *   server's verdict on the client).
  * @throws {TypeError} If the key is invalid.
  * @throws {AbortedError} If `signal` aborts first.
- * @throws {Error} Bun's error if the connection or TLS handshake fails.
+ * @throws {Error} Bun's error if the connection or TLS handshake fails (a
+ *   refused client certificate …).
  *
  * @example Dialing a Unix socket
  * ```ts
@@ -293,6 +322,7 @@ export async function dial(
   throwIfAborted(options.signal, what);
   const { caCerts, serverName, cert, key: privateKey } = options.tls ?? {};
   const state = new SocketState();
+  const started = performance.now();
   const connecting = (async () => {
     const handshake = parsed.transport === "tls" ? ready(state) : undefined;
     handshake?.catch(() => {});
@@ -313,6 +343,9 @@ export async function dial(
     const channel = state.channel(parsed, "client");
     try {
       await handshake;
+      if (handshake !== undefined) {
+        await verdict(state, socket, verdictGrace(performance.now() - started));
+      }
     } catch (error) {
       channel.close();
       throw error;
@@ -337,14 +370,50 @@ export async function dial(
 }
 
 /**
+ * Waits for the server's verdict on the client after the TLS handshake: a
+ * session ticket (accepted; Bun has no event for it, so it is looked for
+ * every 2 ms), the channel's close (refused), or `graceMs` (accepted).
+ */
+function verdict(
+  state: SocketState,
+  socket: BunSocket,
+  graceMs: number,
+): Promise<void> {
+  if (state.closed) return Promise.reject(closedAfterHandshake());
+  return new Promise<void>((resolve, reject) => {
+    const deadline = performance.now() + graceMs;
+    const done = (error?: unknown) => {
+      clearInterval(timer);
+      state.onReady = undefined;
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const timer = setInterval(() => {
+      const ticket = socket.getTLSTicket?.();
+      if (ticket !== undefined || performance.now() >= deadline) done();
+    }, 2);
+    // An alert or an error closes the state with it; a plain close, without.
+    state.onReady = (error) =>
+      done(
+        error instanceof ConnectionClosedError
+          ? closedAfterHandshake()
+          : error ?? closedAfterHandshake(),
+      );
+  });
+}
+
+/**
  * Listens on `key` and accepts channels.
  *
  * @param key `tcp://host:port` (port 0 for any free port), `tls://host:port`
  *   or `unix:///path` (the path must not exist; `close()` removes it).
- * @param options TLS certificate, backlog, `reusePort`.
+ * @param options TLS certificate, backlog, `reusePort`, `maxConnections`,
+ *   `handshakeTimeout`.
  * @returns The listener; `listener.addr.port` is the bound port.
  * @throws {TypeError} If the key is invalid or `tls` is missing for `tls://`.
- * @throws {Error} Bun's error if it cannot bind (`EADDRINUSE` …).
+ * @throws {RangeError} If `maxConnections` or `handshakeTimeout` is out of range.
+ * @throws {AddressInUseError} If another socket holds the address.
+ * @throws {Error} Bun's error if it cannot bind for another reason.
  *
  * @example Listening on any free port
  * ```ts
@@ -379,18 +448,37 @@ function listenNow(parsed: ParsedKey, options: ListenOptions): Listener {
       }: reusePort applies to tcp and tls only`,
     );
   }
+  const { maxConnections, handshakeTimeout } = listenLimits(
+    options,
+    readLimits,
+  );
   const backlog = options.backlog ?? DEFAULT_BACKLOG;
   const queue = new AcceptQueue<Channel>(backlog, (channel) => channel.close());
-  const open = (socket: BunSocket) => {
+  let open = 0;
+  const release = () => {
+    open--;
+  };
+  const accept = (socket: BunSocket) => {
     const state = new SocketState();
     state.attach(socket);
     socket.data = state;
+    state.verifyPeer = tls?.caCerts !== undefined;
+    if (open >= maxConnections) return state.close();
+    open++;
+    state.onClose = release;
     const channel = state.channel(parsed, "server");
     if (parsed.transport !== "unix") socket.setNoDelay?.(true);
     if (parsed.transport !== "tls") return queue.push(channel);
-    ready(state).then(() => queue.push(channel), () => channel.close());
+    const timer = handshakeTimeout === Infinity ? undefined : setTimeout(
+      () => channel.close(),
+      handshakeTimeout,
+    );
+    ready(state).then(() => {
+      clearTimeout(timer);
+      queue.push(channel);
+    }, () => clearTimeout(timer));
   };
-  const server = bun().listen({
+  const server = bindNow(parsed, {
     ...where(parsed),
     tls: tls === undefined ? undefined : {
       cert: tls.cert,
@@ -402,7 +490,7 @@ function listenNow(parsed: ParsedKey, options: ListenOptions): Listener {
     allowHalfOpen: true,
     ...(reusePort ? { reusePort } : {}),
     backlog,
-    socket: { ...handlers, open },
+    socket: { ...handlers, open: accept },
   });
   const addr: ChannelAddr = parsed.transport === "unix"
     ? { transport: "unix", path: parsed.path }
@@ -420,4 +508,21 @@ function listenNow(parsed: ParsedKey, options: ListenOptions): Listener {
     },
     [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
   };
+}
+
+/** Binds; the runtime's "address in use" becomes `AddressInUseError`. */
+function bindNow(
+  parsed: ParsedKey,
+  options: BunOptions,
+): ReturnType<BunLike["listen"]> {
+  try {
+    return bun().listen(options);
+  } catch (error) {
+    throw bindError(error, formatKey(parsed));
+  }
+}
+
+/** The text of `/proc/self/limits` (throws where there is none). */
+function readLimits(): string {
+  return readFileSync("/proc/self/limits", "utf8");
 }

@@ -9,14 +9,25 @@
  * break half-close. Reading is pull-based (at most 64 KiB read ahead), so a
  * slow reader holds memory bounded; `write()` resolves once Deno took every
  * byte (the writer may then reuse the chunk), so a full socket makes it wait.
- * Accepting is pull-based too: nothing
- * is accepted until the listener is iterated (a TLS client's `dial` completes
- * once the server takes its connection).
+ * Accepting is pull-based too: nothing is accepted until the listener is
+ * iterated (a TLS client's `dial` completes once the server takes its
+ * connection). With `maxConnections` open, the listener accepts nothing more
+ * until one closes (the rest wait in the kernel's backlog); accept errors
+ * (`EMFILE` …) make it wait and try again, they never end it.
+ *
+ * TLS: a TLS channel is yielded before its handshake (Deno does it on first
+ * use); the listener closes it if the handshake does not finish within
+ * `handshakeTimeout`. But a Deno `TlsConn` closed before its handshake keeps
+ * its socket and file descriptor until the client sends or leaves (Deno waits
+ * for the handshake to end before it lets the socket go, and offers no way to
+ * cut it short), so a client that stops mid-handshake still holds a
+ * descriptor, outside `maxConnections`.
  *
  * Deno quirks handled here: TCP connections start with Nagle's algorithm on,
  * so `dial` sets `TCP_NODELAY` (and dials TLS as TCP + `Deno.startTls` to be
  * able to). Connections accepted by `Deno.listenTls`, and dials that present a
- * client certificate (`Deno.connectTls`), offer no way to set it.
+ * client certificate (`Deno.connectTls`), offer no way to set it. Dialing TLS waits for the server's verdict on the client
+ * (see `_tls_verdict.ts`), so a refused client certificate fails `dial`.
  *
  * Needs `--allow-net` (and `--allow-read --allow-write` for Unix sockets);
  * `reusePort` needs `--unstable-net`.
@@ -46,6 +57,11 @@
 import type { Channel, ChannelAddr, Listener } from "../src/channel/channel.ts";
 import { raceAbort, throwIfAborted } from "./_abort.ts";
 import { DEFAULT_BACKLOG } from "./_accept_queue.ts";
+import { bindError } from "./_bind_error.ts";
+import { type ListenLimits, listenLimits } from "./_listen_limits.ts";
+import { Slots } from "./_slots.ts";
+import { verdictGrace } from "./_tls_verdict.ts";
+import { verdict, watchHandshake } from "./_deno_tls.ts";
 import { channelAddrs, formatKey, type ParsedKey, parseKey } from "./_key.ts";
 import type { TransportKeyLike } from "./_key.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
@@ -101,6 +117,10 @@ interface DenoLike {
     },
   ): DenoListener;
   listenDatagram?: unknown;
+  permissions?: {
+    querySync?(descriptor: { name: "read"; path: string }): { state: string };
+  };
+  readTextFileSync(path: string): string;
 }
 
 function deno(): DenoLike {
@@ -118,10 +138,12 @@ function deno(): DenoLike {
  *
  * @param key `tcp://host:port`, `tls://host:port` or `unix:///path`.
  * @param options Abort signal, socket options and TLS settings.
- * @returns The connected channel (for TLS, after the handshake).
+ * @returns The connected channel (for TLS, after the handshake and the
+ *   server's verdict on the client).
  * @throws {TypeError} If the key is invalid, or TLS options conflict.
  * @throws {AbortedError} If `signal` aborts first.
- * @throws {Error} Deno's error if the connection fails (`ConnectionRefused` …).
+ * @throws {Error} Deno's error if the connection or the TLS handshake fails
+ *   (`ConnectionRefused`, a refused client certificate …).
  *
  * @example Dialing TLS with a private CA
  * ```ts
@@ -183,6 +205,7 @@ async function connect(
   const runtime = deno();
   const tls = options.tls ?? {};
   const { hostname, port } = key;
+  const started = performance.now();
   try {
     if (key.transport === "unix") {
       return attempt.hold(
@@ -207,7 +230,7 @@ async function connect(
         }),
       );
       await secure.handshake?.();
-      return secure;
+      return await verdict(secure, verdictGrace(performance.now() - started));
     }
     const { signal } = options;
     const tcp = attempt.hold(await runtime.connect({ hostname, port, signal }));
@@ -222,7 +245,7 @@ async function connect(
       }),
     );
     await secure.handshake?.();
-    return secure;
+    return await verdict(secure, verdictGrace(performance.now() - started));
   } catch (error) {
     attempt.release();
     throw error;
@@ -234,11 +257,14 @@ async function connect(
  *
  * @param key `tcp://host:port` (port 0 for any free port), `tls://host:port`
  *   or `unix:///path` (the path must not exist; `close()` removes it).
- * @param options TLS certificate, backlog, `reusePort`.
+ * @param options TLS certificate, backlog, `reusePort`, `maxConnections`,
+ *   `handshakeTimeout`.
  * @returns The listener; `listener.addr.port` is the bound port.
  * @throws {TypeError} If the key is invalid or `tls` is missing for `tls://`.
- * @throws {Error} If `reusePort` is set without `--unstable-net`, `tls.caCerts`
- *   is set, or Deno cannot bind (`AddrInUse` …).
+ * @throws {RangeError} If `maxConnections` or `handshakeTimeout` is out of range.
+ * @throws {AddressInUseError} If another socket holds the address.
+ * @throws {Error} If `reusePort` is set without `--unstable-net`, or Deno
+ *   cannot bind for another reason.
  *
  * @example Listening on any free port
  * ```ts
@@ -281,22 +307,42 @@ function listenNow(parsed: ParsedKey, options: ListenOptions): Listener {
       `Cannot listen on ${name}: Deno.listenTls cannot ask clients for certificates (tls.caCerts)`,
     );
   }
+  const limits = listenLimits(options, readLimits);
   const net = {
     hostname: parsed.hostname,
     port: parsed.port,
     tcpBacklog: options.backlog ?? DEFAULT_BACKLOG,
     ...(reusePort ? { reusePort } : {}),
   };
-  const native = parsed.transport === "unix"
-    ? runtime.listen({ transport: "unix", path: parsed.path })
-    : parsed.transport === "tls"
-    ? runtime.listenTls({ ...net, cert: tls!.cert, key: tls!.key })
-    : runtime.listen(net);
-  return denoListener(native, parsed);
+  let native: DenoListener;
+  try {
+    native = parsed.transport === "unix"
+      ? runtime.listen({ transport: "unix", path: parsed.path })
+      : parsed.transport === "tls"
+      ? runtime.listenTls({ ...net, cert: tls!.cert, key: tls!.key })
+      : runtime.listen(net);
+  } catch (error) {
+    throw bindError(error, name);
+  }
+  return denoListener(native, parsed, limits);
 }
 
-function denoListener(native: DenoListener, key: ParsedKey): Listener {
+/** The text of `/proc/self/limits`, if Deno may read it (never prompts). */
+function readLimits(): string {
+  const runtime = deno();
+  const path = "/proc/self/limits";
+  const state = runtime.permissions?.querySync?.({ name: "read", path }).state;
+  if (state !== "granted") throw new Error(`No permission to read ${path}`);
+  return runtime.readTextFileSync(path);
+}
+
+function denoListener(
+  native: DenoListener,
+  key: ParsedKey,
+  limits: ListenLimits,
+): Listener {
   let closed = false;
+  const slots = new Slots(limits.maxConnections);
   let queue: Promise<unknown> = Promise.resolve();
   const addr: ChannelAddr = key.transport === "unix"
     ? { transport: "unix", path: key.path }
@@ -307,16 +353,24 @@ function denoListener(native: DenoListener, key: ParsedKey): Listener {
     };
   const acceptOne = async (): Promise<IteratorResult<Channel>> => {
     for (let failures = 0; !closed; failures++) {
+      // At the limit, accept nothing: the rest wait in the kernel's backlog.
+      if (!slots.free) await slots.freed();
+      if (closed) break;
       try {
         const conn = await native.accept();
+        slots.take();
         if (key.transport === "tcp") conn.setNoDelay?.(true);
-        return {
-          done: false,
-          value: connChannel(
-            conn,
-            ...channelAddrs(key, "server", conn.localAddr, conn.remoteAddr),
-          ),
-        };
+        const addrs = channelAddrs(
+          key,
+          "server",
+          conn.localAddr,
+          conn.remoteAddr,
+        );
+        const channel = connChannel(conn, ...addrs, slots.release);
+        if (key.transport === "tls") {
+          watchHandshake(conn, channel, limits.handshakeTimeout);
+        }
+        return { done: false, value: channel };
       } catch {
         // Closed (the loop ends), or a passing accept error such as EMFILE:
         // back off and keep accepting, as Node and Bun do.
@@ -340,6 +394,7 @@ function denoListener(native: DenoListener, key: ParsedKey): Listener {
       if (closed) return;
       closed = true;
       closeQuietly(native);
+      slots.wake();
     },
     [Symbol.asyncIterator]: () => ({
       next,

@@ -13,7 +13,13 @@
  * Accepting: Node accepts whether or not anyone iterates the listener, so
  * accepted channels wait in a queue of at most `backlog` (default 511);
  * connections beyond that are closed at once, as a full kernel backlog would
- * refuse them.
+ * refuse them. So are connections beyond `maxConnections` (Node's
+ * `server.maxConnections`), and TLS clients that do not finish their
+ * handshake within `handshakeTimeout`. Accept errors (`EMFILE` …) do not
+ * stop the listener: libuv keeps accepting once descriptors are free.
+ *
+ * Dialing TLS waits for the server's verdict on the client (see
+ * `_tls_verdict.ts`), so a refused client certificate fails `dial`.
  *
  * @example An echo server and a client
  * ```ts
@@ -37,6 +43,7 @@
  * @module
  */
 
+import { readFileSync } from "node:fs";
 import * as net from "node:net";
 import process from "node:process";
 import * as tls from "node:tls";
@@ -45,6 +52,9 @@ import { IOChannel } from "../src/channel/_stream_io.ts";
 import { ConnectionClosedError } from "../src/errors.ts";
 import { AcceptQueue, DEFAULT_BACKLOG } from "./_accept_queue.ts";
 import { raceAbort, throwIfAborted } from "./_abort.ts";
+import { bindError } from "./_bind_error.ts";
+import { listenLimits } from "./_listen_limits.ts";
+import { closedAfterHandshake, verdictGrace } from "./_tls_verdict.ts";
 import { channelAddrs, formatKey, type ParsedKey, parseKey } from "./_key.ts";
 import type { TransportKeyLike } from "./_key.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
@@ -57,10 +67,12 @@ export type * from "./_exports.ts";
  *
  * @param key `tcp://host:port`, `tls://host:port` or `unix:///path`.
  * @param options Abort signal, socket options and TLS settings.
- * @returns The connected channel (for TLS, after the handshake).
+ * @returns The connected channel (for TLS, after the handshake and the
+ *   server's verdict on the client).
  * @throws {TypeError} If the key is invalid.
  * @throws {AbortedError} If `signal` aborts first.
- * @throws {Error} Node's error if the connection fails (`ECONNREFUSED` …).
+ * @throws {Error} Node's error if the connection or the TLS handshake fails
+ *   (`ECONNREFUSED`, a refused client certificate …).
  *
  * @example Dialing a Unix socket
  * ```ts
@@ -76,6 +88,7 @@ export async function dial(
   const parsed = parseKey(key);
   const what = `dial ${formatKey(parsed)}`;
   throwIfAborted(options.signal, what);
+  const started = performance.now();
   const socket = connectSocket(parsed, options);
   // The error listener stays until the channel attaches its own: an 'error'
   // without a listener would crash the process.
@@ -95,7 +108,49 @@ export async function dial(
       socket.setKeepAlive(true, delay);
     }
   }
-  return socketChannel(socket, parsed, "client");
+  const channel = socketChannel(socket, parsed, "client");
+  if (parsed.transport !== "tls") return channel;
+  const grace = verdictGrace(performance.now() - started);
+  try {
+    await raceAbort(
+      verdict(socket as tls.TLSSocket, grace),
+      options.signal,
+      what,
+      () => {},
+    );
+  } catch (error) {
+    channel.close();
+    throw error;
+  }
+  return channel;
+}
+
+/**
+ * Waits for the TLS 1.3 server's verdict on the client: data (accepted), an
+ * error, the end or the close (refused), or `graceMs` (accepted). Session
+ * tickets are not looked for: a "session" listener breaks Node 20's TLS
+ * client (its writes never arrive).
+ */
+function verdict(socket: tls.TLSSocket, graceMs: number): Promise<void> {
+  // Before TLS 1.3, the server's Finished came after it checked the client.
+  if (socket.getProtocol() !== "TLSv1.3") return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const done = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.off("data", accepted);
+      socket.off("error", done).off("end", ended).off("close", ended);
+      if (error) reject(error);
+      else resolve();
+    };
+    const accepted = () => done();
+    const ended = () => done(closedAfterHandshake());
+    const timer = setTimeout(accepted, graceMs);
+    socket.on("data", accepted);
+    socket.on("error", done).on("end", ended).on("close", ended);
+  });
 }
 
 /** Whether this Node has `reusePort` (added in 22.12 and 23.1). */
@@ -135,11 +190,14 @@ function connectSocket(key: ParsedKey, options: DialOptions): net.Socket {
  *
  * @param key `tcp://host:port` (port 0 for any free port), `tls://host:port`
  *   or `unix:///path` (the path must not exist; `close()` removes it).
- * @param options TLS certificate, backlog, `reusePort`.
+ * @param options TLS certificate, backlog, `reusePort`, `maxConnections`,
+ *   `handshakeTimeout`.
  * @returns The listener; `listener.addr.port` is the bound port.
  * @throws {TypeError} If the key is invalid or `tls` is missing for `tls://`.
+ * @throws {RangeError} If `maxConnections` or `handshakeTimeout` is out of range.
+ * @throws {AddressInUseError} If another socket holds the address.
  * @throws {Error} If `reusePort` is set on Node older than 22.12, or Node
- *   cannot bind (`EADDRINUSE` …).
+ *   cannot bind for another reason.
  *
  * @example Listening on any free port
  * ```ts
@@ -166,6 +224,10 @@ export async function listen(
       }: options.tls (cert and key) is required`,
     );
   }
+  const limits = listenLimits(
+    options,
+    () => readFileSync("/proc/self/limits", "utf8"),
+  );
   const backlog = options.backlog ?? DEFAULT_BACKLOG;
   const queue = new AcceptQueue<Channel>(backlog, (channel) => channel.close());
   const accept = (socket: net.Socket) => {
@@ -180,10 +242,21 @@ export async function listen(
       ca: options.tls?.caCerts,
       requestCert: options.tls?.caCerts !== undefined,
       rejectUnauthorized: true,
+      handshakeTimeout: limits.handshakeTimeout === Infinity
+        ? 0
+        : limits.handshakeTimeout,
     }, accept)
     : net.createServer({ allowHalfOpen: true }, accept);
+  // Node closes a connection beyond it as soon as it is accepted.
+  server.maxConnections = limits.maxConnections;
+  // A failed or timed-out handshake: release the socket and its descriptor.
+  server.on("tlsClientError", (_error: Error, socket: net.Socket) => {
+    socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const failed = (error: Error) =>
+      reject(bindError(error, formatKey(parsed)));
+    server.once("error", failed);
     // reusePort is missing from @types/node 20, hence the wider type.
     const address: net.ListenOptions & { reusePort?: boolean } =
       parsed.transport === "unix"
@@ -191,7 +264,7 @@ export async function listen(
         : { host: parsed.hostname, port: parsed.port, backlog };
     if (options.reusePort) address.reusePort = true;
     server.listen(address, () => {
-      server.off("error", reject);
+      server.off("error", failed);
       resolve();
     });
   });

@@ -6,6 +6,7 @@
  */
 
 import * as adapter from "../../adapters/bun.ts";
+import { hardeningSuite } from "./_hardening_suite.ts";
 import { canListen, socketAdapterSuite } from "./_socket_suite.ts";
 
 const isBun = "Bun" in globalThis;
@@ -16,4 +17,11 @@ socketAdapterSuite("bun", adapter, {
   reusePort: "works",
   abortClosesTlsHandshake: true,
   clientAuth: true,
+});
+
+hardeningSuite("bun", adapter, {
+  skip: !isBun && "runs on Bun only",
+  clientAuth: true,
+  closesStalledHandshake: true,
+  refusesBeyondLimit: true,
 });

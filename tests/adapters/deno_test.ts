@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:tls";
 import * as adapter from "../../adapters/deno.ts";
 import { readExactly, text, within } from "../_conformance/_helpers.ts";
+import { hardeningSuite } from "./_hardening_suite.ts";
 import { canListen, certs, socketAdapterSuite } from "./_socket_suite.ts";
 
 const isDeno = "Deno" in globalThis;
@@ -23,6 +24,13 @@ socketAdapterSuite("deno", adapter, {
   // Closing a Deno TlsConn whose handshake is pending leaves its socket open.
   abortClosesTlsHandshake: false,
   clientAuth: false,
+});
+
+hardeningSuite("deno", adapter, {
+  skip: !isDeno && "runs on Deno only",
+  clientAuth: false,
+  closesStalledHandshake: false,
+  refusesBeyondLimit: false,
 });
 
 test(

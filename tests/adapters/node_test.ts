@@ -7,6 +7,7 @@
 
 import process from "node:process";
 import * as adapter from "../../adapters/node.ts";
+import { hardeningSuite } from "./_hardening_suite.ts";
 import { canListen, socketAdapterSuite } from "./_socket_suite.ts";
 
 const isNode = !("Deno" in globalThis) && !("Bun" in globalThis);
@@ -21,4 +22,11 @@ socketAdapterSuite("node", adapter, {
   reusePort: hasReusePort ? "works" : /reusePort is not supported on Node 20/,
   abortClosesTlsHandshake: true,
   clientAuth: true,
+});
+
+hardeningSuite("node", adapter, {
+  skip: !isNode && "runs on Node only",
+  clientAuth: true,
+  closesStalledHandshake: true,
+  refusesBeyondLimit: true,
 });
