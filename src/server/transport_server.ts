@@ -56,6 +56,34 @@ import { checkMonitorOptions } from "./_monitor_options.ts";
 export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 
 /**
+ * The default time a server gives a new connection to send its first frame:
+ * 10 s. A client that connects and stays silent is sent goaway and closed
+ * then, so silent sockets cannot pile up; a client that connects ahead of
+ * its first request (a pool warming up) is closed too, and reconnects when
+ * it needs to. The `firstFrameTimeout` option overrides it (`0` for never).
+ * @default {10000}
+ *
+ * @example A silent client, closed after the first-frame timeout
+ * ```ts
+ * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { Router } from "../transport/router.ts";
+ * import { Server } from "./server.ts";
+ * import { DEFAULT_FIRST_FRAME_TIMEOUT } from "./transport_server.ts";
+ *
+ * console.log(DEFAULT_FIRST_FRAME_TIMEOUT); // 10000
+ * const network = new MemoryNetwork();
+ * await using server = new Server({ router: new Router(), firstFrameTimeout: 20 });
+ * server.serve(await network.listen("mem://api"));
+ * const silent = await network.dial("mem://api"); // connects, sends nothing
+ * const reader = silent.readable.getReader();
+ * while (!(await reader.read()).done); // goaway, then the end
+ * console.log(server.stats.firstFrameClosed); // 1
+ * silent.close();
+ * ```
+ */
+export const DEFAULT_FIRST_FRAME_TIMEOUT = 10_000;
+
+/**
  * Options of {@linkcode TransportServer}: the transports' options and the server's.
  *
  * @example A server of one connection at most
@@ -88,13 +116,20 @@ export interface TransportServerOptions<M>
   /**
    * Open connections at most. A connection beyond it is sent goaway with the
    * reason and closed at once; the client's request fails with a
-   * `ConnectionClosedError` that says why.
+   * `ConnectionClosedError` that says why. The socket adapters' listeners
+   * have a limit of their own by default, below the process's file
+   * descriptor limit (`ListenOptions.maxConnections`); they close the
+   * connections beyond it without a goaway.
    * @default {Infinity}
    */
   maxConnections?: number;
   /** Close a connection after this many ms without requests or notifications (gev's idle cleanup). `0` for never. @default {0} */
   idleTimeout?: number;
-  /** Close a connection whose client sends no frame within this many ms. `0` for never. @default {0} */
+  /**
+   * Close a connection whose client sends no frame within this many ms.
+   * `0` for never.
+   * @default {DEFAULT_FIRST_FRAME_TIMEOUT (10000)}
+   */
   firstFrameTimeout?: number;
   /** Ping quiet connections; close those whose pong does not come. */
   heartbeat?: HeartbeatOptions;
@@ -257,7 +292,7 @@ export class TransportServer<M> {
     const {
       maxConnections = Infinity,
       idleTimeout = 0,
-      firstFrameTimeout = 0,
+      firstFrameTimeout = DEFAULT_FIRST_FRAME_TIMEOUT,
       heartbeat,
       shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT,
       timers,
