@@ -199,6 +199,7 @@ export type {
   HeartbeatOptions,
 } from "./src/server/connection_monitor.ts";
 export {
+  DEFAULT_FIRST_FRAME_TIMEOUT,
   DEFAULT_SHUTDOWN_TIMEOUT,
   TransportServer,
 } from "./src/server/transport_server.ts";
