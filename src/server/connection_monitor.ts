@@ -6,7 +6,7 @@
  * @module
  */
 
-import { TimeoutError } from "../errors.ts";
+import { ConnectionClosedError, TimeoutError } from "../errors.ts";
 import { type TimerHandle, TimerHeap } from "../timer/timer_heap.ts";
 import type { Transport } from "../transport/transport.ts";
 import type { TransportStats } from "../transport/stats.ts";
@@ -114,8 +114,25 @@ export interface ConnectionMonitorOptions {
  *
  * Heartbeat: every `interval` ms, if nothing was read since the last look,
  * the monitor pings; when no pong comes within `timeout`, it closes the
- * transport (pending requests reject with `ConnectionClosedError`). A
- * half-open connection is found within about `2 × interval + timeout`.
+ * transport (pending requests reject with `ConnectionClosedError`, running
+ * handlers see their `ctx.signal` abort). A half-open connection is found
+ * within about `2 × interval + timeout`, whatever runs on it. A ping the
+ * transport cannot send counts as unanswered too: at once when the
+ * connection can carry no pong any more (the peer ended its side, say) and
+ * nothing is owed by the peer; after `timeout` ms with nothing read when it
+ * cannot be sent now (`maxPendingRequests` reached). After the peer's
+ * goaway, while it still owes replies, the monitor waits: those requests
+ * end by their own deadlines.
+ *
+ * Idle: the connection is idle while no request or notification goes either
+ * way, no request of this side waits for its reply, and no handler runs for
+ * a peer that can still be answered (as gRPC's `MAX_CONNECTION_IDLE`, a
+ * long request is not idleness). A handler that waits for a peer that ended
+ * its side does not count: the connection is closed `idleTimeout` after the
+ * last activity, and the handler's signal aborts. The check looks ten times
+ * per `idleTimeout`, so it closes between `idleTimeout` and
+ * `1.1 × idleTimeout` after the last activity (later only if the event
+ * loop is blocked).
  *
  * @example Heartbeat on a peer
  * ```ts
@@ -139,14 +156,18 @@ export class ConnectionMonitor<M> {
   #transport: Transport<M>;
   #onExpire: ((reason: ExpireReason, message: string) => void) | undefined;
   #handles: TimerHandle[] = [];
+  #timers: TimerHeap;
   #stopped = false;
   #pings = 0;
   #pinging = false;
   #framesSeen = 0;
+  /** Runs `timeout` after a ping that could not be sent now. */
+  #unsent: TimerHandle | undefined;
   #lastActivity = -1;
-  #lastActiveAt = 0;
+  /** Idle looks in a row that found nothing; closes at `#idleLooks`. */
+  #quietLooks = 0;
+  #idleLooks = 0;
   #idleTimeout: number;
-  #now: () => number = () => performance.now();
 
   /**
    * Starts watching at once.
@@ -160,6 +181,7 @@ export class ConnectionMonitor<M> {
     this.#transport = transport;
     this.#onExpire = options.onExpire;
     const timers = options.timers ?? new TimerHeap();
+    this.#timers = timers;
     const { idleTimeout, firstFrameTimeout: firstFrame, heartbeat } =
       checkMonitorOptions(options);
     this.#idleTimeout = idleTimeout;
@@ -172,10 +194,10 @@ export class ConnectionMonitor<M> {
       );
     }
     if (this.#idleTimeout > 0) {
-      this.#lastActiveAt = this.#now();
-      this.#handles.push(
-        timers.runEvery(Math.max(1, this.#idleTimeout / 4), () => this.#idle()),
-      );
+      // Ten looks per idleTimeout: activity is seen at most a tenth late.
+      const look = Math.max(1, this.#idleTimeout / IDLE_LOOKS);
+      this.#idleLooks = Math.max(1, Math.ceil(this.#idleTimeout / look));
+      this.#handles.push(timers.runEvery(look, () => this.#idle()));
     }
     if (firstFrame > 0) {
       this.#handles.push(timers.runAfter(firstFrame, () => {
@@ -201,6 +223,8 @@ export class ConnectionMonitor<M> {
     this.#stopped = true;
     for (const handle of this.#handles) handle.cancel();
     this.#handles.length = 0;
+    this.#unsent?.cancel();
+    this.#unsent = undefined;
   }
 
   #beat(timeout: number): void {
@@ -211,37 +235,76 @@ export class ConnectionMonitor<M> {
       return;
     }
     if (this.#pinging || transport.closedReason) return;
-    this.#pinging = true;
-    this.#pings++;
-    transport.ping({ timeout }).then(() => {
+    // A ping the transport refuses is not sent: it does not count as a
+    // request (the idle check subtracts the pings sent) nor as pending.
+    const before = transport.stats.requestsSent;
+    const ping = transport.ping({ timeout });
+    const sent = transport.stats.requestsSent !== before;
+    if (sent) this.#pings++;
+    this.#pinging = sent;
+    ping.then(() => {
       this.#pinging = false;
       this.#framesSeen = transport.stats.framesIn;
     }, (error) => {
       this.#pinging = false;
-      if (error instanceof TimeoutError) {
-        this.#expire(
-          "heartbeat",
-          `Heartbeat: no pong within ${timeout} ms`,
-          false,
-        );
-      } else if (error instanceof TypeError) {
-        this.stop(); // the protocol has no ping
-      }
+      this.#pingFailed(error, timeout);
+    });
+  }
+
+  #pingFailed(error: unknown, timeout: number): void {
+    const transport = this.#transport;
+    if (transport.closedReason || this.#stopped) return;
+    if (error instanceof TimeoutError) {
+      return this.#expire(
+        "heartbeat",
+        `Heartbeat: no pong within ${timeout} ms`,
+        false,
+      );
+    }
+    if (error instanceof TypeError) return this.stop(); // the protocol has no ping
+    if (error instanceof ConnectionClosedError) {
+      // The transport refuses requests: the peer ended its side (or this
+      // side is closing), or it sent goaway. Replies still owed mean a
+      // draining peer; else no pong can come.
+      if (transport.inFlight > 0) return;
+      return this.#expire(
+        "heartbeat",
+        `Heartbeat: cannot ping (${error.message})`,
+        false,
+      );
+    }
+    // Not sent now (too many pending, say): unanswered unless a frame
+    // arrives within the timeout.
+    if (this.#unsent !== undefined) return;
+    const frames = transport.stats.framesIn;
+    const why = error instanceof Error ? error.message : String(error);
+    this.#unsent = this.#timers.runAfter(timeout, () => {
+      this.#unsent = undefined;
+      if (this.#transport.stats.framesIn !== frames) return;
+      this.#expire(
+        "heartbeat",
+        `Heartbeat: cannot ping (${why}) and nothing read for ${timeout} ms`,
+        false,
+      );
     });
   }
 
   #idle(): void {
-    const stats = this.#transport.stats;
-    const now = this.#now();
+    const transport = this.#transport;
+    const stats = transport.stats;
     const activity = activityOf(stats) - this.#pings;
+    // A handler keeps the connection busy while its reply can be delivered
+    // (the transport still takes requests): not once the peer has ended.
     const busy = stats.pending - (this.#pinging ? 1 : 0) > 0 ||
-      stats.handling > 0;
+      (stats.handling > 0 && transport.canRequest);
     if (busy || activity !== this.#lastActivity) {
+      // Activity happened before this look: it starts the count. Work in
+      // flight may end just after it: the next look starts the count then.
       this.#lastActivity = activity;
-      this.#lastActiveAt = now;
+      this.#quietLooks = busy ? -1 : 0;
       return;
     }
-    if (now - this.#lastActiveAt >= this.#idleTimeout) {
+    if (++this.#quietLooks >= this.#idleLooks) {
       this.#expire(
         "idle",
         `Idle for ${this.#idleTimeout} ms (idleTimeout)`,
@@ -260,6 +323,9 @@ export class ConnectionMonitor<M> {
     void transport.close(message);
   }
 }
+
+/** How often the idle check looks per `idleTimeout`. */
+const IDLE_LOOKS = 10;
 
 function activityOf(stats: TransportStats): number {
   return stats.requestsSent + stats.requestsReceived + stats.notifiesSent +
