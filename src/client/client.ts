@@ -5,7 +5,6 @@
  * @module
  */
 
-import { decodingMachine } from "../transport/_decoding_machine.ts";
 import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
 import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
 import { Peer } from "../transport/peer.ts";
@@ -14,6 +13,8 @@ import type { StateMachine } from "../transport/state_machine.ts";
 import {
   type ClientNotifyOptions,
   type ClientRequestOptions,
+  requestVia,
+  sendVia,
   TransportClient,
   type TransportClientOptions,
 } from "./transport_client.ts";
@@ -144,17 +145,21 @@ export class Client<B = any> {
    * @throws {ConnectionClosedError} The connection closed before the reply.
    * @throws {CodecError} A body could not be encoded or decoded here.
    */
-  async request(
+  request(
     route: string | number,
     body: B,
     options?: ClientRequestOptions,
   ): Promise<B> {
-    const reply = await this.#core.request(
-      this.#envelope("request", route, body),
-      options,
-    );
-    return this.#body.decode(reply.body);
+    let message: Envelope;
+    try {
+      message = this.#envelope("request", route, body);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return requestVia(this.#core, message, this.#decodeReply, options);
   }
+
+  #decodeReply = (reply: Envelope): B => this.#body.decode(reply.body);
 
   /**
    * Sends a request whose outcome goes to `machine` (async mode): exactly one
@@ -178,7 +183,7 @@ export class Client<B = any> {
       machine.onError?.(error as Error);
       return;
     }
-    this.#core.send(request, decodingMachine(this.#body, machine), options);
+    sendVia(this.#core, request, this.#decodeReply, machine, options);
   }
 
   /**

@@ -6,12 +6,7 @@
  */
 
 import type { Dialer } from "../channel/channel.ts";
-import {
-  ConnectError,
-  ConnectionClosedError,
-  RemoteError,
-  TimeoutError,
-} from "../errors.ts";
+import { ConnectionClosedError, TimeoutError } from "../errors.ts";
 import { TimerHeap } from "../timer/timer_heap.ts";
 import type { StateMachine } from "../transport/state_machine.ts";
 import {
@@ -25,6 +20,11 @@ import type {
   TransportClientOptions,
 } from "./client_options.ts";
 import { type DialFunction, EndpointDialer } from "./dialers.ts";
+import {
+  type CallHost,
+  ClientCall,
+  TRANSPARENT_RETRIES,
+} from "./_client_call.ts";
 import { TransportPool } from "./transport_pool.ts";
 import { TransportKey, type TransportKeyInit } from "./transport_key.ts";
 
@@ -34,8 +34,32 @@ export type {
   TransportClientOptions,
 } from "./client_options.ts";
 
-/** Requests refused unprocessed (goaway, `GOING_AWAY`) are sent again at most this often. */
-const TRANSPARENT_RETRIES = 3;
+/**
+ * `client.request(message, options)` resolving with `decode(reply)`, in one
+ * promise. For {@linkcode Client}; not part of the public API.
+ *
+ * @internal
+ */
+export let requestVia: <M, R>(
+  client: TransportClient<M>,
+  message: M,
+  decode: (reply: M) => R,
+  options: ClientRequestOptions | undefined,
+) => Promise<R>;
+
+/**
+ * `client.send(message, machine, options)` with `decode(reply)` going to the
+ * machine. For {@linkcode Client}; not part of the public API.
+ *
+ * @internal
+ */
+export let sendVia: <M, R>(
+  client: TransportClient<M>,
+  message: M,
+  decode: (reply: M) => R,
+  machine: StateMachine<R>,
+  options: ClientRequestOptions | undefined,
+) => void;
 
 /**
  * The client of any protocol: `request`, `send` and `notify` messages of type
@@ -90,6 +114,12 @@ export class TransportClient<M> {
   #create: NonNullable<TransportClientOptions<M>["createTransport"]>;
   #onError: (error: unknown) => void;
   #closing: Promise<void> | undefined;
+  #host: CallHost<M> = {
+    pick: (key) => this.#pool().tryGet(key),
+    acquire: (key, remaining, signal, waitForReady) =>
+      this.#acquire(key, remaining, signal, waitForReady),
+    report: (error) => this.#onError(error),
+  };
 
   /**
    * Creates the client; it connects on the first request.
@@ -169,53 +199,10 @@ export class TransportClient<M> {
    * @throws {ConnectionClosedError} The connection closed before the reply, or the client is closed.
    * @throws The other errors of `Transport.request` (`RemoteError`, `AbortedError` …).
    */
-  async request(message: M, options: ClientRequestOptions = {}): Promise<M> {
-    const key = this.#keyOf(options.key);
-    const timeout = options.timeout === undefined
-      ? this.#timeout
-      : options.timeout === 0
-      ? Infinity
-      : options.timeout;
-    const signal = options.signal;
-    const started = performance.now();
-    let retries = options.retry ?? this.#retry;
-    let transparent = TRANSPARENT_RETRIES;
-    let waitForReady = options.waitForReady ?? false;
-    for (;;) {
-      const remaining = timeout - (performance.now() - started);
-      if (!(remaining > 0)) {
-        throw new TimeoutError(
-          `Request to ${key} timed out after ${timeout} ms`,
-        );
-      }
-      let transport: Transport<M>;
-      try {
-        transport = this.#pool().tryGet(key) ??
-          await this.#acquire(key, remaining, signal, waitForReady);
-      } catch (error) {
-        if (error instanceof ConnectError && retries > 0 && !signal?.aborted) {
-          retries--;
-          waitForReady = true;
-          continue;
-        }
-        throw error;
-      }
-      if (!transport.canRequest && transparent-- > 0) continue;
-      try {
-        return await transport.request(message, {
-          timeout: Math.ceil(remaining),
-          signal,
-        });
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        if (isUnprocessed(error) && transparent-- > 0) continue;
-        if (error instanceof ConnectionClosedError && retries > 0) {
-          retries--;
-          continue;
-        }
-        throw error;
-      }
-    }
+  request(message: M, options: ClientRequestOptions = {}): Promise<M> {
+    return new Promise<M>((resolve, reject) =>
+      this.#call<M>(message, options, undefined).run(resolve, reject)
+    );
   }
 
   /**
@@ -230,16 +217,66 @@ export class TransportClient<M> {
   send(
     message: M,
     machine: StateMachine<M>,
-    options?: ClientRequestOptions,
+    options: ClientRequestOptions = {},
   ): void {
-    this.request(message, options).then(
-      (reply) => this.#callback(() => machine.onMessage(reply)),
-      (error) =>
-        this.#callback(() =>
-          error instanceof TimeoutError && machine.onTimeout
-            ? machine.onTimeout(error)
-            : machine.onError?.(error)
-        ),
+    let call: ClientCall<M, M>;
+    try {
+      call = this.#call<M>(message, options, undefined);
+    } catch (error) {
+      this.#callback(() => machine.onError?.(error as Error));
+      return;
+    }
+    call.runInto(machine);
+  }
+
+  static {
+    requestVia = <M, R>(
+      client: TransportClient<M>,
+      message: M,
+      decode: (reply: M) => R,
+      options: ClientRequestOptions | undefined,
+    ): Promise<R> =>
+      new Promise<R>((resolve, reject) =>
+        client.#call(message, options ?? {}, decode).run(resolve, reject)
+      );
+    sendVia = <M, R>(
+      client: TransportClient<M>,
+      message: M,
+      decode: (reply: M) => R,
+      machine: StateMachine<R>,
+      options: ClientRequestOptions | undefined,
+    ): void => {
+      let call: ClientCall<M, R>;
+      try {
+        call = client.#call(message, options ?? {}, decode);
+      } catch (error) {
+        client.#callback(() => machine.onError?.(error as Error));
+        return;
+      }
+      call.runInto(machine);
+    };
+  }
+
+  /** A call of `message` with the client's policy and `options`. */
+  #call<R>(
+    message: M,
+    options: ClientRequestOptions,
+    decode: ((reply: M) => R) | undefined,
+  ): ClientCall<M, R> {
+    const timeout = options.timeout === undefined
+      ? this.#timeout
+      : options.timeout === 0
+      ? Infinity
+      : options.timeout;
+    return new ClientCall<M, R>(
+      this.#host,
+      message,
+      this.#keyOf(options.key),
+      timeout,
+      options.signal,
+      options.retry ?? this.#retry,
+      options.waitForReady ?? false,
+      decode,
     );
   }
 
@@ -400,9 +437,4 @@ export class TransportClient<M> {
       this.#onError(error);
     }
   }
-}
-
-/** True for failures that guarantee the request was not processed. */
-function isUnprocessed(error: unknown): boolean {
-  return error instanceof RemoteError && error.remoteCode === "GOING_AWAY";
 }

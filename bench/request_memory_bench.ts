@@ -1,0 +1,71 @@
+/**
+ * What waiting requests cost the caller, `Client` and `Peer` side by side:
+ * `count` requests (default 16,384) of `bodyKiB` KiB (default 64) without
+ * deadline to a server that accepts and never reads, each side in a child
+ * process of its own (tests/reliability/_child_request_memory.ts) started
+ * with the runtime that runs this file. Prints the growth of the resident
+ * set and of the JavaScript heap, both after a full garbage collection.
+ *
+ * Run: node --import tsx bench/request_memory_bench.ts [count] [bodyKiB] [shared|distinct]
+ *      deno run -A bench/request_memory_bench.ts
+ *      bun bench/request_memory_bench.ts
+ *
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { detectRuntime } from "./_runtime.ts";
+
+const CHILD = fileURLToPath(
+  new URL("../tests/reliability/_child_request_memory.ts", import.meta.url),
+);
+const count = process.argv[2] ?? "16384";
+const bodyKiB = process.argv[3] ?? "64";
+const bodies = process.argv[4] ?? "shared";
+
+function command(args: string[]): [string, string[]] {
+  switch (detectRuntime()) {
+    case "node":
+      return [process.execPath, ["--import", "tsx", CHILD, ...args]];
+    case "deno":
+      return [process.execPath, ["run", "-A", CHILD, ...args]];
+    case "bun":
+      return [process.execPath, [CHILD, ...args]];
+  }
+}
+
+function measure(
+  mode: string,
+): Promise<{ growth: number; heapGrowth: number; pending: number }> {
+  const [cmd, args] = command([mode, count, bodyKiB, bodies]);
+  const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (data: Uint8Array | string) => out += data);
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      child.stdin!.destroy();
+      try {
+        resolve(JSON.parse(out.trim().split("\n").at(-1)!));
+      } catch {
+        reject(new Error(`child exited with ${code}: ${out}`));
+      }
+    });
+  });
+}
+
+const MiB = 1024 * 1024;
+console.log(
+  `${detectRuntime()}: ${count} requests of ${bodyKiB} KiB (${bodies} bodies) waiting`,
+);
+console.log("side     rss growth   heap growth   per request (rss)");
+for (const mode of ["client", "peer"]) {
+  const { growth, heapGrowth, pending } = await measure(mode);
+  console.log(
+    `${mode.padEnd(8)} ${(growth / MiB).toFixed(1).padStart(6)} MiB   ${
+      (heapGrowth / MiB).toFixed(1).padStart(7)
+    } MiB   ${Math.round(growth / pending)} B`,
+  );
+}
