@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkTimeout } from "../transport/_transport_config.ts";
 import type { Dialer } from "../channel/channel.ts";
 import { ConnectionClosedError, TimeoutError } from "../errors.ts";
 import { TimerHeap } from "../timer/timer_heap.ts";
@@ -162,11 +163,7 @@ export class TransportClient<M> {
     if (!Number.isInteger(this.#retry) || this.#retry < 0) {
       throw new RangeError(`retry must be an integer >= 0, got ${this.#retry}`);
     }
-    const timeout = transport.timeout ?? DEFAULT_TIMEOUT;
-    if (!(timeout >= 0)) {
-      throw new RangeError(`timeout must be >= 0, got ${timeout}`);
-    }
-    this.#timeout = timeout === 0 ? Infinity : timeout;
+    this.#timeout = checkTimeout(transport.timeout ?? DEFAULT_TIMEOUT);
     this.#ownTimers = timers === undefined;
     this.#timers = timers ?? new TimerHeap();
     this.#onError = transport.onError ?? (() => {});
@@ -265,9 +262,7 @@ export class TransportClient<M> {
   ): ClientCall<M, R> {
     const timeout = options.timeout === undefined
       ? this.#timeout
-      : options.timeout === 0
-      ? Infinity
-      : options.timeout;
+      : checkTimeout(options.timeout);
     return new ClientCall<M, R>(
       this.#host,
       message,

@@ -295,6 +295,15 @@ describe("Client", () => {
     );
     assert.throws(() => new Client({}), TypeError);
     assert.throws(() => new Client({ dial: one.dial, retry: -1 }), RangeError);
+    assert.throws(
+      () => new Client({ dial: one.dial, timeout: -5 }),
+      RangeError,
+    );
+    // A negative deadline is a mistake, not "already expired".
+    await assert.rejects(
+      client.request("whoami", null, { key: "mem://one", timeout: -5 }),
+      RangeError,
+    );
     await one.server.close();
     await two.server.close();
   });
