@@ -1,10 +1,12 @@
 /**
- * Runtime detection for benchmarks and examples, in this one place: which
- * runtime runs this file, and its adapter.
+ * Runtime detection for benchmarks, examples and tests, in this one place:
+ * which runtime runs this file, its adapter, and the command that runs a
+ * TypeScript file on it.
  *
  * @module
  */
 
+import process from "node:process";
 import type { Channel, Listener } from "../src/channel/channel.ts";
 
 /** The runtimes listenrain runs on. */
@@ -35,5 +37,27 @@ export async function loadAdapter(
       return await import("../adapters/bun.ts");
     case "node":
       return await import("../adapters/node.ts");
+  }
+}
+
+/**
+ * The command that runs a TypeScript file on the runtime running this code:
+ * `deno run -A file`, `bun file`, or `node --import tsx file`.
+ *
+ * @param file The file's path.
+ * @param args Its arguments.
+ * @returns The executable and its arguments, for `spawn`.
+ */
+export function scriptCommand(
+  file: string,
+  args: readonly string[] = [],
+): [string, string[]] {
+  switch (detectRuntime()) {
+    case "deno":
+      return [process.execPath, ["run", "-A", file, ...args]];
+    case "bun":
+      return [process.execPath, [file, ...args]];
+    case "node":
+      return [process.execPath, ["--import", "tsx", file, ...args]];
   }
 }

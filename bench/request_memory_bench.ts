@@ -16,7 +16,7 @@
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { detectRuntime } from "./_runtime.ts";
+import { detectRuntime, scriptCommand } from "./_runtime.ts";
 
 const CHILD = fileURLToPath(
   new URL("../tests/reliability/_child_request_memory.ts", import.meta.url),
@@ -25,21 +25,10 @@ const count = process.argv[2] ?? "16384";
 const bodyKiB = process.argv[3] ?? "64";
 const bodies = process.argv[4] ?? "shared";
 
-function command(args: string[]): [string, string[]] {
-  switch (detectRuntime()) {
-    case "node":
-      return [process.execPath, ["--import", "tsx", CHILD, ...args]];
-    case "deno":
-      return [process.execPath, ["run", "-A", CHILD, ...args]];
-    case "bun":
-      return [process.execPath, [CHILD, ...args]];
-  }
-}
-
 function measure(
   mode: string,
 ): Promise<{ growth: number; heapGrowth: number; pending: number }> {
-  const [cmd, args] = command([mode, count, bodyKiB, bodies]);
+  const [cmd, args] = scriptCommand(CHILD, [mode, count, bodyKiB, bodies]);
   const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     let out = "";

@@ -12,27 +12,16 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { detectRuntime } from "../../bench/_runtime.ts";
+import { detectRuntime, scriptCommand } from "../../bench/_runtime.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const RUNTIME = detectRuntime();
 
-/** This runtime's command for a TypeScript file, as the README writes it. */
-function command(file: string, args: string[]): string[] {
-  switch (RUNTIME) {
-    case "deno":
-      return ["run", "-A", file, ...args];
-    case "bun":
-      return [file, ...args];
-    case "node":
-      return ["--import", "tsx", file, ...args];
-  }
-}
-
 /** Runs `file` with `args`; resolves with its output once it exits 0. */
 function run(file: string, args: string[] = []): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, command(file, args), {
+    const [cmd, cmdArgs] = scriptCommand(file, args);
+    const child = spawn(cmd, cmdArgs, {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },

@@ -10,26 +10,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { detectRuntime } from "../../bench/_runtime.ts";
+import { scriptCommand } from "../../bench/_runtime.ts";
 import { MiB, mib } from "./_helpers.ts";
 
 const CHILD = fileURLToPath(
   new URL("./_child_request_memory.ts", import.meta.url),
 );
-
-/** The command that runs a TypeScript file on this runtime. */
-function command(file: string, args: string[]): [string, string[]] {
-  switch (detectRuntime()) {
-    case "node":
-      return [process.execPath, ["--import", "tsx", file, ...args]];
-    case "deno":
-      return [process.execPath, ["run", "-A", file, ...args]];
-    case "bun":
-      return [process.execPath, [file, ...args]];
-  }
-}
 
 /** What the child measured. */
 interface RequestMemory {
@@ -47,7 +34,11 @@ function measureRequests(
   count = 16_384,
   bodyKiB = 64,
 ): Promise<RequestMemory> {
-  const [cmd, args] = command(CHILD, [mode, String(count), String(bodyKiB)]);
+  const [cmd, args] = scriptCommand(CHILD, [
+    mode,
+    String(count),
+    String(bodyKiB),
+  ]);
   const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     let out = "";

@@ -8,18 +8,17 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import * as net from "node:net";
-import process from "node:process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { detectRuntime, loadAdapter } from "../../bench/_runtime.ts";
+import { loadAdapter } from "../../bench/_runtime.ts";
 import { MemoryNetwork } from "../../src/channel/memory_network.ts";
 import { Server } from "../../src/server/server.ts";
 import { DEFAULT_FIRST_FRAME_TIMEOUT } from "../../src/server/transport_server.ts";
 import { TimerHeap } from "../../src/timer/timer_heap.ts";
 import { Peer } from "../../src/transport/peer.ts";
 import { Router } from "../../src/transport/router.ts";
+import { ScriptChild } from "../_helpers/child.ts";
 import { sleep, until, within } from "./_helpers.ts";
 
 const FLOOD_SERVER = fileURLToPath(
@@ -32,47 +31,28 @@ const CA = readFileSync(
 const FD_LIMIT = 256;
 const FLOOD = 400;
 
-/** The command line that runs the flood server on this runtime. */
-function command(args: string[]): string {
-  const exec = JSON.stringify(process.execPath);
-  const file = JSON.stringify(FLOOD_SERVER);
-  const rest = args.join(" ");
-  switch (detectRuntime()) {
-    case "node":
-      return `${exec} --import tsx ${file} ${rest}`;
-    case "deno":
-      return `${exec} run -A ${file} ${rest}`;
-    case "bun":
-      return `${exec} ${file} ${rest}`;
-  }
-}
-
 interface Child {
-  child: ChildProcess;
+  child: ScriptChild;
   port: number;
   alive(): boolean;
 }
 
 /** Starts the flood server under a low descriptor limit. */
-function startChild(args: string[]): Promise<Child> {
-  const child = spawn(
-    "sh",
-    ["-c", `ulimit -n ${FD_LIMIT}; exec ${command(args)}`],
-    { stdio: ["pipe", "pipe", "inherit"] },
+async function startChild(args: string[]): Promise<Child> {
+  const child = new ScriptChild(
+    FLOOD_SERVER,
+    args,
+    `ulimit -n ${FD_LIMIT};`,
   );
   let exited = false;
-  child.once("exit", () => exited = true);
-  return new Promise<Child>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (data) => {
-      out += String(data);
-      if (!out.includes("\n")) return;
-      const info = JSON.parse(out.split("\n")[0]);
-      if (info.error) reject(new Error(info.error));
-      else resolve({ child, port: info.port, alive: () => !exited });
-    });
-    child.once("exit", (code) => reject(new Error(`exited with ${code}`)));
-  });
+  void child.exited.then(() => exited = true);
+  try {
+    const { port } = await child.nextJson<{ port: number }>();
+    return { child, port, alive: () => !exited };
+  } catch (error) {
+    child.stop(true);
+    throw error;
+  }
 }
 
 /** Opens `n` silent TCP connections (errors and closes are counted). */
@@ -119,10 +99,7 @@ async function served(key: string, deadlineMs: number): Promise<void> {
 }
 
 function stopChild(child: Child): void {
-  try {
-    child.child.stdin!.end();
-    child.child.kill("SIGKILL");
-  } catch { /* gone */ }
+  child.child.stop(true);
 }
 
 describe("a server with defaults", () => {

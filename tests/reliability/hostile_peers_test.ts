@@ -12,9 +12,6 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import process from "node:process";
-import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { detectRuntime } from "../../bench/_runtime.ts";
 import type { Channel } from "../../src/channel/channel.ts";
@@ -23,6 +20,7 @@ import {
   DEFAULT_MAX_HANDLING_BYTES,
   HANDLING_CHARGE,
 } from "../../src/transport/transport.ts";
+import { ScriptChild } from "../_helpers/child.ts";
 import { frameOf, MiB, mib, sleep, tcpAdapter } from "./_helpers.ts";
 
 const tcp = await tcpAdapter();
@@ -45,18 +43,6 @@ const BOUND = detectRuntime() === "bun" ? 24 * MiB : 16 * MiB;
  */
 const RSS_BOUND = 128 * MiB;
 
-/** The command that runs a TypeScript file on this runtime. */
-function command(file: string, args: string[]): [string, string[]] {
-  switch (detectRuntime()) {
-    case "node":
-      return [process.execPath, ["--import", "tsx", file, ...args]];
-    case "deno":
-      return [process.execPath, ["run", "-A", file, ...args]];
-    case "bun":
-      return [process.execPath, [file, ...args]];
-  }
-}
-
 interface Measure {
   rss: number;
   live: number;
@@ -69,44 +55,20 @@ interface Measure {
 
 /** The server process: its port, and `measure()` over its stdin and stdout. */
 class HostileServer {
-  #child: ChildProcess;
-  #lines: Interface;
-  #waiting: ((line: string) => void)[] = [];
+  #child = new ScriptChild(SERVER, ["60000"]);
   port = 0;
 
-  constructor() {
-    const [cmd, args] = command(SERVER, ["60000"]);
-    this.#child = spawn(cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
-    this.#lines = createInterface({ input: this.#child.stdout! });
-    this.#lines.on("line", (line) => this.#waiting.shift()?.(line));
-  }
-
-  #next(): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error("the server process did not answer")),
-        30_000,
-      );
-      this.#waiting.push((line) => {
-        clearTimeout(timer);
-        resolve(line);
-      });
-    });
-  }
-
   async start(): Promise<void> {
-    this.port = JSON.parse(await this.#next()).port;
+    this.port = (await this.#child.nextJson<{ port: number }>()).port;
   }
 
-  async measure(): Promise<Measure> {
-    const answer = this.#next();
-    this.#child.stdin!.write("measure\n");
-    return JSON.parse(await answer);
+  measure(): Promise<Measure> {
+    this.#child.send("measure");
+    return this.#child.nextJson<Measure>();
   }
 
   stop(): void {
-    this.#child.stdin!.end();
-    this.#child.kill();
+    this.#child.stop();
   }
 }
 

@@ -8,10 +8,8 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { detectRuntime } from "../../bench/_runtime.ts";
+import { ScriptChild } from "../_helpers/child.ts";
 import { Client } from "../../src/client/client.ts";
 import { jsonBody } from "../../src/codec/body_codec.ts";
 import {
@@ -26,65 +24,23 @@ import {
 const tcp = await tcpAdapter();
 const CHILD = fileURLToPath(new URL("./_child_server.ts", import.meta.url));
 
-/** The command that runs a TypeScript file on this runtime. */
-function command(file: string, args: string[]): [string, string[]] {
-  switch (detectRuntime()) {
-    case "node":
-      return [process.execPath, ["--import", "tsx", file, ...args]];
-    case "deno":
-      return [process.execPath, ["run", "-A", file, ...args]];
-    case "bun":
-      return [process.execPath, [file, ...args]];
-  }
-}
-
 interface ChildServer {
-  child: ChildProcess;
+  child: ScriptChild;
   port: number;
   pid: number;
-  exited: Promise<void>;
+  exited: Promise<unknown>;
 }
 
 /** Starts the child server; resolves once it listens (rejects if it cannot). */
-function startChild(port: number): Promise<ChildServer> {
-  const [cmd, args] = command(CHILD, [String(port), "60000"]);
-  const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
-  const exited = new Promise<void>((resolve) => {
-    child.once("exit", () => resolve());
-    child.once("error", () => resolve());
-  });
-  return new Promise<ChildServer>((resolve, reject) => {
-    let out = "";
-    const onData = (data: Uint8Array | string) => {
-      out += String(data);
-      const line = out.split("\n")[0];
-      if (!out.includes("\n")) return;
-      child.stdout!.off("data", onData);
-      try {
-        const info = JSON.parse(line);
-        if (info.error) throw new Error(info.error);
-        resolve({ child, port: info.port, pid: info.pid, exited });
-      } catch (error) {
-        kill(child);
-        reject(error);
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.once("error", reject);
-    child.once(
-      "exit",
-      (code) =>
-        reject(
-          new Error(`the child server exited with ${code} before listening`),
-        ),
-    );
-  });
-}
-
-function kill(child: ChildProcess, signal: NodeJS.Signals = "SIGKILL"): void {
+async function startChild(port: number): Promise<ChildServer> {
+  const child = new ScriptChild(CHILD, [String(port), "60000"]);
   try {
-    child.kill(signal);
-  } catch { /* already gone */ }
+    const info = await child.nextJson<{ port: number; pid: number }>();
+    return { child, port: info.port, pid: info.pid, exited: child.exited };
+  } catch (error) {
+    child.stop(true);
+    throw error;
+  }
 }
 
 /** Starts the child on a port just freed, retrying while it is still busy. */
@@ -148,7 +104,7 @@ describe("Server process killed and restarted under load", () => {
           "steady load on the first server",
           until(() => okFrom(first.pid) >= 300, 20_000, "300 replies"),
         );
-        kill(first.child);
+        first.child.stop(true);
         await first.exited;
         const killedAt = ledger.size;
         await sleep(100); // requests meet a dead server for a while
@@ -197,10 +153,10 @@ describe("Server process killed and restarted under load", () => {
         running = false;
         await client.close();
         for (const { child, exited } of children) {
-          kill(child, "SIGTERM");
-          await within(10_000, "the child exits", exited).catch(() => {
-            kill(child);
-          });
+          child.stop();
+          await within(10_000, "the child exits", exited).catch(() =>
+            child.stop(true)
+          );
         }
       }
     },

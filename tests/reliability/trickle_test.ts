@@ -10,15 +10,14 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { setImmediate } from "node:timers";
 import { fileURLToPath } from "node:url";
-import { detectRuntime } from "../../bench/_runtime.ts";
 import type { Channel } from "../../src/channel/channel.ts";
 import { Client } from "../../src/client/client.ts";
 import { TransportKey } from "../../src/client/transport_key.ts";
 import { jsonBody } from "../../src/codec/body_codec.ts";
+import { ScriptChild } from "../_helpers/child.ts";
 import { MiB, mib, sleep, tcpAdapter, within } from "./_helpers.ts";
 
 const tcp = await tcpAdapter();
@@ -42,55 +41,15 @@ const SLACK = 8 * MiB;
  */
 const HEAP_SLACK = 2 * MiB;
 
-interface ChildServer {
-  child: ChildProcess;
-  port: number;
-  exited: Promise<void>;
-}
-
-/** The command that runs a TypeScript file on this runtime. */
-function command(file: string, args: string[]): [string, string[]] {
-  switch (detectRuntime()) {
-    case "node":
-      return [process.execPath, ["--import", "tsx", file, ...args]];
-    case "deno":
-      return [process.execPath, ["run", "-A", file, ...args]];
-    case "bun":
-      return [process.execPath, [file, ...args]];
-  }
-}
-
 /** Starts the child server; resolves once it listens (rejects if it cannot). */
-function startChild(): Promise<ChildServer> {
-  const [cmd, args] = command(CHILD, ["60000"]);
-  const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
-  const exited = new Promise<void>((resolve) => {
-    child.once("exit", () => resolve());
-    child.once("error", () => resolve());
-  });
-  return new Promise<ChildServer>((resolve, reject) => {
-    let out = "";
-    const onData = (data: Uint8Array | string) => {
-      out += String(data);
-      if (!out.includes("\n")) return;
-      child.stdout!.off("data", onData);
-      try {
-        const info = JSON.parse(out.split("\n")[0]);
-        if (info.error) throw new Error(info.error);
-        resolve({ child, port: info.port, exited });
-      } catch (error) {
-        child.kill("SIGKILL");
-        reject(error);
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      reject(
-        new Error(`the child server exited with ${code} before listening`),
-      );
-    });
-  });
+async function startChild(): Promise<{ child: ScriptChild; port: number }> {
+  const child = new ScriptChild(CHILD, ["60000"]);
+  try {
+    return { child, port: (await child.nextJson<{ port: number }>()).port };
+  } catch (error) {
+    child.stop(true);
+    throw error;
+  }
 }
 
 const yieldOnce = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -226,10 +185,10 @@ describe("a trickled frame", () => {
       } finally {
         raw?.close();
         await client.close();
-        server.child.kill("SIGTERM");
-        await within(10_000, "the child exits", server.exited).catch(() => {
-          server.child.kill("SIGKILL");
-        });
+        server.child.stop();
+        await within(10_000, "the child exits", server.child.exited).catch(
+          () => server.child.stop(true),
+        );
       }
     },
   );
