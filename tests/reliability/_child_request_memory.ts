@@ -56,7 +56,10 @@ const onError = (error: unknown) => failed.push(error);
 let send: (body: Uint8Array) => Promise<unknown>;
 let pending: () => number;
 if (mode === "client") {
-  const client = new Client({ endpoint: key, dial: adapter.dial });
+  const client = new Client({
+    endpoint: key,
+    dial: (target) => adapter.dial(target.toString()),
+  });
   const transport = await client.pool.get(key);
   send = (body) => client.request("sink", body, { timeout: 0 });
   pending = () => transport.inFlight;
