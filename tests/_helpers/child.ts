@@ -1,10 +1,12 @@
 /**
  * A TypeScript file run as a child process on the test's own runtime, spoken
  * to in lines: tests that measure a server's memory or kill it start the
- * server this way, so that its resident set and its fate are its own.
+ * server this way, so that its resident set and its fate are its own. The
+ * child side: `listenAndAnnounce` and `exitWithParent`.
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
+import process from "node:process";
 import { createInterface } from "node:readline";
 import { scriptCommand } from "../../bench/_runtime.ts";
 
@@ -96,4 +98,37 @@ export class ScriptChild {
     this.process.stdin!.destroy();
     this.process.kill(hard ? "SIGKILL" : "SIGTERM");
   }
+}
+
+/**
+ * In a child script: listens with `listen`, then prints `{ port, pid }` on
+ * one line (what {@linkcode ScriptChild.nextJson} reads), or `{ error }` and
+ * exits 1 if it cannot.
+ *
+ * @returns The listener.
+ */
+export async function listenAndAnnounce<L extends { addr: unknown }>(
+  listen: () => Promise<L>,
+): Promise<L> {
+  try {
+    const listener = await listen();
+    const port = (listener.addr as { port: number }).port;
+    process.stdout.write(`${JSON.stringify({ port, pid: process.pid })}\n`);
+    return listener;
+  } catch (error) {
+    process.stdout.write(`${JSON.stringify({ error: String(error) })}\n`);
+    process.exit(1);
+  }
+}
+
+/**
+ * In a child script: exits after `lifetimeMs`, or as soon as stdin ends (the
+ * test that started it stopped or died), so it never outlives its test.
+ */
+export function exitWithParent(lifetimeMs: number): void {
+  const stop = () => process.exit(0);
+  setTimeout(stop, lifetimeMs);
+  process.stdin.on("end", stop);
+  process.stdin.on("error", stop);
+  process.stdin.resume();
 }

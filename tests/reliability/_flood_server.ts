@@ -14,6 +14,7 @@
 import process from "node:process";
 import { readFileSync } from "node:fs";
 import { loadAdapter } from "../../bench/_runtime.ts";
+import { exitWithParent, listenAndAnnounce } from "../_helpers/child.ts";
 import { Server } from "../../src/server/server.ts";
 import { Router } from "../../src/transport/router.ts";
 
@@ -36,8 +37,8 @@ const fixture = (name: string) =>
 const router = new Router().handle("echo", (body: Uint8Array) => body);
 const server = new Server({ router });
 
-try {
-  const listener = await adapter.listen(
+const listener = await listenAndAnnounce(() =>
+  adapter.listen(
     `${transport}://127.0.0.1:0`,
     {
       ...(transport === "tls"
@@ -47,22 +48,11 @@ try {
         : {}),
       ...(maxConnections === undefined ? {} : { maxConnections }),
     },
-  );
-  void server.serve(listener).catch((error) => {
-    process.stderr.write(`serve ended: ${error}\n`);
-    process.exit(2);
-  });
-  const bound = (listener.addr as { port: number }).port;
-  process.stdout.write(
-    `${JSON.stringify({ port: bound, pid: process.pid })}\n`,
-  );
-} catch (error) {
-  process.stdout.write(`${JSON.stringify({ error: String(error) })}\n`);
-  process.exit(1);
-}
+  )
+);
+void server.serve(listener).catch((error) => {
+  process.stderr.write(`serve ended: ${error}\n`);
+  process.exit(2);
+});
 
-const stop = () => process.exit(0);
-setTimeout(stop, lifetimeMs);
-process.stdin.on("end", stop);
-process.stdin.on("error", stop);
-process.stdin.resume();
+exitWithParent(lifetimeMs);

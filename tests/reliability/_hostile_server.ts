@@ -2,7 +2,7 @@
  * A listenrain server with default settings in a child process, so that the
  * memory a hostile client costs it is measured in a process of its own:
  * `<runtime> tests/reliability/_hostile_server.ts [lifetimeMs]` listens on
- * 127.0.0.1 (any port) and prints `{"port":N}` once it does. Routes:
+ * 127.0.0.1 (any port) and prints `{"port":N,"pid":P}` once it does. Routes:
  * `async` answers after 0–5 ms; `wait` answers when its signal aborts.
  *
  * Each line on stdin is a command, answered by one JSON line on stdout:
@@ -20,6 +20,7 @@ import { createInterface } from "node:readline";
 import { loadAdapter } from "../../bench/_runtime.ts";
 import { Server } from "../../src/server/server.ts";
 import { Router } from "../../src/transport/router.ts";
+import { exitWithParent, listenAndAnnounce } from "../_helpers/child.ts";
 import { collectGarbage, rss } from "./_helpers.ts";
 
 const lifetimeMs = Number(process.argv[2] ?? 60_000);
@@ -37,10 +38,10 @@ const router = new Router()
       ),
   );
 const server = new Server({ router });
-const listener = await adapter.listen("tcp://127.0.0.1:0");
+const listener = await listenAndAnnounce(() =>
+  adapter.listen("tcp://127.0.0.1:0")
+);
 void server.serve(listener);
-const port = (listener.addr as { port: number }).port;
-process.stdout.write(`${JSON.stringify({ port })}\n`);
 
 const lines = createInterface({ input: process.stdin });
 lines.on("line", (line) => {
@@ -59,6 +60,4 @@ lines.on("line", (line) => {
   const live = heapUsed + external;
   process.stdout.write(`${JSON.stringify({ rss: rss(), live, ...sum })}\n`);
 });
-const stop = () => process.exit(0);
-setTimeout(stop, lifetimeMs).unref?.();
-lines.on("close", stop);
+exitWithParent(lifetimeMs);

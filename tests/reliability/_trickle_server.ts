@@ -17,6 +17,7 @@
 
 import process from "node:process";
 import { loadAdapter } from "../../bench/_runtime.ts";
+import { exitWithParent, listenAndAnnounce } from "../_helpers/child.ts";
 import type { Channel, Listener } from "../../src/channel/channel.ts";
 import { jsonBody } from "../../src/codec/body_codec.ts";
 import { Server } from "../../src/server/server.ts";
@@ -66,20 +67,8 @@ const server = new Server<unknown>({
   firstFrameTimeout: 0,
 });
 
-try {
-  const listener = await adapter.listen("tcp://127.0.0.1:0");
-  void server.serve(counting(listener));
-  const bound = (listener.addr as { port: number }).port;
-  process.stdout.write(
-    `${JSON.stringify({ port: bound, pid: process.pid })}\n`,
-  );
-} catch (error) {
-  process.stdout.write(`${JSON.stringify({ error: String(error) })}\n`);
-  process.exit(1);
-}
-
-const stop = () => process.exit(0);
-setTimeout(stop, lifetimeMs);
-process.stdin.on("end", stop);
-process.stdin.on("error", stop);
-process.stdin.resume();
+const listener = await listenAndAnnounce(() =>
+  adapter.listen("tcp://127.0.0.1:0")
+);
+void server.serve(counting(listener));
+exitWithParent(lifetimeMs);
