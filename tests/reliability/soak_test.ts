@@ -343,13 +343,15 @@ async function soak(
         drive(right, total / 2, 0xbeef, shared.signal),
       ]),
     );
-    // Handlers that outlived their caller end by the cancel or the deadline.
+    // Handlers that outlived their caller end by the cancel or the deadline;
+    // the last fence (the ping that frees the ids of requests that timed out
+    // or were aborted) comes back.
     await until(
       () =>
         left.stats.handling === 0 && right.stats.handling === 0 &&
-        workA.timers === 0 && workB.timers === 0,
+        workA.timers === 0 && workB.timers === 0 && timers.size === 0,
       10_000,
-      "every handler to finish",
+      "every handler to finish and every fence to return",
     );
     checkDirection("left → right", fromLeft, left.stats, right.stats);
     checkDirection("right → left", fromRight, right.stats, left.stats);
