@@ -13,10 +13,10 @@
  * @module
  */
 
-import { spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { detectRuntime, scriptCommand } from "./_runtime.ts";
+import { ScriptChild } from "../tests/_helpers/child.ts";
+import { detectRuntime } from "./_runtime.ts";
 
 const CHILD = fileURLToPath(
   new URL("../tests/reliability/_child_request_memory.ts", import.meta.url),
@@ -28,21 +28,7 @@ const bodies = process.argv[4] ?? "shared";
 function measure(
   mode: string,
 ): Promise<{ growth: number; heapGrowth: number; pending: number }> {
-  const [cmd, args] = scriptCommand(CHILD, [mode, count, bodyKiB, bodies]);
-  const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (data: Uint8Array | string) => out += data);
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      child.stdin!.destroy();
-      try {
-        resolve(JSON.parse(out.trim().split("\n").at(-1)!));
-      } catch {
-        reject(new Error(`child exited with ${code}: ${out}`));
-      }
-    });
-  });
+  return new ScriptChild(CHILD, [mode, count, bodyKiB, bodies]).resultJson();
 }
 
 const MiB = 1024 * 1024;

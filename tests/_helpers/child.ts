@@ -19,6 +19,8 @@ export class ScriptChild {
   #lines: string[] = [];
   #waiting: ((line: string | undefined) => void)[] = [];
   #ended = false;
+  /** Resolves once the child's stdout ended. */
+  #outputEnded: Promise<void>;
 
   /**
    * Starts `file` with `args` (stderr goes to the test's).
@@ -46,10 +48,13 @@ export class ScriptChild {
       if (waiter) waiter(line);
       else this.#lines.push(line);
     });
-    lines.on("close", () => {
-      this.#ended = true;
-      for (const waiter of this.#waiting.splice(0)) waiter(undefined);
-    });
+    this.#outputEnded = new Promise((resolve) =>
+      lines.on("close", () => {
+        this.#ended = true;
+        for (const waiter of this.#waiting.splice(0)) waiter(undefined);
+        resolve();
+      })
+    );
   }
 
   /**
@@ -86,6 +91,26 @@ export class ScriptChild {
     const value = JSON.parse(await this.nextLine(timeoutMs));
     if (value?.error !== undefined) throw new Error(String(value.error));
     return value as T;
+  }
+
+  /**
+   * Waits until the child exits by itself, then parses the last line it
+   * printed and did not give to `nextLine` (a child that prints its results
+   * last).
+   *
+   * @throws {Error} If that line is missing or not JSON.
+   */
+  async resultJson<T>(): Promise<T> {
+    const [code] = await Promise.all([this.exited, this.#outputEnded]);
+    this.process.stdin!.destroy();
+    const last = this.#lines.at(-1);
+    try {
+      return JSON.parse(last!) as T;
+    } catch {
+      throw new Error(
+        `the child exited with ${code}: ${this.#lines.join("\n")}`,
+      );
+    }
   }
 
   /** Writes one line to the child's stdin. */

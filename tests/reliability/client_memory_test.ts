@@ -9,9 +9,8 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { scriptCommand } from "../../bench/_runtime.ts";
+import { ScriptChild } from "../_helpers/child.ts";
 import { MiB, mib } from "./_helpers.ts";
 
 const CHILD = fileURLToPath(
@@ -34,25 +33,8 @@ function measureRequests(
   count = 16_384,
   bodyKiB = 64,
 ): Promise<RequestMemory> {
-  const [cmd, args] = scriptCommand(CHILD, [
-    mode,
-    String(count),
-    String(bodyKiB),
-  ]);
-  const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (data: Uint8Array | string) => out += data);
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      child.stdin!.destroy();
-      try {
-        resolve(JSON.parse(out.trim().split("\n").at(-1)!));
-      } catch {
-        reject(new Error(`child exited with ${code}: ${out}`));
-      }
-    });
-  });
+  return new ScriptChild(CHILD, [mode, String(count), String(bodyKiB)])
+    .resultJson<RequestMemory>();
 }
 
 describe("Memory of waiting requests (child processes)", () => {

@@ -73,6 +73,33 @@ class HostileServer {
 }
 
 /**
+ * Starts a server process, measures it, and gives `body` the server, a raw
+ * TCP connection to it and that first measure; closes both after.
+ */
+async function attack(
+  body: (
+    server: HostileServer,
+    channel: Channel,
+    before: Measure,
+  ) => Promise<void>,
+): Promise<void> {
+  const server = new HostileServer();
+  let channel: Channel | undefined;
+  try {
+    await server.start();
+    const before = await server.measure();
+    channel = await tcp.dial(
+      TransportKey.from(`tcp://127.0.0.1:${server.port}`),
+      {},
+    );
+    await body(server, channel, before);
+  } finally {
+    channel?.close();
+    server.stop();
+  }
+}
+
+/**
  * Asserts what the server holds for the connection: its live memory (heap
  * in use and buffers, after a full collection) grew by less than `bound`,
  * and its resident set by less than {@linkcode RSS_BOUND}.
@@ -146,15 +173,8 @@ describe("Hostile peers cost a server with defaults bounded memory (its own proc
     {
       timeout: 120_000,
     },
-    async () => {
-      const server = new HostileServer();
-      try {
-        await server.start();
-        const before = await server.measure();
-        const channel = await tcp.dial(
-          TransportKey.from(`tcp://127.0.0.1:${server.port}`),
-          {},
-        );
+    () =>
+      attack(async (server, channel, before) => {
         const sent = await flood(channel, "async", 1_500_000);
         // The handlers admitted finish and their replies wait, however long
         // the handlers take: then the server holds what it will hold.
@@ -174,11 +194,7 @@ describe("Hostile peers cost a server with defaults bounded memory (its own proc
         );
         assertBounded(before, after, BOUND);
         assert.equal(after.errorRepliesSent, 0, "no OVERLOADED replies made");
-        channel.close();
-      } finally {
-        server.stop();
-      }
-    },
+      }),
   );
 
   it(
@@ -186,28 +202,17 @@ describe("Hostile peers cost a server with defaults bounded memory (its own proc
     {
       timeout: 120_000,
     },
-    async () => {
-      const server = new HostileServer();
-      try {
-        await server.start();
-        const before = await server.measure();
-        const channel = await tcp.dial(
-          TransportKey.from(`tcp://127.0.0.1:${server.port}`),
-          {},
-        );
+    () =>
+      attack(async (server, channel, before) => {
         await flood(channel, "wait", 350_000);
         const after = await server.measure();
-        // Each waiting request is charged what it holds: 16 MiB / 1 KiB.
+        // Each waiting request is charged what it holds: 4 MiB / 1 KiB.
         assert.ok(
           after.handling <= DEFAULT_MAX_HANDLING_BYTES / HANDLING_CHARGE,
           `${after.handling} requests handled at once`,
         );
         assert.ok(after.handling > 1000, `${after.handling} requests handled`);
         assertBounded(before, after, BOUND);
-        channel.close();
-      } finally {
-        server.stop();
-      }
-    },
+      }),
   );
 });
