@@ -151,11 +151,11 @@ export type {
 export { Peer } from "./src/transport/peer.ts";
 export type { PeerOptions } from "./src/transport/peer.ts";
 
-export { TransportKey } from "./src/client/transport_key.ts";
+export { TransportKey } from "./src/channel/transport_key.ts";
 export type {
   TransportKeyInit,
   TransportScheme,
-} from "./src/client/transport_key.ts";
+} from "./src/channel/transport_key.ts";
 export {
   backoffDelay,
   DEFAULT_BACKOFF,
@@ -192,12 +192,12 @@ export type {
 export { Client } from "./src/client/client.ts";
 export type { ClientOptions } from "./src/client/client.ts";
 
-export { ConnectionMonitor } from "./src/server/connection_monitor.ts";
+export { ConnectionMonitor } from "./src/transport/connection_monitor.ts";
 export type {
   ConnectionMonitorOptions,
   ExpireReason,
   HeartbeatOptions,
-} from "./src/server/connection_monitor.ts";
+} from "./src/transport/connection_monitor.ts";
 export {
   DEFAULT_FIRST_FRAME_TIMEOUT,
   DEFAULT_SHUTDOWN_TIMEOUT,

@@ -8,7 +8,7 @@
  */
 
 import type { ChannelAddr } from "../src/channel/channel.ts";
-import { TransportKey } from "../src/client/transport_key.ts";
+import { TransportKey } from "../src/channel/transport_key.ts";
 
 /** The transports the socket adapters speak. */
 export type SocketTransport = "tcp" | "tls" | "unix";

@@ -15,7 +15,7 @@
  * ```ts
  * import type { ChannelAddr } from "./channel.ts";
  * import { createMemoryPipe } from "./memory_pipe.ts";
- * import { TransportKey } from "../client/transport_key.ts";
+ * import { TransportKey } from "./transport_key.ts";
  *
  * const [client, server] = createMemoryPipe({ names: ["client", "server"] });
  * const peer: ChannelAddr = client.remoteAddr;

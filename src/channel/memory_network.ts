@@ -14,7 +14,7 @@ import {
 import {
   TransportKey,
   type TransportKeyInit,
-} from "../client/transport_key.ts";
+} from "./transport_key.ts";
 import { AbortedError, AddressInUseError, ConnectError } from "../errors.ts";
 
 /**

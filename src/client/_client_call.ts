@@ -19,7 +19,7 @@ import {
 } from "../errors.ts";
 import type { StateMachine } from "../transport/state_machine.ts";
 import type { Transport } from "../transport/transport.ts";
-import type { TransportKeyInit } from "./transport_key.ts";
+import type { TransportKeyInit } from "../channel/transport_key.ts";
 
 /** Requests refused unprocessed (goaway, `GOING_AWAY`) are sent again at most this often. */
 export const TRANSPARENT_RETRIES = 3;

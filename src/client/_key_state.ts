@@ -9,10 +9,10 @@ import {
   ConnectError,
   ConnectionClosedError,
 } from "../errors.ts";
-import type { ConnectionMonitor } from "../server/connection_monitor.ts";
+import type { ConnectionMonitor } from "../transport/connection_monitor.ts";
 import type { TimerHandle } from "../timer/timer_heap.ts";
 import type { Transport } from "../transport/transport.ts";
-import type { TransportKey } from "./transport_key.ts";
+import type { TransportKey } from "../channel/transport_key.ts";
 
 /** A `get()` waiting for a transport. `settle` works once. */
 export interface Waiter<M> {

@@ -18,7 +18,7 @@ import {
   TransportClient,
   type TransportClientOptions,
 } from "./transport_client.ts";
-import type { TransportKey } from "./transport_key.ts";
+import type { TransportKey } from "../channel/transport_key.ts";
 import type { TransportPool } from "./transport_pool.ts";
 
 /**

@@ -5,7 +5,7 @@
  */
 
 import type { Channel, Dialer } from "../channel/channel.ts";
-import type { HeartbeatOptions } from "../server/connection_monitor.ts";
+import type { HeartbeatOptions } from "../transport/connection_monitor.ts";
 import type { TimerHeap } from "../timer/timer_heap.ts";
 import type {
   RequestOptions,
@@ -14,7 +14,7 @@ import type {
 } from "../transport/transport.ts";
 import type { DialFunction } from "./dialers.ts";
 import type { ReconnectOptions } from "./pool_options.ts";
-import type { TransportKey, TransportKeyInit } from "./transport_key.ts";
+import type { TransportKey, TransportKeyInit } from "../channel/transport_key.ts";
 
 /**
  * Options of {@linkcode TransportClient}: the transports' options and the client's.

@@ -6,7 +6,7 @@
  */
 
 import type { Transport } from "../transport/transport.ts";
-import type { TransportKey } from "./transport_key.ts";
+import type { TransportKey } from "../channel/transport_key.ts";
 
 /**
  * The event types of a pool.
@@ -43,7 +43,7 @@ export type PoolEventType = "connect" | "disconnect" | "connecterror";
  * ```ts
  * import { ConnectError } from "../errors.ts";
  * import { PoolEvent, type PoolEventInit } from "./pool_event.ts";
- * import { TransportKey } from "./transport_key.ts";
+ * import { TransportKey } from "../channel/transport_key.ts";
  *
  * const init: PoolEventInit<unknown> = {
  *   key: new TransportKey("mem://api"),
@@ -82,7 +82,7 @@ export interface PoolEventInit<M> {
  * @example Logging reconnects
  * ```ts
  * import { PoolEvent } from "./pool_event.ts";
- * import { TransportKey } from "./transport_key.ts";
+ * import { TransportKey } from "../channel/transport_key.ts";
  *
  * const events = new EventTarget();
  * events.addEventListener("connecterror", (event) => {

@@ -4,11 +4,11 @@
  * @module
  */
 
-import type { HeartbeatOptions } from "../server/connection_monitor.ts";
+import type { HeartbeatOptions } from "../transport/connection_monitor.ts";
 import type { TimerHeap } from "../timer/timer_heap.ts";
 import type { Transport } from "../transport/transport.ts";
 import type { BackoffOptions } from "./backoff.ts";
-import type { TransportKey } from "./transport_key.ts";
+import type { TransportKey } from "../channel/transport_key.ts";
 
 /**
  * Background reconnection after a transport is lost, with backoff.

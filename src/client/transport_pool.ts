@@ -8,7 +8,7 @@
 
 import { debug } from "../debug.ts";
 import { AbortedError, ConnectionClosedError } from "../errors.ts";
-import { ConnectionMonitor } from "../server/connection_monitor.ts";
+import { ConnectionMonitor } from "../transport/connection_monitor.ts";
 import { TimerHeap } from "../timer/timer_heap.ts";
 import type { Transport } from "../transport/transport.ts";
 import {
@@ -16,7 +16,7 @@ import {
   createStats,
   type TransportStats,
 } from "../transport/stats.ts";
-import type { HeartbeatOptions } from "../server/connection_monitor.ts";
+import type { HeartbeatOptions } from "../transport/connection_monitor.ts";
 import {
   backoffDelay,
   type BackoffOptions,
@@ -30,7 +30,7 @@ import {
   type PoolEventType,
 } from "./pool_event.ts";
 import type { PoolStats } from "./pool_stats.ts";
-import { TransportKey, type TransportKeyInit } from "./transport_key.ts";
+import { TransportKey, type TransportKeyInit } from "../channel/transport_key.ts";
 
 export type { PoolStats } from "./pool_stats.ts";
 export type {

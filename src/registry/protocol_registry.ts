@@ -16,7 +16,7 @@ import {
 import {
   TransportKey,
   type TransportKeyInit,
-} from "../client/transport_key.ts";
+} from "../channel/transport_key.ts";
 import type { IdAllocator, MessageCodec } from "../codec/message_codec.ts";
 import type { Executor } from "../executor/executor.ts";
 import type { PacketCodec } from "../framing/packet_codec.ts";
@@ -36,7 +36,7 @@ import {
  *
  * @example A pending table per connection, with its own ids
  * ```ts
- * import { TransportKey } from "../client/transport_key.ts";
+ * import { TransportKey } from "../channel/transport_key.ts";
  * import { EnvelopeCodec } from "../codec/envelope.ts";
  * import { SequentialIds } from "../codec/message_codec.ts";
  * import { type PendingTableOptions, ProtocolRegistry } from "./protocol_registry.ts";
@@ -176,7 +176,7 @@ export type ProtocolServerOptions<M> = Omit<
  * ```ts
  * import { ProtocolRegistry } from "./protocol_registry.ts";
  * import { EnvelopeCodec } from "../codec/envelope.ts";
- * import { TransportKey } from "../client/transport_key.ts";
+ * import { TransportKey } from "../channel/transport_key.ts";
  *
  * const registry = new ProtocolRegistry();
  * const protocol = registry.register("rpc", {

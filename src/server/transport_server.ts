@@ -7,7 +7,7 @@
  */
 
 import type { Channel, ChannelAddr, Listener } from "../channel/channel.ts";
-import { TransportKey } from "../client/transport_key.ts";
+import { TransportKey } from "../channel/transport_key.ts";
 import { addrText, debug } from "../debug.ts";
 import { ConnectionClosedError, RemoteError } from "../errors.ts";
 import { type TimerHandle, TimerHeap } from "../timer/timer_heap.ts";
@@ -21,8 +21,8 @@ import {
   ConnectionMonitor,
   type ExpireReason,
   type HeartbeatOptions,
-} from "./connection_monitor.ts";
-import { checkMonitorOptions } from "./_monitor_options.ts";
+} from "../transport/connection_monitor.ts";
+import { checkMonitorOptions } from "../transport/_monitor_options.ts";
 
 /**
  * The default time `close()` lets in-flight requests finish: 10 s. The

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryNetwork } from "../../src/channel/memory_network.ts";
-import { TransportKey } from "../../src/client/transport_key.ts";
+import { TransportKey } from "../../src/channel/transport_key.ts";
 import { type Envelope, EnvelopeCodec } from "../../src/codec/envelope.ts";
 import type { MessageCodec } from "../../src/codec/message_codec.ts";
 import { RemoteError, TooManyPendingError } from "../../src/errors.ts";

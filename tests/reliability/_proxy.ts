@@ -9,7 +9,7 @@
 
 import type { Channel, Listener } from "../../src/channel/channel.ts";
 import type { DialFunction } from "../../src/client/dialers.ts";
-import { TransportKey } from "../../src/client/transport_key.ts";
+import { TransportKey } from "../../src/channel/transport_key.ts";
 
 /** Which way bytes flow: from the server to the client, or back. */
 export type Way = "toClient" | "toServer";

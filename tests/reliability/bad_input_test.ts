@@ -13,7 +13,7 @@ import type { Channel, Listener } from "../../src/channel/channel.ts";
 import { MemoryNetwork } from "../../src/channel/memory_network.ts";
 import { Client } from "../../src/client/client.ts";
 import type { DialFunction } from "../../src/client/dialers.ts";
-import { TransportKey } from "../../src/client/transport_key.ts";
+import { TransportKey } from "../../src/channel/transport_key.ts";
 import { jsonBody } from "../../src/codec/body_codec.ts";
 import {
   ConnectionClosedError,

@@ -14,7 +14,7 @@ import { MemoryNetwork } from "../../src/channel/memory_network.ts";
 import type { MemoryChannel } from "../../src/channel/memory_pipe.ts";
 import { Client } from "../../src/client/client.ts";
 import type { DialFunction } from "../../src/client/dialers.ts";
-import { TransportKey } from "../../src/client/transport_key.ts";
+import { TransportKey } from "../../src/channel/transport_key.ts";
 import { ConnectionClosedError, ProtocolError } from "../../src/errors.ts";
 import { Server } from "../../src/server/server.ts";
 import { Peer } from "../../src/transport/peer.ts";

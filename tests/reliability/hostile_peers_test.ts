@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { detectRuntime } from "../../bench/_runtime.ts";
 import type { Channel } from "../../src/channel/channel.ts";
-import { TransportKey } from "../../src/client/transport_key.ts";
+import { TransportKey } from "../../src/channel/transport_key.ts";
 import {
   DEFAULT_MAX_HANDLING_BYTES,
   HANDLING_CHARGE,

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import type { Channel } from "../../src/channel/channel.ts";
 import { createMemoryPipe } from "../../src/channel/memory_pipe.ts";
 import { Client } from "../../src/client/client.ts";
-import { TransportKey } from "../../src/client/transport_key.ts";
+import { TransportKey } from "../../src/channel/transport_key.ts";
 import { jsonBody } from "../../src/codec/body_codec.ts";
 import {
   ConnectionClosedError,

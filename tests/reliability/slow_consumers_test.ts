@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import type { Channel } from "../../src/channel/channel.ts";
 import { createMemoryPipe } from "../../src/channel/memory_pipe.ts";
 import { BoundedExecutor } from "../../src/executor/executor.ts";
-import { TransportKey } from "../../src/client/transport_key.ts";
+import { TransportKey } from "../../src/channel/transport_key.ts";
 import { DEFAULT_MAX_QUEUE_BYTES } from "../../src/queue/send_queue.ts";
 import { DEFAULT_MAX_HANDLING_BYTES } from "../../src/transport/transport.ts";
 import { Peer } from "../../src/transport/peer.ts";

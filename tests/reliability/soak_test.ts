@@ -19,7 +19,7 @@ import { Router } from "../../src/transport/router.ts";
 import type { TransportStats } from "../../src/transport/stats.ts";
 import type { Envelope } from "../../src/codec/envelope.ts";
 import type { Channel } from "../../src/channel/channel.ts";
-import { TransportKey } from "../../src/client/transport_key.ts";
+import { TransportKey } from "../../src/channel/transport_key.ts";
 import {
   Ledger,
   nameOf,

@@ -15,7 +15,7 @@ import { setImmediate } from "node:timers";
 import { fileURLToPath } from "node:url";
 import type { Channel } from "../../src/channel/channel.ts";
 import { Client } from "../../src/client/client.ts";
-import { TransportKey } from "../../src/client/transport_key.ts";
+import { TransportKey } from "../../src/channel/transport_key.ts";
 import { jsonBody } from "../../src/codec/body_codec.ts";
 import { ScriptChild } from "../_helpers/child.ts";
 import { MiB, mib, sleep, tcpAdapter, within } from "./_helpers.ts";

@@ -13,7 +13,7 @@ import { LengthPrefixedCodec } from "../../src/framing/length_prefixed.ts";
 import {
   ConnectionMonitor,
   type ExpireReason,
-} from "../../src/server/connection_monitor.ts";
+} from "../../src/transport/connection_monitor.ts";
 import { TimerHeap } from "../../src/timer/timer_heap.ts";
 import { Peer } from "../../src/transport/peer.ts";
 import type { RequestContext } from "../../src/transport/request_context.ts";

@@ -8,8 +8,8 @@
 
 import { ConnectionClosedError, TimeoutError } from "../errors.ts";
 import { type TimerHandle, TimerHeap } from "../timer/timer_heap.ts";
-import type { Transport } from "../transport/transport.ts";
-import type { TransportStats } from "../transport/stats.ts";
+import type { Transport } from "./transport.ts";
+import type { TransportStats } from "./stats.ts";
 import { checkMonitorOptions } from "./_monitor_options.ts";
 
 /**
@@ -18,7 +18,7 @@ import { checkMonitorOptions } from "./_monitor_options.ts";
  * @example Finding a half-open connection
  * ```ts
  * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { Peer } from "../transport/peer.ts";
+ * import { Peer } from "./peer.ts";
  * import { ConnectionMonitor, type HeartbeatOptions } from "./connection_monitor.ts";
  *
  * const [a, b] = createMemoryPipe();
@@ -48,7 +48,7 @@ export interface HeartbeatOptions {
  * @example A client that connects and never sends a frame
  * ```ts
  * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { Peer } from "../transport/peer.ts";
+ * import { Peer } from "./peer.ts";
  * import { ConnectionMonitor, type ExpireReason } from "./connection_monitor.ts";
  *
  * const [a, b] = createMemoryPipe();
@@ -71,8 +71,8 @@ export type ExpireReason = "idle" | "first-frame" | "heartbeat";
  * @example Closing an idle connection
  * ```ts
  * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { Peer } from "../transport/peer.ts";
- * import { Router } from "../transport/router.ts";
+ * import { Peer } from "./peer.ts";
+ * import { Router } from "./router.ts";
  * import { ConnectionMonitor, type ConnectionMonitorOptions } from "./connection_monitor.ts";
  *
  * const options: ConnectionMonitorOptions = {
@@ -137,7 +137,7 @@ export interface ConnectionMonitorOptions {
  * @example Heartbeat on a peer
  * ```ts
  * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { Peer } from "../transport/peer.ts";
+ * import { Peer } from "./peer.ts";
  * import { ConnectionMonitor } from "./connection_monitor.ts";
  *
  * const [a, b] = createMemoryPipe();
