@@ -11,10 +11,7 @@ import {
   type MemoryChannel,
   type MemoryPipeOptions,
 } from "./memory_pipe.ts";
-import {
-  TransportKey,
-  type TransportKeyInit,
-} from "./transport_key.ts";
+import { TransportKey, type TransportKeyInit } from "./transport_key.ts";
 import { AbortedError, AddressInUseError, ConnectError } from "../errors.ts";
 
 /**

@@ -14,7 +14,10 @@ import type {
 } from "../transport/transport.ts";
 import type { DialFunction } from "./dialers.ts";
 import type { ReconnectOptions } from "./pool_options.ts";
-import type { TransportKey, TransportKeyInit } from "../channel/transport_key.ts";
+import type {
+  TransportKey,
+  TransportKeyInit,
+} from "../channel/transport_key.ts";
 
 /**
  * Options of {@linkcode TransportClient}: the transports' options and the client's.

@@ -10,7 +10,10 @@ import type { Channel, Dialer } from "../channel/channel.ts";
 import { debug } from "../debug.ts";
 import { AbortedError, ConnectError, TimeoutError } from "../errors.ts";
 import { TimerHeap } from "../timer/timer_heap.ts";
-import { TransportKey, type TransportKeyInit } from "../channel/transport_key.ts";
+import {
+  TransportKey,
+  type TransportKeyInit,
+} from "../channel/transport_key.ts";
 
 /**
  * Opens a channel to `key`: an adapter's `dial` (`listenrain/adapters/node`

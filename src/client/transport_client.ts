@@ -27,7 +27,10 @@ import {
   TRANSPARENT_RETRIES,
 } from "./_client_call.ts";
 import { TransportPool } from "./transport_pool.ts";
-import { TransportKey, type TransportKeyInit } from "../channel/transport_key.ts";
+import {
+  TransportKey,
+  type TransportKeyInit,
+} from "../channel/transport_key.ts";
 
 export type {
   ClientNotifyOptions,

@@ -30,7 +30,10 @@ import {
   type PoolEventType,
 } from "./pool_event.ts";
 import type { PoolStats } from "./pool_stats.ts";
-import { TransportKey, type TransportKeyInit } from "../channel/transport_key.ts";
+import {
+  TransportKey,
+  type TransportKeyInit,
+} from "../channel/transport_key.ts";
 
 export type { PoolStats } from "./pool_stats.ts";
 export type {
