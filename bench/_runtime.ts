@@ -1,44 +1,21 @@
 /**
- * Runtime detection for benchmarks, examples and tests, in this one place:
- * which runtime runs this file, its adapter, and the command that runs a
- * TypeScript file on it.
+ * Runtime helpers for benchmarks, examples and tests. Which runtime runs this
+ * file and its adapter come from the package's own
+ * `listenrain/adapters/runtime` (adapters/runtime.ts), re-exported here; this
+ * file adds only the command that runs a TypeScript file on that runtime.
  *
  * @module
  */
 
 import process from "node:process";
-import type { Channel, Listener } from "../src/channel/channel.ts";
+import { detectRuntime } from "../adapters/runtime.ts";
 
-/** The runtimes listenrain runs on. */
-export type RuntimeName = "deno" | "bun" | "node";
-
-/** What every adapter exports. */
-export interface Adapter {
-  dial(key: string): Promise<Channel>;
-  listen(key: string): Promise<Listener>;
-}
-
-/** @returns The runtime running this code. */
-export function detectRuntime(): RuntimeName {
-  const g = globalThis as Record<string, unknown>;
-  if (typeof g.Deno === "object") return "deno";
-  if (typeof g.Bun === "object") return "bun";
-  return "node";
-}
-
-/** @returns The adapter of the runtime running this code. */
-export async function loadAdapter(
-  runtime: RuntimeName = detectRuntime(),
-): Promise<Adapter> {
-  switch (runtime) {
-    case "deno":
-      return await import("../adapters/deno.ts");
-    case "bun":
-      return await import("../adapters/bun.ts");
-    case "node":
-      return await import("../adapters/node.ts");
-  }
-}
+export {
+  type Adapter,
+  detectRuntime,
+  loadAdapter,
+  type RuntimeName,
+} from "../adapters/runtime.ts";
 
 /**
  * The command that runs a TypeScript file on the runtime running this code:

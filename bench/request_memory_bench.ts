@@ -16,7 +16,7 @@
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { ScriptChild } from "../tests/_helpers/child.ts";
-import { detectRuntime } from "./_runtime.ts";
+import { detectRuntime } from "../adapters/runtime.ts";
 
 const CHILD = fileURLToPath(
   new URL("../tests/reliability/_child_request_memory.ts", import.meta.url),

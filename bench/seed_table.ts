@@ -21,7 +21,7 @@ import {
   rssMiB,
   sizes,
 } from "./_process.ts";
-import { detectRuntime, loadAdapter } from "./_runtime.ts";
+import { detectRuntime, loadAdapter } from "../adapters/runtime.ts";
 
 const argv = args();
 const seconds = Number(flag(argv, "seconds", "2.5"));

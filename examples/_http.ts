@@ -9,7 +9,7 @@
  */
 
 import { createServer } from "node:http";
-import { detectRuntime } from "../bench/_runtime.ts";
+import { detectRuntime } from "../adapters/runtime.ts";
 
 /** Answers one request. */
 export type HttpHandler = (request: Request) => Response | Promise<Response>;

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { loadAdapter } from "../bench/_runtime.ts";
+import { loadAdapter } from "../adapters/runtime.ts";
 import { Client, jsonBody, Router, Server } from "../mod.ts";
 import { isMain } from "./_main.ts";
 

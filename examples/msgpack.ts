@@ -18,7 +18,7 @@
  * @module
  */
 
-import { loadAdapter } from "../bench/_runtime.ts";
+import { loadAdapter } from "../adapters/runtime.ts";
 import { createMsgpackBody } from "../codecs/msgpack.ts";
 import { Client, Router, Server } from "../mod.ts";
 import { isMain } from "./_main.ts";

@@ -23,7 +23,7 @@
  */
 
 import process from "node:process";
-import { loadAdapter } from "../bench/_runtime.ts";
+import { loadAdapter } from "../adapters/runtime.ts";
 import {
   Client,
   jsonBody,

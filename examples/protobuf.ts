@@ -19,7 +19,7 @@
  */
 
 import { create, createRegistry, isMessage } from "@bufbuild/protobuf";
-import { loadAdapter } from "../bench/_runtime.ts";
+import { loadAdapter } from "../adapters/runtime.ts";
 import { protobufAnyBody } from "../codecs/protobuf.ts";
 import { Client, RemoteError, Router, Server } from "../mod.ts";
 import {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { RuntimeName } from "../_runtime.ts";
+import type { RuntimeName } from "../../adapters/runtime.ts";
 import type { FifoSender } from "./_workload.ts";
 
 /** A listening raw server. */

@@ -17,7 +17,7 @@
 import process from "node:process";
 import { Peer } from "../../src/transport/peer.ts";
 import { args, flag, sizes } from "../_process.ts";
-import { detectRuntime, loadAdapter } from "../_runtime.ts";
+import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 import { deadline, die, emit } from "./_control.ts";
 import { loadRaw } from "./_raw.ts";
 import {

@@ -14,7 +14,7 @@ import process from "node:process";
 import { Peer } from "../../src/transport/peer.ts";
 import { Router } from "../../src/transport/router.ts";
 import { args, flag } from "../_process.ts";
-import { detectRuntime, loadAdapter } from "../_runtime.ts";
+import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 import { commands, deadline, die, emit, RssPeak } from "./_control.ts";
 import { loadRaw } from "./_raw.ts";
 

@@ -22,7 +22,7 @@
 import process from "node:process";
 import { Peer } from "../../src/transport/peer.ts";
 import { args, flag } from "../_process.ts";
-import { detectRuntime, loadAdapter } from "../_runtime.ts";
+import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 import { commands, deadline, die, emit } from "../compare/_control.ts";
 import { loadRaw } from "../compare/_raw.ts";
 import { Bodies } from "../compare/_workload.ts";

@@ -22,7 +22,7 @@ import type { Listener } from "../../src/channel/channel.ts";
 import { Peer } from "../../src/transport/peer.ts";
 import { Router } from "../../src/transport/router.ts";
 import { args, flag, rssMiB } from "../_process.ts";
-import { detectRuntime, loadAdapter } from "../_runtime.ts";
+import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 import { commands, deadline, die, emit } from "../compare/_control.ts";
 import { loadRaw } from "../compare/_raw.ts";
 

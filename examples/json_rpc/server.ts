@@ -21,7 +21,7 @@
  */
 
 import process from "node:process";
-import { loadAdapter } from "../../bench/_runtime.ts";
+import { loadAdapter } from "../../adapters/runtime.ts";
 import type { Channel, Listener } from "../../src/channel/channel.ts";
 import { DelimitedCodec } from "../../src/framing/delimited.ts";
 import { Transport } from "../../src/transport/transport.ts";

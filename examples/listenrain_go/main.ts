@@ -28,7 +28,7 @@
  */
 
 import process from "node:process";
-import { loadAdapter } from "../../bench/_runtime.ts";
+import { loadAdapter } from "../../adapters/runtime.ts";
 import type { Listener } from "../../src/channel/channel.ts";
 import type { Transport } from "../../src/transport/transport.ts";
 import { isMain } from "../_main.ts";
