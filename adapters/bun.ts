@@ -43,256 +43,25 @@
 
 import { readFileSync } from "node:fs";
 import type { Channel, ChannelAddr, Listener } from "../src/channel/channel.ts";
-import { ConnectionClosedError } from "../src/errors.ts";
 import { raceAbort, throwIfAborted } from "./_abort.ts";
 import { AcceptQueue, DEFAULT_BACKLOG } from "./_accept_queue.ts";
 import { bindError } from "./_bind_error.ts";
+import {
+  bun,
+  type BunLike,
+  type BunOptions,
+  type BunSocket,
+  where,
+} from "./_bun_api.ts";
+import { handlers, ready, SocketState } from "./_bun_channel.ts";
+import { verdict } from "./_bun_tls.ts";
 import { listenLimits } from "./_listen_limits.ts";
-import { closedAfterHandshake, verdictGrace } from "./_tls_verdict.ts";
-import { channelAddrs, formatKey, type ParsedKey, parseKey } from "./_key.ts";
+import { verdictGrace } from "./_tls_verdict.ts";
+import { formatKey, type ParsedKey, parseKey } from "./_key.ts";
 import type { TransportKeyLike } from "./_key.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
-import { plainBytes, PushSource } from "./_streams.ts";
-import { IOChannel } from "../src/channel/_stream_io.ts";
 
 export type * from "./_exports.ts";
-
-// The parts of Bun's API this adapter uses, typed locally (no bun-types).
-interface BunSocket {
-  data: SocketState;
-  write(bytes: Uint8Array): number;
-  shutdown(): void;
-  end(): void;
-  close?(): void;
-  pause?(): void;
-  resume?(): void;
-  setNoDelay?(noDelay?: boolean): boolean;
-  setKeepAlive?(enable?: boolean, initialDelay?: number): boolean;
-  getTLSTicket?(): unknown;
-  readonly localAddress?: string;
-  readonly localPort?: number;
-  readonly remoteAddress?: string;
-  readonly remotePort?: number;
-}
-interface BunHandlers {
-  open(socket: BunSocket): void;
-  handshake(socket: BunSocket, success: boolean, error: Error | null): void;
-  data(socket: BunSocket, bytes: Uint8Array): void;
-  drain(socket: BunSocket): void;
-  end(socket: BunSocket): void;
-  close(socket: BunSocket, error?: Error): void;
-  error(socket: BunSocket, error: Error): void;
-}
-interface BunOptions {
-  hostname?: string;
-  port?: number;
-  unix?: string;
-  tls?: {
-    ca?: string[];
-    cert?: string;
-    key?: string;
-    serverName?: string;
-    requestCert?: boolean;
-    rejectUnauthorized: boolean;
-  };
-  allowHalfOpen: true;
-  socket: BunHandlers;
-  data?: SocketState;
-  reusePort?: boolean;
-  backlog?: number;
-}
-interface BunLike {
-  connect(options: BunOptions): Promise<BunSocket>;
-  listen(options: BunOptions): { readonly port?: number; stop(): void };
-}
-
-function bun(): BunLike {
-  const runtime = (globalThis as unknown as { Bun?: BunLike }).Bun;
-  if (runtime !== undefined) return runtime;
-  throw new Error(
-    "adapters/bun.ts needs Bun: use adapters/deno.ts or adapters/node.ts",
-  );
-}
-
-/** Closes a socket gracefully (FIN, not RST), like Node's `destroy()`. */
-function closeSocket(socket: BunSocket): void {
-  // On TLS, end() only half-closes (close_notify) and keeps reading.
-  if (socket.close) socket.close();
-  else socket.end();
-}
-
-const closedError = () =>
-  new ConnectionClosedError("Cannot write: the channel was closed");
-
-/**
- * What the adapter keeps per socket (`socket.data`), and the channel the
- * user gets. Its `ChannelIO` calls are the fast path (the core
- * uses them); `readable` and `writable` are made from them on first use.
- */
-class SocketState extends IOChannel {
-  socket?: BunSocket;
-  localAddr!: ChannelAddr;
-  remoteAddr!: ChannelAddr;
-  /** A chunk Bun took only part of: the rest goes out on `drain`. */
-  pending?: {
-    chunk: Uint8Array;
-    offset: number;
-    resolve(): void;
-    reject(error: unknown): void;
-  };
-  closed = false;
-  writeEnded = false;
-  /** Called once the socket is ready for the user (TLS: after the handshake). */
-  onReady?: (error?: unknown) => void;
-  /** Whether the TLS handshake must verify the peer's certificate. */
-  verifyPeer = true;
-  /** Called once when the channel closes (a listener's count of open ones). */
-  onClose?: () => void;
-  readonly source: PushSource = new PushSource(this);
-
-  /** The source's backpressure: pause and resume the socket. */
-  pause(): void {
-    this.socket?.pause?.();
-  }
-
-  resume(): void {
-    this.socket?.resume?.();
-  }
-
-  read(): Promise<Uint8Array | null> {
-    return this.source.read();
-  }
-
-  write(chunk: Uint8Array): Promise<void> | undefined {
-    if (this.closed) throw closedError();
-    const socket = this.socket;
-    if (socket !== undefined && this.pending === undefined) {
-      // Bun copies what it takes: done at once when it took every byte.
-      const written = socket.write(chunk);
-      if (written < 0) {
-        this.close(closedError());
-        throw closedError();
-      }
-      if (written === chunk.length) return undefined;
-      return new Promise<void>((resolve, reject) => {
-        this.pending = { chunk, offset: written, resolve, reject };
-      });
-    }
-    return new Promise<void>((resolve, reject) => {
-      this.pending = { chunk, offset: 0, resolve, reject };
-      this.flush();
-    });
-  }
-
-  closeWrite(): Promise<void> {
-    if (this.closed) return Promise.reject(closedError());
-    this.writeEnded = true;
-    this.socket?.shutdown();
-    if (this.source.ended) this.close();
-    return Promise.resolve();
-  }
-
-  /** Adopts the socket; closes it at once if the channel already closed. */
-  attach(socket: BunSocket): void {
-    this.socket = socket;
-    if (this.closed) closeSocket(socket);
-  }
-
-  /** Ends everything now: the user's close(), or the socket closed. */
-  close(error?: unknown): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.socket) closeSocket(this.socket);
-    this.source.end(error);
-    const reason = error ?? closedError();
-    this.pending?.reject(reason);
-    this.pending = undefined;
-    this.onReady?.(reason);
-    const onClose = this.onClose;
-    this.onClose = undefined;
-    onClose?.();
-  }
-
-  /** Writes as much of the pending chunk as Bun takes. */
-  flush(): void {
-    const pending = this.pending;
-    if (pending === undefined || this.socket === undefined) return;
-    const written = this.socket.write(pending.chunk.subarray(pending.offset));
-    if (written < 0) return this.close(closedError());
-    pending.offset += written;
-    if (pending.offset < pending.chunk.length) return;
-    this.pending = undefined;
-    pending.resolve();
-  }
-
-  /** Names the ends, once the socket is attached; returns the channel. */
-  channel(key: ParsedKey, side: "client" | "server"): Channel {
-    const socket = this.socket;
-    [this.localAddr, this.remoteAddr] = channelAddrs(
-      key,
-      side,
-      { hostname: socket?.localAddress, port: socket?.localPort },
-      { hostname: socket?.remoteAddress, port: socket?.remotePort },
-    );
-    return this;
-  }
-}
-
-const handlers: BunHandlers = {
-  open(socket) {
-    socket.data.attach(socket);
-  },
-  handshake(socket, success, error) {
-    // Bun reports a peer certificate that fails verification as a success
-    // with an error (and does not close): a refusal, where the peer's
-    // certificate is checked (always by a client; by a server with caCerts).
-    const state = socket.data;
-    const refused = !success || (state.verifyPeer && error);
-    state.onReady?.(
-      refused ? error ?? new Error("TLS handshake failed") : undefined,
-    );
-  },
-
-  data(socket, bytes) {
-    socket.data.source.push(plainBytes(bytes));
-  },
-  drain(socket) {
-    socket.data.flush();
-  },
-  end(socket) {
-    // Ended before the handshake or the server's verdict: a failed setup.
-    socket.data.onReady?.(
-      new ConnectionClosedError("The peer ended the connection"),
-    );
-    socket.data.source.end();
-    if (socket.data.writeEnded) socket.data.close();
-  },
-  close(socket, error) {
-    socket.data.close(error);
-  },
-  error(socket, error) {
-    socket.data.close(error);
-  },
-};
-
-function where(
-  key: ParsedKey,
-): { hostname?: string; port?: number; unix?: string } {
-  return key.transport === "unix"
-    ? { unix: key.path }
-    : { hostname: key.hostname, port: key.port };
-}
-
-/** Resolves once `state` is ready (TLS: handshake done), rejects if it fails first. */
-function ready(state: SocketState): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    state.onReady = (error) => {
-      state.onReady = undefined;
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-  });
-}
 
 /**
  * Opens a channel to `key`.
@@ -367,39 +136,6 @@ export async function dial(
     (late) => late.close(),
     () => state.close(),
   );
-}
-
-/**
- * Waits for the server's verdict on the client after the TLS handshake: a
- * session ticket (accepted; Bun has no event for it, so it is looked for
- * every 2 ms), the channel's close (refused), or `graceMs` (accepted).
- */
-function verdict(
-  state: SocketState,
-  socket: BunSocket,
-  graceMs: number,
-): Promise<void> {
-  if (state.closed) return Promise.reject(closedAfterHandshake());
-  return new Promise<void>((resolve, reject) => {
-    const deadline = performance.now() + graceMs;
-    const done = (error?: unknown) => {
-      clearInterval(timer);
-      state.onReady = undefined;
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    const timer = setInterval(() => {
-      const ticket = socket.getTLSTicket?.();
-      if (ticket !== undefined || performance.now() >= deadline) done();
-    }, 2);
-    // An alert or an error closes the state with it; a plain close, without.
-    state.onReady = (error) =>
-      done(
-        error instanceof ConnectionClosedError
-          ? closedAfterHandshake()
-          : error ?? closedAfterHandshake(),
-      );
-  });
 }
 
 /**

@@ -54,84 +54,20 @@
  * @module
  */
 
-import type { Channel, ChannelAddr, Listener } from "../src/channel/channel.ts";
+import type { Channel, Listener } from "../src/channel/channel.ts";
 import { raceAbort, throwIfAborted } from "./_abort.ts";
 import { DEFAULT_BACKLOG } from "./_accept_queue.ts";
 import { bindError } from "./_bind_error.ts";
-import { type ListenLimits, listenLimits } from "./_listen_limits.ts";
-import { Slots } from "./_slots.ts";
-import { verdictGrace } from "./_tls_verdict.ts";
-import { verdict, watchHandshake } from "./_deno_tls.ts";
+import { connChannel } from "./_conn_channel.ts";
+import { closeQuietly, deno, type DenoListener } from "./_deno_api.ts";
+import { Attempt, connect } from "./_deno_connect.ts";
+import { denoListener, readLimits } from "./_deno_listener.ts";
 import { channelAddrs, formatKey, type ParsedKey, parseKey } from "./_key.ts";
 import type { TransportKeyLike } from "./_key.ts";
+import { listenLimits } from "./_listen_limits.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
-import { connChannel } from "./_conn_channel.ts";
 
 export type * from "./_exports.ts";
-
-// The parts of Deno's API this adapter uses, typed locally (no Deno namespace).
-interface DenoAddr {
-  readonly hostname?: string;
-  readonly port?: number;
-}
-interface DenoConn {
-  read(buffer: Uint8Array): Promise<number | null>;
-  write(bytes: Uint8Array): Promise<number>;
-  closeWrite(): Promise<void>;
-  close(): void;
-  readonly localAddr: DenoAddr;
-  readonly remoteAddr: DenoAddr;
-  setNoDelay?(noDelay?: boolean): void;
-  setKeepAlive?(keepAlive?: boolean): void;
-  handshake?(): Promise<unknown>;
-}
-interface DenoListener {
-  accept(): Promise<DenoConn>;
-  close(): void;
-  readonly addr: DenoAddr;
-}
-type NetOptions = {
-  hostname?: string;
-  port?: number;
-  transport?: "tcp" | "unix";
-  path?: string;
-};
-interface DenoLike {
-  connect(options: NetOptions & { signal?: AbortSignal }): Promise<DenoConn>;
-  connectTls(
-    options: NetOptions & { caCerts?: string[]; cert?: string; key?: string },
-  ): Promise<DenoConn>;
-  startTls(
-    conn: DenoConn,
-    options: { hostname?: string; caCerts?: string[] },
-  ): Promise<DenoConn>;
-  listen(
-    options: NetOptions & { reusePort?: boolean; tcpBacklog?: number },
-  ): DenoListener;
-  listenTls(
-    options: NetOptions & {
-      cert: string;
-      key: string;
-      reusePort?: boolean;
-      tcpBacklog?: number;
-    },
-  ): DenoListener;
-  listenDatagram?: unknown;
-  permissions?: {
-    querySync?(descriptor: { name: "read"; path: string }): { state: string };
-  };
-  readTextFileSync(path: string): string;
-}
-
-function deno(): DenoLike {
-  const runtime = (globalThis as unknown as { Deno?: DenoLike }).Deno;
-  if (runtime === undefined) {
-    throw new Error(
-      "adapters/deno.ts needs the Deno runtime: use adapters/bun.ts or adapters/node.ts",
-    );
-  }
-  return runtime;
-}
 
 /**
  * Opens a channel to `key`.
@@ -173,83 +109,6 @@ export async function dial(
     conn,
     ...channelAddrs(parsed, "client", conn.localAddr, conn.remoteAddr),
   );
-}
-
-/** The connection a dial attempt holds so far, closed if the dial aborts. */
-class Attempt {
-  #conn?: DenoConn;
-  #aborted = false;
-
-  /** Holds `conn` from now on; throws (to unwind) if the dial was aborted. */
-  hold<T extends DenoConn>(conn: T): T {
-    this.#conn = conn;
-    if (this.#aborted) throw new Error("The dial was aborted");
-    return conn;
-  }
-
-  abort(): void {
-    this.#aborted = true;
-    this.release();
-  }
-
-  release(): void {
-    if (this.#conn) closeQuietly(this.#conn);
-  }
-}
-
-async function connect(
-  key: ParsedKey,
-  options: DialOptions,
-  attempt: Attempt,
-): Promise<DenoConn> {
-  const runtime = deno();
-  const tls = options.tls ?? {};
-  const { hostname, port } = key;
-  const started = performance.now();
-  try {
-    if (key.transport === "unix") {
-      return attempt.hold(
-        await runtime.connect({ transport: "unix", path: key.path }),
-      );
-    }
-    if (key.transport === "tls" && (tls.cert ?? tls.key) !== undefined) {
-      if (tls.serverName !== undefined && tls.serverName !== hostname) {
-        throw new TypeError(
-          "On Deno, tls.serverName cannot be combined with a client certificate",
-        );
-      }
-      // Deno.startTls takes no client certificate; TCP_NODELAY cannot be set.
-      const { caCerts, cert, key: privateKey } = tls;
-      const secure = attempt.hold(
-        await runtime.connectTls({
-          hostname,
-          port,
-          caCerts,
-          cert,
-          key: privateKey,
-        }),
-      );
-      await secure.handshake?.();
-      return await verdict(secure, verdictGrace(performance.now() - started));
-    }
-    const { signal } = options;
-    const tcp = attempt.hold(await runtime.connect({ hostname, port, signal }));
-    // Deno leaves Nagle's algorithm on unless told otherwise.
-    tcp.setNoDelay?.(options.noDelay ?? true);
-    if (options.keepAlive) tcp.setKeepAlive?.(true);
-    if (key.transport === "tcp") return tcp;
-    const secure = attempt.hold(
-      await runtime.startTls(tcp, {
-        hostname: tls.serverName ?? hostname,
-        caCerts: tls.caCerts,
-      }),
-    );
-    await secure.handshake?.();
-    return await verdict(secure, verdictGrace(performance.now() - started));
-  } catch (error) {
-    attempt.release();
-    throw error;
-  }
 }
 
 /**
@@ -325,87 +184,4 @@ function listenNow(parsed: ParsedKey, options: ListenOptions): Listener {
     throw bindError(error, name);
   }
   return denoListener(native, parsed, limits);
-}
-
-/** The text of `/proc/self/limits`, if Deno may read it (never prompts). */
-function readLimits(): string {
-  const runtime = deno();
-  const path = "/proc/self/limits";
-  const state = runtime.permissions?.querySync?.({ name: "read", path }).state;
-  if (state !== "granted") throw new Error(`No permission to read ${path}`);
-  return runtime.readTextFileSync(path);
-}
-
-function denoListener(
-  native: DenoListener,
-  key: ParsedKey,
-  limits: ListenLimits,
-): Listener {
-  let closed = false;
-  const slots = new Slots(limits.maxConnections);
-  let queue: Promise<unknown> = Promise.resolve();
-  const addr: ChannelAddr = key.transport === "unix"
-    ? { transport: "unix", path: key.path }
-    : {
-      transport: key.transport,
-      hostname: native.addr.hostname,
-      port: native.addr.port,
-    };
-  const acceptOne = async (): Promise<IteratorResult<Channel>> => {
-    for (let failures = 0; !closed; failures++) {
-      // At the limit, accept nothing: the rest wait in the kernel's backlog.
-      if (!slots.free) await slots.freed();
-      if (closed) break;
-      try {
-        const conn = await native.accept();
-        slots.take();
-        if (key.transport === "tcp") conn.setNoDelay?.(true);
-        const addrs = channelAddrs(
-          key,
-          "server",
-          conn.localAddr,
-          conn.remoteAddr,
-        );
-        const channel = connChannel(conn, ...addrs, slots.release);
-        if (key.transport === "tls") {
-          watchHandshake(conn, channel, limits.handshakeTimeout);
-        }
-        return { done: false, value: channel };
-      } catch {
-        // Closed (the loop ends), or a passing accept error such as EMFILE:
-        // back off and keep accepting, as Node and Bun do.
-        if (!closed) {
-          const delay = Math.min(1000, 5 * 2 ** Math.min(failures, 8));
-          await new Promise((resolve) => setTimeout(resolve, delay));
-        }
-      }
-    }
-    return { done: true, value: undefined };
-  };
-  // Deno accepts one connection at a time: concurrent next() calls queue up.
-  const next = (): Promise<IteratorResult<Channel>> => {
-    const result = queue.then(acceptOne);
-    queue = result.catch(() => {});
-    return result;
-  };
-  return {
-    addr,
-    close() {
-      if (closed) return;
-      closed = true;
-      closeQuietly(native);
-      slots.wake();
-    },
-    [Symbol.asyncIterator]: () => ({
-      next,
-      return: (): Promise<IteratorResult<Channel>> =>
-        Promise.resolve({ done: true, value: undefined }),
-    }),
-  };
-}
-
-function closeQuietly(resource: { close(): void }): void {
-  try {
-    resource.close();
-  } catch { /* already closed */ }
 }

@@ -48,17 +48,16 @@ import * as net from "node:net";
 import process from "node:process";
 import * as tls from "node:tls";
 import type { Channel, ChannelAddr, Listener } from "../src/channel/channel.ts";
-import { IOChannel } from "../src/channel/_stream_io.ts";
-import { ConnectionClosedError } from "../src/errors.ts";
 import { AcceptQueue, DEFAULT_BACKLOG } from "./_accept_queue.ts";
 import { raceAbort, throwIfAborted } from "./_abort.ts";
 import { bindError } from "./_bind_error.ts";
 import { listenLimits } from "./_listen_limits.ts";
-import { closedAfterHandshake, verdictGrace } from "./_tls_verdict.ts";
-import { channelAddrs, formatKey, type ParsedKey, parseKey } from "./_key.ts";
+import { socketChannel } from "./_node_channel.ts";
+import { verdict } from "./_node_tls.ts";
+import { verdictGrace } from "./_tls_verdict.ts";
+import { formatKey, type ParsedKey, parseKey } from "./_key.ts";
 import type { TransportKeyLike } from "./_key.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
-import { plainBytes, PushSource } from "./_streams.ts";
 
 export type * from "./_exports.ts";
 
@@ -123,34 +122,6 @@ export async function dial(
     throw error;
   }
   return channel;
-}
-
-/**
- * Waits for the TLS 1.3 server's verdict on the client: data (accepted), an
- * error, the end or the close (refused), or `graceMs` (accepted). Session
- * tickets are not looked for: a "session" listener breaks Node 20's TLS
- * client (its writes never arrive).
- */
-function verdict(socket: tls.TLSSocket, graceMs: number): Promise<void> {
-  // Before TLS 1.3, the server's Finished came after it checked the client.
-  if (socket.getProtocol() !== "TLSv1.3") return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    let settled = false;
-    const done = (error?: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.off("data", accepted);
-      socket.off("error", done).off("end", ended).off("close", ended);
-      if (error) reject(error);
-      else resolve();
-    };
-    const accepted = () => done();
-    const ended = () => done(closedAfterHandshake());
-    const timer = setTimeout(accepted, graceMs);
-    socket.on("data", accepted);
-    socket.on("error", done).on("end", ended).on("close", ended);
-  });
 }
 
 /** Whether this Node has `reusePort` (added in 22.12 and 23.1). */
@@ -289,188 +260,4 @@ export async function listen(
     },
     [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
   };
-}
-
-/** A pending promise's settle functions. */
-interface Waiter {
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
-/** The channel of each socket, for the shared event listeners. */
-const CHANNEL = Symbol("listenrain.channel");
-
-/** A Node socket that carries its channel. */
-type ChannelSocket = net.Socket & { [CHANNEL]: SocketChannel };
-
-/**
- * A connected Node socket as a channel. Its `ChannelIO` calls are
- * the fast path (the core uses them); `readable` and `writable` are made from
- * them on first use. The socket's listeners are shared functions that find
- * the channel on the socket, so an idle channel holds no closures.
- */
-class SocketChannel extends IOChannel {
-  readonly localAddr: ChannelAddr;
-  readonly remoteAddr: ChannelAddr;
-  #socket: net.Socket;
-  #closed = false;
-  #source: PushSource;
-  /** The pending `write()` and `closeWrite()`. */
-  #writing: Waiter | undefined;
-  #ending: Waiter | undefined;
-  #writeError: unknown;
-
-  constructor(socket: net.Socket, key: ParsedKey, side: "client" | "server") {
-    super();
-    [this.localAddr, this.remoteAddr] = channelAddrs(
-      key,
-      side,
-      { hostname: socket.localAddress, port: socket.localPort },
-      { hostname: socket.remoteAddress, port: socket.remotePort },
-    );
-    this.#socket = socket;
-    this.#source = new PushSource(socket);
-    (socket as ChannelSocket)[CHANNEL] = this;
-    socket.on("data", onData);
-    socket.on("end", onEnd);
-    socket.on("finish", onFinish);
-    socket.on("error", onError);
-    socket.on("close", onClose);
-  }
-
-  read(): Promise<Uint8Array | null> {
-    return this.#source.read();
-  }
-
-  write(chunk: Uint8Array): Promise<void> | undefined {
-    return this.#send(this.#writableSocket(), chunk);
-  }
-
-  /** Several chunks in one `writev` (the socket is corked meanwhile). */
-  writev(chunks: readonly Uint8Array[]): Promise<void> | undefined {
-    const socket = this.#writableSocket();
-    const last = chunks.length - 1;
-    if (last < 0) return undefined;
-    socket.cork();
-    for (let i = 0; i < last; i++) socket.write(chunks[i]);
-    return this.#send(socket, chunks[last], true);
-  }
-
-  #writableSocket(): net.Socket {
-    if (this.#writeError !== undefined) throw this.#writeError;
-    const socket = this.#socket;
-    if (this.#closed || socket.destroyed) {
-      throw new ConnectionClosedError("Cannot write: the channel was closed");
-    }
-    return socket;
-  }
-
-  /**
-   * Writes `chunk` (and uncorks): `undefined` once Node holds no reference
-   * to it (the kernel took every byte), else a promise that resolves when
-   * the write completes, which also waits while the socket is full. Writes
-   * complete in order, so this covers the chunks written before it.
-   */
-  #send(
-    socket: net.Socket,
-    chunk: Uint8Array,
-    corked = false,
-  ): Promise<void> | undefined {
-    let done = false;
-    let failure: Error | null | undefined;
-    let waiter: Waiter | undefined;
-    socket.write(chunk, (error) => {
-      done = true;
-      failure = error;
-      if (waiter === undefined) return;
-      if (this.#writing === waiter) this.#writing = undefined;
-      if (error) waiter.reject(error);
-      else waiter.resolve();
-    });
-    if (corked) socket.uncork();
-    if (done || socket.writableLength === 0) {
-      if (failure) throw failure;
-      return undefined;
-    }
-    return new Promise<void>((resolve, reject) => {
-      waiter = this.#writing = { resolve, reject };
-    });
-  }
-
-  closeWrite(): Promise<void> {
-    if (this.#closed || this.#socket.destroyed) {
-      return Promise.reject(
-        new ConnectionClosedError("Cannot close: the channel was closed"),
-      );
-    }
-    return new Promise<void>((resolve, reject) => {
-      this.#ending = { resolve, reject };
-      this.#socket.end();
-    });
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#socket.destroy();
-    this.#source.end();
-    this.failWrites(
-      new ConnectionClosedError("Cannot write: the channel was closed"),
-    );
-  }
-
-  /** The read side, fed by the socket's events. @internal */
-  get source(): PushSource {
-    return this.#source;
-  }
-
-  /** The half-close finished. @internal */
-  finished(): void {
-    const waiter = this.#ending;
-    this.#ending = undefined;
-    waiter?.resolve();
-  }
-
-  /** Pending and later writes fail with `error`. Idempotent. @internal */
-  failWrites(error: unknown): void {
-    if (this.#writeError === undefined) this.#writeError = error;
-    const writing = this.#writing;
-    const ending = this.#ending;
-    this.#writing = this.#ending = undefined;
-    writing?.reject(error);
-    ending?.reject(error);
-  }
-}
-
-function onData(this: ChannelSocket, chunk: Uint8Array): void {
-  this[CHANNEL].source.push(plainBytes(chunk));
-}
-
-function onEnd(this: ChannelSocket): void {
-  this[CHANNEL].source.end();
-}
-
-function onFinish(this: ChannelSocket): void {
-  this[CHANNEL].finished();
-}
-
-function onError(this: ChannelSocket, error: Error): void {
-  this[CHANNEL].source.end(error);
-  this[CHANNEL].failWrites(error);
-}
-
-function onClose(this: ChannelSocket): void {
-  this[CHANNEL].source.end();
-  this[CHANNEL].failWrites(
-    new ConnectionClosedError("Cannot write: the connection is closed"),
-  );
-}
-
-/** Wraps a connected Node socket as a channel. */
-function socketChannel(
-  socket: net.Socket,
-  key: ParsedKey,
-  side: "client" | "server",
-): Channel {
-  return new SocketChannel(socket, key, side);
 }

@@ -1,0 +1,180 @@
+/**
+ * The Bun adapter's channel: what it keeps per socket (`socket.data`), which
+ * is also the {@linkcode Channel} the user gets, and the socket handlers
+ * shared by every socket. Private to `adapters/`.
+ *
+ * @module
+ */
+
+import type { Channel, ChannelAddr } from "../src/channel/channel.ts";
+import { IOChannel } from "../src/channel/_stream_io.ts";
+import { ConnectionClosedError } from "../src/errors.ts";
+import { type BunHandlers, type BunSocket, closeSocket } from "./_bun_api.ts";
+import { channelAddrs, type ParsedKey } from "./_key.ts";
+import { plainBytes, PushSource } from "./_streams.ts";
+
+const closedError = () =>
+  new ConnectionClosedError("Cannot write: the channel was closed");
+
+/**
+ * What the adapter keeps per socket (`socket.data`), and the channel the
+ * user gets. Its `ChannelIO` calls are the fast path (the core
+ * uses them); `readable` and `writable` are made from them on first use.
+ */
+export class SocketState extends IOChannel {
+  socket?: BunSocket;
+  localAddr!: ChannelAddr;
+  remoteAddr!: ChannelAddr;
+  /** A chunk Bun took only part of: the rest goes out on `drain`. */
+  pending?: {
+    chunk: Uint8Array;
+    offset: number;
+    resolve(): void;
+    reject(error: unknown): void;
+  };
+  closed = false;
+  writeEnded = false;
+  /** Called once the socket is ready for the user (TLS: after the handshake). */
+  onReady?: (error?: unknown) => void;
+  /** Whether the TLS handshake must verify the peer's certificate. */
+  verifyPeer = true;
+  /** Called once when the channel closes (a listener's count of open ones). */
+  onClose?: () => void;
+  readonly source: PushSource = new PushSource(this);
+
+  /** The source's backpressure: pause and resume the socket. */
+  pause(): void {
+    this.socket?.pause?.();
+  }
+
+  resume(): void {
+    this.socket?.resume?.();
+  }
+
+  read(): Promise<Uint8Array | null> {
+    return this.source.read();
+  }
+
+  write(chunk: Uint8Array): Promise<void> | undefined {
+    if (this.closed) throw closedError();
+    const socket = this.socket;
+    if (socket !== undefined && this.pending === undefined) {
+      // Bun copies what it takes: done at once when it took every byte.
+      const written = socket.write(chunk);
+      if (written < 0) {
+        this.close(closedError());
+        throw closedError();
+      }
+      if (written === chunk.length) return undefined;
+      return new Promise<void>((resolve, reject) => {
+        this.pending = { chunk, offset: written, resolve, reject };
+      });
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.pending = { chunk, offset: 0, resolve, reject };
+      this.flush();
+    });
+  }
+
+  closeWrite(): Promise<void> {
+    if (this.closed) return Promise.reject(closedError());
+    this.writeEnded = true;
+    this.socket?.shutdown();
+    if (this.source.ended) this.close();
+    return Promise.resolve();
+  }
+
+  /** Adopts the socket; closes it at once if the channel already closed. */
+  attach(socket: BunSocket): void {
+    this.socket = socket;
+    if (this.closed) closeSocket(socket);
+  }
+
+  /** Ends everything now: the user's close(), or the socket closed. */
+  close(error?: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.socket) closeSocket(this.socket);
+    this.source.end(error);
+    const reason = error ?? closedError();
+    this.pending?.reject(reason);
+    this.pending = undefined;
+    this.onReady?.(reason);
+    const onClose = this.onClose;
+    this.onClose = undefined;
+    onClose?.();
+  }
+
+  /** Writes as much of the pending chunk as Bun takes. */
+  flush(): void {
+    const pending = this.pending;
+    if (pending === undefined || this.socket === undefined) return;
+    const written = this.socket.write(pending.chunk.subarray(pending.offset));
+    if (written < 0) return this.close(closedError());
+    pending.offset += written;
+    if (pending.offset < pending.chunk.length) return;
+    this.pending = undefined;
+    pending.resolve();
+  }
+
+  /** Names the ends, once the socket is attached; returns the channel. */
+  channel(key: ParsedKey, side: "client" | "server"): Channel {
+    const socket = this.socket;
+    [this.localAddr, this.remoteAddr] = channelAddrs(
+      key,
+      side,
+      { hostname: socket?.localAddress, port: socket?.localPort },
+      { hostname: socket?.remoteAddress, port: socket?.remotePort },
+    );
+    return this;
+  }
+}
+
+/** The handlers every socket shares: each finds its state in `socket.data`. */
+export const handlers: BunHandlers = {
+  open(socket) {
+    socket.data.attach(socket);
+  },
+  handshake(socket, success, error) {
+    // Bun reports a peer certificate that fails verification as a success
+    // with an error (and does not close): a refusal, where the peer's
+    // certificate is checked (always by a client; by a server with caCerts).
+    const state = socket.data;
+    const refused = !success || (state.verifyPeer && error);
+    state.onReady?.(
+      refused ? error ?? new Error("TLS handshake failed") : undefined,
+    );
+  },
+
+  data(socket, bytes) {
+    socket.data.source.push(plainBytes(bytes));
+  },
+  drain(socket) {
+    socket.data.flush();
+  },
+  end(socket) {
+    // Ended before the handshake or the server's verdict: a failed setup.
+    socket.data.onReady?.(
+      new ConnectionClosedError("The peer ended the connection"),
+    );
+    socket.data.source.end();
+    if (socket.data.writeEnded) socket.data.close();
+  },
+  close(socket, error) {
+    socket.data.close(error);
+  },
+  error(socket, error) {
+    socket.data.close(error);
+  },
+};
+
+/** Resolves once `state` is ready (TLS: handshake done), rejects if it fails first. */
+export function ready(state: SocketState): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    state.onReady = (error) => {
+      state.onReady = undefined;
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+  });
+}

@@ -1,0 +1,198 @@
+/**
+ * The Node adapter's channel: a connected `node:net` or `node:tls` socket
+ * as a {@linkcode Channel}, read and written by calls. Private to
+ * `adapters/`.
+ *
+ * @module
+ */
+
+import type * as net from "node:net";
+import type { Channel, ChannelAddr } from "../src/channel/channel.ts";
+import { IOChannel } from "../src/channel/_stream_io.ts";
+import { ConnectionClosedError } from "../src/errors.ts";
+import { channelAddrs, type ParsedKey } from "./_key.ts";
+import { plainBytes, PushSource } from "./_streams.ts";
+
+/** A pending promise's settle functions. */
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** The channel of each socket, for the shared event listeners. */
+const CHANNEL = Symbol("listenrain.channel");
+
+/** A Node socket that carries its channel. */
+type ChannelSocket = net.Socket & { [CHANNEL]: SocketChannel };
+
+/**
+ * A connected Node socket as a channel. Its `ChannelIO` calls are
+ * the fast path (the core uses them); `readable` and `writable` are made from
+ * them on first use. The socket's listeners are shared functions that find
+ * the channel on the socket, so an idle channel holds no closures.
+ */
+class SocketChannel extends IOChannel {
+  readonly localAddr: ChannelAddr;
+  readonly remoteAddr: ChannelAddr;
+  #socket: net.Socket;
+  #closed = false;
+  #source: PushSource;
+  /** The pending `write()` and `closeWrite()`. */
+  #writing: Waiter | undefined;
+  #ending: Waiter | undefined;
+  #writeError: unknown;
+
+  constructor(socket: net.Socket, key: ParsedKey, side: "client" | "server") {
+    super();
+    [this.localAddr, this.remoteAddr] = channelAddrs(
+      key,
+      side,
+      { hostname: socket.localAddress, port: socket.localPort },
+      { hostname: socket.remoteAddress, port: socket.remotePort },
+    );
+    this.#socket = socket;
+    this.#source = new PushSource(socket);
+    (socket as ChannelSocket)[CHANNEL] = this;
+    socket.on("data", onData);
+    socket.on("end", onEnd);
+    socket.on("finish", onFinish);
+    socket.on("error", onError);
+    socket.on("close", onClose);
+  }
+
+  read(): Promise<Uint8Array | null> {
+    return this.#source.read();
+  }
+
+  write(chunk: Uint8Array): Promise<void> | undefined {
+    return this.#send(this.#writableSocket(), chunk);
+  }
+
+  /** Several chunks in one `writev` (the socket is corked meanwhile). */
+  writev(chunks: readonly Uint8Array[]): Promise<void> | undefined {
+    const socket = this.#writableSocket();
+    const last = chunks.length - 1;
+    if (last < 0) return undefined;
+    socket.cork();
+    for (let i = 0; i < last; i++) socket.write(chunks[i]);
+    return this.#send(socket, chunks[last], true);
+  }
+
+  #writableSocket(): net.Socket {
+    if (this.#writeError !== undefined) throw this.#writeError;
+    const socket = this.#socket;
+    if (this.#closed || socket.destroyed) {
+      throw new ConnectionClosedError("Cannot write: the channel was closed");
+    }
+    return socket;
+  }
+
+  /**
+   * Writes `chunk` (and uncorks): `undefined` once Node holds no reference
+   * to it (the kernel took every byte), else a promise that resolves when
+   * the write completes, which also waits while the socket is full. Writes
+   * complete in order, so this covers the chunks written before it.
+   */
+  #send(
+    socket: net.Socket,
+    chunk: Uint8Array,
+    corked = false,
+  ): Promise<void> | undefined {
+    let done = false;
+    let failure: Error | null | undefined;
+    let waiter: Waiter | undefined;
+    socket.write(chunk, (error) => {
+      done = true;
+      failure = error;
+      if (waiter === undefined) return;
+      if (this.#writing === waiter) this.#writing = undefined;
+      if (error) waiter.reject(error);
+      else waiter.resolve();
+    });
+    if (corked) socket.uncork();
+    if (done || socket.writableLength === 0) {
+      if (failure) throw failure;
+      return undefined;
+    }
+    return new Promise<void>((resolve, reject) => {
+      waiter = this.#writing = { resolve, reject };
+    });
+  }
+
+  closeWrite(): Promise<void> {
+    if (this.#closed || this.#socket.destroyed) {
+      return Promise.reject(
+        new ConnectionClosedError("Cannot close: the channel was closed"),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#ending = { resolve, reject };
+      this.#socket.end();
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#socket.destroy();
+    this.#source.end();
+    this.failWrites(
+      new ConnectionClosedError("Cannot write: the channel was closed"),
+    );
+  }
+
+  /** The read side, fed by the socket's events. @internal */
+  get source(): PushSource {
+    return this.#source;
+  }
+
+  /** The half-close finished. @internal */
+  finished(): void {
+    const waiter = this.#ending;
+    this.#ending = undefined;
+    waiter?.resolve();
+  }
+
+  /** Pending and later writes fail with `error`. Idempotent. @internal */
+  failWrites(error: unknown): void {
+    if (this.#writeError === undefined) this.#writeError = error;
+    const writing = this.#writing;
+    const ending = this.#ending;
+    this.#writing = this.#ending = undefined;
+    writing?.reject(error);
+    ending?.reject(error);
+  }
+}
+
+function onData(this: ChannelSocket, chunk: Uint8Array): void {
+  this[CHANNEL].source.push(plainBytes(chunk));
+}
+
+function onEnd(this: ChannelSocket): void {
+  this[CHANNEL].source.end();
+}
+
+function onFinish(this: ChannelSocket): void {
+  this[CHANNEL].finished();
+}
+
+function onError(this: ChannelSocket, error: Error): void {
+  this[CHANNEL].source.end(error);
+  this[CHANNEL].failWrites(error);
+}
+
+function onClose(this: ChannelSocket): void {
+  this[CHANNEL].source.end();
+  this[CHANNEL].failWrites(
+    new ConnectionClosedError("Cannot write: the connection is closed"),
+  );
+}
+
+/** Wraps a connected Node socket as a channel. */
+export function socketChannel(
+  socket: net.Socket,
+  key: ParsedKey,
+  side: "client" | "server",
+): Channel {
+  return new SocketChannel(socket, key, side);
+}
