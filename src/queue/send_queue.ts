@@ -7,170 +7,32 @@
 import { ConnectionClosedError, QueueFullError } from "../errors.ts";
 import type { ChannelIO } from "../channel/channel.ts";
 import { type ChunkWriter, streamWriter } from "../channel/_stream_io.ts";
+import {
+  MAX_ARENA_SIZE,
+  MIN_ARENA_SIZE,
+  releaseArena,
+  takeArena,
+} from "./_arena_pool.ts";
+import {
+  produceParts,
+  type Waiter,
+  waitToProduce,
+  waitWithParts,
+} from "./_send_waiter.ts";
+import { resolveSendQueueOptions } from "./_send_queue_config.ts";
+import type { FrameWriter } from "./frame_writer.ts";
+import {
+  DEFAULT_COPY_LIMIT,
+  type QueueOverflow,
+  type SendQueueOptions,
+} from "./send_queue_options.ts";
 
-/**
- * The default bound of a send queue: 8 MiB. The `maxQueueBytes` option
- * overrides it.
- * @default {8388608}
- *
- * @example The default bound, and a queue bound to 4 bytes instead
- * ```ts
- * import { DEFAULT_MAX_QUEUE_BYTES, SendQueue } from "./send_queue.ts";
- *
- * console.log(DEFAULT_MAX_QUEUE_BYTES); // 8388608
- * const queue = new SendQueue(new WritableStream(), { maxQueueBytes: 4 });
- * queue.push([new Uint8Array(4)]);
- * console.log(queue.full, queue.queuedBytes); // true 4
- * await queue.close();
- * ```
- */
-export const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024;
-
-/**
- * Parts up to this size (64 KiB) are copied into the batch; larger parts are written
- * as they are, without a copy.
- * @default {65536}
- *
- * @example A small part is copied at once, a large one is written as it is
- * ```ts
- * import { DEFAULT_COPY_LIMIT, SendQueue } from "./send_queue.ts";
- *
- * const writes: Uint8Array[] = [];
- * const queue = new SendQueue(new WritableStream({ write: (c) => void writes.push(c.slice()) }));
- * const small = new Uint8Array([1, 2, 3]);
- * queue.push([small]);
- * small.fill(0); // copied by push: safe to reuse at once
- * queue.push([new Uint8Array(DEFAULT_COPY_LIMIT + 1)]); // kept by reference until written
- * await queue.flush();
- * console.log(DEFAULT_COPY_LIMIT, writes[0], writes[1].byteLength); // 65536 Uint8Array(3) [ 1, 2, 3 ] 65537
- * await queue.close();
- * ```
- */
-export const DEFAULT_COPY_LIMIT = 64 * 1024;
-
-/** A queue's first arena; arenas double while batches outgrow them. */
-const MIN_ARENA_SIZE = 16 * 1024;
-const MAX_ARENA_SIZE = 256 * 1024;
-/**
- * Arenas whose chunks were all written, by size, shared by every queue of
- * the process (one thread), so that an idle connection holds none.
- */
-const freeArenas = new Map<number, Uint8Array[]>();
-/** Free arenas kept of each size. */
-const MAX_FREE_ARENAS = 8;
-
-function takeArena(size: number): Uint8Array {
-  return freeArenas.get(size)?.pop() ?? new Uint8Array(size);
-}
-
-function releaseArena(arena: Uint8Array): void {
-  const size = arena.byteLength;
-  let free = freeArenas.get(size);
-  if (free === undefined) freeArenas.set(size, free = []);
-  if (free.length < MAX_FREE_ARENAS) free.push(arena);
-}
-
-/**
- * What a full queue does with another frame.
- *
- * @example Waiting for room, or failing at once
- * ```ts
- * import { QueueFullError } from "../errors.ts";
- * import { type QueueOverflow, SendQueue } from "./send_queue.ts";
- *
- * const fullQueue = (overflow: QueueOverflow) => {
- *   const queue = new SendQueue(new WritableStream(), { maxQueueBytes: 4, overflow });
- *   queue.push([new Uint8Array(4)]);
- *   return queue;
- * };
- * const waiting = fullQueue("wait");
- * const later = waiting.push([new Uint8Array(1)]);
- * console.log(later instanceof Promise); // true: it resolves once the frame fits
- * await later;
- * await waiting.close();
- * const failing = fullQueue("error");
- * try {
- *   failing.push([new Uint8Array(1)]);
- * } catch (error) {
- *   console.log(error instanceof QueueFullError); // true
- * }
- * await failing.close();
- * ```
- */
-export type QueueOverflow = "wait" | "error";
-
-/**
- * Options of {@linkcode SendQueue}. A transport takes them as its `queue`
- * option.
- *
- * @example A bound, fail-fast overflow, and a write error reported
- * ```ts
- * import { SendQueue, type SendQueueOptions } from "./send_queue.ts";
- *
- * const failures: unknown[] = [];
- * const options: SendQueueOptions = {
- *   maxQueueBytes: 1024 * 1024,
- *   overflow: "error",
- *   onError: (error) => failures.push(error),
- * };
- * const broken = new WritableStream<Uint8Array>({ write() { throw new Error("broken pipe"); } });
- * const queue = new SendQueue(broken, options);
- * queue.push([new Uint8Array([1])]);
- * await queue.flush().catch((error) => console.log(error.name)); // "ConnectionClosedError"
- * console.log((failures[0] as Error).message); // "broken pipe"
- * ```
- */
-export interface SendQueueOptions {
-  /**
-   * Bytes queued or being written before the queue counts as full. A single
-   * frame larger than this is still sent when the queue is empty.
-   * @default {8388608}
-   */
-  maxQueueBytes?: number;
-  /**
-   * `"wait"`: `push()` returns a promise that resolves once the frame fits.
-   * `"error"`: `push()` throws a {@linkcode QueueFullError}.
-   * @default {"wait"}
-   */
-  overflow?: QueueOverflow;
-  /** Called once if a write fails; the queue is closed afterwards. */
-  onError?: (error: unknown) => void;
-}
-
-interface Waiter {
-  /** The frame's parts, or a function that makes them once admitted. */
-  parts: Uint8Array[] | (() => readonly Uint8Array[]);
-  /** The frame's length; -1 until a producer ran. */
-  length: number;
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
-
-/**
- * Writes a frame in place, for {@linkcode SendQueue.pushInto}.
- *
- * @example A frame of a 1-byte length and the bytes of a string
- * ```ts
- * import { type FrameWriter, SendQueue } from "./send_queue.ts";
- *
- * const ascii: FrameWriter<string> = {
- *   writeFrame(text, target, offset) {
- *     target[offset] = text.length;
- *     for (let i = 0; i < text.length; i++) target[offset + 1 + i] = text.charCodeAt(i);
- *   },
- * };
- * const writes: Uint8Array[] = [];
- * const queue = new SendQueue(new WritableStream({ write: (c) => void writes.push(c.slice()) }));
- * queue.pushInto(3, ascii, "hi");
- * await queue.flush();
- * console.log(writes[0]); // Uint8Array(3) [ 2, 104, 105 ]
- * await queue.close();
- * ```
- */
-export interface FrameWriter<T> {
-  /** Writes `item`'s frame at `target[offset]`; must not throw. */
-  writeFrame(item: T, target: Uint8Array, offset: number): void;
-}
+export type { FrameWriter } from "./frame_writer.ts";
+export type { QueueOverflow, SendQueueOptions } from "./send_queue_options.ts";
+export {
+  DEFAULT_COPY_LIMIT,
+  DEFAULT_MAX_QUEUE_BYTES,
+} from "./send_queue_options.ts";
 
 /**
  * Queues frames for one writable stream. Every frame pushed in one tick goes
@@ -203,12 +65,7 @@ export class SendQueue {
   #arena: Uint8Array | undefined;
   #start = 0;
   #fill = 0;
-  /**
-   * The size of the next arena: 16 KiB, doubled (up to 256 KiB) when a batch
-   * outgrows its arena, halved when the queue goes idle having used less
-   * than a quarter of it. A connection that sends little holds little while
-   * its write is in flight (Deno's writes complete later).
-   */
+  /** The size of the next arena (how it changes: see `_arena_pool.ts`). */
   #arenaSize = MIN_ARENA_SIZE;
   /** Full arenas whose chunks are queued or being written. */
   #retired: Uint8Array[] = [];
@@ -237,12 +94,10 @@ export class SendQueue {
     writable: WritableStream<Uint8Array> | ChannelIO,
     options: SendQueueOptions = {},
   ) {
-    this.#max = options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
-    if (!(this.#max > 0)) {
-      throw new RangeError(`maxQueueBytes must be positive, got ${this.#max}`);
-    }
-    this.#overflow = options.overflow ?? "wait";
-    this.#onError = options.onError;
+    const config = resolveSendQueueOptions(options);
+    this.#max = config.maxQueueBytes;
+    this.#overflow = config.overflow;
+    this.#onError = config.onError;
     this.#writer = "getWriter" in writable ? streamWriter(writable) : writable;
   }
 
@@ -278,12 +133,7 @@ export class SendQueue {
       if (this.#overflow === "error") {
         throw new QueueFullError(this.#max, length);
       }
-      return new Promise<void>((resolve, reject) => {
-        const copies = parts.map((p) =>
-          p.byteLength <= DEFAULT_COPY_LIMIT ? p.slice() : p
-        );
-        this.#waiters.push({ parts: copies, length, resolve, reject });
-      });
+      return waitWithParts(this.#waiters, parts, length);
     }
     this.#append(parts, length);
   }
@@ -313,9 +163,7 @@ export class SendQueue {
       return;
     }
     if (this.#overflow === "error") throw new QueueFullError(this.#max);
-    return new Promise<void>((resolve, reject) => {
-      this.#waiters.push({ parts: produce, length: -1, resolve, reject });
-    });
+    return waitToProduce(this.#waiters, produce);
   }
 
   /**
@@ -524,15 +372,8 @@ export class SendQueue {
       if (typeof parts === "function") {
         if (this.#bytes >= this.#max) break;
         this.#waiters.shift();
-        let made: readonly Uint8Array[];
-        try {
-          made = parts();
-        } catch (error) {
-          next.reject(
-            error instanceof Error ? error : new Error(String(error)),
-          );
-          continue;
-        }
+        const made = produceParts(next, parts);
+        if (made === undefined) continue;
         let length = 0;
         for (const part of made) length += part.byteLength;
         this.#append(made, length);
