@@ -7,7 +7,7 @@
  */
 
 import type { Channel, ChannelAddr } from "../src/channel/channel.ts";
-import { IOChannel } from "../src/channel/_stream_io.ts";
+import { IOChannel } from "../src/channel/channel_io.ts";
 import { ConnectionClosedError } from "../src/errors.ts";
 import { type BunHandlers, type BunSocket, closeSocket } from "./_bun_api.ts";
 import { channelAddrs, type ParsedKey } from "./_key.ts";

@@ -10,7 +10,7 @@
  */
 
 import type { Channel, ChannelAddr } from "../src/channel/channel.ts";
-import { IOChannel } from "../src/channel/_stream_io.ts";
+import { IOChannel } from "../src/channel/channel_io.ts";
 import { ConnectionClosedError } from "../src/errors.ts";
 import { ReadBuffer } from "./_read_buffer.ts";
 

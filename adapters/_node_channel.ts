@@ -8,7 +8,7 @@
 
 import type * as net from "node:net";
 import type { Channel, ChannelAddr } from "../src/channel/channel.ts";
-import { IOChannel } from "../src/channel/_stream_io.ts";
+import { IOChannel } from "../src/channel/channel_io.ts";
 import { ConnectionClosedError } from "../src/errors.ts";
 import { channelAddrs, type ParsedKey } from "./_key.ts";
 import { plainBytes, PushSource } from "./_streams.ts";
