@@ -5,6 +5,23 @@
  * @module
  */
 
+import { checkDelay, checkFunction, defaultOnError } from "./_timer_checks.ts";
+import {
+  createTimer,
+  dropAll,
+  pushTimer,
+  removeTimer,
+  runDue,
+  setRemoveFromHeap,
+  type Timer,
+} from "./timer.ts";
+import type { TimerHandle } from "./timer_handle.ts";
+import type { TimerHeapOptions } from "./timer_heap_options.ts";
+
+export { Timer } from "./timer.ts";
+export type { TimerHandle } from "./timer_handle.ts";
+export type { TimerHeapOptions } from "./timer_heap_options.ts";
+
 /**
  * Timers due within this many milliseconds of the clock run in the same pass,
  * which also absorbs runtime timers that fire a little early (delays are
@@ -15,102 +32,8 @@ const SLACK_MS = 1;
 /** The longest delay runtimes accept; longer delays are armed in steps. */
 const MAX_TIMER_DELAY = 2_147_483_647;
 
-/**
- * Options of {@linkcode TimerHeap}.
- *
- * @example A fake clock for tests
- * ```ts
- * import { TimerHeap } from "./timer_heap.ts";
- *
- * let time = 0;
- * const armed = new Map<number, () => void>();
- * let nextHandle = 0;
- * const timers = new TimerHeap({
- *   now: () => time,
- *   setTimer: (callback) => {
- *     armed.set(++nextHandle, callback);
- *     return nextHandle;
- *   },
- *   clearTimer: (handle) => armed.delete(handle as number),
- *   onError: (error) => console.error("timer failed:", error),
- * });
- * timers.schedule(100, (what: string) => console.log(what), "fired");
- * time = 100;
- * for (const callback of armed.values()) callback(); // logs "fired"
- * ```
- */
-export interface TimerHeapOptions {
-  /**
-   * The clock, in milliseconds. Tests inject a fake clock.
-   * @default {() => performance.now()}
-   */
-  now?: () => number;
-  /**
-   * Arms the runtime timer. Given together with `clearTimer`.
-   * @default {globalThis.setTimeout}
-   */
-  setTimer?: (callback: () => void, delayMs: number) => unknown;
-  /**
-   * Disarms a handle returned by `setTimer`. Given together with `setTimer`.
-   * @default {globalThis.clearTimeout}
-   */
-  clearTimer?: (handle: unknown) => void;
-  /**
-   * Receives an error thrown by a timer callback; the other due timers still
-   * run. By default the error goes to `globalThis.reportError` where it
-   * exists (an uncaught error, as if thrown by `setTimeout`), else to
-   * `console.error`.
-   */
-  onError?: (error: unknown) => void;
-}
-
-/**
- * A scheduled task that can be cancelled, as returned by
- * {@linkcode TimerHeap.runAfter} and {@linkcode TimerHeap.runEvery}.
- *
- * @example A heartbeat that stops itself
- * ```ts
- * import { type TimerHandle, TimerHeap } from "./timer_heap.ts";
- *
- * const timers = new TimerHeap();
- * let beats = 0;
- * await new Promise<void>((resolve) => {
- *   const heartbeat: TimerHandle = timers.runEvery(5, () => {
- *     if (++beats === 3) {
- *       heartbeat.cancel();
- *       resolve();
- *     }
- *   });
- * });
- * console.log(beats); // 3
- * ```
- */
-export interface TimerHandle {
-  /** Stops the task. Returns `false` if it had already run or been cancelled. */
-  cancel(): boolean;
-  /** `true` until the task has run (once) or been cancelled. */
-  readonly active: boolean;
-}
-
-// Friend functions: Timer's static block defines them so that TimerHeap can
-// work on a node's private fields, and TimerHeap's on the heap's.
-let createTimer: <T>(
-  heap: TimerHeap,
-  deadline: number,
-  seq: number,
-  callback: (arg: T) => void,
-  arg: T,
-) => Timer<T>;
-let pushTimer: (nodes: Timer[], timer: Timer) => void;
-let runDue: (
-  nodes: Timer[],
-  limit: number,
-  seqLimit: number,
-  report: (error: unknown) => void,
-) => void;
-let dropAll: (nodes: Timer[]) => void;
-let removeTimer: (nodes: Timer[], timer: Timer) => void;
-let removeFromHeap: (heap: TimerHeap, timer: Timer) => void;
+// Friend function: TimerHeap's static block defines it so that RepeatingTask
+// can schedule on a planned deadline.
 let scheduleAt: <T>(
   heap: TimerHeap,
   deadline: number,
@@ -118,163 +41,6 @@ let scheduleAt: <T>(
   callback: (arg: T) => void,
   arg: T,
 ) => Timer<T>;
-let creating = false;
-
-/**
- * One scheduled callback: a node of a {@linkcode TimerHeap}, returned by
- * {@linkcode TimerHeap.schedule}. It knows its place in the heap, so
- * {@linkcode Timer.cancel} removes it in O(log n).
- *
- * @typeParam T The type of the argument passed to the callback.
- *
- * @example Cancelling a request timeout when the reply comes
- * ```ts
- * import { TimerHeap } from "./timer_heap.ts";
- *
- * const timers = new TimerHeap();
- * const timer = timers.schedule(5000, (id: number) => console.log(`request ${id} timed out`), 7);
- * console.log(timer.active); // true
- * console.log(timer.cancel(), timer.active); // true false
- * ```
- */
-export class Timer<T = unknown> {
-  #deadline = 0;
-  #seq = 0;
-  #index = -1;
-  #heap: TimerHeap | undefined = undefined;
-  #callback: ((arg: never) => void) | undefined = undefined;
-  #arg: T | undefined = undefined;
-
-  /**
-   * Timers are created by {@linkcode TimerHeap.schedule} only.
-   *
-   * @throws {TypeError} When called directly.
-   */
-  constructor() {
-    if (!creating) {
-      throw new TypeError(
-        "Cannot construct Timer directly: use TimerHeap.schedule()",
-      );
-    }
-  }
-
-  /** When the callback is due, on the heap's clock (milliseconds). */
-  get deadline(): number {
-    return this.#deadline;
-  }
-
-  /** `true` until the timer has fired or been cancelled. */
-  get active(): boolean {
-    return this.#heap !== undefined;
-  }
-
-  /**
-   * Removes the timer from its heap, so the callback never runs.
-   *
-   * @returns `true` if the timer was active, `false` if it had already fired
-   *   or been cancelled.
-   */
-  cancel(): boolean {
-    const heap = this.#heap;
-    if (heap === undefined) return false;
-    removeFromHeap(heap, this);
-    this.#heap = this.#callback = this.#arg = undefined;
-    return true;
-  }
-
-  static {
-    const less = (a: Timer, b: Timer): boolean =>
-      a.#deadline < b.#deadline ||
-      (a.#deadline === b.#deadline && a.#seq < b.#seq);
-
-    const siftUp = (nodes: Timer[], timer: Timer, index: number): void => {
-      while (index > 0) {
-        const parentIndex = (index - 1) >> 1;
-        const parent = nodes[parentIndex];
-        if (!less(timer, parent)) break;
-        nodes[index] = parent;
-        parent.#index = index;
-        index = parentIndex;
-      }
-      nodes[index] = timer;
-      timer.#index = index;
-    };
-
-    // Removal as Floyd's bottom-up deletion: move the hole down to a leaf
-    // along the smaller children (one comparison a level), then sift the last
-    // node up from there. The last node is usually among the latest
-    // deadlines, so it rarely climbs; cancelling in schedule order (request
-    // timeouts answered in time) always removes the root.
-    const remove = (nodes: Timer[], timer: Timer): void => {
-      let hole = timer.#index;
-      timer.#index = -1;
-      const last = nodes.pop()!;
-      if (last === timer) return;
-      const length = nodes.length;
-      for (;;) {
-        let childIndex = 2 * hole + 1;
-        if (childIndex >= length) break;
-        let child = nodes[childIndex];
-        if (childIndex + 1 < length) {
-          const right = nodes[childIndex + 1];
-          if (less(right, child)) {
-            child = right;
-            childIndex++;
-          }
-        }
-        nodes[hole] = child;
-        child.#index = hole;
-        hole = childIndex;
-      }
-      siftUp(nodes, last, hole);
-    };
-
-    createTimer = (heap, deadline, seq, callback, arg) => {
-      creating = true;
-      const timer = new Timer<typeof arg>();
-      creating = false;
-      timer.#deadline = deadline;
-      timer.#seq = seq;
-      timer.#heap = heap;
-      timer.#callback = callback;
-      timer.#arg = arg;
-      return timer;
-    };
-
-    pushTimer = (nodes, timer) => {
-      nodes.push(timer);
-      siftUp(nodes, timer, nodes.length - 1);
-    };
-
-    runDue = (nodes, limit, seqLimit, report) => {
-      while (nodes.length > 0) {
-        const timer = nodes[0];
-        // Timers scheduled during this pass wait for the next one, so a
-        // callback that reschedules itself cannot starve the event loop.
-        if (timer.#deadline > limit || timer.#seq >= seqLimit) return;
-        remove(nodes, timer);
-        const callback = timer.#callback as (arg: unknown) => void;
-        const arg = timer.#arg;
-        timer.#heap = timer.#callback = timer.#arg = undefined;
-        try {
-          callback(arg);
-        } catch (error) {
-          report(error);
-        }
-      }
-    };
-
-    dropAll = (nodes) => {
-      for (const timer of nodes) {
-        timer.#index = -1;
-        timer.#heap = timer.#callback = timer.#arg = undefined;
-      }
-      nodes.length = 0;
-    };
-
-    removeTimer = remove;
-  }
-}
 
 /**
  * Schedules callbacks on deadlines. All timers live in one binary min-heap
@@ -467,10 +233,10 @@ export class TimerHeap {
   }
 
   static {
-    removeFromHeap = (heap, timer) => {
+    setRemoveFromHeap((heap, timer) => {
       removeTimer(heap.#nodes, timer);
       if (heap.#nodes.length === 0) heap.#disarm();
-    };
+    });
     scheduleAt = (heap, deadline, now, callback, arg) =>
       heap.#insert(deadline, now, callback, arg);
   }
@@ -531,33 +297,4 @@ class RepeatingTask implements TimerHandle {
 
 function callTask(task: () => void): void {
   task();
-}
-
-function checkDelay(name: string, value: number, positive: boolean): void {
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `Invalid ${name}: expected a number, got ${typeof value}`,
-    );
-  }
-  if (!(positive ? value > 0 : value >= 0) || value === Infinity) {
-    throw new RangeError(
-      `Invalid ${name}: expected a finite number ${
-        positive ? "> 0" : ">= 0"
-      }, got ${value}`,
-    );
-  }
-}
-
-function checkFunction(name: string, value: unknown, required: boolean): void {
-  if (typeof value !== "function" && (required || value !== undefined)) {
-    throw new TypeError(
-      `Invalid ${name}: expected a function, got ${typeof value}`,
-    );
-  }
-}
-
-function defaultOnError(error: unknown): void {
-  const global = globalThis as { reportError?: (error: unknown) => void };
-  if (typeof global.reportError === "function") global.reportError(error);
-  else console.error(error);
 }
