@@ -7,6 +7,20 @@
 
 import { ProtocolError, RemoteError } from "../errors.ts";
 import { allocate, SLAB_MAX } from "./_slab.ts";
+import {
+  decodeRoute,
+  headerLength,
+  KIND_NAMES,
+  need,
+  u32,
+  writeHeader,
+} from "./_envelope_wire.ts";
+import {
+  ENVELOPE_MIN_SIZE,
+  type EnvelopeKind,
+  FLAG_NUMERIC_ROUTE,
+  FLAG_TIMEOUT,
+} from "./envelope_format.ts";
 import type {
   ErrorInfo,
   MessageCodec,
@@ -14,71 +28,17 @@ import type {
   MessageKind,
 } from "./message_codec.ts";
 
-/**
- * The kinds of envelope, as on the wire (byte 0).
- *
- * @example The first byte of an encoded envelope
- * ```ts
- * import { ENVELOPE_KINDS, EnvelopeCodec } from "./envelope.ts";
- *
- * const codec = new EnvelopeCodec();
- * const [bytes] = codec.encode({ kind: "notify", id: 0, route: "log", body: new Uint8Array() });
- * console.log(ENVELOPE_KINDS.notify, bytes[0]); // 4 4
- * ```
- */
-export const ENVELOPE_KINDS = {
-  request: 1,
-  reply: 2,
-  error: 3,
-  notify: 4,
-  cancel: 5,
-  ping: 6,
-  pong: 7,
-  goaway: 8,
-} as const;
+export {
+  ENVELOPE_KINDS,
+  ENVELOPE_MIN_SIZE,
+  type EnvelopeKind,
+  FLAG_NUMERIC_ROUTE,
+  FLAG_TIMEOUT,
+} from "./envelope_format.ts";
 
-/**
- * An envelope's kind.
- *
- * @example A kind from its wire byte
- * ```ts
- * import { ENVELOPE_KINDS, type EnvelopeKind } from "./envelope.ts";
- *
- * function kindOf(byte: number): EnvelopeKind | undefined {
- *   const kinds = Object.keys(ENVELOPE_KINDS) as EnvelopeKind[];
- *   return kinds.find((kind) => ENVELOPE_KINDS[kind] === byte);
- * }
- * console.log(kindOf(3), kindOf(99)); // "error" undefined
- * ```
- */
-export type EnvelopeKind = keyof typeof ENVELOPE_KINDS;
-
-/** Flag bit: the route is a u32 command, not a name. */
-export const FLAG_NUMERIC_ROUTE = 0x01;
-/** Flag bit: a u32 timeout in milliseconds follows the route. */
-export const FLAG_TIMEOUT = 0x02;
-/** The smallest envelope: kind, flags, id and an empty route name. */
-export const ENVELOPE_MIN_SIZE = 7;
-
-const KIND_NAMES: readonly (EnvelopeKind | undefined)[] = [
-  undefined,
-  "request",
-  "reply",
-  "error",
-  "notify",
-  "cancel",
-  "ping",
-  "pong",
-  "goaway",
-];
 const EMPTY: Uint8Array = new Uint8Array(0);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
-// ignoreBOM: a route that starts with U+FEFF keeps it, so routes round-trip.
-const routeDecoder = new TextDecoder("utf-8", {
-  fatal: true,
-  ignoreBOM: true,
-});
 /** Goaway reasons are for logs: bytes that are not UTF-8 become U+FFFD. */
 const reasonDecoder = new TextDecoder();
 
@@ -329,121 +289,5 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
    */
   timeoutOf(message: Envelope): number | undefined {
     return message.timeout;
-  }
-}
-
-/** The size of an envelope's header (all but the body); checks every field. */
-function headerLength(message: Envelope): number {
-  if (ENVELOPE_KINDS[message.kind] === undefined) {
-    throw new RangeError(
-      `Cannot encode envelope: unknown kind "${message.kind}"`,
-    );
-  }
-  checkU32(message.id, "id");
-  let size = ENVELOPE_MIN_SIZE;
-  const route = message.route;
-  if (typeof route === "number") {
-    checkU32(route, "route command");
-    size += 3;
-  } else if (route.length > 0) {
-    size += encodeRoute(route).byteLength;
-  }
-  if (message.timeout !== undefined) size += 4;
-  return size;
-}
-
-/** Writes an envelope's header at `out[offset]`; returns where the body goes. */
-function writeHeader(
-  message: Envelope,
-  out: Uint8Array,
-  offset: number,
-): number {
-  const { route, timeout } = message;
-  const numeric = typeof route === "number";
-  out[offset] = ENVELOPE_KINDS[message.kind];
-  out[offset + 1] = (numeric ? FLAG_NUMERIC_ROUTE : 0) |
-    (timeout !== undefined ? FLAG_TIMEOUT : 0);
-  putU32(out, offset + 2, message.id);
-  let at = offset + 6;
-  if (numeric) {
-    putU32(out, at, route);
-    at += 4;
-  } else if (route.length === 0) {
-    out[at++] = 0;
-  } else {
-    const bytes = encodeRoute(route);
-    out[at++] = bytes.byteLength;
-    out.set(bytes, at);
-    at += bytes.byteLength;
-  }
-  if (timeout !== undefined) {
-    putU32(out, at, Math.min(Math.max(0, Math.ceil(timeout)), 0xffff_ffff));
-    at += 4;
-  }
-  return at;
-}
-
-function u32(bytes: Uint8Array, at: number): number {
-  return bytes[at] * 0x1000000 +
-    ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]);
-}
-
-function putU32(bytes: Uint8Array, at: number, value: number): void {
-  bytes[at] = value >>> 24;
-  bytes[at + 1] = value >>> 16;
-  bytes[at + 2] = value >>> 8;
-  bytes[at + 3] = value;
-}
-
-function need(payload: Uint8Array, end: number, what: string): void {
-  if (end > payload.byteLength) {
-    throw new ProtocolError(
-      `Cannot decode envelope: ${what} runs past the end (${payload.byteLength} bytes)`,
-    );
-  }
-}
-
-function checkU32(value: number, what: string): void {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
-    throw new RangeError(`${what} must be a u32, got ${value}`);
-  }
-}
-
-const routeCache = new Map<string, Uint8Array>();
-
-function encodeRoute(route: string): Uint8Array {
-  let bytes = routeCache.get(route);
-  if (bytes === undefined) {
-    bytes = encoder.encode(route);
-    if (bytes.byteLength > 255) {
-      throw new RangeError(
-        `route must be at most 255 UTF-8 bytes, got ${bytes.byteLength}`,
-      );
-    }
-    if (routeCache.size < 1024) routeCache.set(route, bytes);
-  }
-  return bytes;
-}
-
-function decodeRoute(bytes: Uint8Array): string {
-  // Short ASCII routes (the usual case) skip the TextDecoder.
-  if (bytes.byteLength <= 32) {
-    let ascii = "";
-    for (let i = 0; i < bytes.byteLength; i++) {
-      const byte = bytes[i];
-      if (byte >= 0x80) {
-        ascii = "";
-        break;
-      }
-      ascii += String.fromCharCode(byte);
-      if (i === bytes.byteLength - 1) return ascii;
-    }
-  }
-  try {
-    return routeDecoder.decode(bytes);
-  } catch (cause) {
-    throw new ProtocolError("Cannot decode envelope: route is not UTF-8", {
-      cause,
-    });
   }
 }

@@ -1,0 +1,157 @@
+/**
+ * The envelope's header, byte by byte: its size, writing it, and the field
+ * readers and checks of {@linkcode EnvelopeCodec}'s encode and decode.
+ *
+ * @module
+ */
+
+import { ProtocolError } from "../errors.ts";
+import type { Envelope } from "./envelope.ts";
+import {
+  ENVELOPE_KINDS,
+  ENVELOPE_MIN_SIZE,
+  type EnvelopeKind,
+  FLAG_NUMERIC_ROUTE,
+  FLAG_TIMEOUT,
+} from "./envelope_format.ts";
+
+/** The kind of each wire byte. */
+export const KIND_NAMES: readonly (EnvelopeKind | undefined)[] = [
+  undefined,
+  "request",
+  "reply",
+  "error",
+  "notify",
+  "cancel",
+  "ping",
+  "pong",
+  "goaway",
+];
+const encoder = new TextEncoder();
+// ignoreBOM: a route that starts with U+FEFF keeps it, so routes round-trip.
+const routeDecoder = new TextDecoder("utf-8", {
+  fatal: true,
+  ignoreBOM: true,
+});
+
+/** The size of an envelope's header (all but the body); checks every field. */
+export function headerLength(message: Envelope): number {
+  if (ENVELOPE_KINDS[message.kind] === undefined) {
+    throw new RangeError(
+      `Cannot encode envelope: unknown kind "${message.kind}"`,
+    );
+  }
+  checkU32(message.id, "id");
+  let size = ENVELOPE_MIN_SIZE;
+  const route = message.route;
+  if (typeof route === "number") {
+    checkU32(route, "route command");
+    size += 3;
+  } else if (route.length > 0) {
+    size += encodeRoute(route).byteLength;
+  }
+  if (message.timeout !== undefined) size += 4;
+  return size;
+}
+
+/** Writes an envelope's header at `out[offset]`; returns where the body goes. */
+export function writeHeader(
+  message: Envelope,
+  out: Uint8Array,
+  offset: number,
+): number {
+  const { route, timeout } = message;
+  const numeric = typeof route === "number";
+  out[offset] = ENVELOPE_KINDS[message.kind];
+  out[offset + 1] = (numeric ? FLAG_NUMERIC_ROUTE : 0) |
+    (timeout !== undefined ? FLAG_TIMEOUT : 0);
+  putU32(out, offset + 2, message.id);
+  let at = offset + 6;
+  if (numeric) {
+    putU32(out, at, route);
+    at += 4;
+  } else if (route.length === 0) {
+    out[at++] = 0;
+  } else {
+    const bytes = encodeRoute(route);
+    out[at++] = bytes.byteLength;
+    out.set(bytes, at);
+    at += bytes.byteLength;
+  }
+  if (timeout !== undefined) {
+    putU32(out, at, Math.min(Math.max(0, Math.ceil(timeout)), 0xffff_ffff));
+    at += 4;
+  }
+  return at;
+}
+
+/** Reads a big-endian u32 at `bytes[at]`. */
+export function u32(bytes: Uint8Array, at: number): number {
+  return bytes[at] * 0x1000000 +
+    ((bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]);
+}
+
+/** Writes `value` as a big-endian u32 at `bytes[at]`. */
+export function putU32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = value >>> 16;
+  bytes[at + 2] = value >>> 8;
+  bytes[at + 3] = value;
+}
+
+/** Throws a {@linkcode ProtocolError} if `payload` ends before `end`. */
+export function need(payload: Uint8Array, end: number, what: string): void {
+  if (end > payload.byteLength) {
+    throw new ProtocolError(
+      `Cannot decode envelope: ${what} runs past the end (${payload.byteLength} bytes)`,
+    );
+  }
+}
+
+/** Throws a `RangeError` if `value` is not a u32. */
+export function checkU32(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
+    throw new RangeError(`${what} must be a u32, got ${value}`);
+  }
+}
+
+const routeCache = new Map<string, Uint8Array>();
+
+/** A route name's UTF-8 bytes (cached); throws if over 255 bytes. */
+export function encodeRoute(route: string): Uint8Array {
+  let bytes = routeCache.get(route);
+  if (bytes === undefined) {
+    bytes = encoder.encode(route);
+    if (bytes.byteLength > 255) {
+      throw new RangeError(
+        `route must be at most 255 UTF-8 bytes, got ${bytes.byteLength}`,
+      );
+    }
+    if (routeCache.size < 1024) routeCache.set(route, bytes);
+  }
+  return bytes;
+}
+
+/** A route name from its UTF-8 bytes; throws a ProtocolError if not UTF-8. */
+export function decodeRoute(bytes: Uint8Array): string {
+  // Short ASCII routes (the usual case) skip the TextDecoder.
+  if (bytes.byteLength <= 32) {
+    let ascii = "";
+    for (let i = 0; i < bytes.byteLength; i++) {
+      const byte = bytes[i];
+      if (byte >= 0x80) {
+        ascii = "";
+        break;
+      }
+      ascii += String.fromCharCode(byte);
+      if (i === bytes.byteLength - 1) return ascii;
+    }
+  }
+  try {
+    return routeDecoder.decode(bytes);
+  } catch (cause) {
+    throw new ProtocolError("Cannot decode envelope: route is not UTF-8", {
+      cause,
+    });
+  }
+}
