@@ -3,8 +3,11 @@
  * codecs/*.ts with tsc (tsconfig.build.json) to ESM `.js` + `.d.ts`, rewrites
  * any `.ts` import specifier left in the `.d.ts` files to `.js`, and writes
  * npm/package.json whose `exports` are derived from deno.json's `exports` and
- * whose optional peer dependencies are package.json's. Fails when an export
- * target was not emitted, so the npm and JSR export maps cannot drift apart.
+ * whose metadata (description, keywords, license, repository, homepage, bugs)
+ * and optional peer dependencies are package.json's. Fails when an export
+ * target was not emitted, so the npm and JSR export maps cannot drift apart,
+ * and first when package.json, deno.json and docs/install.md disagree on
+ * version, license or the peers' version ranges (scripts/_metadata.mjs).
  *
  * Usage: node scripts/build_npm.mjs
  *
@@ -23,6 +26,7 @@ import {
 import { join } from "node:path";
 import process from "node:process";
 import { ROOT } from "./_files.mjs";
+import { repositoryMetadataProblems } from "./_metadata.mjs";
 
 const OUT = join(ROOT, "npm");
 
@@ -34,6 +38,12 @@ function fail(message) {
 
 const readJson = (path) => JSON.parse(readFileSync(join(ROOT, path), "utf8"));
 const deno = readJson("deno.json");
+
+// 0. One story in package.json, deno.json and docs/install.md.
+const problems = repositoryMetadataProblems(ROOT);
+if (problems.length > 0) {
+  fail(`metadata disagrees:\n  ${problems.join("\n  ")}`);
+}
 
 // 1. Compile.
 rmSync(OUT, { recursive: true, force: true });
@@ -86,17 +96,11 @@ const pkg = {
   name: "listenrain",
   version: deno.version,
   description: root.description,
-  license: "Apache-2.0",
-  keywords: [
-    "network",
-    "rpc",
-    "multiplexing",
-    "full-duplex",
-    "tcp",
-    "framing",
-    "deno",
-    "bun",
-  ],
+  keywords: root.keywords,
+  license: root.license,
+  repository: root.repository,
+  homepage: root.homepage,
+  bugs: root.bugs,
   type: "module",
   sideEffects: false,
   // The Node versions the tests run on (package.json's, checked by

@@ -1,24 +1,32 @@
 /**
- * Tests the built npm package the way a newcomer gets it: `npm pack` npm/,
- * `npm install` the tarball into a fresh temporary project, then:
+ * Tests the package the way a newcomer installs it: by running the commands
+ * of docs/install.md as written, each shell block after an
+ * `<!-- install:NAME -->` marker with `sh -e`, in a layout where each
+ * runtime's project sits next to the clone (`../listenrain`, a link to this
+ * repository), as the page assumes. Its first block (git clone, npm ci) needs
+ * the network and is what this repository already is, so it is not run.
  *
- * 1. every export subpath resolves under Node, and `listenrain` plus
- *    `listenrain/adapters/node` import and work;
- * 2. `tsc --noEmit` (strict, moduleResolution NodeNext) type-checks, against
- *    the shipped `.d.ts`, a TypeScript consumer of the public API and the
- *    README's three quick starts (the Node one as JavaScript, `checkJs`);
- * 3. a request/reply round trip over the in-memory pipe completes under Node;
- * 4. the README's quick starts run, each on its runtime, against the
- *    installed package: Node (`node hello.mjs`, `listenrain/adapters/node`),
- *    Deno (`deno run --allow-net hello.ts`, `listenrain/adapters/deno`) and
- *    Bun (`bun hello.ts`, `listenrain/adapters/bun`), each a server and a
- *    client over loopback TCP that must print "hi, rain".
+ * 1. build: `npm run build:npm` and `npm pack` in the clone;
+ * 2. node: a project made and installed by the Node block, where
+ *    - every export subpath resolves under Node, and `listenrain` plus
+ *      `listenrain/adapters/node` import and work;
+ *    - `tsc --noEmit` (strict, moduleResolution NodeNext) type-checks, against
+ *      the shipped `.d.ts`, a TypeScript consumer of the public API and the
+ *      README's three quick starts (the Node one as JavaScript, `checkJs`);
+ *    - a request/reply round trip over the in-memory pipe completes;
+ *    - the README's Node quick start runs (`node hello.mjs`), and so does its
+ *      Deno quick start (`deno run --allow-net hello.ts`: Deno reading the
+ *      tarball from node_modules, as the page says it can);
+ * 3. bun: the Bun block, then the README's Bun quick start (`bun hello.ts`);
+ * 4. deno: the Deno block and its `deno.json` (the clone linked in place of
+ *    the JSR package), then the README's Deno quick start.
  *
- * The quick starts are taken from README.md, from the code block after each
+ * Each quick start is a server and a client over loopback TCP that must print
+ * "hi, rain". The quick starts are the code blocks after README.md's
  * `<!-- quickstart:node -->`, `<!-- quickstart:deno -->` and
- * `<!-- quickstart:bun -->` marker, so the README and this test cannot drift.
+ * `<!-- quickstart:bun -->` markers.
  *
- * Usage: node scripts/smoke_npm.mjs   (after node scripts/build_npm.mjs)
+ * Usage: node scripts/smoke_npm.mjs
  *
  * @module
  */
@@ -30,12 +38,14 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { ROOT } from "./_files.mjs";
+import { markedBlock, QUIET_ENV, runShell } from "./_install_doc.mjs";
 
 const BIN = join(ROOT, "node_modules", ".bin");
 /** How long one quick start may run before it counts as hanging. */
@@ -132,24 +142,6 @@ console.log("  round trip over the memory pipe: " + JSON.stringify(reply));
 `;
 
 /**
- * The code block that follows `<!-- quickstart:NAME -->` in README.md.
- *
- * @param {string} readme
- * @param {string} name
- * @returns {string}
- */
-function quickStart(readme, name) {
-  const marker = `<!-- quickstart:${name} -->`;
-  const at = readme.indexOf(marker);
-  if (at < 0) throw new Error(`README.md has no ${marker} marker`);
-  const block = /```[a-z]*\n([\s\S]*?)```/.exec(
-    readme.slice(at + marker.length),
-  );
-  if (!block) throw new Error(`README.md has no code block after ${marker}`);
-  return block[1];
-}
-
-/**
  * Runs a command; throws with `what` when it fails or runs too long.
  *
  * @returns {string} its standard output
@@ -162,12 +154,7 @@ function run(what, command, args, cwd, { capture = false } = {}) {
     encoding: "utf8",
     timeout: RUN_TIMEOUT_MS * 4,
     killSignal: "SIGKILL",
-    env: {
-      ...process.env,
-      DENO_NO_UPDATE_CHECK: "1",
-      DENO_NO_PROMPT: "1",
-      DO_NOT_TRACK: "1",
-    },
+    env: { ...process.env, ...QUIET_ENV },
   });
   if (capture && result.stdout) process.stdout.write(indent(result.stdout));
   if (result.status !== 0) {
@@ -189,12 +176,7 @@ function runQuickStart(what, command, args, cwd) {
     encoding: "utf8",
     timeout: RUN_TIMEOUT_MS,
     killSignal: "SIGKILL",
-    env: {
-      ...process.env,
-      DENO_NO_UPDATE_CHECK: "1",
-      DENO_NO_PROMPT: "1",
-      DO_NOT_TRACK: "1",
-    },
+    env: { ...process.env, ...QUIET_ENV },
   });
   const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
   process.stdout.write(indent(output));
@@ -218,48 +200,47 @@ function runQuickStart(what, command, args, cwd) {
 const indent = (text) =>
   text.trim() === "" ? "" : text.trimEnd().replace(/^/gm, "  ") + "\n";
 
-if (!existsSync(join(ROOT, "npm", "package.json"))) {
-  console.error(
-    "smoke: npm/ is not built; run node scripts/build_npm.mjs first",
-  );
-  process.exit(1);
+const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+const quickStart = (name) =>
+  markedBlock(readme, `quickstart:${name}`, "README.md");
+const doc = readFileSync(join(ROOT, "docs", "install.md"), "utf8");
+const step = (name) => markedBlock(doc, `install:${name}`, "docs/install.md");
+const { version } = JSON.parse(
+  readFileSync(join(ROOT, "package.json"), "utf8"),
+);
+const tarball = join(ROOT, "npm", `listenrain-${version}.tgz`);
+const temp = mkdtempSync(join(tmpdir(), "listenrain-smoke-"));
+
+/** A folder for one runtime's project, beside a `listenrain` clone. */
+function besideClone(name) {
+  const dir = join(temp, name);
+  mkdirSync(dir);
+  symlinkSync(ROOT, join(dir, "listenrain"), "dir");
+  return dir;
 }
 
-const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-const temp = mkdtempSync(join(tmpdir(), "listenrain-smoke-"));
 try {
-  const npmFlags = ["--no-audit", "--no-fund", "--loglevel=error"];
-  run(
-    "npm pack",
-    "npm",
-    ["pack", "--pack-destination", temp, ...npmFlags],
-    join(ROOT, "npm"),
+  runShell(
+    "docs/install.md, build (in the clone)",
+    step("build"),
+    ROOT,
+    RUN_TIMEOUT_MS * 8,
   );
-  const { version } = JSON.parse(
-    readFileSync(join(ROOT, "npm", "package.json"), "utf8"),
-  );
-  const tarball = join(temp, `listenrain-${version}.tgz`);
+  if (!existsSync(tarball)) {
+    throw new Error(
+      `the build step did not write npm/listenrain-${version}.tgz`,
+    );
+  }
 
-  const app = join(temp, "app");
-  mkdirSync(app);
-  writeFileSync(
-    join(app, "package.json"),
-    JSON.stringify({ name: "smoke", private: true, type: "module" }),
-  );
+  const nodeDir = besideClone("node");
+  runShell("docs/install.md, Node", step("node"), nodeDir, RUN_TIMEOUT_MS * 4);
+  const app = join(nodeDir, "hello");
   writeFileSync(join(app, "import_check.mjs"), IMPORT_CHECK);
   writeFileSync(join(app, "consumer.ts"), TYPES_CHECK);
   writeFileSync(join(app, "round_trip.mjs"), ROUND_TRIP);
-  mkdirSync(join(app, "deno"));
-  mkdirSync(join(app, "bun"));
-  writeFileSync(join(app, "hello.mjs"), quickStart(readme, "node"));
-  writeFileSync(join(app, "deno", "hello.ts"), quickStart(readme, "deno"));
-  writeFileSync(join(app, "bun", "hello.ts"), quickStart(readme, "bun"));
-  run("npm install the tarball", "npm", [
-    "install",
-    tarball,
-    "--prefer-offline",
-    ...npmFlags,
-  ], app);
+  writeFileSync(join(app, "hello.mjs"), quickStart("node"));
+  writeFileSync(join(app, "hello.ts"), quickStart("deno"));
+  writeFileSync(join(app, "bun_hello.ts"), quickStart("bun"));
 
   run("import under Node", process.execPath, ["import_check.mjs"], app);
   run(
@@ -285,8 +266,8 @@ try {
       join(ROOT, "node_modules", "@types"),
       "consumer.ts",
       "hello.mjs",
-      "deno/hello.ts",
-      "bun/hello.ts",
+      "hello.ts",
+      "bun_hello.ts",
     ],
     app,
   );
@@ -298,16 +279,31 @@ try {
     app,
   );
   runQuickStart(
-    "README quick start on Deno: deno run --allow-net hello.ts",
+    "README quick start on Deno, from node_modules: deno run --allow-net hello.ts",
     join(BIN, "deno"),
     ["run", "--allow-net", "hello.ts"],
-    join(app, "deno"),
+    app,
   );
+
+  const bunDir = besideClone("bun");
+  runShell("docs/install.md, Bun", step("bun"), bunDir, RUN_TIMEOUT_MS * 4);
+  writeFileSync(join(bunDir, "hello", "hello.ts"), quickStart("bun"));
   runQuickStart(
-    "README quick start on Bun: bun hello.ts (listenrain/adapters/bun)",
+    "README quick start on Bun: bun hello.ts",
     join(BIN, "bun"),
     ["hello.ts"],
-    join(app, "bun"),
+    join(bunDir, "hello"),
+  );
+
+  const denoDir = besideClone("deno");
+  runShell("docs/install.md, Deno", step("deno"), denoDir, RUN_TIMEOUT_MS);
+  writeFileSync(join(denoDir, "hello", "deno.json"), step("deno.json"));
+  writeFileSync(join(denoDir, "hello", "hello.ts"), quickStart("deno"));
+  runQuickStart(
+    "README quick start on Deno, the clone linked: deno run --allow-net hello.ts",
+    join(BIN, "deno"),
+    ["run", "--allow-net", "hello.ts"],
+    join(denoDir, "hello"),
   );
   console.log("smoke: ok");
 } catch (error) {
@@ -315,4 +311,5 @@ try {
   process.exitCode = 1;
 } finally {
   rmSync(temp, { recursive: true, force: true });
+  rmSync(tarball, { force: true });
 }
