@@ -10,7 +10,7 @@
  * @module
  */
 
-import { Peer } from "../src/transport/peer.ts";
+import { Connection } from "../src/connection/connection.ts";
 import { Router } from "../src/transport/router.ts";
 import {
   args,
@@ -34,13 +34,13 @@ const runtime = detectRuntime();
 const adapter = await loadAdapter(runtime);
 const listener = await adapter.listen("tcp://127.0.0.1:0");
 const router = new Router().handle("echo", (body: Uint8Array) => body);
-const servers: Peer[] = [];
+const servers: Connection[] = [];
 (async () => {
   for await (const channel of listener) {
-    servers.push(new Peer(channel, { router }));
+    servers.push(new Connection(channel, { router }));
   }
 })();
-const client = new Peer<Uint8Array>(
+const client = new Connection(
   await adapter.dial(`tcp://127.0.0.1:${listener.addr.port}`),
 );
 

@@ -42,7 +42,7 @@ export async function main(
   const endpoint = `tcp://127.0.0.1:${server.addrs[0].port}`;
   log(`echo server on ${endpoint}`);
 
-  const client = new Client<Uint8Array>({
+  const client = new Client({
     endpoint,
     dial: (key) => adapter.dial(key.toString()),
   });

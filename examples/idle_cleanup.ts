@@ -34,7 +34,7 @@ export async function main(
     onDisconnect: (_peer, reason) => log(`server: closed (${reason?.message})`),
   });
   server.serve(await adapter.listen("tcp://127.0.0.1:0"));
-  const client = new Client<number>({
+  const client = new Client({
     endpoint: `tcp://127.0.0.1:${server.addrs[0].port}`,
     dial: (key) => adapter.dial(key.toString()),
     body: jsonBody,

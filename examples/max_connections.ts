@@ -37,7 +37,7 @@ export async function main(
 
   const clients = ["ann", "bob", "cid"].map((name) => ({
     name,
-    client: new Client<string>({
+    client: new Client({
       endpoint,
       dial: (key) => adapter.dial(key.toString()),
       body: jsonBody,

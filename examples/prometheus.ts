@@ -1,11 +1,11 @@
 /**
  * Statistics in Prometheus' text format over HTTP: a listenrain server and a
  * client, and an HTTP endpoint on 127.0.0.1 that serves their counters at
- * `/metrics`: `server.stats` (connections), `server.transportStats` (every
+ * `/metrics`: `server.stats` (connections), `server.connectionStats` (every
  * connection's requests, replies, errors, timeouts, late and slow replies,
  * frames, bytes, in-flight requests and queued bytes, summed),
  * `client.pool.stats` (connects, reconnects, connect errors) and
- * `client.pool.transportStats`. Slow requests also go to an `onSlowRequest`
+ * `client.pool.connectionStats`. Slow requests also go to an `onSlowRequest`
  * hook, and `--debug` turns on listenrain's debug log (`setDebugLog`).
  *
  * Run (any runtime; the adapter and the HTTP server are picked for it):
@@ -27,22 +27,20 @@ import { loadAdapter } from "../adapters/runtime.ts";
 import {
   Client,
   jsonBody,
-  type PoolStats,
   RemoteError,
   Router,
   Server,
-  type ServerStats,
   setDebugLog,
-  type TransportStats,
 } from "../mod.ts";
+import type { ConnectionStats, PoolStats, ServerStats } from "../advanced.ts";
 import { type HttpServer, serveHttp } from "./_http.ts";
 import { isMain } from "./_main.ts";
 
 /** A metric's name, type and help text. */
 type Metric = readonly [name: string, type: "counter" | "gauge", help: string];
 
-/** Every field of `TransportStats`, as a metric (the compiler checks that none is missing). */
-const TRANSPORT_METRICS: Record<keyof TransportStats, Metric> = {
+/** Every field of `ConnectionStats`, as a metric (the compiler checks that none is missing). */
+const TRANSPORT_METRICS: Record<keyof ConnectionStats, Metric> = {
   requestsSent: ["listenrain_requests_sent_total", "counter", "Requests sent."],
   repliesReceived: [
     "listenrain_replies_received_total",
@@ -215,7 +213,7 @@ export interface Samples<S> {
  * @returns The text for `/metrics`.
  */
 export function prometheusText(
-  transports: Samples<TransportStats>[],
+  transports: Samples<ConnectionStats>[],
   servers: Samples<ServerStats>[] = [],
   pools: Samples<PoolStats>[] = [],
 ): string {
@@ -248,7 +246,7 @@ export interface MetricsDemo {
   /** The metrics URL, like `http://127.0.0.1:9464/metrics`. */
   readonly url: string;
   /** The listenrain client, to make more traffic. */
-  readonly client: Client<unknown>;
+  readonly client: Client;
   /** Stops the HTTP endpoint, the client and the server. */
   close(): Promise<void>;
 }
@@ -290,7 +288,7 @@ export async function main(
       ),
   });
   server.serve(await adapter.listen("tcp://127.0.0.1:0"));
-  const client = new Client<unknown>({
+  const client = new Client({
     endpoint: `tcp://127.0.0.1:${server.addrs[0].port}`,
     dial: (key) => adapter.dial(key.toString()),
     body: jsonBody,
@@ -310,8 +308,8 @@ export async function main(
     }
     const text = prometheusText(
       [
-        { labels: { role: "server" }, stats: server.transportStats },
-        { labels: { role: "client" }, stats: client.pool.transportStats },
+        { labels: { role: "server" }, stats: server.connectionStats },
+        { labels: { role: "client" }, stats: client.pool.connectionStats },
       ],
       [{ labels: {}, stats: server.stats }],
       [{ labels: {}, stats: client.pool.stats }],

@@ -283,7 +283,7 @@ for (const [kind, serverMode, clientMode] of PHASES) {
 progress("");
 
 const SERVER_NAMES = {
-  listenrain: `listenrain Peer (${runtime} adapter)`,
+  listenrain: `listenrain Connection (${runtime} adapter)`,
   raw: `raw echo (${runtime} sockets)`,
   hold: `raw accept-and-hold (${runtime})`,
 };

@@ -111,7 +111,7 @@ export async function typed(): Promise<string> {
     body: jsonBody,
   });
   const reply: string = await client.request("sayhi", "rain");
-  const stats: TransportStats = server.transportStats;
+  const stats: TransportStats = server.connectionStats;
   const pool: PoolStats = client.pool.stats;
   setDebugLog(undefined);
   await client.close();
@@ -122,7 +122,7 @@ export async function typed(): Promise<string> {
 
 /** The lead's round trip over the memory pipe. */
 const ROUND_TRIP = `
-import { createMemoryPipe, jsonBody, Peer, Router } from "listenrain";
+import { createMemoryPipe, jsonBody, Connection, Router } from "listenrain";
 import { deepStrictEqual } from "node:assert/strict";
 
 const timer = setTimeout(() => {
@@ -131,8 +131,8 @@ const timer = setTimeout(() => {
 }, 10_000);
 const [a, b] = createMemoryPipe();
 const router = new Router().handle("sayhi", (body) => ({ hi: body.name }));
-const server = new Peer(a, { router, body: jsonBody });
-const client = new Peer(b, { body: jsonBody });
+const server = new Connection(a, { router, body: jsonBody });
+const client = new Connection(b, { body: jsonBody });
 const reply = await client.request("sayhi", { name: "rain" });
 deepStrictEqual(reply, { hi: "rain" });
 await client.close();

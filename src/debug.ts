@@ -40,7 +40,7 @@ export type DebugLog = (message: string, details?: DebugDetails) => void;
  * ```ts
  * import { type DebugDetails, setDebugLog } from "./debug.ts";
  * import { ConnectError } from "./errors.ts";
- * import { TransportPool } from "./client/transport_pool.ts";
+ * import { TransportPool } from "./client/connection_pool.ts";
  *
  * const details: DebugDetails[] = [];
  * const previous = setDebugLog((_message, d) => d && details.push(d));

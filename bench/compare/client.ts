@@ -15,7 +15,7 @@
  */
 
 import process from "node:process";
-import { Peer } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import { args, flag, sizes } from "../_process.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 import { deadline, die, emit } from "./_control.ts";
@@ -43,7 +43,7 @@ const runtime = detectRuntime();
 deadline(Number(flag(argv, "max-seconds", "600")));
 
 /** listenrain's callback API: each reply's callback sends the next request. */
-function callLoops(client: Peer<Uint8Array>): Promise<ClientResult> {
+function callLoops(client: Connection): Promise<ClientResult> {
   const bodies = new Bodies(workload.payload, workload.parallel);
   const meter = new Meter(workload);
   let inFlight = 0;
@@ -72,7 +72,7 @@ function callLoops(client: Peer<Uint8Array>): Promise<ClientResult> {
 
 async function runListenrain(): Promise<ClientResult> {
   const adapter = await loadAdapter(runtime);
-  const client = new Peer<Uint8Array>(
+  const client = new Connection(
     await adapter.dial(`tcp://127.0.0.1:${port}`),
   );
   const result = api === "call"

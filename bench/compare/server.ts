@@ -11,7 +11,7 @@
  */
 
 import process from "node:process";
-import { Peer } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import { Router } from "../../src/transport/router.ts";
 import { args, flag } from "../_process.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
@@ -23,13 +23,13 @@ const peer = flag(argv, "peer", "listenrain");
 const runtime = detectRuntime();
 deadline(Number(flag(argv, "max-seconds", "600")));
 
-/** The listenrain server: a Peer with an "echo" route per connection. */
+/** The listenrain server: a Connection with an "echo" route per connection. */
 async function serveListenrain(): Promise<number> {
   const adapter = await loadAdapter(runtime);
   const listener = await adapter.listen("tcp://127.0.0.1:0");
   const router = new Router().handle("echo", (body: Uint8Array) => body);
   (async () => {
-    for await (const channel of listener) new Peer(channel, { router });
+    for await (const channel of listener) new Connection(channel, { router });
   })();
   return listener.addr.port!;
 }

@@ -20,7 +20,7 @@
  */
 
 import process from "node:process";
-import { Peer } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import { args, flag } from "../_process.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 import { commands, deadline, die, emit } from "../compare/_control.ts";
@@ -45,7 +45,7 @@ async function listenrainOne(
   bodies: Bodies | undefined,
   slot: number,
 ): Promise<void> {
-  const peer = new Peer<Uint8Array>(
+  const peer = new Connection(
     await adapter.dial(`tcp://127.0.0.1:${port}`),
   );
   held.push({ close: () => void peer.close() });

@@ -19,7 +19,7 @@
 
 import process from "node:process";
 import type { Listener } from "../../src/channel/channel.ts";
-import { Peer } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import { Router } from "../../src/transport/router.ts";
 import { args, flag, rssMiB } from "../_process.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
@@ -52,10 +52,10 @@ async function serveListenrain(): Promise<[number, () => number]> {
   ) => Promise<Listener>;
   const listener = await listen("tcp://127.0.0.1:0", { backlog });
   const router = new Router().handle("echo", (body: Uint8Array) => body);
-  const peers = new Set<Peer>();
+  const peers = new Set<Connection>();
   (async () => {
     for await (const channel of listener) {
-      const peer = new Peer(channel, { router });
+      const peer = new Connection(channel, { router });
       peers.add(peer);
       peer.closed.then(() => peers.delete(peer));
     }

@@ -169,7 +169,7 @@ export class ClientCall<M, R> implements StateMachine<M> {
   #send(transport: Transport<M>, remaining: number): boolean {
     if (!transport.canRequest && this.#transparent-- > 0) return false;
     try {
-      transport.send(this.#message, this, {
+      transport.call(this.#message, this, {
         timeout: Math.ceil(remaining),
         signal: this.#signal,
       });

@@ -1,5 +1,5 @@
 /**
- * The state a {@linkcode TransportPool} keeps per key. Private to the pool.
+ * The state a {@linkcode ConnectionPool} keeps per key. Private to the pool.
  *
  * @module
  */
@@ -11,28 +11,28 @@ import {
 } from "../errors.ts";
 import type { ConnectionMonitor } from "../transport/connection_monitor.ts";
 import type { TimerHandle } from "../timer/timer_heap.ts";
-import type { Transport } from "../transport/transport.ts";
+import type { Connection } from "../connection/connection.ts";
 import type { TransportKey } from "../channel/transport_key.ts";
 
 /** A `get()` waiting for a transport. `settle` works once. */
-export interface Waiter<M> {
+export interface Waiter {
   readonly waitForReady: boolean;
-  settle(transport?: Transport<M>, error?: unknown): void;
+  settle(transport?: Connection, error?: unknown): void;
 }
 
 /** The transports, attempts, backoff and waiters of one key. */
-export class KeyState<M> {
+export class KeyState {
   readonly key: TransportKey;
   /** Open transports, usable or not (goaway, closing). */
-  readonly transports: Transport<M>[] = [];
-  readonly monitors: Map<Transport<M>, ConnectionMonitor<M>> = new Map();
+  readonly transports: Connection[] = [];
+  readonly monitors: Map<Connection, ConnectionMonitor> = new Map();
   /** When each transport opened (performance.now()). */
-  readonly openedAt: Map<Transport<M>, number> = new Map();
+  readonly openedAt: Map<Connection, number> = new Map();
   /** Transports the pool closes on purpose: no reconnect when they go. */
-  readonly retiring: Set<Transport<M>> = new Set();
+  readonly retiring: Set<Connection> = new Set();
   /** Attempts in progress. */
   readonly dials: Set<AbortController> = new Set();
-  readonly waiters: Set<Waiter<M>> = new Set();
+  readonly waiters: Set<Waiter> = new Set();
   /**
    * Failed attempts in a row. A connection that closes before it proved
    * healthy (a reply, or a second of life) counts as one too.
@@ -53,14 +53,14 @@ export class KeyState<M> {
   }
 
   /** The usable transport with the fewest requests in flight; ties in turn. */
-  pick(): Transport<M> | undefined {
+  pick(): Connection | undefined {
     const list = this.transports;
     const count = list.length;
     if (count === 1) {
       const only = list[0];
       return only.canRequest ? only : undefined;
     }
-    let best: Transport<M> | undefined;
+    let best: Connection | undefined;
     let bestLoad = Infinity;
     const start = count > 0 ? this.#turn++ % count : 0;
     for (let i = 0; i < count; i++) {
@@ -85,7 +85,7 @@ export class KeyState<M> {
   }
 
   /** Forgets a closed transport and stops its monitor. */
-  remove(transport: Transport<M>): void {
+  remove(transport: Connection): void {
     const index = this.transports.indexOf(transport);
     if (index >= 0) this.transports.splice(index, 1);
     this.monitors.get(transport)?.stop();
@@ -105,9 +105,9 @@ export class KeyState<M> {
   wait(
     signal: AbortSignal | undefined,
     waitForReady: boolean,
-  ): Promise<Transport<M>> {
-    return new Promise<Transport<M>>((resolve, reject) => {
-      const waiter: Waiter<M> = {
+  ): Promise<Connection> {
+    return new Promise<Connection>((resolve, reject) => {
+      const waiter: Waiter = {
         waitForReady,
         settle: (transport, error) => {
           if (!this.waiters.delete(waiter)) return;

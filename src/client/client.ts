@@ -1,135 +1,186 @@
 /**
- * The {@linkcode Client}: requests to routes of the default protocol over a
- * pool of connections, with failover, reconnect and retries.
+ * The {@linkcode Client}: requests to the routes of servers over a pool of
+ * connections, with failover, reconnect and retries, over any protocol.
  *
  * @module
  */
 
-import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
-import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
-import { Peer } from "../transport/peer.ts";
-import type { Router } from "../transport/router.ts";
-import type { StateMachine } from "../transport/state_machine.ts";
 import {
-  type ClientNotifyOptions,
-  type ClientRequestOptions,
-  requestVia,
-  sendVia,
-  TransportClient,
-  type TransportClientOptions,
-} from "./transport_client.ts";
-import type { TransportKey } from "../channel/transport_key.ts";
-import type { TransportPool } from "./transport_pool.ts";
+  TransportKey,
+  type TransportKeyInit,
+} from "../channel/transport_key.ts";
+import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
+import { type Connection, connectionParts } from "../connection/connection.ts";
+import { replyDecoder } from "../connection/_reply_decoder.ts";
+import { ConnectionClosedError } from "../errors.ts";
+import { envelopeProtocol } from "../protocol/envelope_protocol.ts";
+import type { Protocol } from "../protocol/protocol.ts";
+import type {
+  AnyRoutes,
+  ReplyOf,
+  RequestOf,
+  RouteOf,
+} from "../protocol/route_types.ts";
+import { TimerHeap } from "../timer/timer_heap.ts";
+import { checkTimeout } from "../transport/_transport_config.ts";
+import type { StateMachine } from "../transport/state_machine.ts";
+import { DEFAULT_TIMEOUT } from "../transport/transport_options.ts";
+import {
+  type CallHost,
+  ClientCall,
+  TRANSPARENT_RETRIES,
+} from "./_client_call.ts";
+import type {
+  ClientNotifyOptions,
+  ClientOptions,
+  ClientRequestOptions,
+} from "./client_options.ts";
+import { ConnectionPool } from "./connection_pool.ts";
+import { Connector } from "./_connector.ts";
+
+export type {
+  ClientNotifyOptions,
+  ClientOptions,
+  ClientRequestOptions,
+} from "./client_options.ts";
 
 /**
- * Options of {@linkcode Client}.
- *
- * @example A JSON client that fails over to a replica
- * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { jsonBody } from "../codec/body_codec.ts";
- * import { Server } from "../server/server.ts";
- * import { Router } from "../transport/router.ts";
- * import { Client, type ClientOptions } from "./client.ts";
- * import { FailoverDialer } from "./dialers.ts";
- *
- * const network = new MemoryNetwork();
- * const router = new Router().handle("sayhi", (b: { name: string }) => ({ hi: b.name }));
- * await using server = new Server({ router, body: jsonBody });
- * server.serve(await network.listen("mem://replica")); // the primary is down
- * const options: ClientOptions<unknown> = {
- *   dialer: new FailoverDialer(["mem://primary", "mem://replica"], (key, o) => network.dial(key, o)),
- *   body: jsonBody,
- *   timeout: 2_000,
- *   reconnect: { initialDelay: 50, maxDelay: 1_000 },
- * };
- * await using client = new Client(options);
- * console.log(await client.request("sayhi", { name: "rain" })); // { hi: "rain" }
- * console.log(String(client.endpoint)); // "mem://primary": the group's name
- * ```
- */
-export interface ClientOptions<B> extends
-  Omit<
-    TransportClientOptions<Envelope>,
-    "codec" | "handler" | "createTransport"
-  > {
-  /** The body codec. @default {rawBody} */
-  body?: BodyCodec<B>;
-  /** Handles requests and notifications the server sends on the client's connections (server push). */
-  router?: Router;
-}
-
-const codec = new EnvelopeCodec();
-
-/**
- * A client of the default protocol: `request` a route and await the reply,
- * `call` it with callbacks, `notify` it one way. Connections come from a
- * {@linkcode TransportPool} keyed by endpoint: opened on first use (single
+ * A client: `request` a route and await the reply, `call` it with callbacks
+ * (async mode), `notify` it one way. Connections come from a
+ * {@linkcode ConnectionPool} keyed by endpoint: opened on first use (single
  * flight), reconnected with backoff when lost, closed when idle. Give it a
  * `dial` function (an adapter's, or a `MemoryNetwork`'s) and an `endpoint`,
- * or a `FailoverDialer`.
+ * or a `FailoverDialer`. It speaks listenrain's envelope unless given
+ * another `protocol`; give it the server's route table as its type,
+ * `Client<typeof router>`, and a wrong route, request or reply type is a
+ * compile error.
  *
- * - Deadlines travel with the request; aborting or timing out cancels the
- *   handler on the server (its `ctx.signal` aborts).
+ * - The deadline (`timeout`) covers the whole call, connecting and retries
+ *   included, and travels with the request; aborting or timing out cancels
+ *   the handler on the server (its `ctx.signal` aborts).
  * - A request whose connection dies rejects with `ConnectionClosedError` at
  *   once; with `retry: n` (idempotent requests only) it is sent again.
- * - Requests the server refused unprocessed during its shutdown go to a new
- *   connection by themselves.
+ * - Requests the server refused unprocessed (goaway, `GOING_AWAY`) and
+ *   requests that could not be sent go to a new connection by themselves.
  *
  * @example A client and a server over the memory network
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { jsonBody } from "../codec/body_codec.ts";
- * import { Router } from "../transport/router.ts";
- * import { Server } from "../server/server.ts";
- * import { Client } from "./client.ts";
+ * import { Client, jsonBody, Router, Server } from "listenrain";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
  * const router = new Router().handle("sayhi", (b: { name: string }) => ({ hi: b.name }));
  * await using server = new Server({ router, body: jsonBody });
  * server.serve(await network.listen("mem://hello"));
  *
- * await using client = new Client({
+ * await using client = new Client<typeof router>({
  *   endpoint: "mem://hello",
  *   dial: (key, o) => network.dial(key, o),
  *   body: jsonBody,
  * });
- * console.log(await client.request("sayhi", { name: "rain" })); // { hi: "rain" }
+ * const reply = await client.request("sayhi", { name: "rain" });
+ * console.log(reply.hi); // "rain"
  * ```
  */
-// deno-lint-ignore no-explicit-any
-export class Client<B = any> {
-  #core: TransportClient<Envelope>;
-  #body: BodyCodec<B>;
+export class Client<T = AnyRoutes> {
+  /** The client's connections, by endpoint; listen here for `connect`, `disconnect`, `connecterror`. */
+  readonly pool: ConnectionPool;
+  #key: TransportKey | undefined;
+  #timeout: number;
+  #retry: number;
+  #timers: TimerHeap;
+  #ownTimers: boolean;
+  #protocol: Protocol<unknown>;
+  #body: BodyCodec<unknown>;
+  #decodeReply: (reply: unknown) => unknown;
+  #connector: Connector;
+  #onError: (error: unknown) => void;
+  #closing: Promise<void> | undefined;
+  #host: CallHost<unknown> = {
+    pick: (key) => {
+      const connection = this.#pool().tryGet(key);
+      return connection && connectionParts(connection).transport;
+    },
+    acquire: async (key, remaining, signal, waitForReady) =>
+      connectionParts(
+        await this.#connector.acquire(
+          this.#pool(),
+          key,
+          remaining,
+          signal,
+          waitForReady,
+        ),
+      ).transport,
+    report: (error) => this.#onError(error),
+  };
 
   /**
    * Creates the client; it connects on the first request.
    *
-   * @param options How to dial, the body codec, and the client's policy.
+   * @param options How to dial, the protocol and body codec, and the policy.
    * @throws {TypeError} If neither `dial` nor `dialer` is given, or a key is invalid.
    * @throws {RangeError} If an option is out of range.
    */
-  constructor(options: ClientOptions<B>) {
-    const { body, router, ...rest } = options;
-    const bodyCodec = body ?? (rawBody as unknown as BodyCodec<B>);
-    this.#body = bodyCodec;
-    this.#core = new TransportClient<Envelope>({
-      ...rest,
-      codec,
-      createTransport: (channel, _key, transportOptions) =>
-        new Peer<B>(channel, { ...transportOptions, router, body: bodyCodec })
-          .transport,
+  constructor(options: ClientOptions) {
+    const {
+      endpoint,
+      dial,
+      dialer,
+      connectTimeout,
+      poolSize,
+      idleTimeout,
+      heartbeat,
+      reconnect,
+      retry,
+      timers,
+      ...connection
+    } = options;
+    if (dial === undefined && dialer === undefined) {
+      throw new TypeError("A client needs a dial function or a dialer");
+    }
+    const defaultKey = endpoint ?? dialer?.key;
+    this.#key = defaultKey === undefined
+      ? undefined
+      : TransportKey.from(defaultKey);
+    if (dialer !== undefined && this.#key === undefined) {
+      throw new TypeError(
+        "A client with a dialer that has no key needs an endpoint",
+      );
+    }
+    this.#retry = retry ?? 0;
+    if (!Number.isInteger(this.#retry) || this.#retry < 0) {
+      throw new RangeError(`retry must be an integer >= 0, got ${this.#retry}`);
+    }
+    this.#timeout = checkTimeout(connection.timeout ?? DEFAULT_TIMEOUT);
+    this.#ownTimers = timers === undefined;
+    this.#timers = timers ?? new TimerHeap();
+    this.#onError = connection.onError ?? (() => {});
+    this.#protocol = (connection.protocol ?? envelopeProtocol) as Protocol<
+      unknown
+    >;
+    this.#body = (connection.body ?? rawBody) as BodyCodec<unknown>;
+    this.#decodeReply = replyDecoder(this.#protocol, this.#body);
+    this.#connector = new Connector({
+      key: this.#key,
+      dial,
+      dialer,
+      connectTimeout,
+      timers: this.#timers,
+      connection: { ...connection, timers: this.#timers },
+    });
+    this.pool = new ConnectionPool({
+      connect: (key, o) => this.#connector.connect(key, o.signal),
+      size: poolSize,
+      idleTimeout,
+      heartbeat,
+      reconnect,
+      timers: this.#timers,
     });
   }
 
-  /** The client's connections, by endpoint; listen here for `connect`, `disconnect`, `connecterror`. */
-  get pool(): TransportPool<Envelope> {
-    return this.#core.pool;
-  }
-
-  /** The endpoint of requests that name no key. */
+  /** The endpoint of requests that name no key, if there is one. */
   get endpoint(): TransportKey | undefined {
-    return this.#core.endpoint;
+    return this.#key;
   }
 
   /**
@@ -142,48 +193,43 @@ export class Client<B = any> {
    * @throws {RemoteError} The handler failed or no such route (`remoteCode`).
    * @throws {TimeoutError} The deadline passed (connecting included).
    * @throws {ConnectError} No connection could be opened.
-   * @throws {ConnectionClosedError} The connection closed before the reply.
+   * @throws {ConnectionClosedError} The connection closed before the reply, or the client is closed.
    * @throws {CodecError} A body could not be encoded or decoded here.
    */
-  request(
-    route: string | number,
-    body: B,
-    options?: ClientRequestOptions,
-  ): Promise<B> {
-    let message: Envelope;
-    try {
-      message = this.#envelope("request", route, body);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return requestVia(this.#core, message, this.#decodeReply, options);
+  request<N extends RouteOf<T>>(
+    route: N,
+    body: RequestOf<T, N>,
+    options: ClientRequestOptions = {},
+  ): Promise<ReplyOf<T, N>> {
+    return new Promise<unknown>((resolve, reject) =>
+      this.#call(route, body, options).run(resolve, reject)
+    ) as Promise<ReplyOf<T, N>>;
   }
-
-  #decodeReply = (reply: Envelope): B => this.#body.decode(reply.body);
 
   /**
    * Sends a request whose outcome goes to `machine` (async mode): exactly one
-   * of its callbacks is called, once.
+   * of its callbacks is called, once, whatever happens (connect failures
+   * included). A callback that throws goes to the `onError` option.
    *
    * @param route A route name or u32 command.
    * @param body The request body.
    * @param machine Called back with the decoded reply or the error.
    * @param options Endpoint, deadline, signal, retries.
    */
-  call(
-    route: string | number,
-    body: B,
-    machine: StateMachine<B>,
-    options?: ClientRequestOptions,
+  call<N extends RouteOf<T>>(
+    route: N,
+    body: RequestOf<T, N>,
+    machine: StateMachine<ReplyOf<T, N>>,
+    options: ClientRequestOptions = {},
   ): void {
-    let request: Envelope;
+    let call: ClientCall<unknown, unknown>;
     try {
-      request = this.#envelope("request", route, body);
+      call = this.#call(route, body, options);
     } catch (error) {
-      machine.onError?.(error as Error);
+      this.#callback(() => machine.onError?.(error as Error));
       return;
     }
-    sendVia(this.#core, request, this.#decodeReply, machine, options);
+    call.runInto(machine as StateMachine<unknown>);
   }
 
   /**
@@ -194,17 +240,17 @@ export class Client<B = any> {
    * @param options Endpoint and abort signal.
    * @returns A promise that resolves once the notification is queued.
    * @throws {ConnectError} No connection could be opened.
+   * @throws {ConnectionClosedError} The client is closed.
+   * @throws {CodecError} The body could not be encoded.
    */
-  notify(
-    route: string | number,
-    body: B,
-    options?: ClientNotifyOptions,
+  async notify<N extends RouteOf<T>>(
+    route: N,
+    body: RequestOf<T, N>,
+    options: ClientNotifyOptions = {},
   ): Promise<void> {
-    try {
-      return this.#core.notify(this.#envelope("notify", route, body), options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const message = this.#protocol.message("notify", route, body, this.#body);
+    const connection = await this.connection(options);
+    await connectionParts(connection).transport.notify(message);
   }
 
   /**
@@ -214,18 +260,49 @@ export class Client<B = any> {
    * @returns The round-trip time in ms.
    * @throws The errors of {@linkcode Client.request}.
    */
-  ping(options?: ClientRequestOptions): Promise<number> {
-    return this.#core.ping(options);
+  async ping(options: ClientRequestOptions = {}): Promise<number> {
+    const connection = await this.connection(options);
+    return await connection.ping(options);
   }
 
   /**
-   * Closes every connection and timer of the client; pending requests reject
+   * A usable connection to the endpoint, connecting if needed: for what the
+   * client does not wrap (stats, addresses, closing one connection).
+   *
+   * @param options Endpoint and abort signal.
+   * @returns The connection with the fewest requests in flight.
+   * @throws {ConnectError} No connection could be opened.
+   * @throws {ConnectionClosedError} The client is closed.
+   */
+  async connection(options: ClientNotifyOptions = {}): Promise<Connection<T>> {
+    const key = this.#keyOf(options.key);
+    for (let tries = TRANSPARENT_RETRIES;; tries--) {
+      const connection = this.#pool().tryGet(key) ??
+        await this.#connector.acquire(
+          this.#pool(),
+          key,
+          this.#timeout,
+          options.signal,
+          false,
+        );
+      if (connection.canRequest || tries === 0) {
+        return connection as Connection<T>;
+      }
+    }
+  }
+
+  /**
+   * Closes every connection and timer of the client. Pending requests reject
    * with `ConnectionClosedError`.
    *
    * @returns A promise that resolves once everything is closed.
    */
   close(): Promise<void> {
-    return this.#core.close();
+    this.#closing ??= (async () => {
+      await this.pool.close();
+      if (this.#ownTimers) this.#timers.clear();
+    })();
+    return this.#closing;
   }
 
   /** Closes the client. */
@@ -233,11 +310,50 @@ export class Client<B = any> {
     return this.close();
   }
 
-  #envelope(
-    kind: "request" | "notify",
+  /** A call of `route` with the client's policy and `options`. */
+  #call(
     route: string | number,
-    body: B,
-  ): Envelope {
-    return { kind, id: 0, route, body: this.#body.encode(body) };
+    body: unknown,
+    options: ClientRequestOptions,
+  ): ClientCall<unknown, unknown> {
+    const message = this.#protocol.message("request", route, body, this.#body);
+    const timeout = options.timeout === undefined
+      ? this.#timeout
+      : checkTimeout(options.timeout);
+    return new ClientCall<unknown, unknown>(
+      this.#host,
+      message,
+      this.#keyOf(options.key),
+      timeout,
+      options.signal,
+      options.retry ?? this.#retry,
+      options.waitForReady ?? false,
+      this.#decodeReply,
+    );
+  }
+
+  #pool(): ConnectionPool {
+    if (this.#closing) throw new ConnectionClosedError("Client closed");
+    return this.pool;
+  }
+
+  #keyOf(
+    key: string | TransportKeyInit | undefined,
+  ): TransportKey | string | TransportKeyInit {
+    if (key !== undefined) return key;
+    if (this.#key === undefined) {
+      throw new TypeError(
+        "The request names no key and the client has no endpoint",
+      );
+    }
+    return this.#key;
+  }
+
+  #callback(callback: () => void): void {
+    try {
+      callback();
+    } catch (error) {
+      this.#onError(error);
+    }
   }
 }

@@ -1,17 +1,14 @@
 /**
- * The options of a {@linkcode TransportClient} and of its requests.
+ * The options of a {@linkcode Client} and of its requests.
  *
  * @module
  */
 
-import type { Channel, Dialer } from "../channel/channel.ts";
+import type { Dialer } from "../channel/channel.ts";
+import type { ConnectionOptions } from "../connection/connection_options.ts";
 import type { HeartbeatOptions } from "../transport/connection_monitor.ts";
 import type { TimerHeap } from "../timer/timer_heap.ts";
-import type {
-  RequestOptions,
-  Transport,
-  TransportOptions,
-} from "../transport/transport.ts";
+import type { RequestOptions } from "../transport/transport.ts";
 import type { DialFunction } from "./dialers.ts";
 import type { ReconnectOptions } from "./pool_options.ts";
 import type {
@@ -20,32 +17,33 @@ import type {
 } from "../channel/transport_key.ts";
 
 /**
- * Options of {@linkcode TransportClient}: the transports' options and the client's.
+ * Options of {@linkcode Client}: how to dial, the client's policy, and the
+ * options of its connections (protocol, router for server push, body codec,
+ * limits).
  *
- * @example A client of raw envelopes, with a deadline
+ * @example A JSON client that fails over to a replica
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
- * import { Server } from "../server/server.ts";
- * import { Router } from "../transport/router.ts";
- * import { TransportClient, type TransportClientOptions } from "./transport_client.ts";
+ * import { Client, type ClientOptions, FailoverDialer, jsonBody, Router, Server } from "listenrain";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
- * await using server = new Server({ router: new Router().handle("echo", (body) => body) });
- * server.serve(await network.listen("mem://echo"));
- * const options: TransportClientOptions<Envelope> = {
- *   codec: new EnvelopeCodec(),
- *   endpoint: "mem://echo",
- *   dial: (key, o) => network.dial(key, o),
- *   timeout: 1_000,
+ * const router = new Router().handle("sayhi", (b: { name: string }) => ({ hi: b.name }));
+ * await using server = new Server({ router, body: jsonBody });
+ * server.serve(await network.listen("mem://replica")); // the primary is down
+ * const options: ClientOptions = {
+ *   dialer: new FailoverDialer(["mem://primary", "mem://replica"], (key, o) => network.dial(key, o)),
+ *   body: jsonBody,
+ *   timeout: 2_000,
+ *   reconnect: { initialDelay: 50, maxDelay: 1_000 },
  * };
- * await using client = new TransportClient(options);
- * const reply = await client.request({ kind: "request", id: 0, route: "echo", body: new Uint8Array([7]) });
- * console.log(reply.kind, reply.body); // "reply" Uint8Array(1) [ 7 ]
+ * await using client = new Client<typeof router>(options);
+ * console.log(await client.request("sayhi", { name: "rain" })); // { hi: "rain" }
+ * console.log(String(client.endpoint)); // "mem://primary": the group's name
  * ```
  */
-export interface TransportClientOptions<M>
-  extends Omit<TransportOptions<M>, "timers" | "onGoaway"> {
+// deno-lint-ignore no-explicit-any
+export interface ClientOptions<M = any>
+  extends Omit<ConnectionOptions<M>, "timers" | "onGoaway"> {
   /** The endpoint of requests that name no `key`. @default {the dialer's key} */
   endpoint?: string | TransportKeyInit;
   /** Opens channels to any key: an adapter's `dial`, or a `MemoryNetwork`'s. */
@@ -54,9 +52,9 @@ export interface TransportClientOptions<M>
   dialer?: Dialer & { readonly key?: TransportKey };
   /** How long one connect attempt may take, in ms (with `dial`). @default {10000} */
   connectTimeout?: number;
-  /** Transports per endpoint. @default {1} */
+  /** Connections per endpoint. @default {1} */
   poolSize?: number;
-  /** Close a transport after this many ms without requests. `0` for never. @default {0} */
+  /** Close a connection after this many ms without requests. `0` for never. @default {0} */
   idleTimeout?: number;
   /** Ping quiet connections; close those whose pong does not come. */
   heartbeat?: HeartbeatOptions;
@@ -71,12 +69,6 @@ export interface TransportClientOptions<M>
   retry?: number;
   /** One heap for every timer of the client. @default {a heap of its own, cleared by close()} */
   timers?: TimerHeap;
-  /** Builds each transport. @default {new Transport(channel, options)} */
-  createTransport?: (
-    channel: Channel,
-    key: TransportKey,
-    options: TransportOptions<M>,
-  ) => Transport<M>;
 }
 
 /**

@@ -1,11 +1,11 @@
 /**
- * The events a {@linkcode TransportPool} dispatches, so that connects,
+ * The events a {@linkcode ConnectionPool} dispatches, so that connects,
  * disconnects and reconnect attempts can be observed.
  *
  * @module
  */
 
-import type { Transport } from "../transport/transport.ts";
+import type { Connection } from "../connection/connection.ts";
 import type { TransportKey } from "../channel/transport_key.ts";
 
 /**
@@ -17,11 +17,11 @@ import type { TransportKey } from "../channel/transport_key.ts";
  * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
  * import { Transport } from "../transport/transport.ts";
  * import type { PoolEventType } from "./pool_event.ts";
- * import { TransportPool } from "./transport_pool.ts";
+ * import { ConnectionPool } from "./connection_pool.ts";
  *
  * const network = new MemoryNetwork();
  * const listener = await network.listen("mem://api");
- * const pool = new TransportPool<Envelope>({
+ * const pool = new ConnectionPool<Envelope>({
  *   connect: async (key, o) => new Transport(await network.dial(key, o), { codec: new EnvelopeCodec() }),
  * });
  * const seen: PoolEventType[] = [];
@@ -55,11 +55,11 @@ export type PoolEventType = "connect" | "disconnect" | "connecterror";
  * console.log(event.attempt, event.delay, event.transport); // 3 400 undefined
  * ```
  */
-export interface PoolEventInit<M> {
+export interface PoolEventInit {
   /** The endpoint. */
   key: TransportKey;
   /** `connect`, `disconnect`: the transport. */
-  transport?: Transport<M>;
+  transport?: Connection;
   /** `connecterror`: why the attempt failed; `disconnect`: why the transport closed. */
   error?: unknown;
   /** `connecterror`: failed attempts in a row; `connect`: the attempt that succeeded (1 = first). */
@@ -69,7 +69,7 @@ export interface PoolEventInit<M> {
 }
 
 /**
- * An event of a {@linkcode TransportPool}:
+ * An event of a {@linkcode ConnectionPool}:
  *
  * - `connect`: a transport to `key` opened (`attempt` counts the attempts it
  *   took; above 1 it is a reconnect).
@@ -86,7 +86,7 @@ export interface PoolEventInit<M> {
  *
  * const events = new EventTarget();
  * events.addEventListener("connecterror", (event) => {
- *   const { key, attempt, delay } = event as PoolEvent<unknown>;
+ *   const { key, attempt, delay } = event as PoolEvent;
  *   console.log(`${key}: attempt ${attempt} failed, next in ${delay} ms`);
  * });
  * events.dispatchEvent(
@@ -94,11 +94,11 @@ export interface PoolEventInit<M> {
  * );
  * ```
  */
-export class PoolEvent<M = unknown> extends Event {
+export class PoolEvent extends Event {
   /** The endpoint. */
   readonly key: TransportKey;
   /** The transport (`connect`, `disconnect`). */
-  readonly transport: Transport<M> | undefined;
+  readonly transport: Connection | undefined;
   /** The error (`connecterror`, `disconnect`). */
   readonly error: unknown;
   /** Attempts: see the event types. */
@@ -112,7 +112,7 @@ export class PoolEvent<M = unknown> extends Event {
    * @param type `"connect"`, `"disconnect"` or `"connecterror"`.
    * @param init What the event carries.
    */
-  constructor(type: PoolEventType, init: PoolEventInit<M>) {
+  constructor(type: PoolEventType, init: PoolEventInit) {
     super(type);
     this.key = init.key;
     this.transport = init.transport;

@@ -1,12 +1,12 @@
 /**
- * The options of a {@linkcode TransportPool} and of its `get()`.
+ * The options of a {@linkcode ConnectionPool} and of its `get()`.
  *
  * @module
  */
 
 import type { HeartbeatOptions } from "../transport/connection_monitor.ts";
 import type { TimerHeap } from "../timer/timer_heap.ts";
-import type { Transport } from "../transport/transport.ts";
+import type { Connection } from "../connection/connection.ts";
 import type { BackoffOptions } from "./backoff.ts";
 import type { TransportKey } from "../channel/transport_key.ts";
 
@@ -19,13 +19,13 @@ import type { TransportKey } from "../channel/transport_key.ts";
  * import type { MemoryChannel } from "../channel/memory_pipe.ts";
  * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
  * import { Transport } from "../transport/transport.ts";
- * import { type ReconnectOptions, TransportPool } from "./transport_pool.ts";
+ * import { type ReconnectOptions, ConnectionPool } from "./connection_pool.ts";
  *
  * const network = new MemoryNetwork();
  * const listener = await network.listen("mem://api");
  * const channels: MemoryChannel[] = [];
  * const reconnect: ReconnectOptions = { initialDelay: 10, maxDelay: 1_000, maxAttempts: 5 };
- * const pool = new TransportPool<Envelope>({
+ * const pool = new ConnectionPool<Envelope>({
  *   connect: async (key, o) => {
  *     channels.push(await network.dial(key, o));
  *     return new Transport(channels.at(-1)!, { codec: new EnvelopeCodec() });
@@ -47,36 +47,36 @@ export interface ReconnectOptions extends BackoffOptions {
 }
 
 /**
- * Options of {@linkcode TransportPool}.
+ * Options of {@linkcode ConnectionPool}.
  *
  * @example Two transports per endpoint
  * ```ts
  * import { MemoryNetwork } from "../channel/memory_network.ts";
  * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
  * import { Transport } from "../transport/transport.ts";
- * import { TransportPool, type TransportPoolOptions } from "./transport_pool.ts";
+ * import { ConnectionPool, type ConnectionPoolOptions } from "./connection_pool.ts";
  *
  * const network = new MemoryNetwork();
  * const listener = await network.listen("mem://api");
  * const codec = new EnvelopeCodec();
- * const options: TransportPoolOptions<Envelope> = {
+ * const options: ConnectionPoolOptions<Envelope> = {
  *   connect: async (key, { signal }) => new Transport(await network.dial(key, { signal }), { codec }),
  *   size: 2,
  *   reconnect: false,
  * };
- * const pool = new TransportPool(options);
+ * const pool = new ConnectionPool(options);
  * await pool.get("mem://api");
  * console.log(pool.transports("mem://api").length); // 2
  * await pool.close();
  * listener.close();
  * ```
  */
-export interface TransportPoolOptions<M> {
+export interface ConnectionPoolOptions {
   /** Opens a transport to `key`; the pool aborts `signal` when it no longer wants it. */
   connect: (
     key: TransportKey,
     options: { signal: AbortSignal },
-  ) => Promise<Transport<M>>;
+  ) => Promise<Connection>;
   /** Transports per key; a request takes the one with the fewest in flight. @default {1} */
   size?: number;
   /** Close a transport after this many ms without requests (see `ConnectionMonitor`). `0` for never. @default {0} */
@@ -95,17 +95,17 @@ export interface TransportPoolOptions<M> {
 }
 
 /**
- * Options of {@linkcode TransportPool.get}.
+ * Options of {@linkcode ConnectionPool.get}.
  *
  * @example Waiting for the next attempt instead of failing
  * ```ts
  * import { MemoryNetwork } from "../channel/memory_network.ts";
  * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
  * import { Transport } from "../transport/transport.ts";
- * import { type PoolGetOptions, TransportPool } from "./transport_pool.ts";
+ * import { type PoolGetOptions, ConnectionPool } from "./connection_pool.ts";
  *
  * const network = new MemoryNetwork();
- * const pool = new TransportPool<Envelope>({
+ * const pool = new ConnectionPool<Envelope>({
  *   connect: async (key, o) => new Transport(await network.dial(key, o), { codec: new EnvelopeCodec() }),
  *   reconnect: { initialDelay: 10, jitter: 0 },
  * });

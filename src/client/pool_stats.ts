@@ -1,11 +1,11 @@
 /**
- * The counters of a `TransportPool`.
+ * The counters of a `ConnectionPool`.
  *
  * @module
  */
 
 /**
- * What a `TransportPool` has done so far, over every key. All
+ * What a `ConnectionPool` has done so far, over every key. All
  * counters only grow, except `transports`, the open transports now.
  *
  * @example A client's connections, counted

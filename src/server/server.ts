@@ -1,80 +1,69 @@
 /**
- * The {@linkcode Server}: serves the routes of a {@linkcode Router} over the
- * default protocol, with limits, heartbeat, scheduled tasks and graceful
- * shutdown.
+ * The {@linkcode Server}: serves the routes of a {@linkcode Router} on every
+ * connection a listener accepts, over any protocol, with limits, heartbeat,
+ * scheduled tasks and graceful shutdown.
  *
  * @module
  */
 
+import type { Channel, ChannelAddr, Listener } from "../channel/channel.ts";
+import { TransportKey } from "../channel/transport_key.ts";
 import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
-import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
-import { Peer } from "../transport/peer.ts";
-import type { Router } from "../transport/router.ts";
-import type { Transport } from "../transport/transport.ts";
+import { Connection, connectionParts } from "../connection/connection.ts";
+import type { ConnectionOptions } from "../connection/connection_options.ts";
+import { addrText, debug } from "../debug.ts";
+import { ConnectionClosedError, RemoteError } from "../errors.ts";
+import { envelopeProtocol } from "../protocol/envelope_protocol.ts";
+import type { Protocol, RouteName } from "../protocol/protocol.ts";
+import { type TimerHandle, TimerHeap } from "../timer/timer_heap.ts";
 import {
-  TransportServer,
-  type TransportServerOptions,
-} from "./transport_server.ts";
+  ConnectionMonitor,
+  type ExpireReason,
+  type HeartbeatOptions,
+} from "../transport/connection_monitor.ts";
+import { checkMonitorOptions } from "../transport/_monitor_options.ts";
+import {
+  addStats,
+  type ConnectionStats,
+  createStats,
+} from "../transport/stats.ts";
+import { Transport } from "../transport/transport.ts";
+import { shutDown } from "./_shutdown.ts";
+import {
+  DEFAULT_FIRST_FRAME_TIMEOUT,
+  DEFAULT_SHUTDOWN_TIMEOUT,
+  type ServerCloseOptions,
+  type ServerOptions,
+  type ServerStats,
+} from "./server_options.ts";
+
+export type {
+  ServerCloseOptions,
+  ServerOptions,
+  ServerStats,
+} from "./server_options.ts";
+
+const EXPIRED: Record<ExpireReason, keyof ServerStats> = {
+  "idle": "idleClosed",
+  "first-frame": "firstFrameClosed",
+  "heartbeat": "heartbeatClosed",
+};
 
 /**
- * Options of {@linkcode Server}.
- *
- * @example Routes, a body codec, and a greeting pushed to each new client
- * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { textBody } from "../codec/body_codec.ts";
- * import { Peer } from "../transport/peer.ts";
- * import { Router } from "../transport/router.ts";
- * import { Server, type ServerOptions } from "./server.ts";
- *
- * const options: ServerOptions<string> = {
- *   router: new Router().handle("echo", (body: string) => body),
- *   body: textBody,
- *   onConnect: (peer) => void peer.notify("welcome", "hi there"),
- * };
- * const network = new MemoryNetwork();
- * await using server = new Server(options);
- * server.serve(await network.listen("mem://chat"));
- * const welcome = Promise.withResolvers<string>();
- * const client = new Peer(await network.dial("mem://chat"), {
- *   router: new Router().handle("welcome", (text: string) => void welcome.resolve(text)),
- *   body: textBody,
- * });
- * console.log(await welcome.promise); // "hi there"
- * await client.close();
- * ```
- */
-export interface ServerOptions<B> extends
-  Omit<
-    TransportServerOptions<Envelope>,
-    "codec" | "handler" | "createTransport" | "onConnect" | "onDisconnect"
-  > {
-  /** The routes. Without it, every request gets the error reply `NO_HANDLER`. */
-  router?: Router;
-  /** The body codec. @default {rawBody} */
-  body?: BodyCodec<B>;
-  /** Called when a client connects, with its peer (to push to it later). */
-  onConnect?: (peer: Peer<B>) => void;
-  /** Called when a client's connection closed, with why. */
-  onDisconnect?: (peer: Peer<B>, reason: Error | undefined) => void;
-}
-
-/**
- * A server of the default protocol: each accepted connection is a
- * {@linkcode Peer} that serves the router's routes (and may call or notify
- * the client: server push). Everything else is {@linkcode TransportServer}'s:
- * `serve(listener)`, `maxConnections`, `idleTimeout`, `firstFrameTimeout`,
- * `heartbeat`, `runAfter`/`runEvery`, and `close()` (also `await using`),
- * which stops accepting, sends goaway, lets in-flight requests finish until
- * the deadline, then closes.
+ * A server: `serve(listener)` accepts connections and runs a
+ * {@linkcode Connection} on each, serving the router's routes (each
+ * connection may also call or notify its client: server push). Limits:
+ * `maxConnections`, `idleTimeout`, `firstFrameTimeout`, `heartbeat`.
+ * Scheduled tasks (`runAfter`, `runEvery`) stop when the server closes.
+ * `close()` (also `await using`) shuts down gracefully: it stops accepting,
+ * sends goaway to every client, lets in-flight requests finish until the
+ * deadline, then closes. It speaks listenrain's envelope unless given
+ * another `protocol`.
  *
  * @example Serving routes and pushing to every client on a timer
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { textBody } from "../codec/body_codec.ts";
- * import { Peer } from "../transport/peer.ts";
- * import { Router } from "../transport/router.ts";
- * import { Server } from "./server.ts";
+ * import { Connection, Router, Server, textBody } from "listenrain";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
  * const server = new Server({
@@ -87,7 +76,7 @@ export interface ServerOptions<B> extends
  * const ticks = server.runEvery(10, () => server.broadcast("tick", "now"));
  *
  * let pushed = 0;
- * const client = new Peer(await network.dial("mem://chat"), {
+ * const client = new Connection(await network.dial("mem://chat"), {
  *   router: new Router().handle("tick", () => void pushed++),
  *   body: textBody,
  * });
@@ -99,10 +88,33 @@ export interface ServerOptions<B> extends
  * await client.closed;
  * ```
  */
-// deno-lint-ignore no-explicit-any
-export class Server<B = any> extends TransportServer<Envelope> {
-  #peers: Map<Transport<Envelope>, Peer<B>>;
-  #body: BodyCodec<B>;
+export class Server {
+  #options: ConnectionOptions;
+  #protocol: Protocol<unknown>;
+  #body: BodyCodec<unknown>;
+  #maxConnections: number;
+  #idleTimeout: number;
+  #firstFrameTimeout: number;
+  #heartbeat: HeartbeatOptions | undefined;
+  #shutdownTimeout: number;
+  #timers: TimerHeap;
+  #ownTimers: boolean;
+  #onConnect: ServerOptions["onConnect"];
+  #onDisconnect: ServerOptions["onDisconnect"];
+  #listeners = new Set<Listener>();
+  #connections = new Set<Connection>();
+  #tasks = new Set<TimerHandle>();
+  #stats: ServerStats = {
+    connections: 0,
+    accepted: 0,
+    rejected: 0,
+    idleClosed: 0,
+    firstFrameClosed: 0,
+    heartbeatClosed: 0,
+  };
+  /** The summed counters of the connections that closed. */
+  #closedStats: ConnectionStats = createStats();
+  #closing: Promise<void> | undefined;
 
   /**
    * Creates the server; it accepts nothing before `serve()`.
@@ -110,36 +122,109 @@ export class Server<B = any> extends TransportServer<Envelope> {
    * @param options The router, the body codec and the server's limits.
    * @throws {RangeError} If a limit is out of range.
    */
-  constructor(options: ServerOptions<B> = {}) {
-    const { router, body, onConnect, onDisconnect, ...rest } = options;
-    const bodyCodec = body ?? (rawBody as unknown as BodyCodec<B>);
-    const peers = new Map<Transport<Envelope>, Peer<B>>();
-    super({
-      ...rest,
-      codec: new EnvelopeCodec(),
-      createTransport: (channel, _key, transportOptions) => {
-        const peer = new Peer<B>(channel, {
-          ...transportOptions,
-          router,
-          body: bodyCodec,
-        });
-        peers.set(peer.transport, peer);
-        return peer.transport;
-      },
-      onConnect: onConnect && ((transport) => onConnect(peers.get(transport)!)),
-      onDisconnect: (transport, reason) => {
-        const peer = peers.get(transport);
-        peers.delete(transport);
-        if (peer && onDisconnect) onDisconnect(peer, reason);
-      },
-    });
-    this.#peers = peers;
-    this.#body = bodyCodec;
+  constructor(options: ServerOptions = {}) {
+    const {
+      maxConnections = Infinity,
+      idleTimeout = 0,
+      firstFrameTimeout = DEFAULT_FIRST_FRAME_TIMEOUT,
+      heartbeat,
+      shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT,
+      timers,
+      onConnect,
+      onDisconnect,
+      ...connection
+    } = options;
+    if (!(maxConnections >= 1)) {
+      throw new RangeError(
+        `maxConnections must be at least 1, got ${maxConnections}`,
+      );
+    }
+    if (!(shutdownTimeout >= 0)) {
+      throw new RangeError(
+        `shutdownTimeout must be >= 0, got ${shutdownTimeout}`,
+      );
+    }
+    checkMonitorOptions({ heartbeat, idleTimeout, firstFrameTimeout });
+    this.#maxConnections = maxConnections;
+    this.#idleTimeout = idleTimeout;
+    this.#firstFrameTimeout = firstFrameTimeout;
+    this.#heartbeat = heartbeat;
+    this.#shutdownTimeout = shutdownTimeout;
+    this.#ownTimers = timers === undefined;
+    this.#timers = timers ??
+      new TimerHeap(connection.onError ? { onError: connection.onError } : {});
+    this.#options = { ...connection, timers: this.#timers };
+    this.#protocol = (connection.protocol ?? envelopeProtocol) as Protocol<
+      unknown
+    >;
+    this.#body = (connection.body ?? rawBody) as BodyCodec<unknown>;
+    this.#onConnect = onConnect;
+    this.#onDisconnect = onDisconnect;
   }
 
-  /** The peers of the open connections. */
-  get peers(): Peer<B>[] {
-    return [...this.#peers.values()];
+  /** Counters, with the current number of connections. */
+  get stats(): ServerStats {
+    return { ...this.#stats, connections: this.#connections.size };
+  }
+
+  /**
+   * The counters of every connection the server has had (requests handled
+   * and sent, replies, errors, timeouts, late and slow replies, frames and
+   * bytes in and out), summed; the current values (`pending`, `handling`,
+   * `queuedBytes`) over the open connections.
+   */
+  get connectionStats(): ConnectionStats {
+    const total = { ...this.#closedStats };
+    for (const connection of this.#connections) {
+      addStats(total, connection.stats, true);
+    }
+    return total;
+  }
+
+  /** The open connections. */
+  get connections(): Connection[] {
+    return [...this.#connections];
+  }
+
+  /** The addresses the server is listening on. */
+  get addrs(): ChannelAddr[] {
+    return [...this.#listeners].map((listener) => listener.addr);
+  }
+
+  /** True once `close()` was called. */
+  get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Accepts connections from `listener` until it ends or the server closes
+   * (which closes it). Call it once per listener; several may run at once.
+   *
+   * @param listener Where connections come from (an adapter's `listen`, a `MemoryNetwork`'s).
+   * @returns A promise that resolves when accepting stops.
+   * @throws {ConnectionClosedError} If the server is closed.
+   * @throws The listener's error, if iterating it fails.
+   */
+  async serve(listener: Listener): Promise<void> {
+    if (this.#closing) {
+      listener.close();
+      throw new ConnectionClosedError("Cannot serve: the server is closed");
+    }
+    this.#listeners.add(listener);
+    debug(`server: listening on ${keyOf(listener.addr)}`);
+    try {
+      for await (const channel of listener) {
+        if (this.#closing) {
+          channel.close();
+          break;
+        }
+        this.#accept(channel);
+      }
+    } catch (error) {
+      if (!this.#closing) throw error;
+    } finally {
+      this.#listeners.delete(listener);
+    }
   }
 
   /**
@@ -150,23 +235,191 @@ export class Server<B = any> extends TransportServer<Envelope> {
    * @returns How many clients the notification was queued for.
    * @throws {CodecError} If the body cannot be encoded.
    */
-  broadcast(route: string | number, body: B): number {
-    const message: Envelope = {
-      kind: "notify",
-      id: 0,
-      route,
-      body: this.#body.encode(body),
-    };
+  broadcast(route: RouteName, body: unknown): number {
+    const message = this.#protocol.message("notify", route, body, this.#body);
     let sent = 0;
-    for (const transport of this.#peers.keys()) {
-      if (!transport.canRequest) continue;
+    for (const connection of this.#connections) {
+      if (!connection.canRequest) continue;
       try {
-        transport.notify(message)?.catch(() => {});
+        connectionParts(connection).transport.notify(message)?.catch(() => {});
         sent++;
       } catch {
         // Closed or full in the meantime: that client misses this one.
       }
     }
     return sent;
+  }
+
+  /**
+   * Runs `task` once after `delayMs`, on the server's timer heap; cancelled
+   * if the server closes first.
+   *
+   * @param delayMs The delay in ms.
+   * @param task The task; a throw goes to `onError`.
+   * @returns A handle that cancels it.
+   * @throws {RangeError} If `delayMs` is negative or not finite.
+   * @throws {ConnectionClosedError} If the server is closed.
+   */
+  runAfter(delayMs: number, task: () => void): TimerHandle {
+    this.#checkOpen();
+    const inner: TimerHandle = this.#timers.runAfter(delayMs, () => {
+      this.#tasks.delete(inner);
+      task();
+    });
+    return this.#track(inner);
+  }
+
+  /**
+   * Runs `task` every `intervalMs` (gev's RunEvery), on the server's timer
+   * heap, until cancelled or the server closes.
+   *
+   * @param intervalMs The period in ms.
+   * @param task The task; a throw goes to `onError` and the task keeps running.
+   * @returns A handle that stops it.
+   * @throws {RangeError} If `intervalMs` is not positive and finite.
+   * @throws {ConnectionClosedError} If the server is closed.
+   */
+  runEvery(intervalMs: number, task: () => void): TimerHandle {
+    this.#checkOpen();
+    return this.#track(this.#timers.runEvery(intervalMs, task));
+  }
+
+  /**
+   * Shuts down gracefully: stops accepting, sends goaway to every
+   * connection, refuses new requests (`GOING_AWAY`, which clients send
+   * elsewhere), lets in-flight requests finish until the deadline, then
+   * closes every connection, scheduled task and timer. Calling it again
+   * returns the same promise.
+   *
+   * @param options The deadline, and a signal to stop waiting.
+   * @returns A promise that resolves once everything is closed.
+   */
+  close(options: ServerCloseOptions = {}): Promise<void> {
+    this.#closing ??= (async () => {
+      for (const listener of this.#listeners) listener.close();
+      await shutDown(
+        () => [...this.#connections],
+        this.#timers,
+        options.deadline ?? this.#shutdownTimeout,
+        options.signal,
+      );
+      for (const task of this.#tasks) task.cancel();
+      this.#tasks.clear();
+      if (this.#ownTimers) this.#timers.clear();
+    })();
+    return this.#closing;
+  }
+
+  /** Closes the server gracefully with the default deadline. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #accept(channel: Channel): void {
+    if (this.#connections.size >= this.#maxConnections) {
+      this.#refuse(channel);
+      return;
+    }
+    let connection: Connection;
+    try {
+      connection = new Connection(channel, this.#options);
+    } catch (error) {
+      channel.close();
+      debug(`server: cannot set up ${addrText(channel.remoteAddr)}`, {
+        error,
+      });
+      this.#options.onError?.(error);
+      return;
+    }
+    this.#stats.accepted++;
+    debug(`server: accepted ${addrText(channel.remoteAddr)}`);
+    this.#connections.add(connection);
+    let monitor: ConnectionMonitor | undefined;
+    if (
+      this.#heartbeat || this.#idleTimeout > 0 || this.#firstFrameTimeout > 0
+    ) {
+      monitor = new ConnectionMonitor(connection, {
+        timers: this.#timers,
+        heartbeat: this.#heartbeat,
+        idleTimeout: this.#idleTimeout,
+        firstFrameTimeout: this.#firstFrameTimeout,
+        onExpire: (reason) => {
+          this.#stats[EXPIRED[reason]]++;
+          debug(
+            `server: closing ${
+              addrText(channel.remoteAddr)
+            } (${reason} timeout)`,
+          );
+        },
+      });
+    }
+    connection.closed.then(() => {
+      this.#connections.delete(connection);
+      addStats(this.#closedStats, connection.stats, false);
+      monitor?.stop();
+      this.#report(() =>
+        this.#onDisconnect?.(connection, connection.closedReason)
+      );
+    });
+    this.#report(() => this.#onConnect?.(connection));
+  }
+
+  /** Refuses a connection beyond `maxConnections`. */
+  #refuse(channel: Channel): void {
+    this.#stats.rejected++;
+    const reason =
+      `Too many connections (maxConnections ${this.#maxConnections})`;
+    debug(`server: refused ${addrText(channel.remoteAddr)}: ${reason}`);
+    // Requests that arrive before the close get the reason as an error
+    // reply; the rest of the client's requests see it in the goaway.
+    const refused = new Transport<unknown>(channel, {
+      codec: this.#protocol.codec,
+      packetCodec: this.#options.framing ?? this.#protocol.framing,
+      timers: this.#timers,
+      handler: () => {
+        throw new RemoteError("TOO_MANY_CONNECTIONS", reason);
+      },
+    });
+    refused.goaway(reason);
+    void refused.close(reason);
+  }
+
+  #track(handle: TimerHandle): TimerHandle {
+    this.#tasks.add(handle);
+    const tasks = this.#tasks;
+    return {
+      cancel: () => {
+        tasks.delete(handle);
+        return handle.cancel();
+      },
+      get active() {
+        return handle.active;
+      },
+    };
+  }
+
+  #checkOpen(): void {
+    if (this.#closing) {
+      throw new ConnectionClosedError(
+        "Cannot schedule a task: the server is closed",
+      );
+    }
+  }
+
+  #report(callback: () => void): void {
+    try {
+      callback();
+    } catch (error) {
+      this.#options.onError?.(error);
+    }
+  }
+}
+
+/** The key of a listener's address; a `mem://` placeholder if it names none. */
+function keyOf(addr: ChannelAddr): TransportKey {
+  try {
+    return TransportKey.from(addr);
+  } catch {
+    return new TransportKey(`mem://${addr.transport}-listener`);
   }
 }

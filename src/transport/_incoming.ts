@@ -28,7 +28,7 @@ import {
   newErrorId,
 } from "./handler_failure.ts";
 import { RequestContext } from "./request_context.ts";
-import type { TransportStats } from "./stats.ts";
+import type { ConnectionStats } from "./stats.ts";
 import { HANDLING_CHARGE, type MessageHandler } from "./transport_options.ts";
 
 /**
@@ -44,7 +44,7 @@ import { HANDLING_CHARGE, type MessageHandler } from "./transport_options.ts";
 export class Incoming<M> {
   #link: Link<M>;
   #codec: MessageCodec<M>;
-  #stats: TransportStats;
+  #stats: ConnectionStats;
   #timers: TimerHeap;
   #handler: MessageHandler<M> | undefined;
   #onHandlerError: ((failure: HandlerFailure<M>) => void) | undefined;

@@ -12,7 +12,7 @@ import type { TimerHeap } from "../timer/timer_heap.ts";
 import { DirectFrames } from "./_direct_frames.ts";
 import type { TransportConfig } from "./_transport_config.ts";
 import type { SlowRequest } from "./slow_request.ts";
-import { createStats, type TransportStats } from "./stats.ts";
+import { type ConnectionStats, createStats } from "./stats.ts";
 
 /**
  * Where a transport is in its life; it only moves forward:
@@ -35,7 +35,7 @@ export type TransportState = "open" | "ended" | "closing" | "closed";
  */
 export class Link<M> {
   readonly codec: MessageCodec<M>;
-  readonly stats: TransportStats = createStats();
+  readonly stats: ConnectionStats = createStats();
   readonly timers: TimerHeap;
   readonly queue: SendQueue;
   /** Errors that belong to no request. */

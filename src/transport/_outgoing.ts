@@ -22,7 +22,7 @@ import { ReservedIds } from "./_reserved_ids.ts";
 import { toError } from "./_to_error.ts";
 import { checkTimeout, type TransportConfig } from "./_transport_config.ts";
 import type { SlowRequest } from "./slow_request.ts";
-import type { TransportStats } from "./stats.ts";
+import type { ConnectionStats } from "./stats.ts";
 import type { RequestOptions } from "./transport_options.ts";
 
 /**
@@ -37,7 +37,7 @@ import type { RequestOptions } from "./transport_options.ts";
 export class Outgoing<M> {
   #link: Link<M>;
   #codec: MessageCodec<M>;
-  #stats: TransportStats;
+  #stats: ConnectionStats;
   #timers: TimerHeap;
   #ids: IdAllocator;
   /** The default deadline in ms; `Infinity` for none. */

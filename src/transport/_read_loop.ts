@@ -24,7 +24,7 @@ import type { Link } from "./_link.ts";
 import type { Outgoing } from "./_outgoing.ts";
 import { toError } from "./_to_error.ts";
 import type { TransportConfig } from "./_transport_config.ts";
-import type { TransportStats } from "./stats.ts";
+import type { ConnectionStats } from "./stats.ts";
 
 /** How often `drain()` looks at the pending table once no handler runs. */
 const DRAIN_POLL_MS = 10;
@@ -44,7 +44,7 @@ export class ReadLoop<M> {
   #channel: Channel;
   #link: Link<M>;
   #codec: MessageCodec<M>;
-  #stats: TransportStats;
+  #stats: ConnectionStats;
   #packet: PacketCodec;
   #outgoing: Outgoing<M>;
   #incoming: Incoming<M>;

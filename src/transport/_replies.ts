@@ -17,7 +17,7 @@ import {
 import type { Link } from "./_link.ts";
 import { toError } from "./_to_error.ts";
 import { WaitingReplies } from "./_waiting_replies.ts";
-import type { TransportStats } from "./stats.ts";
+import type { ConnectionStats } from "./stats.ts";
 
 /**
  * Replies waiting for room in the send queue before reading pauses: a peer
@@ -35,7 +35,7 @@ const MAX_REPLIES_WAITING = 64;
 export class Replies<M> {
   #link: Link<M>;
   #codec: MessageCodec<M>;
-  #stats: TransportStats;
+  #stats: ConnectionStats;
   /** Gives back what a handled request was charged. */
   #release: (charge: number) => void;
   /** Replies waiting for room in the send queue; made when one first waits. */

@@ -8,8 +8,8 @@
 
 import { ConnectionClosedError, TimeoutError } from "../errors.ts";
 import { type TimerHandle, TimerHeap } from "../timer/timer_heap.ts";
-import type { Transport } from "./transport.ts";
-import type { TransportStats } from "./stats.ts";
+import type { Connection } from "../connection/connection.ts";
+import type { ConnectionStats } from "./stats.ts";
 import { checkMonitorOptions } from "./_monitor_options.ts";
 
 /**
@@ -106,6 +106,19 @@ export interface ConnectionMonitorOptions {
   onExpire?: (reason: ExpireReason, message: string) => void;
 }
 
+/** What a {@linkcode ConnectionMonitor} watches: a {@linkcode Connection}, or anything shaped like one. */
+export type MonitoredConnection = Pick<
+  Connection,
+  | "stats"
+  | "closed"
+  | "closedReason"
+  | "ping"
+  | "inFlight"
+  | "canRequest"
+  | "goaway"
+  | "close"
+>;
+
 /**
  * Watches one transport and closes it when its peer is silent or idle. Its
  * timers live on the given heap and stop when the transport closes or
@@ -152,8 +165,8 @@ export interface ConnectionMonitorOptions {
  * await server.close();
  * ```
  */
-export class ConnectionMonitor<M> {
-  #transport: Transport<M>;
+export class ConnectionMonitor {
+  #transport: MonitoredConnection;
   #onExpire: ((reason: ExpireReason, message: string) => void) | undefined;
   #handles: TimerHandle[] = [];
   #timers: TimerHeap;
@@ -177,7 +190,10 @@ export class ConnectionMonitor<M> {
    * @throws {RangeError} If a time is negative or not finite, or the
    *   heartbeat interval is 0.
    */
-  constructor(transport: Transport<M>, options: ConnectionMonitorOptions = {}) {
+  constructor(
+    transport: MonitoredConnection,
+    options: ConnectionMonitorOptions = {},
+  ) {
     this.#transport = transport;
     this.#onExpire = options.onExpire;
     const timers = options.timers ?? new TimerHeap();
@@ -327,7 +343,7 @@ export class ConnectionMonitor<M> {
 /** How often the idle check looks per `idleTimeout`. */
 const IDLE_LOOKS = 10;
 
-function activityOf(stats: TransportStats): number {
+function activityOf(stats: ConnectionStats): number {
   return stats.requestsSent + stats.requestsReceived + stats.notifiesSent +
     stats.notifiesReceived;
 }

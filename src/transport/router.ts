@@ -6,7 +6,8 @@
  */
 
 import type { BodyCodec } from "../codec/body_codec.ts";
-import type { Envelope } from "../codec/envelope.ts";
+import type { RouteName } from "../protocol/protocol.ts";
+import type { RouteTypes } from "../protocol/route_types.ts";
 import type { RequestContext } from "./request_context.ts";
 
 /**
@@ -38,7 +39,8 @@ import type { RequestContext } from "./request_context.ts";
 // deno-lint-ignore no-explicit-any
 export type RouteHandler<Req = any, Res = any> = (
   body: Req,
-  context: RequestContext<Envelope>,
+  // deno-lint-ignore no-explicit-any
+  context: RequestContext<any>,
 ) => Res | Promise<Res>;
 
 /**
@@ -72,21 +74,14 @@ export interface RouteOptions {
 /**
  * A registered route, as {@linkcode Router.lookup} finds it.
  *
- * @example Looking a route up and calling its handler as a peer does
+ * @example Looking a route up
  * ```ts
- * import { textBody } from "../codec/body_codec.ts";
- * import type { Envelope } from "../codec/envelope.ts";
- * import { RequestContext } from "./request_context.ts";
- * import { type Route, Router } from "./router.ts";
+ * import { Router, textBody } from "listenrain";
+ * import type { Route } from "listenrain/advanced";
  *
  * const router = new Router().handle("upper", (s: string) => s.toUpperCase(), { body: textBody });
  * const route: Route | undefined = router.lookup("upper");
  * console.log(route?.body === textBody, router.lookup("lower")); // true undefined
- * // What a peer does with a request for it: decode, handle, encode.
- * const request: Envelope = { kind: "request", id: 1, route: "upper", body: textBody.encode("rain") };
- * const context = new RequestContext(request, request.id, true, undefined);
- * const reply = await route!.handler(route!.body!.decode(request.body), context);
- * console.log(reply); // "RAIN"
  * ```
  */
 export interface Route {
@@ -114,7 +109,10 @@ const MAX_ROUTE_BYTES = 255;
  * console.log(router.lookup("sayhi") !== undefined, router.routes); // true [ "sayhi", 7 ]
  * ```
  */
-export class Router {
+// deno-lint-ignore ban-types
+export class Router<R extends RouteTypes = {}> {
+  /** The route table's type, for `Client<typeof router>`; no value at run time. */
+  declare readonly types: R;
   #routes = new Map<string | number, Route>();
 
   /**
@@ -128,11 +126,11 @@ export class Router {
    * @throws {RangeError} If the name is longer than 255 UTF-8 bytes: no
    *   request could name it.
    */
-  handle<Req, Res>(
-    route: string | number,
+  handle<N extends RouteName, Req, Res>(
+    route: N,
     handler: RouteHandler<Req, Res>,
     options: RouteOptions = {},
-  ): this {
+  ): Router<R & { [K in N]: { request: Req; reply: Awaited<Res> } }> {
     if (typeof route === "number") {
       if (!Number.isInteger(route) || route < 0 || route > 0xffff_ffff) {
         throw new TypeError(`A numeric route must be a u32, got ${route}`);
@@ -153,7 +151,10 @@ export class Router {
       throw new TypeError(`Route "${route}" is already registered`);
     }
     this.#routes.set(route, { handler, body: options.body });
-    return this;
+    // The same router, its type knowing one more route.
+    return this as unknown as Router<
+      R & { [K in N]: { request: Req; reply: Awaited<Res> } }
+    >;
   }
 
   /**

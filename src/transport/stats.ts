@@ -26,7 +26,7 @@
  * await server.close();
  * ```
  */
-export interface TransportStats {
+export interface ConnectionStats {
   /** Requests sent (sync and async). */
   requestsSent: number;
   /** Replies that settled a pending request (including error replies). */
@@ -91,8 +91,8 @@ const GAUGES = new Set<string>([
  * @internal
  */
 export function addStats(
-  total: TransportStats,
-  stats: TransportStats,
+  total: ConnectionStats,
+  stats: ConnectionStats,
   gauges: boolean,
 ): void {
   const into = total as unknown as Record<string, number>;
@@ -103,7 +103,7 @@ export function addStats(
 }
 
 /** @internal */
-export function createStats(): TransportStats {
+export function createStats(): ConnectionStats {
   return {
     requestsSent: 0,
     repliesReceived: 0,

@@ -21,7 +21,7 @@ import { PendingRequest } from "./_pending_request.ts";
 import { ReadLoop } from "./_read_loop.ts";
 import { resolveTransportOptions } from "./_transport_config.ts";
 import type { StateMachine } from "./state_machine.ts";
-import type { TransportStats } from "./stats.ts";
+import type { ConnectionStats } from "./stats.ts";
 import type { RequestOptions, TransportOptions } from "./transport_options.ts";
 
 export {
@@ -41,7 +41,7 @@ export type {
 /**
  * `transport.request(message, options)` resolving with `decode(reply)`, in
  * one promise (a `.then` would add a second one and a turn of the microtask
- * queue per request). For {@linkcode Peer}; not part of the public API.
+ * queue per request). For {@linkcode Connection}; not part of the public API.
  *
  * @internal
  */
@@ -125,7 +125,7 @@ export class Transport<M> {
   }
 
   /** Counters, with current values for `pending`, `handling` and `queuedBytes`. */
-  get stats(): TransportStats {
+  get stats(): ConnectionStats {
     const stats = { ...this.#link.stats };
     stats.pending = this.#outgoing.count;
     stats.handling = this.#incoming.count;
@@ -226,7 +226,7 @@ export class Transport<M> {
    * the request is sent (closed, too many pending, queue full, too large,
    * signal already aborted); the machine is not called then.
    */
-  send(
+  call(
     message: M,
     machine: StateMachine<M>,
     options?: RequestOptions,

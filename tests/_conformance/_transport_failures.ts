@@ -47,7 +47,7 @@ export function transportFailureTests(
   features: TransportFeatures,
 ): void {
   harnessTest(
-    "a caller that half-closes after its requests still gets every reply, then the Peer closes",
+    "a caller that half-closes after its requests still gets every reply, then the Connection closes",
     async ({ pair, peer }) => {
       const server = peer(pair.server, {
         router: new Router().handle("later", async (body: Uint8Array) => {
@@ -130,7 +130,7 @@ export function transportFailureTests(
         await rejectsClosed(requests, "request");
         await local.closed;
         assert.ok(
-          local.transport.closedReason instanceof ConnectionClosedError,
+          local.closedReason instanceof ConnectionClosedError,
         );
         assert.equal(local.stats.repliesReceived, 0);
         await assert.rejects(
@@ -264,10 +264,10 @@ export function transportFailureTests(
   );
 
   harnessTest(
-    "the channel closing under a Peer mid-write fails every request with ConnectionClosedError",
+    "the channel closing under a Connection mid-write fails every request with ConnectionClosedError",
     async ({ pair, peer }) => {
       const options = {
-        packetCodec: new LengthPrefixedCodec({ maxFrameSize: 64 << 20 }),
+        framing: new LengthPrefixedCodec({ maxFrameSize: 64 << 20 }),
       };
       const client = peer(pair.client, options);
       // 32 MiB: more than loopback socket buffers hold, so writing stalls.
@@ -290,7 +290,7 @@ export function transportFailureTests(
       await rejectsClosed(requests, "request");
       await client.closed;
       assert.ok(
-        client.transport.closedReason instanceof ConnectionClosedError,
+        client.closedReason instanceof ConnectionClosedError,
       );
       // The peer's readable ends or errors; hanging is the failure.
       await settled((async () => {

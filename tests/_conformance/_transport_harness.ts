@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import type { Channel } from "../../src/channel/channel.ts";
 import { ConnectionClosedError } from "../../src/errors.ts";
 import { LengthPrefixedCodec } from "../../src/framing/length_prefixed.ts";
-import { Peer, type PeerOptions } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
+import type { ConnectionOptions } from "../../src/connection/connection_options.ts";
 import { Router } from "../../src/transport/router.ts";
 import type { ChannelPair } from "./channel_suite.ts";
 import { within } from "./_helpers.ts";
@@ -28,7 +29,7 @@ export interface TransportFeatures {
 /** What each test gets: the pair, and a maker of peers closed after it. */
 export interface Harness {
   pair: ChannelPair;
-  peer(channel: Channel, options?: PeerOptions<Uint8Array>): Peer<Uint8Array>;
+  peer(channel: Channel, options?: ConnectionOptions<Uint8Array>): Connection;
 }
 
 /** Registers one test that gets a {@linkcode Harness}. */
@@ -52,9 +53,12 @@ export function harnessTests(
     // alone ends a test after 5 s by default).
     test(title, { skip, timeout: timeoutMs + 40_000 }, async () => {
       const pair = await within(10_000, "making a channel pair", makePair());
-      const peers: Peer<Uint8Array>[] = [];
-      const peer = (channel: Channel, options?: PeerOptions<Uint8Array>) => {
-        const made = new Peer<Uint8Array>(channel, {
+      const peers: Connection[] = [];
+      const peer = (
+        channel: Channel,
+        options?: ConnectionOptions<Uint8Array>,
+      ) => {
+        const made = new Connection(channel, {
           closeTimeout: 5_000,
           ...options,
         });
@@ -79,8 +83,8 @@ export const STALL_MS = 250;
 /** Sending this much to a peer that does not read must make the sender wait. */
 export const BACKPRESSURE_LIMIT = 64 * MiB;
 /** Room for 16 MiB bodies plus the envelope (the default limit is 16 MiB). */
-export const large = (): PeerOptions<Uint8Array> => ({
-  packetCodec: new LengthPrefixedCodec({ maxFrameSize: 32 << 20 }),
+export const large = (): ConnectionOptions<Uint8Array> => ({
+  framing: new LengthPrefixedCodec({ maxFrameSize: 32 << 20 }),
 });
 /** A router with one route, "echo": the body back. */
 export const echo = (): Router =>

@@ -58,7 +58,7 @@ export function transportConformance(
   const harnessTest = harnessTests(makePair, features.timeoutMs ?? 60_000);
   describe(`Transport conformance: ${name}`, { skip: features.skip }, () => {
     harnessTest(
-      "Peer request/reply round trips both ways: bodies, routes, errors, notify",
+      "Connection request/reply round trips both ways: bodies, routes, errors, notify",
       async ({ pair, peer }) => {
         let news: (value: string) => void;
         const heard = new Promise<string>((resolve) => news = resolve);

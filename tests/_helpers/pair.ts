@@ -5,7 +5,8 @@ import {
   type MemoryPipeOptions,
 } from "../../src/channel/memory_pipe.ts";
 import { type Envelope, EnvelopeCodec } from "../../src/codec/envelope.ts";
-import { Peer, type PeerOptions } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
+import type { ConnectionOptions } from "../../src/connection/connection_options.ts";
 import {
   Transport,
   type TransportOptions,
@@ -13,13 +14,13 @@ import {
 
 /** Two peers on one in-memory pipe: `server` gets the options, `client` the client options. */
 export function peers<B>(
-  serverOptions: PeerOptions<B> = {},
-  clientOptions: PeerOptions<B> = {},
+  serverOptions: ConnectionOptions<B> = {},
+  clientOptions: ConnectionOptions<B> = {},
   pipe: MemoryPipeOptions = {},
-): { server: Peer<B>; client: Peer<B>; close(): Promise<void> } {
+): { server: Connection; client: Connection; close(): Promise<void> } {
   const [a, b] = createMemoryPipe(pipe);
-  const server = new Peer<B>(a, serverOptions);
-  const client = new Peer<B>(b, clientOptions);
+  const server = new Connection(a, serverOptions);
+  const client = new Connection(b, clientOptions);
   return {
     server,
     client,

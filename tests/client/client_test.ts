@@ -198,7 +198,10 @@ describe("Client", () => {
     assert.equal(server.broadcast("news", { n: 1 }), 1);
     await until(() => news.length === 1, 5000, "push");
     assert.deepEqual(news, [{ n: 1 }]);
-    assert.equal(await server.peers[0].request("whoareyou", null), "client");
+    assert.equal(
+      await server.connections[0].request("whoareyou", null),
+      "client",
+    );
     await client.close();
     await server.close();
   });

@@ -21,7 +21,7 @@ export interface BodyCodecCase<T> {
   garbage: Uint8Array[];
   /** Whether `undefined` ↔ empty body (not for protobuf). */
   emptyIsUndefined: boolean;
-  /** A value for the Peer round trip, and what the handler makes of it. */
+  /** A value for the Connection round trip, and what the handler makes of it. */
   request: T;
   handle: (value: T) => T;
   reply: T;
@@ -82,8 +82,8 @@ export function bodyCodecSuite<T>(name: string, c: BodyCodecCase<T>): void {
       }
       const reply = await client.request("work", c.codec.encode(c.request));
       equal(c.codec.decode(reply), c.reply);
-      assert.equal(server.transport.closedReason, undefined);
-      assert.equal(client.transport.closedReason, undefined);
+      assert.equal(server.closedReason, undefined);
+      assert.equal(client.closedReason, undefined);
     } finally {
       await close();
     }

@@ -150,7 +150,9 @@ describe("VarintPrefixedCodec under Peers", () => {
   it("VarintPrefixedCodec carries the default protocol, small and 100 KiB bodies", async () => {
     const router = new Router().handle("echo", (body: Uint8Array) => body);
     const packetCodec = new VarintPrefixedCodec();
-    const { client, close } = peers({ router, packetCodec }, { packetCodec }, {
+    const { client, close } = peers({ router, framing: packetCodec }, {
+      framing: packetCodec,
+    }, {
       chunkSize: 1000,
     });
     try {

@@ -47,7 +47,7 @@ import { FixedSizeCodec } from "../../src/framing/fixed_size.ts";
 import { LengthPrefixedCodec } from "../../src/framing/length_prefixed.ts";
 import type { PacketCodec } from "../../src/framing/packet_codec.ts";
 import { VarintPrefixedCodec } from "../../src/framing/varint.ts";
-import { Peer } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import { Router } from "../../src/transport/router.ts";
 
 /** One fuzz target: a property over random input. */
@@ -371,7 +371,7 @@ const peerTarget: FuzzTarget = {
       const [a, b] = createMemoryPipe();
       const errors: unknown[] = [];
       const router = new Router().handle("echo", (body: Uint8Array) => body);
-      const peer = new Peer(a, {
+      const peer = new Connection(a, {
         router,
         onError: (error) => errors.push(error),
         closeTimeout: 100,
@@ -389,7 +389,7 @@ const peerTarget: FuzzTarget = {
           await writer.write(chunk);
         }
         await new Promise((resolve) => setTimeout(resolve, 0));
-        const reason = peer.transport.closedReason;
+        const reason = peer.closedReason;
         if (reason !== undefined) {
           assert.ok(reason instanceof ConnectionClosedError, String(reason));
           assert.ok(

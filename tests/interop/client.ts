@@ -14,7 +14,7 @@
 import process from "node:process";
 import { detectRuntime, loadAdapter } from "../../bench/_runtime.ts";
 import { assertSameBytes } from "../_conformance/_helpers.ts";
-import { Peer } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import { checksumOf, option, payloadOf, SIZES } from "./_protocol.ts";
 
 const argv = process.argv.slice(2);
@@ -40,7 +40,7 @@ for (let i = 0; i < small; i++) {
   jobs.push({ route: "echo", size: i % 65 });
 }
 
-async function run(peer: Peer<Uint8Array>): Promise<number> {
+async function run(peer: Connection): Promise<number> {
   let next = 0;
   let done = 0;
   const worker = async () => {
@@ -66,7 +66,7 @@ const limit = setTimeout(() => {
 try {
   if (!(port > 0 && port < 65536)) throw new RangeError(`Bad --port ${port}`);
   const adapter = await loadAdapter(runtime);
-  const peer = new Peer<Uint8Array>(
+  const peer = new Connection(
     await adapter.dial(`tcp://127.0.0.1:${port}`),
   );
   const started = performance.now();

@@ -15,7 +15,7 @@
 
 import process from "node:process";
 import { detectRuntime, loadAdapter } from "../../bench/_runtime.ts";
-import { Peer } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import { Router } from "../../src/transport/router.ts";
 import { checksumOf, option } from "./_protocol.ts";
 
@@ -23,7 +23,7 @@ const runtime = detectRuntime();
 const timeLimit = Number(option(process.argv.slice(2), "time-limit", "60"));
 const adapter = await loadAdapter(runtime);
 const listener = await adapter.listen("tcp://127.0.0.1:0");
-const peers = new Set<Peer<Uint8Array>>();
+const peers = new Set<Connection>();
 const router = new Router()
   .handle("echo", (body: Uint8Array) => body)
   .handle("checksum", (body: Uint8Array) => checksumOf(body));
@@ -55,7 +55,7 @@ process.stdin.resume();
 console.log(JSON.stringify({ port: listener.addr.port, runtime }));
 
 for await (const channel of listener) {
-  const peer = new Peer<Uint8Array>(channel, { router });
+  const peer = new Connection(channel, { router });
   peers.add(peer);
   peer.closed.then(() => peers.delete(peer));
 }

@@ -54,11 +54,11 @@ export async function memoryServer(
   network: MemoryNetwork = new MemoryNetwork(),
 ): Promise<{
   network: MemoryNetwork;
-  server: Server<unknown>;
+  server: Server;
   key: string;
   dial: DialFunction;
 }> {
-  const server = new Server<unknown>({
+  const server = new Server({
     router: testRouter(name),
     body: jsonBody,
     ...options,
@@ -77,8 +77,8 @@ export function jsonClient(
   key: string,
   dial: DialFunction,
   options: Partial<ClientOptions<unknown>> = {},
-): Client<unknown> {
-  return new Client<unknown>({
+): Client {
+  return new Client({
     endpoint: key,
     dial,
     body: jsonBody,

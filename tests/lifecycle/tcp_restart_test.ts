@@ -19,14 +19,14 @@ import {
 
 const tcp = await tcpAdapter();
 
-async function startServer(key: string): Promise<Server<unknown>> {
-  const server = new Server<unknown>({ router: testRouter(), body: jsonBody });
+async function startServer(key: string): Promise<Server> {
+  const server = new Server({ router: testRouter(), body: jsonBody });
   void server.serve(await tcp.listen(key));
   return server;
 }
 
 /** Listens again on a port just freed, retrying while the runtime still holds it. */
-async function restartServer(key: string): Promise<Server<unknown>> {
+async function restartServer(key: string): Promise<Server> {
   for (let attempt = 0;; attempt++) {
     try {
       return await startServer(key);
@@ -44,7 +44,7 @@ describe("Client and Server over TCP", () => {
     async () => {
       let server = await startServer("tcp://127.0.0.1:0");
       const key = `tcp://127.0.0.1:${server.addrs[0].port}`;
-      const client = new Client<unknown>({
+      const client = new Client({
         endpoint: key,
         dial: tcp.dial,
         body: jsonBody,

@@ -21,7 +21,7 @@ import process from "node:process";
 import { loadAdapter } from "../../bench/_runtime.ts";
 import type { Channel } from "../../src/channel/channel.ts";
 import { Client } from "../../src/client/client.ts";
-import { Peer } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import { collectGarbage, measureGrowth, sleep } from "./_helpers.ts";
 
 const mode = process.argv[2] ?? "client";
@@ -64,9 +64,9 @@ if (mode === "client") {
   send = (body) => client.request("sink", body, { timeout: 0 });
   pending = () => transport.inFlight;
 } else {
-  const peer = new Peer(await adapter.dial(key));
+  const peer = new Connection(await adapter.dial(key));
   send = (body) => peer.request("sink", body, { timeout: 0 });
-  pending = () => peer.transport.inFlight;
+  pending = () => peer.inFlight;
 }
 // Warm up the request path (code, the send queue's arenas, first frames).
 for (let i = 0; i < 64; i++) send(bodies[i]).catch(onError);

@@ -29,7 +29,7 @@ const router = new Router()
     return { id: body.id, pid: process.pid };
   })
   .handle("stats", () => ({ handled, pid: process.pid }));
-const server = new Server<unknown>({ router, body: jsonBody });
+const server = new Server({ router, body: jsonBody });
 
 const listener = await listenAndAnnounce(() =>
   adapter.listen(`tcp://127.0.0.1:${port}`)

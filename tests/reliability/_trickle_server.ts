@@ -60,7 +60,7 @@ const router = new Router()
     return { rss: rss(), heap: heapUsed + external, reads };
   })
   .handle("reads", () => reads);
-const server = new Server<unknown>({
+const server = new Server({
   router,
   body: jsonBody,
   idleTimeout: 0,

@@ -93,22 +93,22 @@ async function setup(net: Net) {
           }, { once: true });
         }),
     );
-  const server = new Server<unknown>({
+  const server = new Server({
     router,
     body: jsonBody,
-    packetCodec: new LengthPrefixedCodec({ maxFrameSize: MAX_FRAME }),
+    framing: new LengthPrefixedCodec({ maxFrameSize: MAX_FRAME }),
     onError: (error) => errors.push(error),
   });
   const { listener, key } = await net.listen();
   void server.serve(listener);
   const raw = () => net.dial(TransportKey.from(key), {});
-  const client = new Client<unknown>({
+  const client = new Client({
     endpoint: key,
     dial: net.dial,
     body: jsonBody,
   });
   // The bystander: its own connection, a request every few ms, all along.
-  const bystander = new Client<unknown>({
+  const bystander = new Client({
     endpoint: key,
     dial: net.dial,
     body: jsonBody,
@@ -408,7 +408,7 @@ for (const [netName, makeNet] of Object.entries(networks)) {
           );
         }
       })();
-      const client = new Client<unknown>({
+      const client = new Client({
         endpoint: key,
         dial: net.dial,
         body: jsonBody,

@@ -14,9 +14,9 @@ import { fileURLToPath } from "node:url";
 import { loadAdapter } from "../../bench/_runtime.ts";
 import { MemoryNetwork } from "../../src/channel/memory_network.ts";
 import { Server } from "../../src/server/server.ts";
-import { DEFAULT_FIRST_FRAME_TIMEOUT } from "../../src/server/transport_server.ts";
+import { DEFAULT_FIRST_FRAME_TIMEOUT } from "../../src/server/server_options.ts";
 import { TimerHeap } from "../../src/timer/timer_heap.ts";
-import { Peer } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import { Router } from "../../src/transport/router.ts";
 import { ScriptChild } from "../_helpers/child.ts";
 import { sleep, until, within } from "./_helpers.ts";
@@ -78,7 +78,7 @@ async function served(key: string, deadlineMs: number): Promise<void> {
   let last: unknown;
   while (performance.now() < stop) {
     try {
-      const peer = new Peer(
+      const peer = new Connection(
         await adapter.dial(key, { tls: { caCerts: [CA] } }),
       );
       try {

@@ -17,7 +17,7 @@ import type { DialFunction } from "../../src/client/dialers.ts";
 import { TransportKey } from "../../src/channel/transport_key.ts";
 import { ConnectionClosedError, ProtocolError } from "../../src/errors.ts";
 import { Server } from "../../src/server/server.ts";
-import { Peer } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import { Router } from "../../src/transport/router.ts";
 import {
   Ledger,
@@ -43,7 +43,7 @@ const echo = () => new Router().handle("echo", (body: Uint8Array) => body);
 
 /** Sends N requests in one tick (so their frames go out in one batch). */
 function fire(
-  client: Peer<Uint8Array>,
+  client: Connection,
   ledger: Ledger,
 ): { bodies: Uint8Array[]; done: Promise<void> } {
   const bodies: Uint8Array[] = [];
@@ -54,7 +54,7 @@ function fire(
     const id = ledger.open();
     settled.push(
       client.request("echo", body, { timeout: 10_000 }).then(
-        (reply) =>
+        (reply: Uint8Array) =>
           ledger.settle(
             id,
             reply.every((b, j) => b === body[j]) ? "ok" : "wrong",
@@ -85,8 +85,8 @@ describe("Faults over the memory pipe: a reset cut at an exact byte", () => {
   for (const cut of replyCuts) {
     it(`a reset of the reply stream ${cut.where}: ${cut.ok} replies, the rest ConnectionClosedError, each once`, async () => {
       const [a, b] = createMemoryPipe();
-      const server = new Peer<Uint8Array>(a, { router: echo() });
-      const client = new Peer<Uint8Array>(b);
+      const server = new Connection(a, { router: echo() });
+      const client = new Connection(b);
       a.resetAfter(cut.at);
       const ledger = new Ledger();
       const { done } = fire(client, ledger);
@@ -114,7 +114,7 @@ describe("Faults over the memory pipe: a reset cut at an exact byte", () => {
       );
       assert.equal(client.stats.pending, 0);
       assert.equal(server.stats.handling, 0);
-      assert.ok(client.transport.closedReason instanceof ConnectionClosedError);
+      assert.ok(client.closedReason instanceof ConnectionClosedError);
     });
   }
 
@@ -136,8 +136,8 @@ describe("Faults over the memory pipe: a reset cut at an exact byte", () => {
         await sleep(5); // the reply comes after the reset: it cannot be sent
         return body;
       });
-      const server = new Peer<Uint8Array>(a, { router });
-      const client = new Peer<Uint8Array>(b);
+      const server = new Connection(a, { router });
+      const client = new Connection(b);
       b.resetAfter(cut.at);
       const ledger = new Ledger();
       const { done } = fire(client, ledger);
@@ -163,10 +163,10 @@ describe("Faults over the memory pipe: a reset cut at an exact byte", () => {
     async () => {
       const [a, b] = createMemoryPipe();
       const [c, d] = createMemoryPipe();
-      const server = new Peer<Uint8Array>(a, { router: echo() });
-      const other = new Peer<Uint8Array>(c, { router: echo() });
-      const client = new Peer<Uint8Array>(b);
-      const bystander = new Peer<Uint8Array>(d);
+      const server = new Connection(a, { router: echo() });
+      const other = new Connection(c, { router: echo() });
+      const client = new Connection(b);
+      const bystander = new Connection(d);
       a.resetAfter(4 + 7 + 100_000); // inside the 200,011-byte reply frame
       const request = client.request("echo", randomBytes(200_000, 3));
       await assert.rejects(request, ConnectionClosedError);
@@ -182,9 +182,9 @@ describe("Faults over the memory pipe: a reset cut at an exact byte", () => {
 
 /** A server on 127.0.0.1:0 over this runtime's TCP adapter. */
 async function tcpServer(
-  options: ConstructorParameters<typeof Server<Uint8Array>>[0] = {},
-): Promise<{ server: Server<Uint8Array>; key: string }> {
-  const server = new Server<Uint8Array>({ router: echo(), ...options });
+  options: ConstructorParameters<typeof Server>[0] = {},
+): Promise<{ server: Server; key: string }> {
+  const server = new Server({ router: echo(), ...options });
   const listener = await tcp.listen("tcp://127.0.0.1:0");
   void server.serve(listener);
   const port = (listener.addr as { port: number }).port;
@@ -199,12 +199,14 @@ function bystander(key: string): {
   const failed: string[] = [];
   let ok = 0;
   const loop = (async () => {
-    const peer = new Peer<Uint8Array>(await dialTcp(key));
+    const peer = new Connection(await dialTcp(key));
     try {
       for (let i = 0; running && i < 100_000; i++) {
         const body = randomBytes(32, i);
         try {
-          const reply = await peer.request("echo", body, { timeout: 5000 });
+          const reply: Uint8Array = await peer.request("echo", body, {
+            timeout: 5000,
+          });
           if (reply.every((b, j) => b === body[j])) ok++;
           else failed.push("wrong reply");
         } catch (error) {
@@ -232,7 +234,7 @@ describe("Faults over TCP on 127.0.0.1: the connection cut at an exact byte", ()
       const proxy = await FaultProxy.start(tcp, key);
       const other = bystander(key);
       try {
-        const client = new Peer<Uint8Array>(await dialTcp(proxy.key));
+        const client = new Connection(await dialTcp(proxy.key));
         await until(() => proxy.links.length === 1, 5000, "the proxy link");
         proxy.links[0].cutAfter("toClient", cut.at);
         const ledger = new Ledger();
@@ -245,7 +247,7 @@ describe("Faults over TCP on 127.0.0.1: the connection cut at an exact byte", ()
           JSON.stringify(ledger.summary()),
         );
         await within(10_000, "the client closes", client.closed);
-        const reason = client.transport.closedReason;
+        const reason = client.closedReason;
         assert.ok(reason instanceof ConnectionClosedError);
         if (cut.at % REPLY_FRAME !== 0) {
           assert.ok(
@@ -276,7 +278,7 @@ describe("Faults over TCP on 127.0.0.1: the connection cut at an exact byte", ()
     const proxy = await FaultProxy.start(tcp, key);
     const other = bystander(key);
     try {
-      const client = new Peer<Uint8Array>(await dialTcp(proxy.key));
+      const client = new Connection(await dialTcp(proxy.key));
       await until(() => proxy.links.length === 1, 5000, "the proxy link");
       proxy.links[0].cutAfter("toServer", 4 * REQUEST_FRAME + 60);
       const ledger = new Ledger();
@@ -322,8 +324,8 @@ const DETECT_MS = 3000;
  * heartbeat closes its side; the client connects again and a request works.
  */
 async function assertSilenceFound(
-  client: Client<Uint8Array>,
-  server: Server<Uint8Array>,
+  client: Client,
+  server: Server,
   reconnected: string,
 ): Promise<void> {
   const started = performance.now();
@@ -354,13 +356,13 @@ describe("Half-open connections: found by heartbeat, pending requests rejected",
     { timeout: 60_000 },
     async () => {
       const network = new MemoryNetwork();
-      const server = new Server<Uint8Array>({
+      const server = new Server({
         router: echo(),
         heartbeat: HEARTBEAT,
       });
       void server.serve(await network.listen("mem://half"));
       const dial = capturing((k, o) => network.dial(k, o));
-      const client = new Client<Uint8Array>({
+      const client = new Client({
         endpoint: "mem://half",
         dial,
         heartbeat: HEARTBEAT,
@@ -393,7 +395,7 @@ describe("Half-open connections: found by heartbeat, pending requests rejected",
     async () => {
       const { server, key } = await tcpServer({ heartbeat: HEARTBEAT });
       const proxy = await FaultProxy.start(tcp, key);
-      const client = new Client<Uint8Array>({
+      const client = new Client({
         endpoint: proxy.key,
         dial: tcp.dial,
         heartbeat: HEARTBEAT,
@@ -430,8 +432,8 @@ describe("Half-open connections: found by heartbeat, pending requests rejected",
     { timeout: 60_000 },
     async () => {
       const [a, b] = createMemoryPipe();
-      const server = new Peer<Uint8Array>(a, { router: echo() });
-      const client = new Peer<Uint8Array>(b);
+      const server = new Connection(a, { router: echo() });
+      const client = new Connection(b);
       assert.deepEqual([...await client.request("echo", new Uint8Array([1]))], [
         1,
       ]);
@@ -444,7 +446,7 @@ describe("Half-open connections: found by heartbeat, pending requests rejected",
       }));
       ledger.assertExactlyOnce(["TimeoutError"]);
       assert.equal(client.stats.pending, 0);
-      assert.equal(client.transport.closedReason, undefined, "still open");
+      assert.equal(client.closedReason, undefined, "still open");
       await client.close();
       await server.close();
     },

@@ -26,7 +26,7 @@ import {
 import { DEFAULT_MAX_FRAME_SIZE } from "../../src/framing/length_prefixed.ts";
 import { DEFAULT_MAX_QUEUE_BYTES } from "../../src/queue/send_queue.ts";
 import { Server } from "../../src/server/server.ts";
-import { Peer } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import { Router } from "../../src/transport/router.ts";
 import {
   DEFAULT_MAX_HANDLING_BYTES,
@@ -56,9 +56,9 @@ const echo = () =>
 
 /** A server on 127.0.0.1:0 over this runtime's TCP adapter. */
 async function tcpServer(
-  options: ConstructorParameters<typeof Server<Uint8Array>>[0] = {},
-): Promise<{ server: Server<Uint8Array>; key: string }> {
-  const server = new Server<Uint8Array>({ router: echo(), ...options });
+  options: ConstructorParameters<typeof Server>[0] = {},
+): Promise<{ server: Server; key: string }> {
+  const server = new Server({ router: echo(), ...options });
   const listener = await tcp.listen("tcp://127.0.0.1:0");
   void server.serve(listener);
   const port = (listener.addr as { port: number }).port;
@@ -92,7 +92,7 @@ describe("Limits crossed", () => {
     { timeout: 60_000 },
     async () => {
       const { server, key } = await tcpServer({ maxHandlingBytes: 32 * MiB });
-      const client = new Peer<Uint8Array>(await dialTcp(key));
+      const client = new Connection(await dialTcp(key));
       try {
         const fits = new Uint8Array(DEFAULT_MAX_FRAME_SIZE - REQUEST_OVERHEAD);
         fits[fits.length - 1] = 7;
@@ -123,7 +123,7 @@ describe("Limits crossed", () => {
     { timeout: 60_000 },
     async () => {
       const [a, b] = createMemoryPipe();
-      const client = new Peer<Uint8Array>(b, { closeTimeout: 50 });
+      const client = new Connection(b, { closeTimeout: 50 });
       const body = new Uint8Array(1);
       const pending: Promise<unknown>[] = [];
       const controller = new AbortController();
@@ -171,7 +171,7 @@ describe("Limits crossed", () => {
         for await (const channel of server) held.push(channel); // never read
       })();
       const port = (server.addr as { port: number }).port;
-      const client = new Peer<Uint8Array>(
+      const client = new Connection(
         await dialTcp(`tcp://127.0.0.1:${port}`),
         { queue: { overflow: "error" }, closeTimeout: 50 },
       );
@@ -220,11 +220,11 @@ describe("Limits crossed", () => {
           release.push(() => resolve(body.subarray(0, 1)))
         );
       });
-      const server = new Peer<Uint8Array>(a, {
+      const server = new Connection(a, {
         router,
         maxHandlingBytes: 64 * KiB,
       });
-      const client = new Peer<Uint8Array>(b);
+      const client = new Connection(b);
       try {
         const replies = Array.from(
           { length: 64 },
@@ -249,7 +249,7 @@ describe("Limits crossed", () => {
         await server.close();
       }
       assert.throws(
-        () => new Peer(createMemoryPipe()[0], { maxHandlingBytes: 0 }),
+        () => new Connection(createMemoryPipe()[0], { maxHandlingBytes: 0 }),
         RangeError,
       );
     },
@@ -261,7 +261,7 @@ describe("Limits crossed", () => {
       body: jsonBody,
     } as never);
     const clients = [0, 1, 2].map(() =>
-      new Client<unknown>({ endpoint: key, dial: tcp.dial, body: jsonBody })
+      new Client({ endpoint: key, dial: tcp.dial, body: jsonBody })
     );
     try {
       assert.equal(await clients[0].request("json", 1), 1);
@@ -309,7 +309,7 @@ describe("Slowloris and idle connections over TCP", () => {
   it("firstFrameTimeout: a client that trickles a frame one byte every 20 ms is closed anyway; a client that speaks is not", async () => {
     const { server, key } = await tcpServer({ firstFrameTimeout: FIRST_FRAME });
     const slow = await dialTcp(key);
-    const good = new Peer<Uint8Array>(await dialTcp(key));
+    const good = new Connection(await dialTcp(key));
     const frame = frameOf({
       kind: "request",
       id: 1,
@@ -318,7 +318,7 @@ describe("Slowloris and idle connections over TCP", () => {
     });
     try {
       // The good client speaks at once (a ping, as a heartbeat would).
-      await good.transport.ping();
+      await good.ping();
       const closed = readToEnd(slow);
       let sent = 0;
       const started = performance.now();
@@ -354,7 +354,7 @@ describe("Slowloris and idle connections over TCP", () => {
         firstFrameTimeout: FIRST_FRAME,
       });
       const slow = await dialTcp(key);
-      const busy = new Peer<Uint8Array>(await dialTcp(key));
+      const busy = new Connection(await dialTcp(key));
       const frame = frameOf({
         kind: "request",
         id: 2,

@@ -70,7 +70,7 @@ describe("Server process killed and restarted under load", () => {
       );
       children.push(first);
       const key = `tcp://127.0.0.1:${first.port}`;
-      const client = new Client<{ id: number; pid?: number }>({
+      const client = new Client({
         endpoint: key,
         dial: tcp.dial,
         body: jsonBody,

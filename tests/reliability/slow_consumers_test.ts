@@ -15,7 +15,7 @@ import { BoundedExecutor } from "../../src/executor/executor.ts";
 import { TransportKey } from "../../src/channel/transport_key.ts";
 import { DEFAULT_MAX_QUEUE_BYTES } from "../../src/queue/send_queue.ts";
 import { DEFAULT_MAX_HANDLING_BYTES } from "../../src/transport/transport.ts";
-import { Peer } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import type { RequestContext } from "../../src/transport/request_context.ts";
 import { Router } from "../../src/transport/router.ts";
 import type { Envelope } from "../../src/codec/envelope.ts";
@@ -80,15 +80,15 @@ async function writeUntilStalled(
 
 /** A listener on 127.0.0.1:0 whose connections get `serve` (or are held, unread). */
 async function serveTcp(
-  serve?: (channel: Channel) => Peer<Uint8Array>,
+  serve?: (channel: Channel) => Connection,
 ): Promise<{
   key: string;
-  peers: Peer<Uint8Array>[];
+  peers: Connection[];
   held: Channel[];
   close(): Promise<void>;
 }> {
   const listener = await tcp.listen("tcp://127.0.0.1:0");
-  const peers: Peer<Uint8Array>[] = [];
+  const peers: Connection[] = [];
   const held: Channel[] = [];
   const accepting = (async () => {
     for await (const channel of listener) {
@@ -146,12 +146,12 @@ describe("Slow consumers over TCP", () => {
     async () => {
       const stuck = stuckHandler();
       const server = await serveTcp((channel) =>
-        new Peer<Uint8Array>(channel, {
+        new Connection(channel, {
           router: stuck.router,
           closeTimeout: 100,
         })
       );
-      const client = new Peer<Uint8Array>(await dialTcp(server.key), {
+      const client = new Connection(await dialTcp(server.key), {
         maxPendingRequests: 5_000,
         closeTimeout: 100,
       });
@@ -222,7 +222,7 @@ describe("Slow consumers over TCP", () => {
     { timeout: BUDGET_MS },
     async () => {
       const server = await serveTcp((channel) =>
-        new Peer<Uint8Array>(channel, {
+        new Connection(channel, {
           router: new Router().handle("echo", (body: Uint8Array) => body),
           closeTimeout: 100,
         })
@@ -268,7 +268,7 @@ describe("Slow consumers over TCP", () => {
     { timeout: BUDGET_MS },
     async () => {
       const server = await serveTcp((channel) =>
-        new Peer<Uint8Array>(channel, { closeTimeout: 100 })
+        new Connection(channel, { closeTimeout: 100 })
       );
       const raw = await dialTcp(server.key);
       const writer = raw.writable.getWriter();
@@ -309,7 +309,7 @@ describe("Slow consumers over TCP", () => {
     { timeout: BUDGET_MS },
     async () => {
       const server = await serveTcp(); // accepts, never reads
-      const client = new Peer<Uint8Array>(await dialTcp(server.key), {
+      const client = new Connection(await dialTcp(server.key), {
         closeTimeout: 100,
       });
       const body = new Uint8Array(64 * KiB);
@@ -373,11 +373,11 @@ describe("Slow consumers over TCP", () => {
         },
       );
       const [a, b] = createMemoryPipe();
-      const server = new Peer<Uint8Array>(a, {
+      const server = new Connection(a, {
         router,
         executor: new BoundedExecutor({ concurrency: 1 }),
       });
-      const client = new Peer<Uint8Array>(b);
+      const client = new Connection(b);
       try {
         const ledger = new Ledger();
         const controller = new AbortController();
@@ -420,7 +420,7 @@ describe("Slow consumers over TCP", () => {
       let order = 0;
       let outOfOrder = 0;
       const server = await serveTcp((channel) =>
-        new Peer<Uint8Array>(channel, {
+        new Connection(channel, {
           router: new Router().handle("sink", async (body: Uint8Array) => {
             if (body[0] !== (order++ & 0xff)) outOfOrder++;
             received += body.byteLength;
@@ -429,7 +429,7 @@ describe("Slow consumers over TCP", () => {
           closeTimeout: 100,
         })
       );
-      const client = new Peer<Uint8Array>(await dialTcp(server.key), {
+      const client = new Connection(await dialTcp(server.key), {
         queue: { maxQueueBytes: MiB },
       });
       // 64 KiB bodies are copied into the send queue once they are queued

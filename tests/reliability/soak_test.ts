@@ -13,10 +13,10 @@ import { setMaxListeners } from "node:events";
 import process from "node:process";
 import { createMemoryPipe } from "../../src/channel/memory_pipe.ts";
 import { TimerHeap } from "../../src/timer/timer_heap.ts";
-import { Peer } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import type { RequestContext } from "../../src/transport/request_context.ts";
 import { Router } from "../../src/transport/router.ts";
-import type { TransportStats } from "../../src/transport/stats.ts";
+import type { ConnectionStats } from "../../src/transport/stats.ts";
 import type { Envelope } from "../../src/codec/envelope.ts";
 import type { Channel } from "../../src/channel/channel.ts";
 import { TransportKey } from "../../src/channel/transport_key.ts";
@@ -134,7 +134,7 @@ interface SideResult {
 
 /** Sends `count` random requests from `caller`, WINDOW at a time. */
 async function drive(
-  caller: Peer<Uint8Array>,
+  caller: Connection,
   count: number,
   seed: number,
   shared: AbortSignal,
@@ -224,8 +224,8 @@ async function drive(
 function checkDirection(
   name: string,
   side: SideResult,
-  caller: TransportStats,
-  callee: TransportStats,
+  caller: ConnectionStats,
+  callee: ConnectionStats,
 ): void {
   const { ledger, preAborted } = side;
   const summary = `${name}: ${JSON.stringify(ledger.summary())} ${
@@ -331,8 +331,8 @@ async function soak(
   const workA = worker();
   const workB = worker();
   const options = { timers, closeTimeout: 1000 };
-  const left = new Peer<Uint8Array>(a, { router: workA.router, ...options });
-  const right = new Peer<Uint8Array>(b, { router: workB.router, ...options });
+  const left = new Connection(a, { router: workA.router, ...options });
+  const right = new Connection(b, { router: workB.router, ...options });
   try {
     const shared = countingSignal();
     const [fromLeft, fromRight] = await within(

@@ -121,7 +121,7 @@ describe("a trickled frame", () => {
         startChild(),
       );
       const key = `tcp://127.0.0.1:${server.port}`;
-      const client = new Client<unknown>({
+      const client = new Client({
         endpoint: key,
         dial: tcp.dial,
         body: jsonBody,

@@ -15,7 +15,7 @@ import {
   type ExpireReason,
 } from "../../src/transport/connection_monitor.ts";
 import { TimerHeap } from "../../src/timer/timer_heap.ts";
-import { Peer } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import type { RequestContext } from "../../src/transport/request_context.ts";
 import { Router } from "../../src/transport/router.ts";
 import { deferred, sleep, until } from "../_helpers/pair.ts";
@@ -109,9 +109,9 @@ describe("ConnectionMonitor: dead peers", () => {
       const { router, counts } = waitingRouter();
       // The transport would close by itself closeTimeout after the peer's end:
       // the monitor must not wait for that.
-      const server = new Peer(a, { router, closeTimeout: 60_000 });
+      const server = new Connection(a, { router, closeTimeout: 60_000 });
       const reasons: string[] = [];
-      new ConnectionMonitor(server.transport, {
+      new ConnectionMonitor(server, {
         heartbeat: { interval: 20, timeout: 200 },
         onExpire: (reason, message) => reasons.push(`${reason}: ${message}`),
       });
@@ -133,9 +133,9 @@ describe("ConnectionMonitor: dead peers", () => {
     async () => {
       const [a, b] = createMemoryPipe();
       const { router, counts } = waitingRouter();
-      const server = new Peer(a, { router, closeTimeout: 60_000 });
+      const server = new Connection(a, { router, closeTimeout: 60_000 });
       const reasons: ExpireReason[] = [];
-      new ConnectionMonitor(server.transport, {
+      new ConnectionMonitor(server, {
         idleTimeout: 100,
         onExpire: (reason) => reasons.push(reason),
       });
@@ -155,16 +155,16 @@ describe("ConnectionMonitor: dead peers", () => {
     async () => {
       const [a, b] = createMemoryPipe();
       const { router, counts } = waitingRouter();
-      const server = new Peer(a, { router });
-      const client = new Peer(b);
-      new ConnectionMonitor(server.transport, { idleTimeout: 60 });
+      const server = new Connection(a, { router });
+      const client = new Connection(b);
+      new ConnectionMonitor(server, { idleTimeout: 60 });
       const controller = new AbortController();
       const waiting = client.request("wait", new Uint8Array(), {
         timeout: 0,
         signal: controller.signal,
       }).catch((e) => e);
       await sleep(400); // more than 6 × idleTimeout
-      assert.equal(server.transport.closedReason, undefined, "still open");
+      assert.equal(server.closedReason, undefined, "still open");
       controller.abort(); // cancels the handler; then the connection idles
       await waiting;
       await within(10_000, "closed once idle", server.closed);
@@ -181,10 +181,10 @@ describe("ConnectionMonitor: dead peers", () => {
     async () => {
       const [a, b] = createMemoryPipe();
       const { router, counts } = waitingRouter();
-      const server = new Peer(a, { router });
-      const client = new Peer(b);
+      const server = new Connection(a, { router });
+      const client = new Connection(b);
       const reasons: ExpireReason[] = [];
-      new ConnectionMonitor(server.transport, {
+      new ConnectionMonitor(server, {
         heartbeat: { interval: 20, timeout: 100 },
         idleTimeout: 10_000,
         onExpire: (reason) => reasons.push(reason),
@@ -208,10 +208,10 @@ describe("ConnectionMonitor: dead peers", () => {
     },
     async () => {
       const [a, b] = createMemoryPipe();
-      const server = new Peer(a);
-      const client = new Peer(b, { maxPendingRequests: 1 });
+      const server = new Connection(a);
+      const client = new Connection(b, { maxPendingRequests: 1 });
       const reasons: string[] = [];
-      new ConnectionMonitor(client.transport, {
+      new ConnectionMonitor(client, {
         heartbeat: { interval: 20, timeout: 100 },
         onExpire: (reason, message) => reasons.push(`${reason}: ${message}`),
       });
@@ -238,17 +238,17 @@ describe("ConnectionMonitor: dead peers", () => {
         await release.promise;
         return body;
       });
-      const server = new Peer(a, { router });
-      const client = new Peer(b);
-      new ConnectionMonitor(client.transport, {
+      const server = new Connection(a, { router });
+      const client = new Connection(b);
+      new ConnectionMonitor(client, {
         heartbeat: { interval: 10, timeout: 100 },
       });
       const reply = client.request("slow", new Uint8Array([7]), { timeout: 0 });
       await sleep(30);
-      server.transport.goaway("restarting");
-      await until(() => !client.transport.canRequest, 5000, "goaway arrives");
+      server.goaway("restarting");
+      await until(() => !client.canRequest, 5000, "goaway arrives");
       await sleep(300); // many heartbeats: the pings are refused, nothing read
-      assert.equal(client.transport.closedReason, undefined, "still open");
+      assert.equal(client.closedReason, undefined, "still open");
       release.resolve();
       assert.deepEqual(await reply, new Uint8Array([7]));
       await client.close();
@@ -266,13 +266,13 @@ describe("ConnectionMonitor: idle precision", () => {
     async () => {
       const IDLE = 400;
       const [a, b] = createMemoryPipe();
-      const server = new Peer(a, {
+      const server = new Connection(a, {
         router: new Router().handle("echo", (body: Uint8Array) => body),
       });
-      const client = new Peer(b);
+      const client = new Connection(b);
       const clock = fakeTimers();
       let closedAt: number | undefined;
-      new ConnectionMonitor(client.transport, {
+      new ConnectionMonitor(client, {
         timers: clock.timers,
         idleTimeout: IDLE,
         onExpire: () => closedAt ??= clock.now,

@@ -42,12 +42,12 @@ async function remoteError(promise: Promise<unknown>): Promise<RemoteError> {
 
 async function withServer(
   options: Partial<ServerOptions<unknown>>,
-  body: (client: Client<unknown>) => Promise<void>,
+  body: (client: Client) => Promise<void>,
 ): Promise<void> {
   const network = new MemoryNetwork();
-  const server = new Server<unknown>({ router, body: jsonBody, ...options });
+  const server = new Server({ router, body: jsonBody, ...options });
   void server.serve(await network.listen("mem://errors"));
-  const client = new Client<unknown>({
+  const client = new Client({
     endpoint: "mem://errors",
     dial: (key, o) => network.dial(key, o),
     body: jsonBody,
@@ -64,7 +64,7 @@ describe("Handler errors", () => {
   it("the caller gets HANDLER_ERROR and an error id; the server's onHandlerError gets the error, the route and the context", async () => {
     const failures: HandlerFailure<Envelope>[] = [];
     await withServer(
-      { onHandlerError: (f) => failures.push(f) },
+      { onHandlerError: (f) => failures.push(f as HandlerFailure<Envelope>) },
       async (client) => {
         for (const route of ["login", "later"]) {
           const error = await client.request(route, { user: "rain" }).catch((
@@ -92,7 +92,7 @@ describe("Handler errors", () => {
   it("a RemoteError reaches the caller as it is, and the hook still hears of it", async () => {
     const failures: HandlerFailure<Envelope>[] = [];
     await withServer(
-      { onHandlerError: (f) => failures.push(f) },
+      { onHandlerError: (f) => failures.push(f as HandlerFailure<Envelope>) },
       async (client) => {
         const error = await remoteError(client.request("forbidden", null));
         assert.equal(error.remoteCode, "PERMISSION_DENIED");
@@ -106,7 +106,7 @@ describe("Handler errors", () => {
   it("a failing notification handler is reported with no reply", async () => {
     const failures: HandlerFailure<Envelope>[] = [];
     await withServer(
-      { onHandlerError: (f) => failures.push(f) },
+      { onHandlerError: (f) => failures.push(f as HandlerFailure<Envelope>) },
       async (client) => {
         await client.notify("tell", null);
         await until(() => failures.length === 1, 5000, "the hook");

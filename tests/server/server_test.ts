@@ -10,7 +10,7 @@ import {
 } from "../../src/errors.ts";
 import { LengthPrefixedCodec } from "../../src/framing/length_prefixed.ts";
 import { Server } from "../../src/server/server.ts";
-import { Peer } from "../../src/transport/peer.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import { Router } from "../../src/transport/router.ts";
 import {
   deferred,
@@ -166,7 +166,7 @@ describe("Server", () => {
         body: new Uint8Array([0x31]),
       }),
     );
-    const live = new Peer(await network.dial(key)); // answers pings by itself
+    const live = new Connection(await network.dial(key)); // answers pings by itself
     await within(5000, "silent client closed", readToEnd(silent.readable));
     assert.equal(server.stats.heartbeatClosed, 1);
     await sleep(120);
@@ -221,7 +221,7 @@ describe("Server", () => {
       router,
     });
     const client = jsonClient(key, dial, { reconnect: false });
-    const other = new Peer(await network.dial(key), { body: jsonBody });
+    const other = new Connection(await network.dial(key), { body: jsonBody });
     await client.request("echo", 0);
     const inFlight = client.request("slow", { ms: 100 });
     await until(() => handled.length === 1, 5000, "the slow handler started");
@@ -294,8 +294,7 @@ describe("Server", () => {
     const server = new Server({
       router: new Router().handle("hi", () => "hi"),
       body: jsonBody,
-      onConnect: (peer) =>
-        events.push(`connect ${peer.transport.channel.localAddr.name}`),
+      onConnect: (peer) => events.push(`connect ${peer.localAddr.name}`),
       onDisconnect: (_peer, reason) =>
         events.push(`disconnect ${reason?.name}`),
     });
@@ -308,7 +307,7 @@ describe("Server", () => {
     const two = jsonClient("mem://two", (k, o) => network.dial(k, o));
     assert.equal(await one.request("hi", null), "hi");
     assert.equal(await two.request("hi", null), "hi");
-    assert.equal(server.peers.length, 2);
+    assert.equal(server.connections.length, 2);
     assert.equal(server.connections.length, 2);
     await server.close();
     await Promise.all(serving);

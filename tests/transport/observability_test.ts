@@ -160,8 +160,8 @@ describe("pool and server statistics", () => {
       assert.equal(client.pool.stats.connectErrors, 1);
 
       // The closed transport's counters stay in the sums.
-      assert.equal(client.pool.transportStats.requestsSent, 2);
-      assert.equal(client.pool.transportStats.repliesReceived, 2);
+      assert.equal(client.pool.connectionStats.requestsSent, 2);
+      assert.equal(client.pool.connectionStats.repliesReceived, 2);
     } finally {
       await client.close();
       await server.close();
@@ -183,7 +183,7 @@ describe("pool and server statistics", () => {
         await client.close();
       }
       await until(() => server.stats.connections === 0, 5000, "closes");
-      const totals = server.transportStats;
+      const totals = server.connectionStats;
       assert.equal(totals.requestsReceived, 6);
       assert.equal(totals.repliesSent, 6);
       assert.equal(totals.errorRepliesSent, 3);

@@ -306,11 +306,11 @@ describe("Transport settles every request exactly once", () => {
         if (calls.length === 4) done.resolve();
       },
     });
-    const id = client.send(requestOf("ok", u32(7)), machine("ok"));
+    const id = client.call(requestOf("ok", u32(7)), machine("ok"));
     assert.equal(typeof id, "number");
-    client.send(requestOf("fail", u32(0)), machine("fail"));
-    client.send(requestOf("hang", u32(0)), machine("hang"), { timeout: 10 });
-    client.send(requestOf("hang", u32(0)), {
+    client.call(requestOf("fail", u32(0)), machine("fail"));
+    client.call(requestOf("hang", u32(0)), machine("hang"), { timeout: 10 });
+    client.call(requestOf("hang", u32(0)), {
       onMessage: () => calls.push("bare:message"),
       onError: (e) => {
         calls.push(`bare:error:${e.name}`);
@@ -334,7 +334,7 @@ describe("Transport settles every request exactly once", () => {
       onError: (e) => errors.push(e),
     });
     const done = deferred();
-    client.send(requestOf("x", u32(1)), {
+    client.call(requestOf("x", u32(1)), {
       onMessage: () => {
         done.resolve();
         throw new Error("callback bug");

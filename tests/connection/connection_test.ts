@@ -5,7 +5,7 @@ import { CodecError, RemoteError } from "../../src/errors.ts";
 import { Router } from "../../src/transport/router.ts";
 import { deferred, peers } from "../_helpers/pair.ts";
 
-describe("Peer", () => {
+describe("Connection", () => {
   it("calls a named route with JSON bodies", async () => {
     const router = new Router().handle(
       "sayhi",

@@ -5,16 +5,16 @@ import { MemoryNetwork } from "../../src/channel/memory_network.ts";
 import type { DialFunction } from "../../src/client/dialers.ts";
 import type { PoolEvent } from "../../src/client/pool_event.ts";
 import {
-  TransportPool,
-  type TransportPoolOptions,
-} from "../../src/client/transport_pool.ts";
-import { type Envelope, EnvelopeCodec } from "../../src/codec/envelope.ts";
+  ConnectionPool,
+  type ConnectionPoolOptions,
+} from "../../src/client/connection_pool.ts";
+import { jsonBody } from "../../src/codec/body_codec.ts";
+import { Connection } from "../../src/connection/connection.ts";
 import {
   AbortedError,
   ConnectError,
   ConnectionClosedError,
 } from "../../src/errors.ts";
-import { Transport } from "../../src/transport/transport.ts";
 import {
   countingDial,
   memoryServer,
@@ -23,39 +23,29 @@ import {
   within,
 } from "../lifecycle/_helpers.ts";
 
-const codec = new EnvelopeCodec();
-const json = (value: unknown) =>
-  new TextEncoder().encode(JSON.stringify(value));
-const request = (route: string, body: unknown): Envelope => ({
-  kind: "request",
-  id: 0,
-  route,
-  body: json(body),
-});
-
 function poolOf(
   dial: DialFunction,
-  options: Partial<TransportPoolOptions<Envelope>> = {},
-): TransportPool<Envelope> {
-  return new TransportPool<Envelope>({
+  options: Partial<ConnectionPoolOptions> = {},
+): ConnectionPool {
+  return new ConnectionPool({
     connect: async (key, { signal }) =>
-      new Transport<Envelope>(await dial(key, { signal }), { codec }),
+      new Connection(await dial(key, { signal }), { body: jsonBody }),
     ...options,
   });
 }
 
-function record(pool: TransportPool<Envelope>): string[] {
+function record(pool: ConnectionPool): string[] {
   const events: string[] = [];
   for (const type of ["connect", "disconnect", "connecterror"]) {
     pool.addEventListener(type, (event) => {
-      const e = event as PoolEvent<Envelope>;
+      const e = event as PoolEvent;
       events.push(`${type}:${e.attempt}`);
     });
   }
   return events;
 }
 
-describe("TransportPool", () => {
+describe("ConnectionPool", () => {
   it("opens one connection for 1,000 concurrent first requests (single flight)", async () => {
     const { server, key, dial } = await memoryServer();
     const counted = countingDial(dial);
@@ -69,7 +59,7 @@ describe("TransportPool", () => {
     assert.equal(new Set(transports).size, 1);
     assert.equal(server.stats.accepted, 1);
     const replies = await Promise.all(
-      transports.map((t, i) => t.request(request("echo", i))),
+      transports.map((t, i) => t.request("echo", i)),
     );
     assert.equal(replies.length, 1000);
     await pool.close();
@@ -92,9 +82,7 @@ describe("TransportPool", () => {
     assert.ok(new Set(transports).size >= 1);
     // Load all but one transport; the next get must pick the idle one.
     const all = pool.transports(key);
-    const busy = all.slice(0, 3).map((t) =>
-      t.request(request("slow", { ms: 100 }))
-    );
+    const busy = all.slice(0, 3).map((t) => t.request("slow", { ms: 100 }));
     const chosen = await pool.get(key);
     assert.equal(chosen, all[3]);
     await Promise.all(busy);
@@ -113,8 +101,8 @@ describe("TransportPool", () => {
     }, { reconnect: false });
     const events = record(pool);
     const first = await pool.get(key);
-    await first.request(request("echo", 1)); // healthy: its loss resets the backoff
-    const pending = first.request(request("slow", { ms: 1000 }));
+    await first.request("echo", 1); // healthy: its loss resets the backoff
+    const pending = first.request("slow", { ms: 1000 });
     channels[0].reset();
     await assert.rejects(pending, ConnectionClosedError);
     await until(
@@ -139,7 +127,7 @@ describe("TransportPool", () => {
     const events = record(pool);
     const transport = await pool.get(key);
     // Busy for longer than idleTimeout: it stays.
-    await transport.request(request("slow", { ms: 150 }));
+    await transport.request("slow", { ms: 150 });
     assert.equal(pool.transports(key).length, 1);
     await within(5000, "eviction", transport.closed);
     assert.match(String(transport.closedReason?.message), /Idle for 60 ms/);
@@ -157,7 +145,7 @@ describe("TransportPool", () => {
     const counted = countingDial(dial);
     const pool = poolOf(counted);
     const transport = await pool.get(key);
-    const pending = transport.request(request("slow", { ms: 5000 }));
+    const pending = transport.request("slow", { ms: 5000 });
     await pool.drop(key);
     await assert.rejects(pending, ConnectionClosedError);
     assert.deepEqual(pool.keys, []);
@@ -244,7 +232,7 @@ describe("TransportPool", () => {
       "connect",
       (e) => connected.push((e as PoolEvent).attempt),
     );
-    await (await pool.get(key)).request(request("echo", 1));
+    await (await pool.get(key)).request("echo", 1);
     await server.close();
     await until(() => delays.length >= 4, 5000, "four failed attempts");
     assert.deepEqual(delays.slice(0, 4), [10, 20, 40, 40]);
@@ -269,7 +257,7 @@ describe("TransportPool", () => {
       "connecterror",
       (e) => errors.push((e as PoolEvent).delay),
     );
-    await (await pool.get(first.key)).request(request("echo", 1));
+    await (await pool.get(first.key)).request("echo", 1);
     await first.server.close();
     await until(() => errors.length === 3, 5000, "three attempts");
     await sleep(50);
@@ -314,7 +302,7 @@ describe("TransportPool", () => {
       });
       const transport = await pool.get(key);
       await assert.rejects(
-        transport.request(request("echo", 1)),
+        transport.request("echo", 1),
         /maxConnections 1/,
       );
       await sleep(300);
@@ -329,20 +317,20 @@ describe("TransportPool", () => {
   it("checks its options", () => {
     const connect = () => Promise.reject(new Error("x"));
     assert.throws(
-      () => new TransportPool({} as TransportPoolOptions<unknown>),
+      () => new ConnectionPool({} as ConnectionPoolOptions),
       TypeError,
     );
-    assert.throws(() => new TransportPool({ connect, size: 0 }), RangeError);
+    assert.throws(() => new ConnectionPool({ connect, size: 0 }), RangeError);
     assert.throws(
-      () => new TransportPool({ connect, reconnect: { maxAttempts: 0 } }),
+      () => new ConnectionPool({ connect, reconnect: { maxAttempts: 0 } }),
       RangeError,
     );
     assert.throws(
-      () => new TransportPool({ connect, reconnect: { jitter: 3 } }),
+      () => new ConnectionPool({ connect, reconnect: { jitter: 3 } }),
       RangeError,
     );
     assert.throws(
-      () => new TransportPool({ connect }).tryGet("bad"),
+      () => new ConnectionPool({ connect }).tryGet("bad"),
       TypeError,
     );
   });

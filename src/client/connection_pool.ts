@@ -1,5 +1,5 @@
 /**
- * The {@linkcode TransportPool}: live transports per {@linkcode TransportKey},
+ * The {@linkcode ConnectionPool}: live transports per {@linkcode TransportKey},
  * created once (single flight), dropped when dead, evicted when idle, and
  * reconnected with backoff.
  *
@@ -10,11 +10,11 @@ import { debug } from "../debug.ts";
 import { AbortedError, ConnectionClosedError } from "../errors.ts";
 import { ConnectionMonitor } from "../transport/connection_monitor.ts";
 import { TimerHeap } from "../timer/timer_heap.ts";
-import type { Transport } from "../transport/transport.ts";
+import type { Connection } from "../connection/connection.ts";
 import {
   addStats,
+  type ConnectionStats,
   createStats,
-  type TransportStats,
 } from "../transport/stats.ts";
 import type { HeartbeatOptions } from "../transport/connection_monitor.ts";
 import {
@@ -22,7 +22,7 @@ import {
   type BackoffOptions,
   resolveBackoff,
 } from "./backoff.ts";
-import type { PoolGetOptions, TransportPoolOptions } from "./pool_options.ts";
+import type { ConnectionPoolOptions, PoolGetOptions } from "./pool_options.ts";
 import { KeyState } from "./_key_state.ts";
 import {
   PoolEvent,
@@ -37,9 +37,9 @@ import {
 
 export type { PoolStats } from "./pool_stats.ts";
 export type {
+  ConnectionPoolOptions,
   PoolGetOptions,
   ReconnectOptions,
-  TransportPoolOptions,
 } from "./pool_options.ts";
 
 /** A transport that lived this long, or got a reply, was healthy: its loss resets the backoff. */
@@ -62,12 +62,12 @@ const HEALTHY_AFTER_MS = 1000;
  * import { MemoryNetwork } from "../channel/memory_network.ts";
  * import { EnvelopeCodec, type Envelope } from "../codec/envelope.ts";
  * import { Transport } from "../transport/transport.ts";
- * import { TransportPool } from "./transport_pool.ts";
+ * import { ConnectionPool } from "./connection_pool.ts";
  *
  * const network = new MemoryNetwork();
  * const listener = await network.listen("mem://api");
  * const codec = new EnvelopeCodec();
- * const pool = new TransportPool<Envelope>({
+ * const pool = new ConnectionPool<Envelope>({
  *   connect: async (key, { signal }) => new Transport(await network.dial(key, { signal }), { codec }),
  * });
  * const transports = await Promise.all(Array.from({ length: 100 }, () => pool.get("mem://api")));
@@ -76,8 +76,8 @@ const HEALTHY_AFTER_MS = 1000;
  * listener.close();
  * ```
  */
-export class TransportPool<M> extends EventTarget {
-  #connect: TransportPoolOptions<M>["connect"];
+export class ConnectionPool extends EventTarget {
+  #connect: ConnectionPoolOptions["connect"];
   #size: number;
   #idleTimeout: number;
   #heartbeat: HeartbeatOptions | undefined;
@@ -86,7 +86,7 @@ export class TransportPool<M> extends EventTarget {
   #maxAttempts: number;
   #timers: TimerHeap;
   #ownTimers: boolean;
-  #states = new Map<string, KeyState<M>>();
+  #states = new Map<string, KeyState>();
   #names = new Map<string, string>();
   #closing: Promise<void> | undefined;
   #stats: PoolStats = {
@@ -97,7 +97,7 @@ export class TransportPool<M> extends EventTarget {
     disconnects: 0,
   };
   /** The summed counters of the transports that closed. */
-  #closedStats: TransportStats = createStats();
+  #closedStats: ConnectionStats = createStats();
 
   /**
    * Creates an empty pool; nothing connects before the first `get()`.
@@ -106,10 +106,10 @@ export class TransportPool<M> extends EventTarget {
    * @throws {TypeError} If `connect` is not a function.
    * @throws {RangeError} If an option is out of range.
    */
-  constructor(options: TransportPoolOptions<M>) {
+  constructor(options: ConnectionPoolOptions) {
     super();
     if (typeof options?.connect !== "function") {
-      throw new TypeError("TransportPool needs a connect function");
+      throw new TypeError("ConnectionPool needs a connect function");
     }
     this.#connect = options.connect;
     this.#size = options.size ?? 1;
@@ -148,7 +148,7 @@ export class TransportPool<M> extends EventTarget {
    * errors, timeouts, late and slow replies, frames and bytes), summed; the
    * current values (`pending`, `handling`, `queuedBytes`) over the open ones.
    */
-  get transportStats(): TransportStats {
+  get connectionStats(): ConnectionStats {
     const total = { ...this.#closedStats };
     for (const transport of this.transports()) {
       addStats(total, transport.stats, true);
@@ -167,7 +167,7 @@ export class TransportPool<M> extends EventTarget {
    * @param key A key, or nothing for all.
    * @returns The transports, usable or draining.
    */
-  transports(key?: string | TransportKeyInit): Transport<M>[] {
+  transports(key?: string | TransportKeyInit): Connection[] {
     if (key === undefined) {
       return [...this.#states.values()].flatMap((state) => state.transports);
     }
@@ -182,7 +182,7 @@ export class TransportPool<M> extends EventTarget {
    * @returns The transport with the fewest requests in flight, or `undefined`.
    * @throws {TypeError} If `key` is invalid.
    */
-  tryGet(key: string | TransportKeyInit): Transport<M> | undefined {
+  tryGet(key: string | TransportKeyInit): Connection | undefined {
     if (this.#closing) return undefined;
     const state = this.#stateOf(key);
     const transport = state.pick();
@@ -204,7 +204,7 @@ export class TransportPool<M> extends EventTarget {
   get(
     key: string | TransportKeyInit,
     options: PoolGetOptions = {},
-  ): Promise<Transport<M>> {
+  ): Promise<Connection> {
     try {
       if (this.#closing) {
         throw new ConnectionClosedError("Transport pool is closed");
@@ -264,7 +264,7 @@ export class TransportPool<M> extends EventTarget {
     return name;
   }
 
-  #stateOf(key: string | TransportKeyInit): KeyState<M> {
+  #stateOf(key: string | TransportKeyInit): KeyState {
     const name = this.#name(key);
     let state = this.#states.get(name);
     if (state === undefined) {
@@ -276,7 +276,7 @@ export class TransportPool<M> extends EventTarget {
     return state;
   }
 
-  #wait(state: KeyState<M>, options: PoolGetOptions): Promise<Transport<M>> {
+  #wait(state: KeyState, options: PoolGetOptions): Promise<Connection> {
     const { signal, waitForReady = false } = options;
     if (signal?.aborted) {
       return Promise.reject(
@@ -292,7 +292,7 @@ export class TransportPool<M> extends EventTarget {
     return state.wait(signal, waitForReady);
   }
 
-  #topUp(state: KeyState<M>): void {
+  #topUp(state: KeyState): void {
     if (this.#closing || state.dropped) return;
     let missing = this.#size - state.dials.size - state.usable();
     if (missing <= 0) return;
@@ -301,10 +301,10 @@ export class TransportPool<M> extends EventTarget {
     for (; missing > 0; missing--) this.#dial(state);
   }
 
-  #dial(state: KeyState<M>): void {
+  #dial(state: KeyState): void {
     const controller = new AbortController();
     state.dials.add(controller);
-    let connecting: Promise<Transport<M>>;
+    let connecting: Promise<Connection>;
     try {
       connecting = Promise.resolve(
         this.#connect(state.key, { signal: controller.signal }),
@@ -319,9 +319,9 @@ export class TransportPool<M> extends EventTarget {
   }
 
   #connected(
-    state: KeyState<M>,
+    state: KeyState,
     controller: AbortController,
-    transport: Transport<M>,
+    transport: Connection,
   ): void {
     state.dials.delete(controller);
     if (this.#closing || state.dropped || controller.signal.aborted) {
@@ -357,7 +357,7 @@ export class TransportPool<M> extends EventTarget {
   }
 
   #failed(
-    state: KeyState<M>,
+    state: KeyState,
     controller: AbortController,
     error: unknown,
   ): void {
@@ -381,7 +381,7 @@ export class TransportPool<M> extends EventTarget {
     this.#wake(state);
   }
 
-  #lost(state: KeyState<M>, transport: Transport<M>): void {
+  #lost(state: KeyState, transport: Connection): void {
     const lived = performance.now() - (state.openedAt.get(transport) ?? 0);
     state.remove(transport);
     this.#stats.disconnects++;
@@ -412,12 +412,12 @@ export class TransportPool<M> extends EventTarget {
   }
 
   /** Hands transports to waiters, or fails them when nothing more is coming. */
-  #wake(state: KeyState<M>): void {
+  #wake(state: KeyState): void {
     state.wake();
     this.#forgetIfEmpty(state);
   }
 
-  #scheduleRetry(state: KeyState<M>): void {
+  #scheduleRetry(state: KeyState): void {
     if (state.retryTimer || this.#closing || state.dropped) return;
     const delay = Math.max(0, state.retryAt - performance.now());
     state.retryTimer = this.#timers.runAfter(delay, () => {
@@ -427,7 +427,7 @@ export class TransportPool<M> extends EventTarget {
     });
   }
 
-  #forgetIfEmpty(state: KeyState<M>): void {
+  #forgetIfEmpty(state: KeyState): void {
     if (
       state.idle() && state.retryAt <= performance.now() &&
       this.#states.get(String(state.key)) === state
@@ -436,7 +436,7 @@ export class TransportPool<M> extends EventTarget {
     }
   }
 
-  async #drop(state: KeyState<M>, reason: string): Promise<void> {
+  async #drop(state: KeyState, reason: string): Promise<void> {
     if (this.#states.get(String(state.key)) === state) {
       this.#states.delete(String(state.key));
     }
@@ -455,7 +455,7 @@ export class TransportPool<M> extends EventTarget {
     await Promise.all(closing);
   }
 
-  #emit(type: PoolEventType, init: PoolEventInit<M>): void {
+  #emit(type: PoolEventType, init: PoolEventInit): void {
     if (type === "connecterror") {
       debug(`pool: connecterror ${init.key} (attempt ${init.attempt})`, {
         error: init.error,
@@ -466,7 +466,7 @@ export class TransportPool<M> extends EventTarget {
     } else {
       debug(`pool: disconnect ${init.key} (${errorText(init.error)})`);
     }
-    this.dispatchEvent(new PoolEvent<M>(type, init));
+    this.dispatchEvent(new PoolEvent(type, init));
   }
 }
 

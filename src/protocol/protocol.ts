@@ -1,0 +1,117 @@
+/**
+ * The {@linkcode Protocol}: what a connection speaks on the wire, and how the
+ * routes and bodies of requests map onto its messages.
+ *
+ * @module
+ */
+
+import type { BodyCodec } from "../codec/body_codec.ts";
+import type { IdAllocator, MessageCodec } from "../codec/message_codec.ts";
+import type { PacketCodec } from "../framing/packet_codec.ts";
+
+/** A route: a name (a non-empty string) or a u32 command. */
+export type RouteName = string | number;
+
+/**
+ * A protocol value: the message codec, the framing, and the mapping between
+ * the API every connection, client and server offers (`request(route,
+ * body)`, routes of a `Router`) and the protocol's own messages of type `M`.
+ * The default, {@linkcode envelopeProtocol}, is listenrain's envelope; bring
+ * your own to speak an existing protocol (JSON-RPC, the Go seed's
+ * benchmark protocol) with the same `Client`, `Server` and `Connection`.
+ *
+ * A protocol value is shared by every connection that speaks it: it keeps
+ * no state per connection (`ids` creates what a connection needs).
+ *
+ * @example A protocol of plain text lines: the route is the first word
+ * ```ts
+ * import {
+ *   Connection, createMemoryPipe, DelimitedCodec, type MessageCodec,
+ *   type Protocol, Router,
+ * } from "listenrain";
+ *
+ * // "<id> <kind> <route> <text>", one per line.
+ * interface Line { id: number; kind: string; route: string; text: string }
+ * const text = new TextEncoder(), untext = new TextDecoder();
+ * const codec: MessageCodec<Line> = {
+ *   encode: (m) => [text.encode(`${m.id} ${m.kind} ${m.route} ${m.text}`)],
+ *   decode: (bytes) => {
+ *     const [id, kind, route, ...rest] = untext.decode(bytes).split(" ");
+ *     return { id: Number(id), kind, route, text: rest.join(" ") };
+ *   },
+ *   kind: (m) => m.kind as "request" | "reply" | "notify",
+ *   id: (m) => m.id,
+ *   withId: (m, id) => ({ ...m, id: id as number }),
+ * };
+ * const lines: Protocol<Line> = {
+ *   codec,
+ *   framing: new DelimitedCodec(),
+ *   message: (kind, route, body) => ({ id: 0, kind, route: String(route), text: String(body) }),
+ *   reply: (body) => ({ id: 0, kind: "reply", route: "-", text: String(body) }),
+ *   route: (m) => m.route,
+ *   body: (m) => m.text,
+ * };
+ * const [a, b] = createMemoryPipe();
+ * const router = new Router().handle("shout", (s: string) => s.toUpperCase());
+ * const server = new Connection(a, { protocol: lines, router });
+ * const client = new Connection(b, { protocol: lines });
+ * console.log(await client.request("shout", "hello")); // "HELLO"
+ * await client.close();
+ * await server.close();
+ * ```
+ */
+export interface Protocol<M> {
+  /** Message ↔ payload bytes, and where the message id lives. */
+  readonly codec: MessageCodec<M>;
+  /** Payload ↔ frames on the byte stream. @default {a LengthPrefixedCodec} */
+  readonly framing?: PacketCodec;
+  /**
+   * Creates the id allocator of each connection.
+   * @default {a SequentialIds per connection}
+   */
+  ids?(): IdAllocator;
+  /**
+   * Builds a request or a notification to `route` carrying `body`; the
+   * connection sets its id.
+   *
+   * @param kind `"request"` or `"notify"`.
+   * @param route The route.
+   * @param body The caller's value.
+   * @param bodyCodec The route's body codec (the connection's `body` option
+   *   unless the route has its own); a protocol whose messages carry values
+   *   rather than bytes may ignore it.
+   * @returns The message.
+   * @throws {CodecError} If the body cannot be encoded.
+   */
+  message(
+    kind: "request" | "notify",
+    route: RouteName,
+    body: unknown,
+    bodyCodec: BodyCodec<unknown>,
+  ): M;
+  /**
+   * Builds the reply carrying `body`; the connection sets its id.
+   *
+   * @param body The handler's result.
+   * @param bodyCodec The route's body codec.
+   * @returns The message.
+   * @throws {CodecError} If the body cannot be encoded.
+   */
+  reply(body: unknown, bodyCodec: BodyCodec<unknown>): M;
+  /**
+   * The route of an incoming request or notification.
+   *
+   * @param message The message.
+   * @returns Its route.
+   */
+  route(message: M): RouteName;
+  /**
+   * The body of an incoming request, notification or reply.
+   *
+   * @param message The message.
+   * @param bodyCodec The route's body codec.
+   * @returns The value.
+   * @throws {CodecError} If the body cannot be decoded.
+   */
+  body(message: M, bodyCodec: BodyCodec<unknown>): unknown;
+}
