@@ -17,13 +17,10 @@ import {
   createStats,
 } from "../transport/stats.ts";
 import type { HeartbeatOptions } from "../transport/connection_monitor.ts";
-import {
-  backoffDelay,
-  type BackoffOptions,
-  resolveBackoff,
-} from "./backoff.ts";
+import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import type { ConnectionPoolOptions, PoolGetOptions } from "./pool_options.ts";
 import { KeyState } from "./_key_state.ts";
+import { resolvePoolOptions } from "./_pool_config.ts";
 import {
   PoolEvent,
   type PoolEventInit,
@@ -59,10 +56,10 @@ const HEALTHY_AFTER_MS = 1000;
  *
  * @example One connection for many concurrent requests
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { EnvelopeCodec, type Envelope } from "../codec/envelope.ts";
+ * import { ConnectionPool } from "listenrain/advanced";
+ * import { type Envelope, EnvelopeCodec } from "listenrain/framing";
+ * import { MemoryNetwork } from "listenrain/testing";
  * import { Transport } from "../transport/transport.ts";
- * import { ConnectionPool } from "./connection_pool.ts";
  *
  * const network = new MemoryNetwork();
  * const listener = await network.listen("mem://api");
@@ -108,28 +105,14 @@ export class ConnectionPool extends EventTarget {
    */
   constructor(options: ConnectionPoolOptions) {
     super();
-    if (typeof options?.connect !== "function") {
-      throw new TypeError("ConnectionPool needs a connect function");
-    }
+    const policy = resolvePoolOptions(options);
     this.#connect = options.connect;
-    this.#size = options.size ?? 1;
-    if (!Number.isInteger(this.#size) || this.#size < 1) {
-      throw new RangeError(
-        `size must be a positive integer, got ${this.#size}`,
-      );
-    }
-    this.#idleTimeout = options.idleTimeout ?? 0;
+    this.#size = policy.size;
+    this.#idleTimeout = policy.idleTimeout;
     this.#heartbeat = options.heartbeat;
-    const reconnect = options.reconnect ?? {};
-    this.#reconnect = reconnect !== false;
-    this.#backoff = resolveBackoff(reconnect === false ? {} : reconnect);
-    this.#maxAttempts =
-      (reconnect === false ? undefined : reconnect.maxAttempts) ?? Infinity;
-    if (!(this.#maxAttempts >= 1)) {
-      throw new RangeError(
-        `maxAttempts must be at least 1, got ${this.#maxAttempts}`,
-      );
-    }
+    this.#reconnect = policy.reconnect;
+    this.#backoff = policy.backoff;
+    this.#maxAttempts = policy.maxAttempts;
     this.#ownTimers = options.timers === undefined;
     this.#timers = options.timers ?? new TimerHeap();
   }
@@ -150,7 +133,7 @@ export class ConnectionPool extends EventTarget {
    */
   get connectionStats(): ConnectionStats {
     const total = { ...this.#closedStats };
-    for (const transport of this.transports()) {
+    for (const transport of this.connections()) {
       addStats(total, transport.stats, true);
     }
     return total;
@@ -167,7 +150,7 @@ export class ConnectionPool extends EventTarget {
    * @param key A key, or nothing for all.
    * @returns The transports, usable or draining.
    */
-  transports(key?: string | TransportKeyInit): Connection[] {
+  connections(key?: string | TransportKeyInit): Connection[] {
     if (key === undefined) {
       return [...this.#states.values()].flatMap((state) => state.transports);
     }

@@ -7,12 +7,11 @@
  */
 
 import type { Channel, ChannelAddr, Listener } from "../channel/channel.ts";
-import { TransportKey } from "../channel/transport_key.ts";
 import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
 import { Connection, connectionParts } from "../connection/connection.ts";
 import type { ConnectionOptions } from "../connection/connection_options.ts";
 import { addrText, debug } from "../debug.ts";
-import { ConnectionClosedError, RemoteError } from "../errors.ts";
+import { ConnectionClosedError } from "../errors.ts";
 import { envelopeProtocol } from "../protocol/envelope_protocol.ts";
 import type { Protocol, RouteName } from "../protocol/protocol.ts";
 import { type TimerHandle, TimerHeap } from "../timer/timer_heap.ts";
@@ -27,7 +26,7 @@ import {
   type ConnectionStats,
   createStats,
 } from "../transport/stats.ts";
-import { Transport } from "../transport/transport.ts";
+import { refuse } from "./_refuse.ts";
 import { shutDown } from "./_shutdown.ts";
 import {
   DEFAULT_FIRST_FRAME_TIMEOUT,
@@ -211,7 +210,7 @@ export class Server {
       throw new ConnectionClosedError("Cannot serve: the server is closed");
     }
     this.#listeners.add(listener);
-    debug(`server: listening on ${keyOf(listener.addr)}`);
+    debug(`server: listening on ${addrText(listener.addr)}`);
     try {
       for await (const channel of listener) {
         if (this.#closing) {
@@ -317,7 +316,14 @@ export class Server {
 
   #accept(channel: Channel): void {
     if (this.#connections.size >= this.#maxConnections) {
-      this.#refuse(channel);
+      this.#stats.rejected++;
+      refuse(
+        channel,
+        `Too many connections (maxConnections ${this.#maxConnections})`,
+        this.#protocol,
+        this.#options.framing,
+        this.#timers,
+      );
       return;
     }
     let connection: Connection;
@@ -364,26 +370,6 @@ export class Server {
     this.#report(() => this.#onConnect?.(connection));
   }
 
-  /** Refuses a connection beyond `maxConnections`. */
-  #refuse(channel: Channel): void {
-    this.#stats.rejected++;
-    const reason =
-      `Too many connections (maxConnections ${this.#maxConnections})`;
-    debug(`server: refused ${addrText(channel.remoteAddr)}: ${reason}`);
-    // Requests that arrive before the close get the reason as an error
-    // reply; the rest of the client's requests see it in the goaway.
-    const refused = new Transport<unknown>(channel, {
-      codec: this.#protocol.codec,
-      packetCodec: this.#options.framing ?? this.#protocol.framing,
-      timers: this.#timers,
-      handler: () => {
-        throw new RemoteError("TOO_MANY_CONNECTIONS", reason);
-      },
-    });
-    refused.goaway(reason);
-    void refused.close(reason);
-  }
-
   #track(handle: TimerHandle): TimerHandle {
     this.#tasks.add(handle);
     const tasks = this.#tasks;
@@ -412,14 +398,5 @@ export class Server {
     } catch (error) {
       this.#options.onError?.(error);
     }
-  }
-}
-
-/** The key of a listener's address; a `mem://` placeholder if it names none. */
-function keyOf(addr: ChannelAddr): TransportKey {
-  try {
-    return TransportKey.from(addr);
-  } catch {
-    return new TransportKey(`mem://${addr.transport}-listener`);
   }
 }

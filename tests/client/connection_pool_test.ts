@@ -74,14 +74,14 @@ describe("ConnectionPool", () => {
       Array.from({ length: 1000 }, () => pool.get(key)),
     );
     await until(
-      () => pool.transports(key).length === 4,
+      () => pool.connections(key).length === 4,
       5000,
       "four transports",
     );
     assert.equal(counted.count, 4);
     assert.ok(new Set(transports).size >= 1);
     // Load all but one transport; the next get must pick the idle one.
-    const all = pool.transports(key);
+    const all = pool.connections(key);
     const busy = all.slice(0, 3).map((t) => t.request("slow", { ms: 100 }));
     const chosen = await pool.get(key);
     assert.equal(chosen, all[3]);
@@ -106,7 +106,7 @@ describe("ConnectionPool", () => {
     channels[0].reset();
     await assert.rejects(pending, ConnectionClosedError);
     await until(
-      () => pool.transports(key).length === 0,
+      () => pool.connections(key).length === 0,
       5000,
       "dead transport dropped",
     );
@@ -128,7 +128,7 @@ describe("ConnectionPool", () => {
     const transport = await pool.get(key);
     // Busy for longer than idleTimeout: it stays.
     await transport.request("slow", { ms: 150 });
-    assert.equal(pool.transports(key).length, 1);
+    assert.equal(pool.connections(key).length, 1);
     await within(5000, "eviction", transport.closed);
     assert.match(String(transport.closedReason?.message), /Idle for 60 ms/);
     await sleep(100);
@@ -175,7 +175,7 @@ describe("ConnectionPool", () => {
     assert.equal(pool.tryGet("mem://slow"), undefined);
     await sleep(10);
     assert.equal(
-      pool.transports().length,
+      pool.connections().length,
       0,
       "a transport that came late was closed",
     );
