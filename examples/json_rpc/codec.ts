@@ -2,6 +2,8 @@
  * JSON-RPC 2.0 as a listenrain protocol: a {@linkcode MessageCodec} whose
  * message id is the JSON-RPC `id` field, to run over newline-delimited
  * framing (`DelimitedCodec`). See https://www.jsonrpc.org/specification.
+ * `jsonRpcProtocol()` (protocol.ts) makes it a protocol a `Connection`,
+ * `Server` or `Client` speaks with a `Router`.
  *
  * Input that is not a JSON-RPC message (not JSON, not an object, a batch)
  * does not close the connection: it decodes to a request of the reserved
@@ -12,13 +14,13 @@
  * @module
  */
 
+import { CodecError, RemoteError } from "../../mod.ts";
 import type {
   ErrorInfo,
   MessageCodec,
   MessageId,
   MessageKind,
-} from "../../src/codec/message_codec.ts";
-import { CodecError, RemoteError } from "../../src/errors.ts";
+} from "../../framing.ts";
 
 /** A JSON-RPC id. */
 export type JsonRpcId = string | number | null;
@@ -67,23 +69,25 @@ export const JSON_RPC_ERRORS = {
 /** The method of the request that stands for invalid input. */
 export const INVALID_METHOD = "rpc.invalid";
 
-/** An error a method throws to choose its JSON-RPC error code. */
-export class JsonRpcError extends Error {
-  /** The JSON-RPC error code. */
-  readonly code: number;
-  /** Extra information for the caller. */
-  readonly data: unknown;
-
+/**
+ * An error a method throws to choose its JSON-RPC error code: a
+ * `RemoteError` whose `remoteCode` is the code as a string, so its code and
+ * message reach the caller as they are. (An error reply carries a code and a
+ * message only: the specification's optional `data` member is not sent.)
+ */
+export class JsonRpcError extends RemoteError {
   /**
    * @param code The JSON-RPC error code.
    * @param message What went wrong.
-   * @param data Extra information for the caller.
    */
-  constructor(code: number, message: string, data?: unknown) {
-    super(message);
+  constructor(code: number, message: string) {
+    super(String(code), message);
     this.name = "JsonRpcError";
-    this.code = code;
-    this.data = data;
+  }
+
+  /** The JSON-RPC error code. */
+  get jsonRpcCode(): number {
+    return Number(this.remoteCode);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * A JSON-RPC 2.0 server over TCP with newline-delimited framing, built on
- * listenrain's generic `Transport` with `JsonRpcCodec` and `DelimitedCodec`.
- * Any JSON-RPC client that writes one JSON object per line can call it.
+ * listenrain's `Connection` and `Router` speaking {@linkcode jsonRpcProtocol}
+ * (`JsonRpcCodec` in `DelimitedCodec` lines, the method as the route). Any
+ * JSON-RPC client that writes one JSON object per line can call it.
  *
  * Run (any runtime; the adapter is picked for it):
  *
@@ -22,26 +23,17 @@
 
 import process from "node:process";
 import { loadAdapter } from "../../adapters/runtime.ts";
-import type { Channel, Listener } from "../../src/channel/channel.ts";
-import { DelimitedCodec } from "../../src/framing/delimited.ts";
-import { Transport } from "../../src/transport/transport.ts";
+import { type Channel, Connection, type Listener, Router } from "../../mod.ts";
 import { isMain } from "../_main.ts";
-import {
-  JSON_RPC_ERRORS,
-  JsonRpcCodec,
-  JsonRpcError,
-  type JsonRpcErrorObject,
-  type JsonRpcMessage,
-  type JsonRpcRequest,
-} from "./codec.ts";
+import { JSON_RPC_ERRORS, JsonRpcError, type JsonRpcRequest } from "./codec.ts";
+import { jsonRpcProtocol, MAX_LINE } from "./protocol.ts";
+
+export { MAX_LINE } from "./protocol.ts";
 
 /** A method: takes the request's params, returns the result. */
 export type JsonRpcMethod = (
   params: JsonRpcRequest["params"],
 ) => unknown;
-
-/** The longest line the server reads: 1 MiB. */
-export const MAX_LINE = 1024 * 1024;
 
 /** The example's methods, with per-connection state. */
 export function exampleMethods(): Record<string, JsonRpcMethod> {
@@ -79,61 +71,42 @@ function numbers(...values: unknown[]): number[] {
 }
 
 /**
- * Serves JSON-RPC 2.0 on one channel.
+ * The router of `methods`: each is a route whose request body is the
+ * request's `params` and whose reply body is the `result`.
+ *
+ * @param methods The methods callers may call.
+ * @returns The router.
+ */
+export function jsonRpcRouter(methods: Record<string, JsonRpcMethod>): Router {
+  const router = new Router();
+  for (const [name, method] of Object.entries(methods)) {
+    router.handle(name, (params: JsonRpcRequest["params"]) => method(params));
+  }
+  return router;
+}
+
+/** The protocol every connection of the example speaks (it keeps no state per connection). */
+const protocol = jsonRpcProtocol({ maxLineSize: MAX_LINE });
+
+/**
+ * Serves JSON-RPC 2.0 on one channel: a {@linkcode Connection} speaking
+ * {@linkcode jsonRpcProtocol} with the router of `methods`. A method that
+ * throws a {@linkcode JsonRpcError} answers its code and message; any other
+ * error answers -32603 with a message that names only an error id.
  *
  * @param channel The connection.
  * @param methods The methods callers may call.
- * @returns The transport (close it to drop the connection).
+ * @returns The connection (close it to drop it).
  */
 export function serveJsonRpc(
   channel: Channel,
   methods: Record<string, JsonRpcMethod>,
-): Transport<JsonRpcMessage> {
-  const codec = new JsonRpcCodec();
-  return new Transport<JsonRpcMessage>(channel, {
-    codec,
-    packetCodec: new DelimitedCodec({
-      maxFrameSize: MAX_LINE,
-      skipEmpty: true,
-    }),
+): Connection {
+  return new Connection(channel, {
+    protocol,
+    router: jsonRpcRouter(methods),
     timeout: 0,
-    handler: async (message) => {
-      const request = message as JsonRpcRequest;
-      const invalid = codec.invalidError(message);
-      if (invalid) return failure(invalid);
-      // Names that start with "rpc." are reserved by the specification.
-      const method = Object.hasOwn(methods, request.method) &&
-          !request.method.startsWith("rpc.")
-        ? methods[request.method]
-        : undefined;
-      if (method === undefined) {
-        return failure({
-          code: JSON_RPC_ERRORS.methodNotFound,
-          message: `Method not found: ${request.method}`,
-        });
-      }
-      try {
-        const result = await method(request.params);
-        return { jsonrpc: "2.0", result: result ?? null, id: null };
-      } catch (error) {
-        if (error instanceof JsonRpcError) {
-          const { code, message, data } = error;
-          return failure(
-            data === undefined ? { code, message } : { code, message, data },
-          );
-        }
-        return failure({
-          code: JSON_RPC_ERRORS.internalError,
-          message: `Internal error: ${(error as Error)?.message ?? error}`,
-        });
-      }
-    },
   });
-}
-
-/** An error response; the transport sets its id. */
-function failure(error: JsonRpcErrorObject): JsonRpcMessage {
-  return { jsonrpc: "2.0", error, id: null };
 }
 
 /** A running server. */
@@ -156,12 +129,14 @@ export interface JsonRpcServer {
 export async function startJsonRpcServer(key: string): Promise<JsonRpcServer> {
   const adapter = await loadAdapter();
   const listener: Listener = await adapter.listen(key);
-  const transports = new Set<Transport<JsonRpcMessage>>();
+  // A connection per accepted channel, each with its own methods (`count`
+  // counts per connection), rather than a Server with one router for all.
+  const connections = new Set<Connection>();
   const accepting = (async () => {
     for await (const channel of listener) {
-      const transport = serveJsonRpc(channel, exampleMethods());
-      transports.add(transport);
-      transport.closed.then(() => transports.delete(transport));
+      const connection = serveJsonRpc(channel, exampleMethods());
+      connections.add(connection);
+      connection.closed.then(() => connections.delete(connection));
     }
   })();
   const { hostname, port = 0 } = listener.addr;
@@ -171,7 +146,7 @@ export async function startJsonRpcServer(key: string): Promise<JsonRpcServer> {
     async close() {
       listener.close();
       await accepting;
-      await Promise.all([...transports].map((t) => t.close()));
+      await Promise.all([...connections].map((c) => c.close()));
     },
   };
 }

@@ -25,10 +25,9 @@ export type RouteName = string | number;
  *
  * @example A protocol of plain text lines: the route is the first word
  * ```ts
- * import {
- *   Connection, createMemoryPipe, DelimitedCodec, type MessageCodec,
- *   type Protocol, Router,
- * } from "listenrain";
+ * import { Connection, type Protocol, Router } from "listenrain";
+ * import { DelimitedCodec, type MessageCodec } from "listenrain/framing";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * // "<id> <kind> <route> <text>", one per line.
  * interface Line { id: number; kind: string; route: string; text: string }
@@ -103,6 +102,10 @@ export interface Protocol<M> {
    *
    * @param message The message.
    * @returns Its route.
+   * @throws {RemoteError} To answer the request with that error reply (its
+   *   `remoteCode` and message) before any route is looked up: how a
+   *   protocol answers input that names no valid route (JSON-RPC's parse
+   *   error, a reserved method name).
    */
   route(message: M): RouteName;
   /**

@@ -7,9 +7,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { JSONRPCClient, JSONRPCErrorException } from "json-rpc-2.0";
-import { loadAdapter } from "../../bench/_runtime.ts";
-import type { Channel } from "../../src/channel/channel.ts";
-import { createMemoryPipe } from "../../src/channel/memory_pipe.ts";
+import { loadAdapter } from "../../adapters/runtime.ts";
+import { type Channel, Connection, RemoteError } from "../../mod.ts";
+import { createMemoryPipe } from "../../testing.ts";
 import {
   JSON_RPC_ERRORS,
   JsonRpcCodec,
@@ -20,6 +20,7 @@ import {
   main,
   serveJsonRpc,
 } from "../../examples/json_rpc/server.ts";
+import { jsonRpcProtocol } from "../../examples/json_rpc/protocol.ts";
 
 /** A raw line-oriented connection: write lines, read lines. */
 class LineSocket {
@@ -258,4 +259,38 @@ describe("examples/json_rpc: a JSON-RPC 2.0 server over newline-delimited TCP", 
     b.close();
     await server.close();
   });
+
+  it(
+    "a listenrain Connection speaking jsonRpcProtocol calls the server over TCP",
+    {
+      timeout: 30_000,
+    },
+    async () => {
+      const server = await main(["0"], () => {});
+      const adapter = await loadAdapter();
+      const client = new Connection(
+        await adapter.dial(server.key),
+        { protocol: jsonRpcProtocol(), timeout: 5000 },
+      );
+      try {
+        assert.equal(await client.request("add", [40, 2]), 42);
+        await client.notify("count", undefined);
+        assert.equal(await client.request("count", undefined), 2);
+        const wrong = await client.request("add", ["x", 1]).catch((e) => e);
+        assert.ok(wrong instanceof RemoteError, String(wrong));
+        assert.equal(wrong.remoteCode, String(JSON_RPC_ERRORS.invalidParams));
+        const reserved = await client.request("rpc.discover", []).catch((e) =>
+          e
+        );
+        assert.ok(reserved instanceof RemoteError, String(reserved));
+        assert.equal(
+          reserved.remoteCode,
+          String(JSON_RPC_ERRORS.methodNotFound),
+        );
+      } finally {
+        await client.close();
+        await server.close();
+      }
+    },
+  );
 });
