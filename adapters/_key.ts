@@ -20,7 +20,11 @@ export type SocketTransport = "tcp" | "tls" | "unix";
  *
  * @example Listening and dialing with keys given as objects (Deno's adapter; Bun's and Node's are the same)
  * ```ts
- * import { dial, listen, type TransportKeyLike } from "./deno.ts";
+ * import {
+ *   dial,
+ *   listen,
+ *   type TransportKeyLike,
+ * } from "listenrain/adapters/deno";
  *
  * const key: TransportKeyLike = { transport: "tcp", hostname: "127.0.0.1", port: 0 };
  * const listener = await listen(key);

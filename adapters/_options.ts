@@ -10,7 +10,7 @@
  *
  * @example Dialing with keep-alive and an abort signal (Deno's adapter; Bun's and Node's are the same)
  * ```ts
- * import { dial, type DialOptions, listen } from "./deno.ts";
+ * import { dial, type DialOptions, listen } from "listenrain/adapters/deno";
  *
  * const listener = await listen("tcp://127.0.0.1:0");
  * const controller = new AbortController(); // abort() gives up the attempt
@@ -61,7 +61,7 @@ export interface DialOptions {
  *
  * @example A smaller backlog, and the certificate `tls://` needs (Deno's adapter; Bun's and Node's are the same)
  * ```ts
- * import { listen, type ListenOptions } from "./deno.ts";
+ * import { listen, type ListenOptions } from "listenrain/adapters/deno";
  *
  * const options: ListenOptions = { backlog: 128 };
  * const listener = await listen("tcp://127.0.0.1:0", options);

@@ -21,7 +21,7 @@
  *
  * @example An echo server and a client
  * ```ts
- * import { dial, listen } from "./bun.ts";
+ * import { dial, listen } from "listenrain/adapters/bun";
  *
  * const listener = await listen("tcp://127.0.0.1:0");
  * (async () => {
@@ -77,7 +77,7 @@ export type * from "./_exports.ts";
  *
  * @example Dialing a Unix socket
  * ```ts
- * import { dial } from "./bun.ts";
+ * import { dial } from "listenrain/adapters/bun";
  * const channel = await dial("unix:///tmp/app.sock");
  * channel.close();
  * ```
@@ -153,7 +153,7 @@ export async function dial(
  *
  * @example Listening on any free port
  * ```ts
- * import { listen } from "./bun.ts";
+ * import { listen } from "listenrain/adapters/bun";
  * const listener = await listen("tcp://127.0.0.1:0");
  * console.log(listener.addr.port! > 0); // true
  * listener.close();

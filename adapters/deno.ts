@@ -34,7 +34,7 @@
  *
  * @example An echo server and a client
  * ```ts
- * import { dial, listen } from "./deno.ts";
+ * import { dial, listen } from "listenrain/adapters/deno";
  *
  * const listener = await listen("tcp://127.0.0.1:0");
  * (async () => {
@@ -83,7 +83,7 @@ export type * from "./_exports.ts";
  *
  * @example Dialing TLS with a private CA
  * ```ts
- * import { dial } from "./deno.ts";
+ * import { dial } from "listenrain/adapters/deno";
  * const caCert = await Deno.readTextFile("./ca.pem");
  * const channel = await dial("tls://localhost:7443", { tls: { caCerts: [caCert] } });
  * channel.close();
@@ -127,7 +127,7 @@ export async function dial(
  *
  * @example Listening on any free port
  * ```ts
- * import { listen } from "./deno.ts";
+ * import { listen } from "listenrain/adapters/deno";
  * const listener = await listen("tcp://127.0.0.1:0");
  * console.log(listener.addr.port! > 0); // true
  * listener.close();

@@ -23,7 +23,7 @@
  *
  * @example An echo server and a client
  * ```ts
- * import { dial, listen } from "./node.ts";
+ * import { dial, listen } from "listenrain/adapters/node";
  *
  * const listener = await listen("tcp://127.0.0.1:0");
  * (async () => {
@@ -75,7 +75,7 @@ export type * from "./_exports.ts";
  *
  * @example Dialing a Unix socket
  * ```ts
- * import { dial } from "./node.ts";
+ * import { dial } from "listenrain/adapters/node";
  * const channel = await dial("unix:///tmp/app.sock");
  * channel.close();
  * ```
@@ -172,7 +172,7 @@ function connectSocket(key: ParsedKey, options: DialOptions): net.Socket {
  *
  * @example Listening on any free port
  * ```ts
- * import { listen } from "./node.ts";
+ * import { listen } from "listenrain/adapters/node";
  * const listener = await listen("tcp://127.0.0.1:0");
  * console.log(listener.addr.port! > 0); // true
  * listener.close();

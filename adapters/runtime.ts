@@ -31,7 +31,10 @@ export type * from "./_exports.ts";
  *
  * @example Naming the runtime in a log line
  * ```ts
- * import { detectRuntime, type RuntimeName } from "listenrain/adapters/runtime";
+ * import {
+ *   detectRuntime,
+ *   type RuntimeName,
+ * } from "listenrain/adapters/runtime";
  *
  * const runtime: RuntimeName = detectRuntime();
  * console.log(`running on ${runtime}`);

@@ -5,13 +5,14 @@
  *
  * @example Peers that speak CBOR
  * ```ts
- * import { createMemoryPipe, Peer, Router } from "../mod.ts";
- * import { cborBody } from "./cbor.ts";
+ * import { Connection, Router } from "listenrain";
+ * import { cborBody } from "listenrain/codecs/cbor";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const [a, b] = createMemoryPipe();
  * const router = new Router().handle("when", (d: Date) => d.getUTCFullYear());
- * const server = new Peer(a, { router, body: cborBody });
- * const client = new Peer(b, { body: cborBody });
+ * const server = new Connection(a, { router, body: cborBody });
+ * const client = new Connection(b, { body: cborBody });
  * console.log(await client.request("when", new Date(Date.UTC(2024, 0, 1)))); // 2024
  * await client.close();
  * await server.close();
@@ -29,7 +30,7 @@ import { CodecError } from "../src/errors.ts";
  *
  * @example Byte strings without cbor-x's typed-array tag
  * ```ts
- * import { type CborOptions, createCborBody } from "./cbor.ts";
+ * import { type CborOptions, createCborBody } from "listenrain/codecs/cbor";
  *
  * const options: CborOptions = { tagUint8Array: false }; // plain CBOR byte strings
  * const bytes = new Uint8Array([1, 2]);
@@ -54,7 +55,7 @@ export type CborOptions = Options;
  *
  * @example Maps stay maps
  * ```ts
- * import { createCborBody } from "./cbor.ts";
+ * import { createCborBody } from "listenrain/codecs/cbor";
  *
  * const body = createCborBody({ mapsAsObjects: false });
  * console.log(body.decode(body.encode(new Map([[1, "one"]])))); // Map(1) { 1 => "one" }
@@ -101,7 +102,7 @@ export function createCborBody(options: CborOptions = {}): BodyCodec<any> {
  *
  * @example A CBOR body round trip
  * ```ts
- * import { cborBody } from "./cbor.ts";
+ * import { cborBody } from "listenrain/codecs/cbor";
  *
  * const bytes = cborBody.encode({ hi: "rain" });
  * console.log(bytes.byteLength, cborBody.decode(bytes)); // 11 { hi: "rain" }

@@ -5,13 +5,14 @@
  *
  * @example Peers that speak MessagePack
  * ```ts
- * import { createMemoryPipe, Peer, Router } from "../mod.ts";
- * import { msgpackBody } from "./msgpack.ts";
+ * import { Connection, Router } from "listenrain";
+ * import { msgpackBody } from "listenrain/codecs/msgpack";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const [a, b] = createMemoryPipe();
  * const router = new Router().handle("sum", (xs: number[]) => xs.reduce((s, x) => s + x, 0));
- * const server = new Peer(a, { router, body: msgpackBody });
- * const client = new Peer(b, { body: msgpackBody });
+ * const server = new Connection(a, { router, body: msgpackBody });
+ * const client = new Connection(b, { body: msgpackBody });
  * console.log(await client.request("sum", [1, 2, 3])); // 6
  * await client.close();
  * await server.close();
@@ -29,7 +30,10 @@ import { CodecError } from "../src/errors.ts";
  *
  * @example Binary values that outlive the received frame
  * ```ts
- * import { createMsgpackBody, type MsgpackOptions } from "./msgpack.ts";
+ * import {
+ *   createMsgpackBody,
+ *   type MsgpackOptions,
+ * } from "listenrain/codecs/msgpack";
  *
  * const options: MsgpackOptions = { copyBuffers: true };
  * const body = createMsgpackBody(options);
@@ -56,7 +60,7 @@ export type MsgpackOptions = Options;
  *
  * @example Keeping 64-bit integers as bigint
  * ```ts
- * import { createMsgpackBody } from "./msgpack.ts";
+ * import { createMsgpackBody } from "listenrain/codecs/msgpack";
  *
  * const body = createMsgpackBody({ int64AsType: "bigint" });
  * console.log(body.decode(body.encode(2n ** 60n))); // 1152921504606846976n
@@ -110,7 +114,7 @@ export function createMsgpackBody(
  *
  * @example A MessagePack body round trip
  * ```ts
- * import { msgpackBody } from "./msgpack.ts";
+ * import { msgpackBody } from "listenrain/codecs/msgpack";
  *
  * const bytes = msgpackBody.encode({ hi: "rain" });
  * console.log(bytes.byteLength, msgpackBody.decode(bytes)); // 11 { hi: "rain" }

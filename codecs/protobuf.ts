@@ -21,8 +21,9 @@
  * ```ts
  * import { create, createRegistry, type DescMessage, isMessage } from "@bufbuild/protobuf";
  * import { StructSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
- * import { createMemoryPipe, Peer, Router } from "../mod.ts";
- * import { protobufAnyBody } from "./protobuf.ts";
+ * import { Connection, Router } from "listenrain";
+ * import { protobufAnyBody } from "listenrain/codecs/protobuf";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const body = protobufAnyBody(createRegistry(StructSchema, ValueSchema));
  * const [a, b] = createMemoryPipe();
@@ -30,8 +31,8 @@
  *   isMessage(s, StructSchema)
  *     ? create(ValueSchema, { kind: { case: "numberValue", value: Object.keys(s.fields).length } })
  *     : undefined);
- * const server = new Peer(a, { router, body });
- * const client = new Peer(b, { body });
+ * const server = new Connection(a, { router, body });
+ * const client = new Connection(b, { body });
  * const reply = await client.request("count", create(StructSchema, {
  *   fields: { a: create(ValueSchema) },
  * }));
@@ -66,7 +67,10 @@ import { CodecError } from "../src/errors.ts";
  * @example A body codec per route, from a table of schemas
  * ```ts
  * import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
- * import { protobufBody, type ProtobufSchema } from "./protobuf.ts";
+ * import {
+ *   protobufBody,
+ *   type ProtobufSchema,
+ * } from "listenrain/codecs/protobuf";
  *
  * const schemas: Record<string, ProtobufSchema> = { now: TimestampSchema, wait: DurationSchema };
  * const bodies = Object.fromEntries(
@@ -83,7 +87,10 @@ export type ProtobufSchema = DescMessage;
  * ```ts
  * import { create, createRegistry, isMessage } from "@bufbuild/protobuf";
  * import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
- * import { type AnyProtobufMessage, protobufAnyBody } from "./protobuf.ts";
+ * import {
+ *   type AnyProtobufMessage,
+ *   protobufAnyBody,
+ * } from "listenrain/codecs/protobuf";
  *
  * function describe(message: AnyProtobufMessage): string {
  *   return isMessage(message, DurationSchema) ? `${message.seconds} s` : message.$typeName;
@@ -102,8 +109,11 @@ export type AnyProtobufMessage = Message;
  * import assert from "node:assert/strict";
  * import { create, createRegistry } from "@bufbuild/protobuf";
  * import { DurationSchema, StructSchema } from "@bufbuild/protobuf/wkt";
- * import { protobufAnyBody, type ProtobufRegistry } from "./protobuf.ts";
- * import { CodecError } from "../src/errors.ts";
+ * import { CodecError } from "listenrain";
+ * import {
+ *   protobufAnyBody,
+ *   type ProtobufRegistry,
+ * } from "listenrain/codecs/protobuf";
  *
  * const registry: ProtobufRegistry = createRegistry(DurationSchema);
  * const body = protobufAnyBody(registry);
@@ -118,7 +128,10 @@ export type ProtobufRegistry = Registry;
  * @example Dropping fields the schema does not know
  * ```ts
  * import { DurationSchema } from "@bufbuild/protobuf/wkt";
- * import { protobufBody, type ProtobufReadOptions } from "./protobuf.ts";
+ * import {
+ *   protobufBody,
+ *   type ProtobufReadOptions,
+ * } from "listenrain/codecs/protobuf";
  *
  * const readOptions: Partial<ProtobufReadOptions> = { readUnknownFields: false };
  * const bytes = new Uint8Array([8, 90, 72, 1]); // seconds = 90, then an unknown field 9
@@ -135,7 +148,10 @@ export type ProtobufReadOptions = BinaryReadOptions;
  * @example Not passing on fields the schema does not know
  * ```ts
  * import { DurationSchema } from "@bufbuild/protobuf/wkt";
- * import { protobufBody, type ProtobufWriteOptions } from "./protobuf.ts";
+ * import {
+ *   protobufBody,
+ *   type ProtobufWriteOptions,
+ * } from "listenrain/codecs/protobuf";
  *
  * const writeOptions: Partial<ProtobufWriteOptions> = { writeUnknownFields: false };
  * const relay = protobufBody(DurationSchema, { writeOptions });
@@ -153,8 +169,11 @@ export type ProtobufWriteOptions = BinaryWriteOptions;
  * import assert from "node:assert/strict";
  * import { create } from "@bufbuild/protobuf";
  * import { type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
- * import { protobufBody, type ProtobufBodyOptions } from "./protobuf.ts";
- * import { CodecError } from "../src/errors.ts";
+ * import { CodecError } from "listenrain";
+ * import {
+ *   protobufBody,
+ *   type ProtobufBodyOptions,
+ * } from "listenrain/codecs/protobuf";
  *
  * const options: ProtobufBodyOptions = {
  *   readOptions: { recursionLimit: 8 },
@@ -192,7 +211,7 @@ export interface ProtobufBodyOptions {
  * ```ts
  * import { create } from "@bufbuild/protobuf";
  * import { DurationSchema } from "@bufbuild/protobuf/wkt";
- * import { protobufBody } from "./protobuf.ts";
+ * import { protobufBody } from "listenrain/codecs/protobuf";
  *
  * const body = protobufBody(DurationSchema);
  * const bytes = body.encode(create(DurationSchema, { seconds: 90n }));
@@ -256,7 +275,7 @@ export function protobufBody<Desc extends ProtobufSchema>(
  * ```ts
  * import { create, createRegistry, isMessage } from "@bufbuild/protobuf";
  * import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
- * import { protobufAnyBody } from "./protobuf.ts";
+ * import { protobufAnyBody } from "listenrain/codecs/protobuf";
  *
  * const body = protobufAnyBody(createRegistry(DurationSchema, TimestampSchema));
  * const message = body.decode(body.encode(create(DurationSchema, { seconds: 5n })));

@@ -15,16 +15,16 @@ import type { ChannelAddr } from "./channel/channel.ts";
  *
  * @example Collecting the lines of a connection that closes
  * ```ts
- * import { createMemoryPipe } from "./channel/memory_pipe.ts";
- * import { type DebugLog, setDebugLog } from "./debug.ts";
- * import { Peer } from "./transport/peer.ts";
+ * import { Connection, setDebugLog } from "listenrain";
+ * import type { DebugLog } from "listenrain/advanced";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const lines: string[] = [];
  * const log: DebugLog = (message) => lines.push(message);
  * const previous = setDebugLog(log);
  * const [a, b] = createMemoryPipe();
- * const server = new Peer(a);
- * await new Peer(b).close("done");
+ * const server = new Connection(a);
+ * await new Connection(b).close("done");
  * await server.closed;
  * setDebugLog(previous);
  * // One line per end: "listenrain transport mem://b -> mem://a: closed (…)"
@@ -38,13 +38,12 @@ export type DebugLog = (message: string, details?: DebugDetails) => void;
  *
  * @example The error of a failed connect attempt
  * ```ts
- * import { type DebugDetails, setDebugLog } from "./debug.ts";
- * import { ConnectError } from "./errors.ts";
- * import { TransportPool } from "./client/connection_pool.ts";
+ * import { ConnectError, setDebugLog } from "listenrain";
+ * import { ConnectionPool, type DebugDetails } from "listenrain/advanced";
  *
  * const details: DebugDetails[] = [];
  * const previous = setDebugLog((_message, d) => d && details.push(d));
- * const pool = new TransportPool({
+ * const pool = new ConnectionPool({
  *   connect: () => Promise.reject(new ConnectError("connection refused")),
  * });
  * await pool.get("mem://down").catch(() => {});
@@ -67,15 +66,14 @@ let sink: DebugLog | undefined;
  *
  * @example Seeing connection events while debugging
  * ```ts
- * import { createMemoryPipe } from "./channel/memory_pipe.ts";
- * import { Peer } from "./transport/peer.ts";
- * import { setDebugLog } from "./debug.ts";
+ * import { Connection, setDebugLog } from "listenrain";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const lines: string[] = [];
  * const previous = setDebugLog((message) => lines.push(message));
  * const [a, b] = createMemoryPipe();
- * const server = new Peer(a);
- * const client = new Peer(b);
+ * const server = new Connection(a);
+ * const client = new Connection(b);
  * await client.close("done");
  * await server.closed;
  * setDebugLog(previous); // off again

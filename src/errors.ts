@@ -10,7 +10,8 @@
  *
  * @example Mapping codes to HTTP statuses in a gateway
  * ```ts
- * import { ConnectError, type ErrorCode, TimeoutError } from "./errors.ts";
+ * import { ConnectError, TimeoutError } from "listenrain";
+ * import type { ErrorCode } from "listenrain/advanced";
  *
  * function httpStatus(code: ErrorCode): number {
  *   if (code === "ERR_TIMEOUT") return 504;
@@ -44,7 +45,8 @@ export type ErrorCode =
  *
  * @example The caller learns that the handler's own request timed out
  * ```ts
- * import { ERROR_REPLY_CODES, TimeoutError } from "./errors.ts";
+ * import { TimeoutError } from "listenrain";
+ * import { ERROR_REPLY_CODES } from "./errors.ts";
  *
  * const error = new TimeoutError("Request 3 timed out after 100 ms");
  * console.log(ERROR_REPLY_CODES[error.code]); // "TIMEOUT"
@@ -70,7 +72,7 @@ export const ERROR_REPLY_CODES: Readonly<Record<ErrorCode, string>> = {
  *
  * @example Telling listenrain's errors apart
  * ```ts
- * import { ListenRainError, TimeoutError } from "./errors.ts";
+ * import { ListenRainError, TimeoutError } from "listenrain";
  *
  * const error: unknown = new TimeoutError("Request 7 timed out after 50 ms");
  * if (error instanceof ListenRainError) console.log(error.code); // "ERR_TIMEOUT"
@@ -100,7 +102,7 @@ export class ListenRainError extends Error {
  *
  * @example Creating a ProtocolError
  * ```ts
- * import { ProtocolError } from "./errors.ts";
+ * import { ProtocolError } from "listenrain";
  * const error = new ProtocolError("Cannot decode envelope: unknown kind 99");
  * console.log(error.code); // "ERR_PROTOCOL"
  * ```
@@ -123,7 +125,7 @@ export class ProtocolError extends ListenRainError {
  *
  * @example Creating a FrameTooLargeError
  * ```ts
- * import { FrameTooLargeError } from "./errors.ts";
+ * import { FrameTooLargeError } from "listenrain";
  * const error = new FrameTooLargeError(70000, 65536);
  * console.log(error.message);
  * // "Cannot decode frame: length 70000 exceeds maxFrameSize 65536"
@@ -163,7 +165,7 @@ export class FrameTooLargeError extends ProtocolError {
  *
  * @example Creating a CodecError
  * ```ts
- * import { CodecError } from "./errors.ts";
+ * import { CodecError } from "listenrain";
  * const error = new CodecError("Cannot decode JSON body: Unexpected token");
  * console.log(error.code); // "ERR_CODEC"
  * ```
@@ -186,7 +188,7 @@ export class CodecError extends ListenRainError {
  *
  * @example Creating a ConnectionClosedError
  * ```ts
- * import { ConnectionClosedError } from "./errors.ts";
+ * import { ConnectionClosedError } from "listenrain";
  * const error = new ConnectionClosedError("Transport closed: peer reset");
  * console.log(error.code); // "ERR_CONNECTION_CLOSED"
  * ```
@@ -208,7 +210,7 @@ export class ConnectionClosedError extends ListenRainError {
  *
  * @example Creating a TimeoutError
  * ```ts
- * import { TimeoutError } from "./errors.ts";
+ * import { TimeoutError } from "listenrain";
  * const error = new TimeoutError("Request 1 timed out after 100 ms");
  * console.log(error.name); // "TimeoutError"
  * ```
@@ -231,7 +233,7 @@ export class TimeoutError extends ListenRainError {
  *
  * @example Creating an AbortedError
  * ```ts
- * import { AbortedError } from "./errors.ts";
+ * import { AbortedError } from "listenrain";
  * const error = new AbortedError("Request 3 aborted", { cause: "user left" });
  * console.log(error.code); // "ERR_ABORTED"
  * ```
@@ -254,7 +256,7 @@ export class AbortedError extends ListenRainError {
  *
  * @example Creating a QueueFullError
  * ```ts
- * import { QueueFullError } from "./errors.ts";
+ * import { QueueFullError } from "listenrain";
  * const error = new QueueFullError(1 << 20, 4096);
  * console.log(error.message);
  * ```
@@ -282,7 +284,7 @@ export class QueueFullError extends ListenRainError {
  *
  * @example Creating a TooManyPendingError
  * ```ts
- * import { TooManyPendingError } from "./errors.ts";
+ * import { TooManyPendingError } from "listenrain";
  * console.log(new TooManyPendingError(10000).code); // "ERR_TOO_MANY_PENDING"
  * ```
  */
@@ -305,7 +307,7 @@ export class TooManyPendingError extends ListenRainError {
  *
  * @example Creating a RemoteError
  * ```ts
- * import { RemoteError } from "./errors.ts";
+ * import { RemoteError } from "listenrain";
  * const error = new RemoteError("UNKNOWN_ROUTE", "No handler for route \"x\"");
  * console.log(error.remoteCode); // "UNKNOWN_ROUTE"
  * ```
@@ -335,7 +337,7 @@ export class RemoteError extends ListenRainError {
  *
  * @example Creating a ConnectError
  * ```ts
- * import { ConnectError } from "./errors.ts";
+ * import { ConnectError } from "listenrain";
  * const error = new ConnectError("Cannot connect to tcp://10.0.0.1:7000: timed out after 1000 ms");
  * console.log(error.code); // "ERR_CONNECT"
  * ```
@@ -357,7 +359,7 @@ export class ConnectError extends ListenRainError {
  *
  * @example Creating an AddressInUseError
  * ```ts
- * import { AddressInUseError } from "./errors.ts";
+ * import { AddressInUseError } from "listenrain";
  * const error = new AddressInUseError("Cannot listen on mem://api: address in use");
  * console.log(error.code); // "ERR_ADDRESS_IN_USE"
  * ```

@@ -13,9 +13,9 @@
  *
  * @example Reading a channel's addresses, and naming them as keys
  * ```ts
- * import type { ChannelAddr } from "./channel.ts";
- * import { createMemoryPipe } from "./memory_pipe.ts";
- * import { TransportKey } from "./transport_key.ts";
+ * import { TransportKey } from "listenrain";
+ * import type { ChannelAddr } from "listenrain/advanced";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const [client, server] = createMemoryPipe({ names: ["client", "server"] });
  * const peer: ChannelAddr = client.remoteAddr;
@@ -61,7 +61,7 @@ export interface ChannelAddr {
  *
  * @example A channel from a pair of web streams
  * ```ts
- * import type { Channel } from "./channel.ts";
+ * import type { Channel } from "listenrain";
  *
  * const echo = new TransformStream<Uint8Array, Uint8Array>();
  * const channel: Channel = {
@@ -116,7 +116,7 @@ export interface Channel {
  *
  * @example Reading and writing a memory channel through its calls
  * ```ts
- * import type { ChannelIO } from "./channel.ts";
+ * import type { ChannelIO } from "listenrain/advanced";
  *
  * const chunks = [new Uint8Array([1, 2]), new Uint8Array([3])];
  * const written: Uint8Array[] = [];
@@ -157,8 +157,8 @@ export interface ChannelIO {
  *
  * @example An accept loop that works with any listener
  * ```ts
- * import type { Listener } from "./channel.ts";
- * import { MemoryNetwork } from "./memory_network.ts";
+ * import type { Listener } from "listenrain";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * async function serveEcho(listener: Listener): Promise<void> {
  *   for await (const channel of listener) {
@@ -184,9 +184,8 @@ export interface Listener extends AsyncIterable<Channel> {
  *
  * @example A health check that works with any dialer
  * ```ts
- * import type { Dialer } from "./channel.ts";
- * import { MemoryNetwork } from "./memory_network.ts";
- * import { EndpointDialer } from "../client/dialers.ts";
+ * import { type Dialer, EndpointDialer } from "listenrain/advanced";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * async function reachable(dialer: Dialer): Promise<boolean> {
  *   try {

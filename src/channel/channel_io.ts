@@ -7,8 +7,8 @@
  *
  * @example A channel over an in-process queue, by subclassing IOChannel
  * ```ts
+ * import type { ChannelAddr } from "listenrain/advanced";
  * import { IOChannel } from "./channel_io.ts";
- * import type { ChannelAddr } from "./channel.ts";
  *
  * class Loopback extends IOChannel {
  *   readonly localAddr: ChannelAddr = { transport: "mem", name: "loop" };

@@ -19,7 +19,8 @@ import { AbortedError, AddressInUseError, ConnectError } from "../errors.ts";
  *
  * @example Dials beyond the backlog are refused
  * ```ts
- * import { DEFAULT_MEMORY_BACKLOG, MemoryNetwork } from "./memory_network.ts";
+ * import { MemoryNetwork } from "listenrain/testing";
+ * import { DEFAULT_MEMORY_BACKLOG } from "./memory_network.ts";
  *
  * console.log(DEFAULT_MEMORY_BACKLOG); // 511
  * const network = new MemoryNetwork({ backlog: 1 }); // instead of the default
@@ -37,7 +38,10 @@ export const DEFAULT_MEMORY_BACKLOG = 511;
  *
  * @example Every dialed channel delivers one byte at a time
  * ```ts
- * import { MemoryNetwork, type MemoryNetworkOptions } from "./memory_network.ts";
+ * import {
+ *   MemoryNetwork,
+ *   type MemoryNetworkOptions,
+ * } from "listenrain/testing";
  *
  * const options: MemoryNetworkOptions = { pipe: { chunkSize: 1 }, backlog: 16 };
  * const network = new MemoryNetwork(options);
@@ -72,7 +76,7 @@ export interface MemoryNetworkOptions {
  *
  * @example A listener and a dialer
  * ```ts
- * import { MemoryNetwork } from "./memory_network.ts";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
  * const listener = await network.listen("mem://echo");

@@ -10,7 +10,8 @@
  *
  * @example Describing an endpoint by its scheme
  * ```ts
- * import { TransportKey, type TransportScheme } from "./transport_key.ts";
+ * import { TransportKey } from "listenrain";
+ * import type { TransportScheme } from "listenrain/advanced";
  *
  * function describe(scheme: TransportScheme): string {
  *   switch (scheme) {
@@ -32,7 +33,8 @@ export type TransportScheme = "tcp" | "tls" | "unix" | "mem";
  *
  * @example A key from its parts
  * ```ts
- * import { TransportKey, type TransportKeyInit } from "./transport_key.ts";
+ * import { TransportKey } from "listenrain";
+ * import type { TransportKeyInit } from "listenrain/advanced";
  *
  * const init: TransportKeyInit = { transport: "tcp", hostname: "::1", port: 7000 };
  * const key = TransportKey.from(init);
@@ -68,7 +70,7 @@ const MEM_NAME = /^[^\s/?#]+$/;
  *
  * @example Parsing, comparing and printing keys
  * ```ts
- * import { TransportKey } from "./transport_key.ts";
+ * import { TransportKey } from "listenrain";
  *
  * const key = new TransportKey("TCP://LocalHost:7000/");
  * console.log(key.transport, key.hostname, key.port); // "tcp" "localhost" 7000
@@ -118,7 +120,7 @@ export class TransportKey {
    *
    * @example Parsing a key once
    * ```ts
-   * import { TransportKey } from "./transport_key.ts";
+   * import { TransportKey } from "listenrain";
    * const key = TransportKey.from("unix:///tmp/app.sock");
    * console.log(TransportKey.from(key) === key, key.path); // true "/tmp/app.sock"
    * ```
@@ -136,7 +138,7 @@ export class TransportKey {
    *
    * @example Comparing keys
    * ```ts
-   * import { TransportKey } from "./transport_key.ts";
+   * import { TransportKey } from "listenrain";
    * const key = new TransportKey("tls://API.example.com:443");
    * console.log(key.equals("tls://api.example.com:443"), key.equals("tcp://api.example.com:443")); // true false
    * ```

@@ -10,7 +10,7 @@
  *
  * @example Tripling delays from 50 ms, at most 1 s
  * ```ts
- * import { backoffDelay, type BackoffOptions } from "./backoff.ts";
+ * import { backoffDelay, type BackoffOptions } from "listenrain/advanced";
  *
  * const options: BackoffOptions = { initialDelay: 50, maxDelay: 1_000, multiplier: 3, jitter: 0 };
  * console.log([1, 2, 3, 4].map((failures) => backoffDelay(failures, options))); // [ 50, 150, 450, 1000 ]
@@ -37,7 +37,8 @@ export interface BackoffOptions {
  *
  * @example The defaults fill in the options not given
  * ```ts
- * import { backoffDelay, DEFAULT_BACKOFF } from "./backoff.ts";
+ * import { backoffDelay } from "listenrain/advanced";
+ * import { DEFAULT_BACKOFF } from "./backoff.ts";
  *
  * console.log(DEFAULT_BACKOFF); // { initialDelay: 100, maxDelay: 10000, multiplier: 2, jitter: 0.2 }
  * console.log(backoffDelay(3, { jitter: 0 })); // 400: 100 ms, doubled twice
@@ -102,7 +103,7 @@ export function resolveBackoff(
  *
  * @example Delays without jitter
  * ```ts
- * import { backoffDelay } from "./backoff.ts";
+ * import { backoffDelay } from "listenrain/advanced";
  *
  * const options = { initialDelay: 100, maxDelay: 1000, jitter: 0 };
  * console.log([1, 2, 3, 4, 5].map((n) => backoffDelay(n, options))); // [ 100, 200, 400, 800, 1000 ]

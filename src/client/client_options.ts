@@ -23,7 +23,14 @@ import type {
  *
  * @example A JSON client that fails over to a replica
  * ```ts
- * import { Client, type ClientOptions, FailoverDialer, jsonBody, Router, Server } from "listenrain";
+ * import {
+ *   Client,
+ *   type ClientOptions,
+ *   FailoverDialer,
+ *   jsonBody,
+ *   Router,
+ *   Server,
+ * } from "listenrain";
  * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
@@ -76,12 +83,14 @@ export interface ClientOptions<M = any>
  *
  * @example A client without a default endpoint names one per request
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { jsonBody } from "../codec/body_codec.ts";
- * import { Server } from "../server/server.ts";
- * import { Router } from "../transport/router.ts";
- * import { Client } from "./client.ts";
- * import type { ClientRequestOptions } from "./client_options.ts";
+ * import {
+ *   Client,
+ *   type ClientRequestOptions,
+ *   jsonBody,
+ *   Router,
+ *   Server,
+ * } from "listenrain";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
  * const router = new Router().handle("add", ([a, b]: number[]) => a + b);
@@ -106,12 +115,9 @@ export interface ClientRequestOptions extends RequestOptions {
  *
  * @example A notification to a named endpoint
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { jsonBody } from "../codec/body_codec.ts";
- * import { Server } from "../server/server.ts";
- * import { Router } from "../transport/router.ts";
- * import { Client } from "./client.ts";
- * import type { ClientNotifyOptions } from "./client_options.ts";
+ * import { Client, jsonBody, Router, Server } from "listenrain";
+ * import type { ClientNotifyOptions } from "listenrain/advanced";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
  * const logged: string[] = [];

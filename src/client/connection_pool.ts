@@ -56,19 +56,17 @@ const HEALTHY_AFTER_MS = 1000;
  *
  * @example One connection for many concurrent requests
  * ```ts
+ * import { Connection } from "listenrain";
  * import { ConnectionPool } from "listenrain/advanced";
- * import { type Envelope, EnvelopeCodec } from "listenrain/framing";
  * import { MemoryNetwork } from "listenrain/testing";
- * import { Transport } from "../transport/transport.ts";
  *
  * const network = new MemoryNetwork();
  * const listener = await network.listen("mem://api");
- * const codec = new EnvelopeCodec();
- * const pool = new ConnectionPool<Envelope>({
- *   connect: async (key, { signal }) => new Transport(await network.dial(key, { signal }), { codec }),
+ * const pool = new ConnectionPool({
+ *   connect: async (key, { signal }) => new Connection(await network.dial(key, { signal })),
  * });
- * const transports = await Promise.all(Array.from({ length: 100 }, () => pool.get("mem://api")));
- * console.log(new Set(transports).size); // 1
+ * const connections = await Promise.all(Array.from({ length: 100 }, () => pool.get("mem://api")));
+ * console.log(new Set(connections).size); // 1
  * await pool.close();
  * listener.close();
  * ```

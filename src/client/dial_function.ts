@@ -13,8 +13,9 @@ import type { TransportKey } from "../channel/transport_key.ts";
  *
  * @example A dial function that logs, around a memory network's
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { type DialFunction, EndpointDialer } from "./dialers.ts";
+ * import type { DialFunction } from "listenrain";
+ * import { EndpointDialer } from "listenrain/advanced";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
  * const listener = await network.listen("mem://api");

@@ -20,7 +20,8 @@ import type { DialFunction } from "./dial_function.ts";
  *
  * @example A dial that never answers fails after `connectTimeout`
  * ```ts
- * import { DEFAULT_CONNECT_TIMEOUT, EndpointDialer } from "./dialers.ts";
+ * import { EndpointDialer } from "listenrain/advanced";
+ * import { DEFAULT_CONNECT_TIMEOUT } from "./dialers.ts";
  *
  * console.log(DEFAULT_CONNECT_TIMEOUT); // 10000
  * const silent = () => new Promise<never>(() => {}); // no answer, ever
@@ -36,9 +37,12 @@ export const DEFAULT_CONNECT_TIMEOUT = 10_000;
  *
  * @example Two dialers sharing one timer heap
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { EndpointDialer, type EndpointDialerOptions } from "./dialers.ts";
- * import { TimerHeap } from "../timer/timer_heap.ts";
+ * import {
+ *   EndpointDialer,
+ *   type EndpointDialerOptions,
+ *   TimerHeap,
+ * } from "listenrain/advanced";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
  * const dial = network.dial.bind(network);
@@ -67,8 +71,8 @@ export interface EndpointDialerOptions {
  *
  * @example A dialer with a connect timeout
  * ```ts
- * import { EndpointDialer } from "./dialers.ts";
- * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { EndpointDialer } from "listenrain/advanced";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
  * const listener = await network.listen("mem://db");

@@ -24,8 +24,9 @@ import {
  *
  * @example Going back to the active endpoint as soon as it is up
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { FailoverDialer, type FailoverDialerOptions } from "./dialers.ts";
+ * import { FailoverDialer } from "listenrain";
+ * import type { FailoverDialerOptions } from "listenrain/advanced";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
  * const standby = await network.listen("mem://standby");
@@ -48,8 +49,9 @@ export interface FailoverDialerOptions extends EndpointDialerOptions {
  *
  * @example A failed active endpoint is skipped for a while
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { DEFAULT_DOWN_TIME, FailoverDialer } from "./dialers.ts";
+ * import { FailoverDialer } from "listenrain";
+ * import { MemoryNetwork } from "listenrain/testing";
+ * import { DEFAULT_DOWN_TIME } from "./dialers.ts";
  *
  * console.log(DEFAULT_DOWN_TIME); // 5000
  * const network = new MemoryNetwork();
@@ -69,8 +71,9 @@ export const DEFAULT_DOWN_TIME = 5_000;
  *
  * @example The state of each endpoint after a failover
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { type EndpointStatus, FailoverDialer } from "./dialers.ts";
+ * import { FailoverDialer } from "listenrain";
+ * import type { EndpointStatus } from "listenrain/advanced";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
  * const listener = await network.listen("mem://b");
@@ -112,8 +115,8 @@ interface Endpoint {
  *
  * @example Failing over to a standby
  * ```ts
- * import { FailoverDialer } from "./dialers.ts";
- * import { MemoryNetwork } from "../channel/memory_network.ts";
+ * import { FailoverDialer } from "listenrain";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
  * const standby = await network.listen("mem://standby"); // the active one is down

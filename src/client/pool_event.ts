@@ -13,16 +13,14 @@ import type { TransportKey } from "../channel/transport_key.ts";
  *
  * @example Listening to every event type
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
- * import { Transport } from "../transport/transport.ts";
- * import type { PoolEventType } from "./pool_event.ts";
- * import { ConnectionPool } from "./connection_pool.ts";
+ * import { Connection } from "listenrain";
+ * import { ConnectionPool, type PoolEventType } from "listenrain/advanced";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
  * const listener = await network.listen("mem://api");
- * const pool = new ConnectionPool<Envelope>({
- *   connect: async (key, o) => new Transport(await network.dial(key, o), { codec: new EnvelopeCodec() }),
+ * const pool = new ConnectionPool({
+ *   connect: async (key, o) => new Connection(await network.dial(key, o)),
  * });
  * const seen: PoolEventType[] = [];
  * const types: PoolEventType[] = ["connect", "disconnect", "connecterror"];
@@ -41,11 +39,10 @@ export type PoolEventType = "connect" | "disconnect" | "connecterror";
  *
  * @example A connect error, as a pool reports it
  * ```ts
- * import { ConnectError } from "../errors.ts";
- * import { PoolEvent, type PoolEventInit } from "./pool_event.ts";
- * import { TransportKey } from "../channel/transport_key.ts";
+ * import { ConnectError, TransportKey } from "listenrain";
+ * import { PoolEvent, type PoolEventInit } from "listenrain/advanced";
  *
- * const init: PoolEventInit<unknown> = {
+ * const init: PoolEventInit = {
  *   key: new TransportKey("mem://api"),
  *   error: new ConnectError("Cannot connect to mem://api: connection refused"),
  *   attempt: 3,
@@ -81,8 +78,8 @@ export interface PoolEventInit {
  *
  * @example Logging reconnects
  * ```ts
- * import { PoolEvent } from "./pool_event.ts";
- * import { TransportKey } from "../channel/transport_key.ts";
+ * import { TransportKey } from "listenrain";
+ * import { PoolEvent } from "listenrain/advanced";
  *
  * const events = new EventTarget();
  * events.addEventListener("connecterror", (event) => {

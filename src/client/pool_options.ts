@@ -15,20 +15,18 @@ import type { TransportKey } from "../channel/transport_key.ts";
  *
  * @example The pool reconnects by itself after a connection reset
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import type { MemoryChannel } from "../channel/memory_pipe.ts";
- * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
- * import { Transport } from "../transport/transport.ts";
- * import { type ReconnectOptions, ConnectionPool } from "./connection_pool.ts";
+ * import { Connection } from "listenrain";
+ * import { ConnectionPool, type ReconnectOptions } from "listenrain/advanced";
+ * import { type MemoryChannel, MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
  * const listener = await network.listen("mem://api");
  * const channels: MemoryChannel[] = [];
  * const reconnect: ReconnectOptions = { initialDelay: 10, maxDelay: 1_000, maxAttempts: 5 };
- * const pool = new ConnectionPool<Envelope>({
+ * const pool = new ConnectionPool({
  *   connect: async (key, o) => {
  *     channels.push(await network.dial(key, o));
- *     return new Transport(channels.at(-1)!, { codec: new EnvelopeCodec() });
+ *     return new Connection(channels.at(-1)!);
  *   },
  *   reconnect,
  * });
@@ -49,24 +47,25 @@ export interface ReconnectOptions extends BackoffOptions {
 /**
  * Options of {@linkcode ConnectionPool}.
  *
- * @example Two transports per endpoint
+ * @example Two connections per endpoint
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
- * import { Transport } from "../transport/transport.ts";
- * import { ConnectionPool, type ConnectionPoolOptions } from "./connection_pool.ts";
+ * import { Connection } from "listenrain";
+ * import {
+ *   ConnectionPool,
+ *   type ConnectionPoolOptions,
+ * } from "listenrain/advanced";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
  * const listener = await network.listen("mem://api");
- * const codec = new EnvelopeCodec();
- * const options: ConnectionPoolOptions<Envelope> = {
- *   connect: async (key, { signal }) => new Transport(await network.dial(key, { signal }), { codec }),
+ * const options: ConnectionPoolOptions = {
+ *   connect: async (key, { signal }) => new Connection(await network.dial(key, { signal })),
  *   size: 2,
  *   reconnect: false,
  * };
  * const pool = new ConnectionPool(options);
  * await pool.get("mem://api");
- * console.log(pool.transports("mem://api").length); // 2
+ * console.log(pool.connections("mem://api").length); // 2
  * await pool.close();
  * listener.close();
  * ```
@@ -99,21 +98,20 @@ export interface ConnectionPoolOptions {
  *
  * @example Waiting for the next attempt instead of failing
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
- * import { Transport } from "../transport/transport.ts";
- * import { type PoolGetOptions, ConnectionPool } from "./connection_pool.ts";
+ * import { Connection, type ConnectError } from "listenrain";
+ * import { ConnectionPool, type PoolGetOptions } from "listenrain/advanced";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
- * const pool = new ConnectionPool<Envelope>({
- *   connect: async (key, o) => new Transport(await network.dial(key, o), { codec: new EnvelopeCodec() }),
+ * const pool = new ConnectionPool({
+ *   connect: async (key, o) => new Connection(await network.dial(key, o)),
  *   reconnect: { initialDelay: 10, jitter: 0 },
  * });
- * await pool.get("mem://api").catch((e) => console.log(e.code)); // "ERR_CONNECT": not listening yet
+ * await pool.get("mem://api").catch((e: ConnectError) => console.log(e.code)); // "ERR_CONNECT": not listening yet
  * const listener = await network.listen("mem://api");
  * const options: PoolGetOptions = { waitForReady: true, signal: new AbortController().signal };
- * const transport = await pool.get("mem://api", options); // the retry 10 ms later succeeds
- * console.log(transport.canRequest); // true
+ * const connection = await pool.get("mem://api", options); // the retry 10 ms later succeeds
+ * console.log(connection.canRequest); // true
  * await pool.close();
  * listener.close();
  * ```

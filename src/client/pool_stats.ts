@@ -10,10 +10,8 @@
  *
  * @example A client's connections, counted
  * ```ts
- * import { MemoryNetwork } from "../channel/memory_network.ts";
- * import { Server } from "../server/server.ts";
- * import { Router } from "../transport/router.ts";
- * import { Client } from "./client.ts";
+ * import { Client, Router, Server } from "listenrain";
+ * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();
  * await using server = new Server({

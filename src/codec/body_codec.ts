@@ -13,7 +13,7 @@ import { CodecError } from "../errors.ts";
  *
  * @example A body codec of your own
  * ```ts
- * import type { BodyCodec } from "./body_codec.ts";
+ * import type { BodyCodec } from "listenrain";
  *
  * const u8Body: BodyCodec<number> = {
  *   name: "u8",
@@ -50,7 +50,7 @@ export interface BodyCodec<T> {
  *
  * @example A raw body round trip
  * ```ts
- * import { rawBody } from "./body_codec.ts";
+ * import { rawBody } from "listenrain";
  * console.log(rawBody.decode(rawBody.encode(new Uint8Array([1])))); // Uint8Array(1) [ 1 ]
  * ```
  */
@@ -75,7 +75,7 @@ const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  *
  * @example A text body round trip
  * ```ts
- * import { textBody } from "./body_codec.ts";
+ * import { textBody } from "listenrain";
  * console.log(textBody.decode(textBody.encode("héllo"))); // "héllo"
  * ```
  */
@@ -102,7 +102,7 @@ export const textBody: BodyCodec<string> = {
  *
  * @example A JSON body round trip
  * ```ts
- * import { jsonBody } from "./body_codec.ts";
+ * import { jsonBody } from "listenrain";
  * console.log(jsonBody.decode(jsonBody.encode({ hi: "rain" }))); // { hi: "rain" }
  * ```
  */

@@ -47,7 +47,7 @@ const reasonDecoder = new TextDecoder();
  *
  * @example A request to a numeric route, with a deadline
  * ```ts
- * import { type Envelope, EnvelopeCodec } from "./envelope.ts";
+ * import { type Envelope, EnvelopeCodec } from "listenrain/framing";
  *
  * const request: Envelope = {
  *   kind: "request",
@@ -80,7 +80,7 @@ export interface Envelope {
  *
  * @example Encoding a request
  * ```ts
- * import { EnvelopeCodec } from "./envelope.ts";
+ * import { EnvelopeCodec } from "listenrain/framing";
  *
  * const codec = new EnvelopeCodec();
  * const [bytes] = codec.encode({

@@ -11,7 +11,7 @@
  *
  * @example The first byte of an encoded envelope
  * ```ts
- * import { ENVELOPE_KINDS, EnvelopeCodec } from "./envelope.ts";
+ * import { ENVELOPE_KINDS, EnvelopeCodec } from "listenrain/framing";
  *
  * const codec = new EnvelopeCodec();
  * const [bytes] = codec.encode({ kind: "notify", id: 0, route: "log", body: new Uint8Array() });
@@ -34,7 +34,7 @@ export const ENVELOPE_KINDS = {
  *
  * @example A kind from its wire byte
  * ```ts
- * import { ENVELOPE_KINDS, type EnvelopeKind } from "./envelope.ts";
+ * import { ENVELOPE_KINDS, type EnvelopeKind } from "listenrain/framing";
  *
  * function kindOf(byte: number): EnvelopeKind | undefined {
  *   const kinds = Object.keys(ENVELOPE_KINDS) as EnvelopeKind[];

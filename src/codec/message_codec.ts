@@ -10,8 +10,7 @@
  *
  * @example Reading and setting ids through a codec
  * ```ts
- * import { EnvelopeCodec } from "./envelope.ts";
- * import type { MessageId } from "./message_codec.ts";
+ * import { EnvelopeCodec, type MessageId } from "listenrain/framing";
  *
  * const codec = new EnvelopeCodec();
  * const request = codec.withId({ kind: "request", id: 0, route: "echo", body: new Uint8Array() }, 42);
@@ -35,7 +34,7 @@ export type MessageId = number | string;
  *
  * @example The `kind` of a JSON-RPC codec
  * ```ts
- * import type { MessageKind } from "./message_codec.ts";
+ * import type { MessageKind } from "listenrain/framing";
  *
  * interface Rpc { id?: number; method?: string; result?: unknown; error?: unknown }
  * function kind(message: Rpc): MessageKind {
@@ -62,9 +61,8 @@ export type MessageKind =
  *
  * @example An error reply and the error the caller gets
  * ```ts
- * import { EnvelopeCodec } from "./envelope.ts";
- * import type { ErrorInfo } from "./message_codec.ts";
- * import { RemoteError } from "../errors.ts";
+ * import { RemoteError } from "listenrain";
+ * import { EnvelopeCodec, type ErrorInfo } from "listenrain/framing";
  *
  * const codec = new EnvelopeCodec();
  * const info: ErrorInfo = { code: "NOT_FOUND", message: "No user 42" };
@@ -87,7 +85,7 @@ export interface ErrorInfo {
  *
  * @example A tiny codec: a u32 id then UTF-8 text
  * ```ts
- * import type { MessageCodec } from "./message_codec.ts";
+ * import type { MessageCodec } from "listenrain/framing";
  *
  * interface Text { id: number; text: string }
  * const textCodec: MessageCodec<Text> = {
@@ -214,11 +212,9 @@ export interface MessageCodec<M> {
  *
  * @example Even ids only, given to a peer
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { jsonBody } from "./body_codec.ts";
- * import type { IdAllocator } from "./message_codec.ts";
- * import { Peer } from "../transport/peer.ts";
- * import { Router } from "../transport/router.ts";
+ * import { Connection, envelopeProtocol, jsonBody, Router } from "listenrain";
+ * import type { IdAllocator } from "listenrain/framing";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * let last = 0;
  * const evenIds: IdAllocator = {
@@ -228,8 +224,12 @@ export interface MessageCodec<M> {
  *   },
  * };
  * const [a, b] = createMemoryPipe();
- * const server = new Peer(a, { router: new Router().handle("id", (_, ctx) => ctx.id), body: jsonBody });
- * const client = new Peer(b, { ids: evenIds, body: jsonBody });
+ * const router = new Router().handle("id", (_: null, ctx) => ctx.id);
+ * const server = new Connection(a, { router, body: jsonBody });
+ * const client = new Connection<typeof router>(b, {
+ *   protocol: { ...envelopeProtocol, ids: () => evenIds }, // each connection asks its protocol for ids
+ *   body: jsonBody,
+ * });
  * console.log(await client.request("id", null), await client.request("id", null)); // 2 4
  * await client.close();
  * await server.close();
@@ -250,7 +250,10 @@ export interface IdAllocator {
  *
  * @example Ids that start at 1000
  * ```ts
- * import { SequentialIds, type SequentialIdsOptions } from "./message_codec.ts";
+ * import {
+ *   SequentialIds,
+ *   type SequentialIdsOptions,
+ * } from "listenrain/framing";
  *
  * const options: SequentialIdsOptions = { start: 1000 };
  * const ids = new SequentialIds(options);
@@ -268,7 +271,7 @@ export interface SequentialIdsOptions {
  *
  * @example Ids wrap past 2³²−1 and skip ids in flight
  * ```ts
- * import { SequentialIds } from "./message_codec.ts";
+ * import { SequentialIds } from "listenrain/framing";
  *
  * const ids = new SequentialIds({ start: 0xffff_ffff });
  * console.log(ids.next(() => false), ids.next((id) => id === 1)); // 4294967295 2

@@ -23,6 +23,7 @@ import {
   type RequestOptions,
   Transport,
 } from "../transport/transport.ts";
+import type { InternalTransportOptions } from "../transport/_transport_config.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
 import { routeHandler } from "./_route_handler.ts";
 import { decodingMachine, replyDecoder } from "./_reply_decoder.ts";
@@ -55,7 +56,8 @@ export let connectionParts: (connection: Connection<any>) => {
  *
  * @example Say hi
  * ```ts
- * import { Connection, createMemoryPipe, jsonBody, Router } from "listenrain";
+ * import { Connection, jsonBody, Router } from "listenrain";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const [a, b] = createMemoryPipe();
  * const router = new Router().handle("sayhi", (body: { name: string }) => ({ hi: body.name }));
@@ -87,13 +89,16 @@ export class Connection<T = AnyRoutes> {
     this.#protocol = proto;
     this.#body = (body ?? rawBody) as BodyCodec<unknown>;
     this.#decodeReply = replyDecoder(proto, this.#body);
-    this.#transport = new Transport<unknown>(channel, {
+    const transportOptions: InternalTransportOptions<unknown> = {
       ...rest,
       codec: proto.codec,
       packetCodec: framing ?? proto.framing,
       ids: proto.ids?.(),
       handler: router ? routeHandler(proto, router, this.#body) : undefined,
-    });
+      // Handlers see this connection and its channel as their caller's.
+      origin: { connection: this, channel },
+    };
+    this.#transport = new Transport<unknown>(channel, transportOptions);
   }
 
   static {

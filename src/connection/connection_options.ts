@@ -18,7 +18,13 @@ import type { TransportOptions } from "../transport/transport_options.ts";
  *
  * @example A router, a body codec and limits
  * ```ts
- * import { Connection, type ConnectionOptions, createMemoryPipe, jsonBody, Router } from "listenrain";
+ * import {
+ *   Connection,
+ *   type ConnectionOptions,
+ *   jsonBody,
+ *   Router,
+ * } from "listenrain";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const options: ConnectionOptions = {
  *   router: new Router().handle("add", ([x, y]: [number, number]) => x + y),

@@ -30,7 +30,7 @@ interface Waiter {
  *
  * @example Two at a time
  * ```ts
- * import { BoundedExecutor } from "./executor.ts";
+ * import { BoundedExecutor } from "listenrain/advanced";
  *
  * const executor = new BoundedExecutor({ concurrency: 2, maxQueue: 10 });
  * const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,7 +47,7 @@ interface Waiter {
  *
  * @example Read backpressure
  * ```ts
- * import { BoundedExecutor } from "./executor.ts";
+ * import { BoundedExecutor } from "listenrain/advanced";
  *
  * const executor = new BoundedExecutor({ concurrency: 1, maxQueue: 1 });
  * const handle = (n: number) => () => new Promise((resolve) => setTimeout(resolve, 1, n));

@@ -9,7 +9,10 @@
  *
  * @example One task at a time, no queue, errors logged
  * ```ts
- * import { BoundedExecutor, type BoundedExecutorOptions } from "./executor.ts";
+ * import {
+ *   BoundedExecutor,
+ *   type BoundedExecutorOptions,
+ * } from "listenrain/advanced";
  *
  * const options: BoundedExecutorOptions = {
  *   concurrency: 1,
@@ -47,8 +50,9 @@ export interface BoundedExecutorOptions {
  * @example A server whose handlers run two at a time
  * ```ts
  * import { Connection, Router } from "listenrain";
+ * import { BoundedExecutor } from "listenrain/advanced";
  * import { createMemoryPipe } from "listenrain/testing";
- * import { BoundedExecutor, DEFAULT_CONCURRENCY } from "./executor.ts";
+ * import { DEFAULT_CONCURRENCY } from "./executor.ts";
  *
  * console.log(DEFAULT_CONCURRENCY); // 1024 handlers at once per connection, unless told
  * let running = 0, most = 0;
@@ -74,7 +78,8 @@ export const DEFAULT_CONCURRENCY = 1024;
  *
  * @example The default, and a queue of one
  * ```ts
- * import { BoundedExecutor, DEFAULT_MAX_QUEUE } from "./executor.ts";
+ * import { BoundedExecutor } from "listenrain/advanced";
+ * import { DEFAULT_MAX_QUEUE } from "./executor.ts";
  *
  * console.log(DEFAULT_MAX_QUEUE); // 65536
  * const executor = new BoundedExecutor({ concurrency: 1, maxQueue: 1 });

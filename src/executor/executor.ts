@@ -12,7 +12,7 @@
  *
  * @example Sync and async tasks
  * ```ts
- * import type { Task } from "./executor.ts";
+ * import type { Task } from "listenrain/advanced";
  *
  * const now: Task = () => console.log("runs and finishes at once");
  * const later: Task = async () => {
@@ -32,7 +32,7 @@ export type Task = () => unknown;
  *
  * @example A read loop with backpressure, for any executor
  * ```ts
- * import { BoundedExecutor, type Executor } from "./executor.ts";
+ * import { BoundedExecutor, type Executor } from "listenrain/advanced";
  *
  * async function dispatch(executor: Executor, messages: Iterable<string>): Promise<void> {
  *   for (const message of messages) {

@@ -16,7 +16,7 @@ import { FrameAssembler } from "./_frame_assembler.ts";
  *
  * @example CRLF-terminated lines, blank lines skipped
  * ```ts
- * import { DelimitedCodec, type DelimitedOptions } from "./delimited.ts";
+ * import { DelimitedCodec, type DelimitedOptions } from "listenrain/framing";
  *
  * const options: DelimitedOptions = { delimiter: "\r\n", skipEmpty: true, maxFrameSize: 1024 };
  * const decoder = new DelimitedCodec(options).createDecoder();
@@ -56,7 +56,7 @@ const encoder = new TextEncoder();
  *
  * @example Newline-delimited frames
  * ```ts
- * import { DelimitedCodec } from "./delimited.ts";
+ * import { DelimitedCodec } from "listenrain/framing";
  *
  * const codec = new DelimitedCodec({ delimiter: "\r\n" });
  * const frames: string[] = [];

@@ -14,7 +14,7 @@ import type { FrameDecoder, PacketCodec } from "./packet_codec.ts";
  *
  * @example 8-byte records, padded with spaces
  * ```ts
- * import { FixedSizeCodec, type FixedSizeOptions } from "./fixed_size.ts";
+ * import { FixedSizeCodec, type FixedSizeOptions } from "listenrain/framing";
  *
  * const options: FixedSizeOptions = { frameSize: 8, padding: 0x20 };
  * const codec = new FixedSizeCodec(options);
@@ -40,7 +40,7 @@ export interface FixedSizeOptions {
  *
  * @example 4-byte frames, padded with zeros
  * ```ts
- * import { FixedSizeCodec } from "./fixed_size.ts";
+ * import { FixedSizeCodec } from "listenrain/framing";
  *
  * const codec = new FixedSizeCodec({ frameSize: 4, padding: 0 });
  * const parts = codec.encode([new Uint8Array([1, 2])], 2);

@@ -15,8 +15,9 @@ import { FrameAssembler } from "./_frame_assembler.ts";
  * @example The default limit, and a lower one
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_MAX_FRAME_SIZE, LengthPrefixedCodec } from "./length_prefixed.ts";
- * import { FrameTooLargeError } from "../errors.ts";
+ * import { FrameTooLargeError } from "listenrain";
+ * import { LengthPrefixedCodec } from "listenrain/framing";
+ * import { DEFAULT_MAX_FRAME_SIZE } from "./length_prefixed.ts";
  *
  * console.log(DEFAULT_MAX_FRAME_SIZE); // 16777216
  * assert.equal(new LengthPrefixedCodec().maxFrameSize, DEFAULT_MAX_FRAME_SIZE);
@@ -31,7 +32,10 @@ export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
  *
  * @example A 2-byte little-endian length that counts itself
  * ```ts
- * import { LengthPrefixedCodec, type LengthPrefixedOptions } from "./length_prefixed.ts";
+ * import {
+ *   LengthPrefixedCodec,
+ *   type LengthPrefixedOptions,
+ * } from "listenrain/framing";
  *
  * const options: LengthPrefixedOptions = {
  *   headerSize: 2,
@@ -60,7 +64,7 @@ export interface LengthPrefixedOptions {
  *
  * @example Encoding a frame
  * ```ts
- * import { LengthPrefixedCodec } from "./length_prefixed.ts";
+ * import { LengthPrefixedCodec } from "listenrain/framing";
  *
  * const codec = new LengthPrefixedCodec();
  * const [header, payload] = codec.encode([new Uint8Array([1, 2, 3])], 3);

@@ -12,8 +12,7 @@
  *
  * @example A frame split across two chunks
  * ```ts
- * import { LengthPrefixedCodec } from "./length_prefixed.ts";
- * import type { FrameDecoder } from "./packet_codec.ts";
+ * import { type FrameDecoder, LengthPrefixedCodec } from "listenrain/framing";
  *
  * const decoder: FrameDecoder = new LengthPrefixedCodec().createDecoder();
  * const frames: Uint8Array[] = [];
@@ -46,8 +45,7 @@ export interface FrameDecoder {
  *
  * @example A codec's round trip
  * ```ts
- * import { LengthPrefixedCodec } from "./length_prefixed.ts";
- * import type { PacketCodec } from "./packet_codec.ts";
+ * import { LengthPrefixedCodec, type PacketCodec } from "listenrain/framing";
  *
  * const codec: PacketCodec = new LengthPrefixedCodec();
  * const parts = codec.encode([new Uint8Array([7, 8])], 2);

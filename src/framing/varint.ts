@@ -18,8 +18,9 @@ import type { FrameDecoder, PacketCodec } from "./packet_codec.ts";
  * @example A length that does not end within 10 bytes breaks the protocol
  * ```ts
  * import assert from "node:assert/strict";
- * import { MAX_VARINT_SIZE, VarintPrefixedCodec } from "./varint.ts";
- * import { ProtocolError } from "../errors.ts";
+ * import { ProtocolError } from "listenrain";
+ * import { VarintPrefixedCodec } from "listenrain/framing";
+ * import { MAX_VARINT_SIZE } from "./varint.ts";
  *
  * console.log(MAX_VARINT_SIZE); // 10
  * const decoder = new VarintPrefixedCodec().createDecoder();
@@ -35,8 +36,11 @@ export const MAX_VARINT_SIZE = 10;
  * @example Refusing a frame by its declared length
  * ```ts
  * import assert from "node:assert/strict";
- * import { VarintPrefixedCodec, type VarintPrefixedOptions } from "./varint.ts";
- * import { FrameTooLargeError } from "../errors.ts";
+ * import { FrameTooLargeError } from "listenrain";
+ * import {
+ *   VarintPrefixedCodec,
+ *   type VarintPrefixedOptions,
+ * } from "listenrain/framing";
  *
  * const options: VarintPrefixedOptions = { maxFrameSize: 64 * 1024 };
  * const decoder = new VarintPrefixedCodec(options).createDecoder();
@@ -61,7 +65,7 @@ export interface VarintPrefixedOptions {
  *
  * @example Encoding a frame
  * ```ts
- * import { VarintPrefixedCodec } from "./varint.ts";
+ * import { VarintPrefixedCodec } from "listenrain/framing";
  *
  * const codec = new VarintPrefixedCodec();
  * const [header] = codec.encode([new Uint8Array(300)], 300);

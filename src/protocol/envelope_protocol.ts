@@ -19,7 +19,8 @@ const EMPTY: Uint8Array = new Uint8Array(0);
  *
  * @example Naming the default explicitly
  * ```ts
- * import { Connection, createMemoryPipe, envelopeProtocol, jsonBody, Router } from "listenrain";
+ * import { Connection, envelopeProtocol, jsonBody, Router } from "listenrain";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const [a, b] = createMemoryPipe();
  * const router = new Router().handle("add", ([x, y]: [number, number]) => x + y);

@@ -10,7 +10,7 @@
  *
  * @example A frame of a 1-byte length and the bytes of a string
  * ```ts
- * import { type FrameWriter, SendQueue } from "./send_queue.ts";
+ * import { type FrameWriter, SendQueue } from "listenrain/advanced";
  *
  * const ascii: FrameWriter<string> = {
  *   writeFrame(text, target, offset) {

@@ -43,7 +43,7 @@ export {
  *
  * @example Two frames, one write
  * ```ts
- * import { SendQueue } from "./send_queue.ts";
+ * import { SendQueue } from "listenrain/advanced";
  *
  * const writes: Uint8Array[] = [];
  * const queue = new SendQueue(new WritableStream({ write: (c) => void writes.push(c) }));

@@ -11,7 +11,8 @@
  *
  * @example The default bound, and a queue bound to 4 bytes instead
  * ```ts
- * import { DEFAULT_MAX_QUEUE_BYTES, SendQueue } from "./send_queue.ts";
+ * import { SendQueue } from "listenrain/advanced";
+ * import { DEFAULT_MAX_QUEUE_BYTES } from "./send_queue.ts";
  *
  * console.log(DEFAULT_MAX_QUEUE_BYTES); // 8388608
  * const queue = new SendQueue(new WritableStream(), { maxQueueBytes: 4 });
@@ -29,7 +30,8 @@ export const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024;
  *
  * @example A small part is copied at once, a large one is written as it is
  * ```ts
- * import { DEFAULT_COPY_LIMIT, SendQueue } from "./send_queue.ts";
+ * import { SendQueue } from "listenrain/advanced";
+ * import { DEFAULT_COPY_LIMIT } from "./send_queue.ts";
  *
  * const writes: Uint8Array[] = [];
  * const queue = new SendQueue(new WritableStream({ write: (c) => void writes.push(c.slice()) }));
@@ -49,8 +51,8 @@ export const DEFAULT_COPY_LIMIT = 64 * 1024;
  *
  * @example Waiting for room, or failing at once
  * ```ts
- * import { QueueFullError } from "../errors.ts";
- * import { type QueueOverflow, SendQueue } from "./send_queue.ts";
+ * import { QueueFullError } from "listenrain";
+ * import { type QueueOverflow, SendQueue } from "listenrain/advanced";
  *
  * const fullQueue = (overflow: QueueOverflow) => {
  *   const queue = new SendQueue(new WritableStream(), { maxQueueBytes: 4, overflow });
@@ -79,7 +81,7 @@ export type QueueOverflow = "wait" | "error";
  *
  * @example A bound, fail-fast overflow, and a write error reported
  * ```ts
- * import { SendQueue, type SendQueueOptions } from "./send_queue.ts";
+ * import { SendQueue, type SendQueueOptions } from "listenrain/advanced";
  *
  * const failures: unknown[] = [];
  * const options: SendQueueOptions = {

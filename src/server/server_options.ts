@@ -22,7 +22,13 @@ export const DEFAULT_FIRST_FRAME_TIMEOUT = 10_000;
  *
  * @example Routes, a body codec, and a greeting pushed to each new client
  * ```ts
- * import { Connection, Router, Server, type ServerOptions, textBody } from "listenrain";
+ * import {
+ *   Connection,
+ *   Router,
+ *   Server,
+ *   type ServerOptions,
+ *   textBody,
+ * } from "listenrain";
  * import { MemoryNetwork } from "listenrain/testing";
  *
  * const options: ServerOptions = {
@@ -118,7 +124,12 @@ export interface ServerStats {
  *
  * @example A long deadline, cut short by a signal
  * ```ts
- * import { Connection, Router, Server, type ServerCloseOptions } from "listenrain";
+ * import {
+ *   Connection,
+ *   Router,
+ *   Server,
+ *   type ServerCloseOptions,
+ * } from "listenrain";
  * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();

@@ -53,7 +53,7 @@ export function setRemoveFromHeap(
  *
  * @example Cancelling a request timeout when the reply comes
  * ```ts
- * import { TimerHeap } from "./timer_heap.ts";
+ * import { TimerHeap } from "listenrain/advanced";
  *
  * const timers = new TimerHeap();
  * const timer = timers.schedule(5000, (id: number) => console.log(`request ${id} timed out`), 7);

@@ -10,7 +10,7 @@
  *
  * @example A heartbeat that stops itself
  * ```ts
- * import { type TimerHandle, TimerHeap } from "./timer_heap.ts";
+ * import { type TimerHandle, TimerHeap } from "listenrain/advanced";
  *
  * const timers = new TimerHeap();
  * let beats = 0;

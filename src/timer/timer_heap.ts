@@ -55,7 +55,7 @@ let scheduleAt: <T>(
  *
  * @example Request timeouts
  * ```ts
- * import { TimerHeap } from "./timer_heap.ts";
+ * import { TimerHeap } from "listenrain/advanced";
  *
  * const timers = new TimerHeap();
  * const timedOut: number[] = [];

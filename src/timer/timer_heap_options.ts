@@ -9,7 +9,7 @@
  *
  * @example A fake clock for tests
  * ```ts
- * import { TimerHeap } from "./timer_heap.ts";
+ * import { TimerHeap } from "listenrain/advanced";
  *
  * let time = 0;
  * const armed = new Map<number, () => void>();

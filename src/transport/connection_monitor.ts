@@ -17,18 +17,21 @@ import { checkMonitorOptions } from "./_monitor_options.ts";
  *
  * @example Finding a half-open connection
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { Peer } from "./peer.ts";
- * import { ConnectionMonitor, type HeartbeatOptions } from "./connection_monitor.ts";
+ * import { Connection } from "listenrain";
+ * import {
+ *   ConnectionMonitor,
+ *   type HeartbeatOptions,
+ * } from "listenrain/advanced";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const [a, b] = createMemoryPipe();
- * const server = new Peer(a);
- * const client = new Peer(b);
+ * const server = new Connection(a);
+ * const client = new Connection(b);
  * const heartbeat: HeartbeatOptions = { interval: 10, timeout: 20 }; // look every 10 ms, wait 20 ms for the pong
- * new ConnectionMonitor(client.transport, { heartbeat });
+ * new ConnectionMonitor(client, { heartbeat });
  * a.goSilent(); // the server's host dies: nothing arrives any more, nothing closes
  * await client.closed; // found within about 2 × interval + timeout
- * console.log(client.transport.closedReason?.message); // "Heartbeat: no pong within 20 ms"
+ * console.log(client.closedReason?.message); // "Heartbeat: no pong within 20 ms"
  * await server.close();
  * ```
  */
@@ -43,18 +46,18 @@ export interface HeartbeatOptions {
 }
 
 /**
- * Why a {@linkcode ConnectionMonitor} closed its transport.
+ * Why a {@linkcode ConnectionMonitor} closed its connection.
  *
  * @example A client that connects and never sends a frame
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { Peer } from "./peer.ts";
- * import { ConnectionMonitor, type ExpireReason } from "./connection_monitor.ts";
+ * import { Connection } from "listenrain";
+ * import { ConnectionMonitor, type ExpireReason } from "listenrain/advanced";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const [a, b] = createMemoryPipe();
- * const server = new Peer(a);
+ * const server = new Connection(a);
  * const reasons: ExpireReason[] = [];
- * new ConnectionMonitor(server.transport, {
+ * new ConnectionMonitor(server, {
  *   firstFrameTimeout: 20,
  *   onExpire: (reason) => reasons.push(reason),
  * });
@@ -70,19 +73,21 @@ export type ExpireReason = "idle" | "first-frame" | "heartbeat";
  *
  * @example Closing an idle connection
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { Peer } from "./peer.ts";
- * import { Router } from "./router.ts";
- * import { ConnectionMonitor, type ConnectionMonitorOptions } from "./connection_monitor.ts";
+ * import { Connection, Router } from "listenrain";
+ * import {
+ *   ConnectionMonitor,
+ *   type ConnectionMonitorOptions,
+ * } from "listenrain/advanced";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const options: ConnectionMonitorOptions = {
  *   idleTimeout: 30, // no request for 30 ms: goaway, then close
  *   onExpire: (reason, message) => console.log(reason, message), // idle Idle for 30 ms (idleTimeout)
  * };
  * const [a, b] = createMemoryPipe();
- * const server = new Peer(a, { router: new Router().handle("ping", (body: Uint8Array) => body) });
- * const client = new Peer(b);
- * new ConnectionMonitor(client.transport, options);
+ * const server = new Connection(a, { router: new Router().handle("ping", (body: Uint8Array) => body) });
+ * const client = new Connection(b);
+ * new ConnectionMonitor(client, options);
  * await client.request("ping", new Uint8Array());
  * await client.closed; // 30 ms after the request
  * await server.close();
@@ -120,17 +125,17 @@ export type MonitoredConnection = Pick<
 >;
 
 /**
- * Watches one transport and closes it when its peer is silent or idle. Its
- * timers live on the given heap and stop when the transport closes or
+ * Watches one connection and closes it when its peer is silent or idle. Its
+ * timers live on the given heap and stop when the connection closes or
  * {@linkcode ConnectionMonitor.stop} is called. A `Server` and a
- * `TransportPool` give one to each connection; a lone `Peer` can use one too.
+ * `ConnectionPool` give one to each connection; a lone `Connection` can use one too.
  *
  * Heartbeat: every `interval` ms, if nothing was read since the last look,
  * the monitor pings; when no pong comes within `timeout`, it closes the
- * transport (pending requests reject with `ConnectionClosedError`, running
+ * connection (pending requests reject with `ConnectionClosedError`, running
  * handlers see their `ctx.signal` abort). A half-open connection is found
  * within about `2 × interval + timeout`, whatever runs on it. A ping the
- * transport cannot send counts as unanswered too: at once when the
+ * connection cannot send counts as unanswered too: at once when the
  * connection can carry no pong any more (the peer ended its side, say) and
  * nothing is owed by the peer; after `timeout` ms with nothing read when it
  * cannot be sent now (`maxPendingRequests` reached). After the peer's
@@ -149,14 +154,14 @@ export type MonitoredConnection = Pick<
  *
  * @example Heartbeat on a peer
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { Peer } from "./peer.ts";
- * import { ConnectionMonitor } from "./connection_monitor.ts";
+ * import { Connection } from "listenrain";
+ * import { ConnectionMonitor } from "listenrain/advanced";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const [a, b] = createMemoryPipe();
- * const server = new Peer(a);
- * const client = new Peer(b);
- * const monitor = new ConnectionMonitor(client.transport, {
+ * const server = new Connection(a);
+ * const client = new Connection(b);
+ * const monitor = new ConnectionMonitor(client, {
  *   heartbeat: { interval: 10, timeout: 50 },
  * });
  * await new Promise((resolve) => setTimeout(resolve, 40));

@@ -17,24 +17,27 @@ import type { RequestContext } from "./request_context.ts";
  *
  * @example Logging failures on the server; the caller sees a reference only
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import type { Envelope } from "../codec/envelope.ts";
- * import type { HandlerFailure } from "./handler_failure.ts";
- * import { Peer } from "./peer.ts";
- * import { Router } from "./router.ts";
+ * import { Connection, Router } from "listenrain";
+ * import type { HandlerFailure } from "listenrain/advanced";
+ * import type { Envelope } from "listenrain/framing";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const failures: HandlerFailure<Envelope>[] = [];
  * const router = new Router().handle("login", () => {
  *   throw new Error("db password rejected");
  * });
  * const [a, b] = createMemoryPipe();
- * const server = new Peer(a, { router, onHandlerError: (f) => failures.push(f) });
- * const client = new Peer(b);
+ * const server = new Connection(a, {
+ *   router,
+ *   onHandlerError: (f: HandlerFailure<Envelope>) => failures.push(f),
+ * });
+ * const client = new Connection(b);
  * const error = await client.request("login", new Uint8Array()).catch((e) => e);
  * console.log(error.remoteCode); // "HANDLER_ERROR"
  * console.log(error.message.includes("db password")); // false
  * console.log(error.message.includes(failures[0].errorId)); // true
  * console.log(failures[0].context.message.route, failures[0].error.message); // "login" "db password rejected"
+ * console.log(failures[0].context.remoteAddr.transport); // "mem"
  * await client.close();
  * await server.close();
  * ```

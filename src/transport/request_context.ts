@@ -15,7 +15,7 @@ import type { Timer } from "../timer/timer_heap.ts";
  *
  * @example Passing the signal on
  * ```ts
- * import type { RequestContext } from "./request_context.ts";
+ * import type { RequestContext } from "listenrain";
  *
  * async function slowHandler(_body: unknown, ctx: RequestContext<unknown>) {
  *   await new Promise((resolve, reject) => {

@@ -17,19 +17,22 @@ import type { RequestContext } from "./request_context.ts";
  *
  * @example A typed handler with its own error code
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { jsonBody } from "../codec/body_codec.ts";
- * import { RemoteError } from "../errors.ts";
- * import { Peer } from "./peer.ts";
- * import { type RouteHandler, Router } from "./router.ts";
+ * import {
+ *   Connection,
+ *   jsonBody,
+ *   RemoteError,
+ *   type RouteHandler,
+ *   Router,
+ * } from "listenrain";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const getUser: RouteHandler<{ id: number }, { name: string }> = (body) => {
  *   if (body.id !== 1) throw new RemoteError("NOT_FOUND", `No user ${body.id}`);
  *   return { name: "rain" };
  * };
  * const [a, b] = createMemoryPipe();
- * const server = new Peer(a, { router: new Router().handle("user.get", getUser), body: jsonBody });
- * const client = new Peer(b, { body: jsonBody });
+ * const server = new Connection(a, { router: new Router().handle("user.get", getUser), body: jsonBody });
+ * const client = new Connection(b, { body: jsonBody });
  * console.log(await client.request("user.get", { id: 1 })); // { name: "rain" }
  * console.log(await client.request("user.get", { id: 2 }).catch((e) => e.remoteCode)); // "NOT_FOUND"
  * await client.close();
@@ -48,18 +51,17 @@ export type RouteHandler<Req = any, Res = any> = (
  *
  * @example One route that speaks text on a peer of raw bytes
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { textBody } from "../codec/body_codec.ts";
- * import { Peer } from "./peer.ts";
- * import { type RouteOptions, Router } from "./router.ts";
+ * import { Connection, Router, textBody } from "listenrain";
+ * import type { RouteOptions } from "listenrain/advanced";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const text: RouteOptions = { body: textBody };
  * const router = new Router()
  *   .handle("greet", (name: string) => `hi ${name}`, text) // this route speaks text
  *   .handle("echo", (bytes: Uint8Array) => bytes); // no options: the peer's codec, raw bytes
  * const [a, b] = createMemoryPipe();
- * const server = new Peer(a, { router });
- * const client = new Peer(b, { body: textBody });
+ * const server = new Connection(a, { router });
+ * const client = new Connection(b, { body: textBody });
  * console.log(await client.request("greet", "rain")); // "hi rain"
  * await client.close();
  * await server.close();
@@ -101,7 +103,7 @@ const MAX_ROUTE_BYTES = 255;
  *
  * @example Routes by name and by command
  * ```ts
- * import { Router } from "./router.ts";
+ * import { Router } from "listenrain";
  *
  * const router = new Router()
  *   .handle("sayhi", (body: { name: string }) => ({ hi: body.name }))

@@ -18,7 +18,7 @@ import type { MessageId } from "../codec/message_codec.ts";
  *
  * @example Logging slow requests
  * ```ts
- * import type { SlowRequest } from "./slow_request.ts";
+ * import type { SlowRequest } from "listenrain/advanced";
  *
  * const onSlowRequest = (slow: SlowRequest<unknown>) =>
  *   console.warn(`${slow.direction} request ${slow.id}: ${slow.elapsed.toFixed(0)} ms (${slow.outcome})`);

@@ -18,7 +18,7 @@ import type { TimeoutError } from "../errors.ts";
  *
  * @example Counting replies
  * ```ts
- * import type { StateMachine } from "./state_machine.ts";
+ * import type { StateMachine } from "listenrain";
  *
  * let replies = 0;
  * const machine: StateMachine<unknown> = {

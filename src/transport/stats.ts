@@ -11,14 +11,13 @@
  *
  * @example Reading a peer's counters
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { Peer } from "./peer.ts";
- * import { Router } from "./router.ts";
+ * import { Connection, Router } from "listenrain";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const [a, b] = createMemoryPipe();
  * const router = new Router().handle("echo", (body: Uint8Array) => body);
- * const server = new Peer(a, { router });
- * const client = new Peer(b);
+ * const server = new Connection(a, { router });
+ * const client = new Connection(b);
  * await client.request("echo", new Uint8Array([1, 2, 3]));
  * const { requestsSent, repliesReceived, pending } = client.stats;
  * console.log(requestsSent, repliesReceived, pending); // 1 1 0

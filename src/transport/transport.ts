@@ -57,26 +57,20 @@ export let requestDecoded: <M, R>(
  * {@linkcode MessageCodec} speaks. Every request settles exactly once: with
  * its reply, an error reply, a timeout, an abort, or `ConnectionClosedError`.
  *
- * For the default protocol, {@linkcode Peer} wraps a `Transport<Envelope>`
- * with routes and body codecs.
+ * Internal: a `Connection` wraps a `Transport` of its protocol's messages
+ * and maps routes and body codecs onto them.
  *
  * @example Request and reply over an in-memory pipe
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { EnvelopeCodec, type Envelope } from "../codec/envelope.ts";
- * import { Transport } from "./transport.ts";
+ * import { Connection, envelopeProtocol, Router } from "listenrain";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
+ * // Every Connection runs one Transport of its protocol's messages.
  * const [a, b] = createMemoryPipe();
- * const codec = new EnvelopeCodec();
- * const server = new Transport<Envelope>(a, {
- *   codec,
- *   handler: (m) => ({ kind: "reply", id: 0, route: "", body: m.body }),
- * });
- * const client = new Transport<Envelope>(b, { codec });
- * const reply = await client.request({
- *   kind: "request", id: 0, route: "echo", body: new Uint8Array([1, 2]),
- * });
- * console.log(reply.body); // Uint8Array(2) [ 1, 2 ]
+ * const router = new Router().handle("echo", (body: Uint8Array) => body);
+ * const server = new Connection(a, { protocol: envelopeProtocol, router });
+ * const client = new Connection<typeof router>(b, { protocol: envelopeProtocol });
+ * console.log(await client.request("echo", new Uint8Array([1, 2]))); // Uint8Array(2) [ 1, 2 ]
  * await client.close();
  * await server.close();
  * ```
@@ -300,25 +294,21 @@ export class Transport<M> {
    *
    * @example Finish in-flight work, then close
    * ```ts
-   * import { createMemoryPipe } from "../channel/memory_pipe.ts";
-   * import { EnvelopeCodec, type Envelope } from "../codec/envelope.ts";
-   * import { Transport } from "./transport.ts";
+   * import { Connection, Router } from "listenrain";
+   * import { createMemoryPipe } from "listenrain/testing";
    *
    * const [a, b] = createMemoryPipe();
-   * const codec = new EnvelopeCodec();
-   * const server = new Transport<Envelope>(a, {
-   *   codec,
-   *   handler: async (m) => {
-   *     await new Promise((resolve) => setTimeout(resolve, 20));
-   *     return { kind: "reply", id: 0, route: "", body: m.body };
-   *   },
+   * const router = new Router().handle("slow", async (body: Uint8Array) => {
+   *   await new Promise((resolve) => setTimeout(resolve, 20));
+   *   return body;
    * });
-   * const client = new Transport<Envelope>(b, { codec });
-   * const reply = client.request({ kind: "request", id: 0, route: "slow", body: new Uint8Array([7]) });
+   * const server = new Connection(a, { router });
+   * const client = new Connection<typeof router>(b);
+   * const reply = client.request("slow", new Uint8Array([7]));
    * await new Promise((resolve) => setTimeout(resolve, 5)); // the request is in flight
    * server.goaway("restarting");
    * await server.drain();
-   * console.log((await reply).body); // Uint8Array(1) [ 7 ]
+   * console.log(await reply); // Uint8Array(1) [ 7 ]
    * await server.close();
    * await client.close();
    * ```

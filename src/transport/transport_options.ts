@@ -1,5 +1,6 @@
 /**
- * The options of a {@linkcode Transport}, with their defaults: the
+ * The options of the internal message-level transport under every
+ * `Connection`, with their defaults: the
  * transport's {@linkcode TransportOptions}, one request's
  * {@linkcode RequestOptions}, and the {@linkcode MessageHandler} that
  * answers the peer's requests.
@@ -23,19 +24,14 @@ import type { SlowRequest } from "./slow_request.ts";
  *
  * @example The transport's timeout and one request's
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
- * import { TimeoutError } from "../errors.ts";
- * import { Transport } from "./transport.ts";
- * import { DEFAULT_TIMEOUT } from "./transport_options.ts";
+ * import { Connection, Router, TimeoutError } from "listenrain";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
- * console.log(DEFAULT_TIMEOUT); // 30000
  * const [a, b] = createMemoryPipe();
- * const codec = new EnvelopeCodec();
- * const server = new Transport<Envelope>(a, { codec, handler: () => new Promise(() => {}) }); // never replies
- * const client = new Transport<Envelope>(b, { codec, timeout: 5_000 }); // every request: 5 s
- * const stuck: Envelope = { kind: "request", id: 0, route: "stuck", body: new Uint8Array() };
- * const error = await client.request(stuck, { timeout: 20 }).catch((e) => e); // this one: 20 ms
+ * const router = new Router().handle("stuck", () => new Promise<Uint8Array>(() => {})); // never replies
+ * const server = new Connection(a, { router });
+ * const client = new Connection<typeof router>(b, { timeout: 5_000 }); // every request: 5 s (default 30 s)
+ * const error = await client.request("stuck", new Uint8Array(), { timeout: 20 }).catch((e: unknown) => e); // this one: 20 ms
  * console.log(error instanceof TimeoutError); // true
  * await client.close();
  * await server.close();
@@ -49,26 +45,18 @@ export const DEFAULT_TIMEOUT = 30_000;
  *
  * @example One request in flight at most
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
- * import { TooManyPendingError } from "../errors.ts";
- * import { Transport } from "./transport.ts";
- * import { DEFAULT_MAX_PENDING_REQUESTS } from "./transport_options.ts";
+ * import { Connection, Router, TooManyPendingError } from "listenrain";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
- * console.log(DEFAULT_MAX_PENDING_REQUESTS); // 65536
  * const [a, b] = createMemoryPipe();
- * const codec = new EnvelopeCodec();
- * const server = new Transport<Envelope>(a, {
- *   codec,
- *   handler: async (m) => {
- *     await new Promise((resolve) => setTimeout(resolve, 10));
- *     return { ...m, kind: "reply" };
- *   },
+ * const router = new Router().handle("echo", async (body: Uint8Array) => {
+ *   await new Promise((resolve) => setTimeout(resolve, 10));
+ *   return body;
  * });
- * const client = new Transport<Envelope>(b, { codec, maxPendingRequests: 1 });
- * const echo: Envelope = { kind: "request", id: 0, route: "echo", body: new Uint8Array() };
- * const first = client.request(echo);
- * const second = await client.request(echo).catch((e) => e); // the first still waits for its reply
+ * const server = new Connection(a, { router });
+ * const client = new Connection<typeof router>(b, { maxPendingRequests: 1 }); // default 65536
+ * const first = client.request("echo", new Uint8Array());
+ * const second = await client.request("echo", new Uint8Array()).catch((e: unknown) => e); // the first still waits for its reply
  * console.log(second instanceof TooManyPendingError); // true
  * await first;
  * await client.close();
@@ -84,29 +72,21 @@ export const DEFAULT_MAX_PENDING_REQUESTS = 65_536;
  *
  * @example At most 16 tiny requests handled at once under a 16 KiB bound
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
- * import { Transport } from "./transport.ts";
- * import { HANDLING_CHARGE } from "./transport_options.ts";
+ * import { Connection, Router } from "listenrain";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
- * console.log(HANDLING_CHARGE); // 1024
  * const [a, b] = createMemoryPipe();
- * const codec = new EnvelopeCodec();
  * let running = 0;
  * let most = 0;
- * const server = new Transport<Envelope>(a, {
- *   codec,
- *   maxHandlingBytes: 16 * HANDLING_CHARGE,
- *   handler: async (m) => {
- *     most = Math.max(most, ++running);
- *     await new Promise((resolve) => setTimeout(resolve, 5));
- *     running--;
- *     return { ...m, kind: "reply" };
- *   },
+ * const router = new Router().handle("t", async (body: Uint8Array) => {
+ *   most = Math.max(most, ++running);
+ *   await new Promise((resolve) => setTimeout(resolve, 5));
+ *   running--;
+ *   return body;
  * });
- * const client = new Transport<Envelope>(b, { codec });
- * const tiny: Envelope = { kind: "request", id: 0, route: "t", body: new Uint8Array(1) };
- * await Promise.all(Array.from({ length: 100 }, () => client.request(tiny)));
+ * const server = new Connection(a, { router, maxHandlingBytes: 16 * 1024 }); // each tiny request counts 1 KiB
+ * const client = new Connection<typeof router>(b);
+ * await Promise.all(Array.from({ length: 100 }, () => client.request("t", new Uint8Array(1))));
  * console.log(most <= 16); // true: the others waited to be read
  * await client.close();
  * await server.close();
@@ -120,17 +100,14 @@ export const HANDLING_CHARGE = 1024;
  *
  * @example Closing while the peer reads nothing
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
- * import { Transport } from "./transport.ts";
- * import { DEFAULT_CLOSE_TIMEOUT } from "./transport_options.ts";
+ * import { Connection } from "listenrain";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
- * console.log(DEFAULT_CLOSE_TIMEOUT); // 5000
  * const [a, b] = createMemoryPipe({ highWaterMark: 16 }); // b never reads: writes stall
- * const transport = new Transport<Envelope>(a, { codec: new EnvelopeCodec(), closeTimeout: 50 });
- * void transport.notify({ kind: "notify", id: 0, route: "log", body: new Uint8Array(1024) });
- * await transport.close(); // gives up on the unwritten frame after 50 ms
- * console.log(transport.closedReason?.message); // "Close timed out"
+ * const connection = new Connection(a, { closeTimeout: 50 }); // default 5000
+ * void connection.notify("log", new Uint8Array(1024));
+ * await connection.close(); // gives up on the unwritten frame after 50 ms
+ * console.log(connection.closedReason?.message); // "Close timed out"
  * b.close();
  * ```
  */
@@ -146,20 +123,17 @@ export const DEFAULT_CLOSE_TIMEOUT = 5_000;
  *
  * @example Reading pauses while the handlers hold 1 KiB
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
- * import { Transport } from "./transport.ts";
- * import { DEFAULT_MAX_HANDLING_BYTES } from "./transport_options.ts";
+ * import { Connection, Router } from "listenrain";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
- * console.log(DEFAULT_MAX_HANDLING_BYTES); // 4194304
  * const [a, b] = createMemoryPipe();
- * const codec = new EnvelopeCodec();
  * const busy = Promise.withResolvers<undefined>(); // the handlers finish when it resolves
- * const server = new Transport<Envelope>(a, { codec, handler: () => busy.promise, maxHandlingBytes: 1024 });
- * const client = new Transport<Envelope>(b, { codec });
+ * const router = new Router().handle("upload", () => busy.promise);
+ * const server = new Connection(a, { router, maxHandlingBytes: 1024 }); // default 4 MiB
+ * const client = new Connection<typeof router>(b);
  * const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
  * for (let i = 0; i < 2; i++) {
- *   void client.notify({ kind: "notify", id: 0, route: "upload", body: new Uint8Array(2048) });
+ *   void client.notify("upload", new Uint8Array(2048));
  *   await tick();
  * }
  * console.log(server.stats.framesIn); // 1: reading waits until the handler is done
@@ -178,25 +152,23 @@ export const DEFAULT_MAX_HANDLING_BYTES = 4 * 1024 * 1024;
  *
  * @example Reporting requests slower than 10 ms
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
- * import type { SlowRequest } from "./slow_request.ts";
- * import { Transport } from "./transport.ts";
- * import { DEFAULT_SLOW_REQUEST_THRESHOLD } from "./transport_options.ts";
+ * import { Connection, Router } from "listenrain";
+ * import type { SlowRequest } from "listenrain/advanced";
+ * import type { Envelope } from "listenrain/framing";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
- * console.log(DEFAULT_SLOW_REQUEST_THRESHOLD); // 1000
  * const [a, b] = createMemoryPipe();
- * const codec = new EnvelopeCodec();
- * const server = new Transport<Envelope>(a, {
- *   codec,
- *   handler: async (m) => {
- *     await new Promise((resolve) => setTimeout(resolve, 30));
- *     return { ...m, kind: "reply" };
- *   },
+ * const router = new Router().handle("report", async (body: Uint8Array) => {
+ *   await new Promise((resolve) => setTimeout(resolve, 30));
+ *   return body;
  * });
+ * const server = new Connection(a, { router });
  * const slow: SlowRequest<Envelope>[] = [];
- * const client = new Transport<Envelope>(b, { codec, slowRequestThreshold: 10, onSlowRequest: (s) => slow.push(s) });
- * await client.request({ kind: "request", id: 0, route: "report", body: new Uint8Array() });
+ * const client = new Connection<typeof router>(b, {
+ *   slowRequestThreshold: 10, // default 1000
+ *   onSlowRequest: (s) => slow.push(s),
+ * });
+ * await client.request("report", new Uint8Array());
  * console.log(slow.length, slow[0].direction, slow[0].outcome); // 1 "outgoing" "reply"
  * await client.close();
  * await server.close();
@@ -212,26 +184,23 @@ export const DEFAULT_SLOW_REQUEST_THRESHOLD = 1_000;
  *
  * @example An echo handler that refuses unknown routes
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
- * import { RemoteError } from "../errors.ts";
- * import { Transport } from "./transport.ts";
- * import type { MessageHandler } from "./transport_options.ts";
+ * import { type RequestContext, RemoteError } from "listenrain";
+ * import type { MessageHandler } from "listenrain/advanced";
+ * import type { Envelope } from "listenrain/framing";
  *
+ * // What a Router builds for each connection from its routes.
  * const echo: MessageHandler<Envelope> = (message, context) => {
  *   if (message.route !== "echo") throw new RemoteError("NOT_FOUND", `No route ${message.route}`);
  *   return context.expectsReply ? { ...message, kind: "reply" } : undefined;
  * };
- * const [a, b] = createMemoryPipe();
- * const codec = new EnvelopeCodec();
- * const server = new Transport<Envelope>(a, { codec, handler: echo });
- * const client = new Transport<Envelope>(b, { codec });
- * const request: Envelope = { kind: "request", id: 0, route: "echo", body: new Uint8Array([9]) };
- * console.log((await client.request(request)).body); // Uint8Array(1) [ 9 ]
- * const error = await client.request({ ...request, route: "nope" }).catch((e) => e);
- * console.log(error.remoteCode); // "NOT_FOUND"
- * await client.close();
- * await server.close();
+ * const request: Envelope = { kind: "request", id: 7, route: "echo", body: new Uint8Array([9]) };
+ * const context = { id: 7, message: request, expectsReply: true } as RequestContext<Envelope>;
+ * console.log((await echo(request, context))?.body); // Uint8Array(1) [ 9 ]
+ * try {
+ *   await echo({ ...request, route: "nope" }, context);
+ * } catch (error) {
+ *   console.log((error as RemoteError).remoteCode); // "NOT_FOUND"
+ * }
  * ```
  */
 export type MessageHandler<M> = (
@@ -244,21 +213,22 @@ export type MessageHandler<M> = (
  *
  * @example Options shared by both ends of a pipe
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
- * import { Transport } from "./transport.ts";
- * import type { TransportOptions } from "./transport_options.ts";
+ * import { Connection, Router } from "listenrain";
+ * import type { TransportOptions } from "listenrain/advanced";
+ * import type { Envelope } from "listenrain/framing";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
- * const options: TransportOptions<Envelope> = {
- *   codec: new EnvelopeCodec(),
+ * // The limits and callbacks every connection takes (its ConnectionOptions).
+ * const options: Partial<TransportOptions<Envelope>> = {
  *   timeout: 2_000,
  *   queue: { maxQueueBytes: 1024 * 1024, overflow: "error" },
- *   onError: (error) => console.error("transport:", error),
+ *   onError: (error) => console.error("connection:", error),
  * };
  * const [a, b] = createMemoryPipe();
- * const server = new Transport<Envelope>(a, { ...options, handler: (m) => ({ ...m, kind: "reply" }) });
- * const client = new Transport<Envelope>(b, options);
- * await client.request({ kind: "request", id: 0, route: "hello", body: new Uint8Array() });
+ * const router = new Router().handle("hello", (body: Uint8Array) => body);
+ * const server = new Connection(a, { ...options, router });
+ * const client = new Connection<typeof router>(b, options);
+ * await client.request("hello", new Uint8Array());
  * console.log(client.stats.requestsSent, server.stats.requestsReceived); // 1 1
  * await client.close();
  * await server.close();
@@ -347,21 +317,18 @@ export interface TransportOptions<M> {
  *
  * @example A deadline, and a signal that aborts the request first
  * ```ts
- * import { createMemoryPipe } from "../channel/memory_pipe.ts";
- * import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
- * import { AbortedError } from "../errors.ts";
- * import { Transport } from "./transport.ts";
- * import type { RequestOptions } from "./transport_options.ts";
+ * import { AbortedError, Connection, type RequestOptions, Router } from "listenrain";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
  * const [a, b] = createMemoryPipe();
- * const codec = new EnvelopeCodec();
- * const server = new Transport<Envelope>(a, { codec, handler: () => new Promise(() => {}) }); // never replies
- * const client = new Transport<Envelope>(b, { codec });
+ * const router = new Router().handle("search", () => new Promise<Uint8Array>(() => {})); // never replies
+ * const server = new Connection(a, { router });
+ * const client = new Connection<typeof router>(b);
  * const controller = new AbortController();
  * const options: RequestOptions = { timeout: 10_000, signal: controller.signal };
- * const reply = client.request({ kind: "request", id: 0, route: "search", body: new Uint8Array() }, options);
+ * const reply = client.request("search", new Uint8Array(), options);
  * controller.abort(); // the request rejects, and the server is sent a cancel
- * console.log(await reply.catch((e) => e instanceof AbortedError)); // true
+ * console.log(await reply.catch((e: unknown) => e instanceof AbortedError)); // true
  * await client.close();
  * await server.close();
  * ```
