@@ -45,12 +45,19 @@ export type ErrorCode =
  *
  * @example The caller learns that the handler's own request timed out
  * ```ts
- * import { TimeoutError } from "listenrain";
- * import { ERROR_REPLY_CODES } from "./errors.ts";
+ * import { Connection, type RemoteError, Router, TimeoutError } from "listenrain";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
- * const error = new TimeoutError("Request 3 timed out after 100 ms");
- * console.log(ERROR_REPLY_CODES[error.code]); // "TIMEOUT"
- * console.log(ERROR_REPLY_CODES.ERR_CODEC); // "CODEC_ERROR"
+ * const [a, b] = createMemoryPipe();
+ * const router = new Router().handle("quote", () => {
+ *   throw new TimeoutError("Request 3 timed out after 100 ms"); // the handler's own request
+ * });
+ * const server = new Connection(a, { router });
+ * const client = new Connection<typeof router>(b);
+ * const error = await client.request("quote", new Uint8Array()).catch((e: RemoteError) => e);
+ * console.log(error.remoteCode); // "TIMEOUT"
+ * await client.close();
+ * await server.close();
  * ```
  */
 export const ERROR_REPLY_CODES: Readonly<Record<ErrorCode, string>> = {

@@ -20,9 +20,8 @@ import { AbortedError, AddressInUseError, ConnectError } from "../errors.ts";
  * @example Dials beyond the backlog are refused
  * ```ts
  * import { MemoryNetwork } from "listenrain/testing";
- * import { DEFAULT_MEMORY_BACKLOG } from "./memory_network.ts";
  *
- * console.log(DEFAULT_MEMORY_BACKLOG); // 511
+ * // The default: 511.
  * const network = new MemoryNetwork({ backlog: 1 }); // instead of the default
  * const listener = await network.listen("mem://busy"); // never iterated
  * const first = await network.dial("mem://busy");

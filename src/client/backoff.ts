@@ -38,9 +38,8 @@ export interface BackoffOptions {
  * @example The defaults fill in the options not given
  * ```ts
  * import { backoffDelay } from "listenrain/advanced";
- * import { DEFAULT_BACKOFF } from "./backoff.ts";
  *
- * console.log(DEFAULT_BACKOFF); // { initialDelay: 100, maxDelay: 10000, multiplier: 2, jitter: 0.2 }
+ * // The defaults: { initialDelay: 100, maxDelay: 10000, multiplier: 2, jitter: 0.2 }
  * console.log(backoffDelay(3, { jitter: 0 })); // 400: 100 ms, doubled twice
  * ```
  */
@@ -58,12 +57,6 @@ export const DEFAULT_BACKOFF: Readonly<Required<BackoffOptions>> = Object
  * @param options The options to check.
  * @returns Every option, with defaults.
  * @throws {RangeError} If an option is out of range.
- *
- * @example Filling in the defaults
- * ```ts
- * import { resolveBackoff } from "./backoff.ts";
- * console.log(resolveBackoff({ maxDelay: 1000 }).initialDelay); // 100
- * ```
  */
 export function resolveBackoff(
   options: BackoffOptions = {},

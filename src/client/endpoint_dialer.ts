@@ -21,9 +21,8 @@ import type { DialFunction } from "./dial_function.ts";
  * @example A dial that never answers fails after `connectTimeout`
  * ```ts
  * import { EndpointDialer } from "listenrain/advanced";
- * import { DEFAULT_CONNECT_TIMEOUT } from "./dialers.ts";
  *
- * console.log(DEFAULT_CONNECT_TIMEOUT); // 10000
+ * // The default: 10000.
  * const silent = () => new Promise<never>(() => {}); // no answer, ever
  * const dialer = new EndpointDialer("mem://void", silent, { connectTimeout: 20 });
  * const error = await dialer.dial().catch((e) => e);

@@ -51,9 +51,8 @@ export interface FailoverDialerOptions extends EndpointDialerOptions {
  * ```ts
  * import { FailoverDialer } from "listenrain";
  * import { MemoryNetwork } from "listenrain/testing";
- * import { DEFAULT_DOWN_TIME } from "./dialers.ts";
  *
- * console.log(DEFAULT_DOWN_TIME); // 5000
+ * // The default: 5000.
  * const network = new MemoryNetwork();
  * const standby = await network.listen("mem://standby");
  * const dialer = new FailoverDialer(["mem://active", "mem://standby"], network.dial.bind(network));

@@ -52,9 +52,8 @@ export interface BoundedExecutorOptions {
  * import { Connection, Router } from "listenrain";
  * import { BoundedExecutor } from "listenrain/advanced";
  * import { createMemoryPipe } from "listenrain/testing";
- * import { DEFAULT_CONCURRENCY } from "./executor.ts";
  *
- * console.log(DEFAULT_CONCURRENCY); // 1024 handlers at once per connection, unless told
+ * // The default: 1024 handlers at once per connection, unless told.
  * let running = 0, most = 0;
  * const router = new Router().handle("work", async (body: Uint8Array) => {
  *   most = Math.max(most, ++running);
@@ -79,9 +78,8 @@ export const DEFAULT_CONCURRENCY = 1024;
  * @example The default, and a queue of one
  * ```ts
  * import { BoundedExecutor } from "listenrain/advanced";
- * import { DEFAULT_MAX_QUEUE } from "./executor.ts";
  *
- * console.log(DEFAULT_MAX_QUEUE); // 65536
+ * // The default: 65536.
  * const executor = new BoundedExecutor({ concurrency: 1, maxQueue: 1 });
  * const { promise: busy, resolve: release } = Promise.withResolvers<void>();
  * console.log(executor.execute(() => busy)); // true: runs

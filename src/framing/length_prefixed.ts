@@ -17,10 +17,9 @@ import { FrameAssembler } from "./_frame_assembler.ts";
  * import assert from "node:assert/strict";
  * import { FrameTooLargeError } from "listenrain";
  * import { LengthPrefixedCodec } from "listenrain/framing";
- * import { DEFAULT_MAX_FRAME_SIZE } from "./length_prefixed.ts";
  *
- * console.log(DEFAULT_MAX_FRAME_SIZE); // 16777216
- * assert.equal(new LengthPrefixedCodec().maxFrameSize, DEFAULT_MAX_FRAME_SIZE);
+ * // The default: 16 MiB.
+ * assert.equal(new LengthPrefixedCodec().maxFrameSize, 16 * 1024 * 1024);
  * const small = new LengthPrefixedCodec({ maxFrameSize: 1024 });
  * assert.throws(() => small.encode([new Uint8Array(2048)], 2048), FrameTooLargeError);
  * ```

@@ -20,11 +20,10 @@ import type { FrameDecoder, PacketCodec } from "./packet_codec.ts";
  * import assert from "node:assert/strict";
  * import { ProtocolError } from "listenrain";
  * import { VarintPrefixedCodec } from "listenrain/framing";
- * import { MAX_VARINT_SIZE } from "./varint.ts";
  *
- * console.log(MAX_VARINT_SIZE); // 10
+ * // A varint is 10 bytes at most.
  * const decoder = new VarintPrefixedCodec().createDecoder();
- * const endless = new Uint8Array(MAX_VARINT_SIZE + 1).fill(0x80); // every byte says "more"
+ * const endless = new Uint8Array(11).fill(0x80); // 11 bytes, every one says "more"
  * assert.throws(() => decoder.decode(endless, () => {}), ProtocolError);
  * ```
  */

@@ -12,9 +12,8 @@
  * @example The default bound, and a queue bound to 4 bytes instead
  * ```ts
  * import { SendQueue } from "listenrain/advanced";
- * import { DEFAULT_MAX_QUEUE_BYTES } from "./send_queue.ts";
  *
- * console.log(DEFAULT_MAX_QUEUE_BYTES); // 8388608
+ * // The default: 8 MiB.
  * const queue = new SendQueue(new WritableStream(), { maxQueueBytes: 4 });
  * queue.push([new Uint8Array(4)]);
  * console.log(queue.full, queue.queuedBytes); // true 4
@@ -31,16 +30,15 @@ export const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024;
  * @example A small part is copied at once, a large one is written as it is
  * ```ts
  * import { SendQueue } from "listenrain/advanced";
- * import { DEFAULT_COPY_LIMIT } from "./send_queue.ts";
  *
  * const writes: Uint8Array[] = [];
  * const queue = new SendQueue(new WritableStream({ write: (c) => void writes.push(c.slice()) }));
  * const small = new Uint8Array([1, 2, 3]);
  * queue.push([small]);
  * small.fill(0); // copied by push: safe to reuse at once
- * queue.push([new Uint8Array(DEFAULT_COPY_LIMIT + 1)]); // kept by reference until written
+ * queue.push([new Uint8Array(64 * 1024 + 1)]); // over 64 KiB: kept by reference until written
  * await queue.flush();
- * console.log(DEFAULT_COPY_LIMIT, writes[0], writes[1].byteLength); // 65536 Uint8Array(3) [ 1, 2, 3 ] 65537
+ * console.log(writes[0], writes[1].byteLength); // Uint8Array(3) [ 1, 2, 3 ] 65537
  * await queue.close();
  * ```
  */
