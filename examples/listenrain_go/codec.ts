@@ -13,7 +13,7 @@
  * connection's role: on a connection it dialed every frame is a reply (one
  * whose id is not pending, late or unknown, is dropped), on one it accepted
  * every frame is a request. A reply carries the request's id. Give
- * {@linkcode seedTransport} the same role: `"client"` on a dialed
+ * {@linkcode seedProtocol} (protocol.ts) the same role: `"client"` on a dialed
  * connection, `"server"` on an accepted one. (`"peer"` is for two listenrain
  * ends that both call and serve: a frame whose id is pending here is its
  * reply, any other a request. Against a peer that echoes, that turns a late
@@ -24,7 +24,7 @@
  *
  * The seed's framing has no limit: the 4-byte length may announce up to
  * 4 GiB, and the seed allocates what it announces. listenrain keeps
- * {@linkcode DEFAULT_MAX_FRAME_SIZE} (16 MiB of id and payload) unless
+ * {@linkcode SEED_DEFAULT_MAX_FRAME_SIZE} (16 MiB of id and payload) unless
  * `maxFrameSize` raises it. Over the limit, a message this side would send
  * fails its `request()` with `FrameTooLargeError` and the connection stays
  * open; a frame whose length announces more closes the connection (the
@@ -43,22 +43,17 @@
  * @module
  */
 
+import { CodecError, ProtocolError } from "../../mod.ts";
 import {
-  DEFAULT_MAX_FRAME_SIZE,
+  type IdAllocator,
   LengthPrefixedCodec,
-} from "../../src/framing/length_prefixed.ts";
-import type {
-  IdAllocator,
-  MessageCodec,
-  MessageId,
-  MessageKind,
-} from "../../src/codec/message_codec.ts";
-import { CodecError, ProtocolError } from "../../src/errors.ts";
-import type { Channel } from "../../src/channel/channel.ts";
-import {
-  Transport,
-  type TransportOptions,
-} from "../../src/transport/transport.ts";
+  type MessageCodec,
+  type MessageId,
+  type MessageKind,
+} from "../../framing.ts";
+
+/** The frame limit unless raised: 16 MiB of id and payload, as listenrain's framing. */
+export const SEED_DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
 
 /** Bytes of the message id at the start of every payload. */
 export const SEED_ID_SIZE = 36;
@@ -84,7 +79,7 @@ const KIND_OF_ROLE: Record<SeedRole, MessageKind> = {
 
 /** One message of the seed's protocol. */
 export interface SeedMessage {
-  /** 36 ASCII characters; set by the transport on requests and replies. */
+  /** 36 ASCII characters; set by the connection on requests and replies. */
   id: string;
   /** The payload after the id. */
   payload: Uint8Array;
@@ -98,7 +93,7 @@ export interface SeedMessage {
  * @returns The packet codec.
  */
 export function seedPacketCodec(
-  maxFrameSize: number = DEFAULT_MAX_FRAME_SIZE,
+  maxFrameSize: number = SEED_DEFAULT_MAX_FRAME_SIZE,
 ): LengthPrefixedCodec {
   return new LengthPrefixedCodec({ headerSize: 4, maxFrameSize });
 }
@@ -194,7 +189,7 @@ export class SeedMessageCodec implements MessageCodec<SeedMessage> {
 
   /**
    * @returns By the role, whatever the frame: `"reply"` for a client,
-   * `"request"` for a server, `"message"` for a peer (the transport then
+   * `"request"` for a server, `"message"` for a peer (the connection then
    * tells a reply by its pending id).
    */
   kind(): MessageKind {
@@ -237,70 +232,4 @@ export class SeedIds implements IdAllocator {
       if (!inUse(id)) return id;
     }
   }
-}
-
-/**
- * Options of {@linkcode seedTransport}: a transport's, less the codecs, plus
- * the connection's role and the frame limit.
- */
-export interface SeedTransportOptions
-  extends Omit<TransportOptions<SeedMessage>, "codec" | "packetCodec" | "ids"> {
-  /**
-   * The end of the connection this transport is, as in the seed: `"client"`
-   * on a dialed connection (every frame is a reply), `"server"` on an
-   * accepted one (every frame is a request); `"peer"` only between two
-   * listenrain ends that both call and serve. See {@linkcode SeedRole}.
-   */
-  role: SeedRole;
-  /**
-   * The largest frame payload (36-byte id and message payload) sent or
-   * accepted. The seed has no limit: raise this to the largest frame the Go
-   * side sends, or its frames close the connection (and a Go client dials
-   * again and resends them, in a loop). @default {16777216}
-   */
-  maxFrameSize?: number;
-}
-
-/**
- * A {@linkcode Transport} that speaks the seed's protocol on `channel`.
- *
- * Over `maxFrameSize` (16 MiB unless raised; the seed has none), a message
- * this side sends fails its `request()` with `FrameTooLargeError` and a frame
- * that announces more closes the connection. The seed's own benchmark reads
- * every frame as 36 + `-payloadSize` bytes (4096 unless set), whatever its
- * length says: send it payloads of exactly that size.
- *
- * @example A client and an echo server, each with its role
- * ```ts
- * import { seedTransport } from "./codec.ts";
- * import { createMemoryPipe } from "../../src/channel/memory_pipe.ts";
- *
- * const [dialed, accepted] = createMemoryPipe();
- * const server = seedTransport(accepted, {
- *   role: "server",
- *   maxFrameSize: 64 * 1024 * 1024, // Go clients that send up to 64 MiB
- *   handler: (request) => ({ id: request.id, payload: request.payload }),
- * });
- * const client = seedTransport(dialed, { role: "client", timeout: 5000 });
- * const reply = await client.request({ id: "", payload: new Uint8Array([1, 2]) });
- * console.log(reply.payload); // Uint8Array(2) [ 1, 2 ]
- * await client.close();
- * await server.close();
- * ```
- *
- * @param channel The byte stream.
- * @param options The role, handler, timeouts and the rest.
- * @returns The transport.
- */
-export function seedTransport(
-  channel: Channel,
-  options: SeedTransportOptions,
-): Transport<SeedMessage> {
-  const { role, maxFrameSize, ...rest } = options;
-  return new Transport<SeedMessage>(channel, {
-    ...rest,
-    codec: new SeedMessageCodec({ role }),
-    packetCodec: seedPacketCodec(maxFrameSize),
-    ids: new SeedIds(),
-  });
 }

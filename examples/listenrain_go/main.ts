@@ -12,9 +12,11 @@
  * ```
  *
  * The echo server answers every request with its payload, as the seed's
- * benchmark server does. Each side has the seed's role: the server's
- * transports are `"server"` (every frame a request), the client's is
- * `"client"` (every frame a reply; one whose id is not pending is dropped).
+ * benchmark server does. Both are listenrain's `Server` and `Client`
+ * speaking {@linkcode seedProtocol}, each with the seed's role: the server's
+ * connections are `"server"` (every frame a request to the one route,
+ * `SEED_ROUTE`), the client's `"client"` (every frame a reply; one whose id
+ * is not pending is dropped).
  *
  * Frames are limited to 16 MiB of id and payload unless `maxFrameSize` is
  * given to {@linkcode serveEcho} or {@linkcode call}; the seed has no limit.
@@ -29,15 +31,10 @@
 
 import process from "node:process";
 import { loadAdapter } from "../../adapters/runtime.ts";
-import type { Listener } from "../../src/channel/channel.ts";
-import type { Transport } from "../../src/transport/transport.ts";
+import { Client, type Listener, Router, Server } from "../../mod.ts";
 import { isMain } from "../_main.ts";
-import {
-  type SeedMessage,
-  SeedMessageCodec,
-  seedPacketCodec,
-  seedTransport,
-} from "./codec.ts";
+import { SeedMessageCodec, seedPacketCodec } from "./codec.ts";
+import { SEED_ROUTE, seedProtocol } from "./protocol.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -54,38 +51,35 @@ export interface SeedHelperOptions {
 }
 
 /**
- * Serves an echo handler on every channel `listener` accepts, until it
- * closes. Each connection is a `"server"`-role seed transport: every frame
- * it reads is a request.
+ * A {@linkcode Server} that serves an echo handler on every channel
+ * `listener` accepts, until it closes. It speaks the `"server"`-role seed
+ * protocol: every frame it reads is a request to {@linkcode SEED_ROUTE},
+ * answered with its payload.
  *
  * @param listener Where channels come from.
  * @param options The frame limit (16 MiB unless raised).
- * @returns The transports, open and closed, to close at the end.
+ * @returns The server, to close at the end.
  */
 export function serveEcho(
   listener: Listener,
   options: SeedHelperOptions = {},
-): Set<Transport<SeedMessage>> {
-  const transports = new Set<Transport<SeedMessage>>();
-  (async () => {
-    for await (const channel of listener) {
-      const transport = seedTransport(channel, {
-        role: "server",
-        maxFrameSize: options.maxFrameSize,
-        handler: (request) => ({ id: request.id, payload: request.payload }),
-      });
-      transports.add(transport);
-      transport.closed.then(() => transports.delete(transport));
-    }
-  })();
-  return transports;
+): Server {
+  const server = new Server({
+    protocol: seedProtocol({
+      role: "server",
+      maxFrameSize: options.maxFrameSize,
+    }),
+    router: new Router().handle(SEED_ROUTE, (payload: Uint8Array) => payload),
+  });
+  server.serve(listener).catch(() => {});
+  return server;
 }
 
 /**
  * Sends `texts` as requests to a seed-protocol server at `key` and returns
- * the replies as text. The connection is a `"client"`-role seed transport:
- * every frame it reads is a reply, and one whose id is not pending (late
- * after a timeout, or unknown) is dropped.
+ * the replies as text. A {@linkcode Client} speaking the `"client"`-role
+ * seed protocol: every frame it reads is a reply, and one whose id is not
+ * pending (late after a timeout, or unknown) is dropped.
  *
  * @param key Where the server listens, like `tcp://127.0.0.1:9000`.
  * @param texts The request payloads.
@@ -100,21 +94,39 @@ export async function call(
   options: SeedHelperOptions = {},
 ): Promise<string[]> {
   const adapter = await loadAdapter();
-  const client = seedTransport(await adapter.dial(key), {
-    role: "client",
+  await using client = new Client({
+    endpoint: key,
+    dial: adapter.dial,
+    protocol: seedProtocol({
+      role: "client",
+      maxFrameSize: options.maxFrameSize,
+    }),
     timeout: 5000,
-    maxFrameSize: options.maxFrameSize,
   });
-  try {
+  if (onFrame === undefined) {
     return await Promise.all(texts.map(async (text) => {
-      const request = { id: "", payload: encoder.encode(text) };
-      const reply = await client.request(request);
-      onFrame?.(frameOf(reply.id, request.payload));
-      return decoder.decode(reply.payload);
+      const reply: Uint8Array = await client.request(
+        SEED_ROUTE,
+        encoder.encode(text),
+      );
+      return decoder.decode(reply);
     }));
-  } finally {
-    await client.close();
   }
+  // The connection's `call` returns the request's id: show its frame.
+  const connection = await client.connection();
+  return await Promise.all(
+    texts.map((text) =>
+      new Promise<string>((resolve, reject) => {
+        const payload = encoder.encode(text);
+        const id = connection.call(SEED_ROUTE, payload, {
+          onMessage: (reply: Uint8Array) => resolve(decoder.decode(reply)),
+          onError: reject,
+          onTimeout: reject,
+        });
+        onFrame(frameOf(String(id), payload));
+      })
+    ),
+  );
 }
 
 /** The bytes the codec pair puts on the wire for one message. */
@@ -159,7 +171,7 @@ export async function main(
     return;
   }
   const listener = await adapter.listen("tcp://127.0.0.1:0");
-  const transports = serveEcho(listener);
+  const server = serveEcho(listener);
   const key = `tcp://127.0.0.1:${listener.addr.port}`;
   log(`echo server on ${key}`);
   const replies = await call(key, ["hello", "rain"], (frame) => {
@@ -167,8 +179,7 @@ export async function main(
     log(`frame: ${hex.join(" ")}`);
   });
   log(`replies: ${JSON.stringify(replies)}`);
-  listener.close();
-  await Promise.all([...transports].map((t) => t.close()));
+  await server.close();
 }
 
 if (isMain(import.meta)) await main(process.argv.slice(2));

@@ -6,19 +6,27 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createMemoryPipe } from "../../src/channel/memory_pipe.ts";
-import type { Channel } from "../../src/channel/channel.ts";
 import {
+  type Channel,
+  Connection,
   ConnectionClosedError,
   FrameTooLargeError,
+  type RouteHandler,
+  Router,
   TimeoutError,
-} from "../../src/errors.ts";
+} from "../../mod.ts";
+import { createMemoryPipe } from "../../testing.ts";
 import { DEFAULT_MAX_FRAME_SIZE } from "../../src/framing/length_prefixed.ts";
 import {
+  SEED_DEFAULT_MAX_FRAME_SIZE,
   type SeedMessage,
   SeedMessageCodec,
-  seedTransport,
+  type SeedRole,
 } from "../../examples/listenrain_go/codec.ts";
+import {
+  SEED_ROUTE,
+  seedProtocol,
+} from "../../examples/listenrain_go/protocol.ts";
 
 const ID = "123e4567-e89b-12d3-a456-426614174000";
 const text = (s: string) => new TextEncoder().encode(s);
@@ -47,6 +55,25 @@ async function readBytes(channel: Channel, count: number): Promise<number[]> {
     reader.releaseLock();
   }
   return bytes;
+}
+
+/** A connection speaking the seed's protocol in `role`, serving `handler` on its one route. */
+function seedConnection(
+  channel: Channel,
+  options: {
+    role: SeedRole;
+    maxFrameSize?: number;
+    handler?: RouteHandler<Uint8Array, Uint8Array>;
+    timeout?: number;
+    onError?: (error: unknown) => void;
+  },
+): Connection {
+  const { role, maxFrameSize, handler, ...rest } = options;
+  return new Connection(channel, {
+    ...rest,
+    protocol: seedProtocol({ role, maxFrameSize }),
+    router: handler && new Router().handle(SEED_ROUTE, handler),
+  });
 }
 
 async function writeBytes(channel: Channel, bytes: Uint8Array) {
@@ -85,27 +112,27 @@ describe("examples/listenrain_go: request or reply by the connection's role", ()
       const gate = new Promise<void>((resolve) => release = resolve);
       let served = 0;
       // The seed's echo server, slow to answer the first request.
-      const server = seedTransport(theirs, {
+      const server = seedConnection(theirs, {
         role: "server",
-        handler: async (request) => {
+        handler: async (payload) => {
           served++;
           await gate;
           await sleep(1); // a ping-pong, if any, paced by timers
-          return { id: request.id, payload: request.payload };
+          return payload;
         },
       });
-      const handled: SeedMessage[] = [];
-      const client = seedTransport(ours, {
+      const handled: Uint8Array[] = [];
+      const client = seedConnection(ours, {
         role: "client",
         timeout: 50,
-        handler: (message) => {
-          handled.push(message);
-          return message; // what a symmetric peer would send back
+        handler: (payload) => {
+          handled.push(payload);
+          return payload; // what a symmetric peer would send back
         },
       });
       try {
         await assert.rejects(
-          client.request({ id: "", payload: text("ping") }),
+          client.request(SEED_ROUTE, text("ping")),
           TimeoutError,
         );
         release(); // the echo comes back after the request timed out
@@ -132,12 +159,12 @@ describe("examples/listenrain_go: request or reply by the connection's role", ()
     },
     async () => {
       const [ours, goSide] = createMemoryPipe();
-      const handled: SeedMessage[] = [];
-      const client = seedTransport(ours, {
+      const handled: Uint8Array[] = [];
+      const client = seedConnection(ours, {
         role: "client",
-        handler: (message) => {
-          handled.push(message);
-          return message;
+        handler: (payload) => {
+          handled.push(payload);
+          return payload;
         },
       });
       try {
@@ -159,30 +186,34 @@ describe("examples/listenrain_go: request or reply by the connection's role", ()
   );
 
   it(
-    "a server-role transport handles a frame with its own pending id as a request, as the seed does",
+    "a server-role connection handles a frame with its own pending id as a request, as the seed does",
     {
       timeout: 20_000,
     },
     async () => {
       const [ours, goSide] = createMemoryPipe();
       const handled: string[] = [];
-      const server = seedTransport(ours, {
+      const server = seedConnection(ours, {
         role: "server",
         timeout: 10_000,
-        handler: (request) => {
-          handled.push(request.id);
-          return { id: request.id, payload: text("handled") };
+        handler: (payload) => {
+          handled.push(new TextDecoder().decode(payload));
+          return text("handled");
         },
       });
       try {
-        const pending = server.request({ id: "", payload: text("push") });
+        const pending = server.request(SEED_ROUTE, text("push"));
         pending.catch(() => {});
         const sent = await readBytes(goSide, 4 + 36 + 4);
         const id = String.fromCharCode(...sent.slice(4, 40));
         // The other side answers with the same id: to a server, a request.
         await writeBytes(goSide, new Uint8Array(sent));
         await until(() => handled.length === 1, 10_000);
-        assert.deepEqual(handled, [id]);
+        assert.deepEqual(handled, ["push"]);
+        // Its reply goes out with that id: the request's own id, answered.
+        const answer = await readBytes(goSide, 4 + 36 + 7);
+        assert.equal(String.fromCharCode(...answer.slice(4, 40)), id);
+        assert.deepEqual(answer.slice(40), [...text("handled")]);
         assert.equal(server.stats.repliesReceived, 0);
         assert.equal(server.inFlight, 1, "the request is still pending");
         await server.close();
@@ -194,23 +225,20 @@ describe("examples/listenrain_go: request or reply by the connection's role", ()
     },
   );
 
-  it("two peer-role transports (the pending table decides) call each other", {
+  it("two peer-role connections (the pending table decides) call each other", {
     timeout: 20_000,
   }, async () => {
     const [a, b] = createMemoryPipe();
-    const echo = (request: SeedMessage) => ({
-      id: request.id,
-      payload: request.payload,
-    });
-    const left = seedTransport(a, { role: "peer", handler: echo });
-    const right = seedTransport(b, { role: "peer", handler: echo });
+    const echo = (payload: Uint8Array) => payload;
+    const left = seedConnection(a, { role: "peer", handler: echo });
+    const right = seedConnection(b, { role: "peer", handler: echo });
     try {
-      const [x, y] = await Promise.all([
-        left.request({ id: "", payload: text("from left") }),
-        right.request({ id: "", payload: text("from right") }),
+      const [x, y]: Uint8Array[] = await Promise.all([
+        left.request(SEED_ROUTE, text("from left")),
+        right.request(SEED_ROUTE, text("from right")),
       ]);
-      assert.equal(new TextDecoder().decode(x.payload), "from left");
-      assert.equal(new TextDecoder().decode(y.payload), "from right");
+      assert.equal(new TextDecoder().decode(x), "from left");
+      assert.equal(new TextDecoder().decode(y), "from right");
     } finally {
       await left.close();
       await right.close();
@@ -219,6 +247,10 @@ describe("examples/listenrain_go: request or reply by the connection's role", ()
 });
 
 describe("examples/listenrain_go: the frame limit", () => {
+  it("is listenrain's default unless raised", () => {
+    assert.equal(SEED_DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_FRAME_SIZE);
+  });
+
   const LARGE = DEFAULT_MAX_FRAME_SIZE + 1024 * 1024; // 17 MiB of payload
 
   it(
@@ -229,12 +261,12 @@ describe("examples/listenrain_go: the frame limit", () => {
     async () => {
       const [ours, theirs] = createMemoryPipe();
       const maxFrameSize = 32 * 1024 * 1024;
-      const server = seedTransport(theirs, {
+      const server = seedConnection(theirs, {
         role: "server",
         maxFrameSize,
-        handler: (request) => ({ id: request.id, payload: request.payload }),
+        handler: (payload) => payload,
       });
-      const client = seedTransport(ours, {
+      const client = seedConnection(ours, {
         role: "client",
         maxFrameSize,
         timeout: 50_000,
@@ -242,13 +274,10 @@ describe("examples/listenrain_go: the frame limit", () => {
       try {
         const payload = new Uint8Array(LARGE);
         for (let i = 0; i < payload.length; i += 4096) payload[i] = i / 4096;
-        const reply = await client.request({ id: "", payload });
-        assert.equal(reply.payload.byteLength, LARGE);
-        assert.deepEqual(
-          reply.payload.subarray(0, 8192),
-          payload.subarray(0, 8192),
-        );
-        assert.equal(reply.payload[LARGE - 4096], payload[LARGE - 4096]);
+        const reply: Uint8Array = await client.request(SEED_ROUTE, payload);
+        assert.equal(reply.byteLength, LARGE);
+        assert.deepEqual(reply.subarray(0, 8192), payload.subarray(0, 8192));
+        assert.equal(reply[LARGE - 4096], payload[LARGE - 4096]);
       } finally {
         await client.close();
         await server.close();
@@ -264,15 +293,15 @@ describe("examples/listenrain_go: the frame limit", () => {
     async () => {
       const [ours, theirs] = createMemoryPipe();
       const errors: unknown[] = [];
-      const server = seedTransport(theirs, {
+      const server = seedConnection(theirs, {
         role: "server",
-        handler: (request) => request,
+        handler: (payload) => payload,
         onError: (error) => errors.push(error),
       });
-      const client = seedTransport(ours, { role: "client", timeout: 5000 });
+      const client = seedConnection(ours, { role: "client", timeout: 5000 });
       try {
         await assert.rejects(
-          client.request({ id: "", payload: new Uint8Array(LARGE) }),
+          client.request(SEED_ROUTE, new Uint8Array(LARGE)),
           FrameTooLargeError,
         );
         assert.ok(client.canRequest, "the client's connection stays open");
@@ -282,9 +311,9 @@ describe("examples/listenrain_go: the frame limit", () => {
       }
       // A Go client's frame announcing 16 MiB + 1 bytes: the server closes.
       const [raw, seen] = createMemoryPipe();
-      const strict = seedTransport(seen, {
+      const strict = seedConnection(seen, {
         role: "server",
-        handler: (request) => request,
+        handler: (payload) => payload,
         onError: (error) => errors.push(error),
       });
       const header = new Uint8Array(4);

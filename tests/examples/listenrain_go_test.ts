@@ -6,16 +6,25 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createMemoryPipe } from "../../src/channel/memory_pipe.ts";
-import type { Channel } from "../../src/channel/channel.ts";
-import { ConnectionClosedError, ProtocolError } from "../../src/errors.ts";
+import {
+  type Channel,
+  CodecError,
+  Connection,
+  ConnectionClosedError,
+  ProtocolError,
+  Router,
+} from "../../mod.ts";
+import { createMemoryPipe } from "../../testing.ts";
 import {
   SEED_ID_SIZE,
   SeedIds,
   SeedMessageCodec,
   seedPacketCodec,
-  seedTransport,
 } from "../../examples/listenrain_go/codec.ts";
+import {
+  SEED_ROUTE,
+  seedProtocol,
+} from "../../examples/listenrain_go/protocol.ts";
 import { main } from "../../examples/listenrain_go/main.ts";
 
 const ID = "123e4567-e89b-12d3-a456-426614174000";
@@ -121,17 +130,22 @@ describe("examples/listenrain_go: the Go seed's wire format", () => {
 
   it("a client request goes out as a seed frame and a hand-built reply frame settles it", async () => {
     const [ours, goSide] = createMemoryPipe();
-    const client = seedTransport(ours, { role: "client", timeout: 5000 });
+    const client = new Connection(ours, {
+      protocol: seedProtocol({ role: "client" }),
+      timeout: 5000,
+    });
     try {
-      const pending = client.request({
-        id: "",
-        payload: new TextEncoder().encode("ping"),
-      });
+      const pending = client.request(
+        SEED_ROUTE,
+        new TextEncoder().encode("ping"),
+      );
       const sent = await readBytes(goSide, 44);
       assert.deepEqual(sent.slice(0, 4), [0, 0, 0, 0x28]);
       const id = String.fromCharCode(...sent.slice(4, 40));
       assert.match(id, /^[\x21-\x7e]{36}$/);
       assert.deepEqual(sent.slice(40), ascii("ping"));
+      // A reply with another id settles nothing: it is dropped and counted.
+      await writeBytes(goSide, [0, 0, 0, 0x28, ...ascii(ID), ...ascii("nope")]);
       // The "Go server" answers "pong" with the same id, in three pieces.
       const reply = [0, 0, 0, 0x28, ...ascii(id), ...ascii("pong")];
       await writeBytes(
@@ -140,9 +154,35 @@ describe("examples/listenrain_go: the Go seed's wire format", () => {
         reply.slice(2, 30),
         reply.slice(30),
       );
-      const message = await pending;
-      assert.equal(message.id, id);
-      assert.equal(new TextDecoder().decode(message.payload), "pong");
+      const payload: Uint8Array = await pending;
+      assert.equal(new TextDecoder().decode(payload), "pong");
+      assert.equal(client.stats.lateReplies, 1, "the other id was dropped");
+      assert.equal(client.stats.repliesReceived, 1);
+    } finally {
+      await client.close();
+      goSide.close();
+    }
+  });
+
+  it("seedProtocol has one route and no notifications", async () => {
+    const [ours, goSide] = createMemoryPipe();
+    const client = new Connection(ours, {
+      protocol: seedProtocol({ role: "client" }),
+    });
+    try {
+      await assert.rejects(
+        client.request("other", new Uint8Array(1)),
+        CodecError,
+      );
+      assert.throws(
+        () => client.notify(SEED_ROUTE, new Uint8Array(1)),
+        CodecError,
+      );
+      assert.throws(
+        () => seedProtocol({ role: "boss" as "peer" }),
+        RangeError,
+      );
+      assert.equal(client.stats.framesOut, 0);
     } finally {
       await client.close();
       goSide.close();
@@ -151,9 +191,9 @@ describe("examples/listenrain_go: the Go seed's wire format", () => {
 
   it("a hand-written request frame to an echo server comes back as exactly the same bytes", async () => {
     const [ours, goSide] = createMemoryPipe();
-    const server = seedTransport(ours, {
-      role: "server",
-      handler: (request) => ({ id: request.id, payload: request.payload }),
+    const server = new Connection(ours, {
+      protocol: seedProtocol({ role: "server" }),
+      router: new Router().handle(SEED_ROUTE, (payload: Uint8Array) => payload),
     });
     try {
       // Two requests in one write, as a batching Go client sends them.
@@ -170,9 +210,9 @@ describe("examples/listenrain_go: the Go seed's wire format", () => {
   it("a frame shorter than the id closes only that connection with a ProtocolError", async () => {
     const [ours, goSide] = createMemoryPipe();
     const errors: unknown[] = [];
-    const server = seedTransport(ours, {
-      role: "server",
-      handler: (request) => request,
+    const server = new Connection(ours, {
+      protocol: seedProtocol({ role: "server" }),
+      router: new Router().handle(SEED_ROUTE, (payload: Uint8Array) => payload),
       onError: (error) => errors.push(error),
     });
     await writeBytes(goSide, [0, 0, 0, 3, 0x61, 0x62, 0x63]);
