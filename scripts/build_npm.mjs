@@ -1,6 +1,7 @@
 /**
- * Builds the npm package in npm/: compiles mod.ts, adapters/*.ts and
- * codecs/*.ts with tsc (tsconfig.build.json) to ESM `.js` + `.d.ts`, rewrites
+ * Builds the npm package in npm/: compiles the entry points (mod.ts,
+ * testing.ts, framing.ts, advanced.ts, adapters/*.ts, codecs/*.ts) with tsc
+ * (tsconfig.build.json) to ESM `.js` + `.d.ts`, rewrites
  * any `.ts` import specifier left in the `.d.ts` files to `.js`, and writes
  * npm/package.json whose `exports` are derived from deno.json's `exports` and
  * whose metadata (description, keywords, license, repository, homepage, bugs)

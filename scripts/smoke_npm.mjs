@@ -70,59 +70,79 @@ if (Object.keys(nodeAdapter).length === 0) throw new Error("adapters/node export
 console.log("  imported listenrain and listenrain/adapters/node");
 `;
 
-/** A TypeScript consumer of the public API, type-checked against the .d.ts. */
+/**
+ * A TypeScript consumer of the public API, type-checked against the .d.ts:
+ * the root, every subpath, and the route table as the client's type (a
+ * wrong route, request or reply must not compile).
+ */
 const TYPES_CHECK = `
 import {
   Client,
-  type ErrorCode,
   jsonBody,
   ListenRainError,
-  type PoolStats,
   Router,
   Server,
   setDebugLog,
-  type SlowRequest,
-  type TransportStats,
 } from "listenrain";
+import type {
+  ConnectionStats,
+  ErrorCode,
+  PoolStats,
+  SlowRequest,
+} from "listenrain/advanced";
+import { LengthPrefixedCodec } from "listenrain/framing";
+import { createMemoryPipe, MemoryNetwork } from "listenrain/testing";
 import * as nodeAdapter from "listenrain/adapters/node";
 import * as bunAdapter from "listenrain/adapters/bun";
 import * as denoAdapter from "listenrain/adapters/deno";
+import type { RuntimeName } from "listenrain/adapters/runtime";
 
 const code: ErrorCode = new ListenRainError("ERR_TIMEOUT", "smoke").code;
-export const result: [ErrorCode, object, object, object] = [
+const runtime: RuntimeName = "node";
+export const result: [ErrorCode, RuntimeName, object, object, object, object] = [
   code,
+  runtime,
   nodeAdapter,
   bunAdapter,
   denoAdapter,
+  [createMemoryPipe, MemoryNetwork, LengthPrefixedCodec],
 ];
 
 export async function typed(): Promise<string> {
   const slow: SlowRequest<unknown>[] = [];
-  const server = new Server<string>({
-    router: new Router().handle("sayhi", (name: string) => \`hi, \${name}\`),
+  const router = new Router().handle("sayhi", (name: string) => \`hi, \${name}\`);
+  const server = new Server({
+    router,
     body: jsonBody,
     slowRequestThreshold: 100,
     onSlowRequest: (request) => slow.push(request),
   });
   server.serve(await nodeAdapter.listen("tcp://127.0.0.1:0"));
-  const client = new Client<string>({
+  const client = new Client<typeof router>({
     endpoint: \`tcp://127.0.0.1:\${server.addrs[0].port}\`,
     dial: nodeAdapter.dial,
     body: jsonBody,
   });
   const reply: string = await client.request("sayhi", "rain");
-  const stats: TransportStats = server.connectionStats;
+  // @ts-expect-error: no such route
+  await client.request("no.such.route", "rain").catch(() => {});
+  // @ts-expect-error: the request is a string
+  await client.request("sayhi", 42).catch(() => {});
+  // @ts-expect-error: the reply is a string
+  const wrong: number = await client.request("sayhi", "rain");
+  const stats: ConnectionStats = server.connectionStats;
   const pool: PoolStats = client.pool.stats;
   setDebugLog(undefined);
   await client.close();
   await server.close();
-  return \`\${reply} \${stats.requestsReceived} \${pool.reconnects}\`;
+  return \`\${reply} \${wrong} \${stats.requestsReceived} \${pool.reconnects}\`;
 }
 `;
 
 /** The lead's round trip over the memory pipe. */
 const ROUND_TRIP = `
-import { createMemoryPipe, jsonBody, Connection, Router } from "listenrain";
+import { Connection, jsonBody, Router } from "listenrain";
+import { createMemoryPipe } from "listenrain/testing";
 import { deepStrictEqual } from "node:assert/strict";
 
 const timer = setTimeout(() => {
