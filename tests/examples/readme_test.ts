@@ -1,12 +1,18 @@
 /**
- * The README against the code: its "Limits and defaults" table against the
- * exported constants, its Examples table against examples/, and every
- * example against the tests that run it, so none of them can drift.
+ * The README and docs/ against the code: docs/limits.md's "Limits and
+ * defaults" table against the constants behind the options' `@default` tags,
+ * the README's Examples table against examples/, every example against the
+ * tests that run it, and every TypeScript code block of README.md and
+ * docs/*.md type-checked (`deno check --doc-only`) against the sources, so
+ * none of them can drift.
  */
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
 import * as memoryNetwork from "../../src/channel/memory_network.ts";
 import * as memoryPipe from "../../src/channel/memory_pipe.ts";
 import * as backoff from "../../src/client/backoff.ts";
@@ -34,14 +40,25 @@ const defaults: Record<string, unknown> = Object.assign(
 );
 
 const root = new URL("../../", import.meta.url);
-const readme = readFileSync(new URL("README.md", root), "utf8");
+const read = (path: string): string =>
+  readFileSync(new URL(path, root), "utf8");
+const readme = read("README.md");
+/** The Markdown files whose code blocks are checked: README.md and docs/. */
+const markdown = [
+  "README.md",
+  ...readdirSync(new URL("docs/", root))
+    .filter((name) => name.endsWith(".md"))
+    .sort()
+    .map((name) => `docs/${name}`),
+];
 
-/** The rows of the markdown table under `## heading`, as cells. */
-function tableRows(heading: string): string[][] {
-  const start = readme.indexOf(`\n## ${heading}\n`);
-  assert.ok(start >= 0, `README has no "## ${heading}" section`);
-  const end = readme.indexOf("\n## ", start + 1);
-  const section = readme.slice(start, end < 0 ? undefined : end);
+/** The rows of the markdown table under `## heading` in `file`, as cells. */
+function tableRows(file: string, heading: string): string[][] {
+  const text = read(file);
+  const start = text.indexOf(`\n## ${heading}\n`);
+  assert.ok(start >= 0, `${file} has no "## ${heading}" section`);
+  const end = text.indexOf("\n## ", start + 1);
+  const section = text.slice(start, end < 0 ? undefined : end);
   return section.split("\n")
     .filter((line) => line.startsWith("|") && !/^\|\s*-/.test(line))
     .slice(1) // the header row
@@ -62,10 +79,10 @@ function walk(dir: URL): string[] {
 
 const number = (text: string): number => Number(text.replace(/_/g, ""));
 
-describe("README", () => {
-  it("lists every DEFAULT_* and MAX_* constant of the options with its value", () => {
+describe("README and docs/", () => {
+  it("docs/limits.md lists every DEFAULT_* and MAX_* constant of the options with its value", () => {
     const rows = new Map(
-      tableRows("Limits and defaults").map((cells) => [
+      tableRows("docs/limits.md", "Limits and defaults").map((cells) => [
         cells[0].replace(/`/g, ""),
         cells[1],
       ]),
@@ -93,8 +110,8 @@ describe("README", () => {
     assert.deepEqual([...rows.keys()], [], "rows of constants the code lacks");
   });
 
-  it("lists every example, and a test runs each one", () => {
-    const listed = tableRows("Examples").map((cells) =>
+  it("the README lists every example, and a test runs each one", () => {
+    const listed = tableRows("README.md", "Examples").map((cells) =>
       /\]\(examples\/([^)]+?)\/?\)/.exec(cells[0])?.[1]
     );
     const examples = readdirSync(new URL("examples/", root))
@@ -121,5 +138,35 @@ describe("README", () => {
       assert.ok(block?.includes(`listenrain/adapters/${runtime}`), runtime);
       assert.ok(block?.includes('console.log(await client.request("sayhi"')); // prints "hi, rain"
     }
+  });
+
+  it("code blocks import listenrain by its package names, never by a path", () => {
+    for (const file of markdown) {
+      const blocks = read(file).matchAll(/```(ts|js)\n([\s\S]*?)```/g);
+      for (const [, , code] of blocks) {
+        for (const [, from] of code.matchAll(/from "([^"]+)"/g)) {
+          assert.ok(
+            /^(listenrain(\/.+)?|node:.+)$/.test(from),
+            `${file} imports "${from}"`,
+          );
+        }
+      }
+    }
+  });
+
+  it("every TypeScript code block type-checks (deno check --doc-only)", {
+    timeout: 120_000,
+  }, () => {
+    const result = spawnSync(
+      fileURLToPath(new URL("node_modules/.bin/deno", root)),
+      ["check", "--quiet", "--doc-only", ...markdown],
+      {
+        cwd: fileURLToPath(root),
+        encoding: "utf8",
+        env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+      },
+    );
+    assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+    assert.ok(markdown.length >= 10, markdown.join(", "));
   });
 });
