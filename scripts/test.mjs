@@ -7,7 +7,9 @@
  *   node scripts/test.mjs --only deno,bun  just these steps
  *   node scripts/test.mjs --skip smoke     all but these steps
  *
- * Steps: check, lint, fmt, neutral, jsr, doc (JSDoc examples), doclint
+ * Steps: check, types (the type test: tsc on tests/types/, whose
+ * `@ts-expect-error` lines must not compile), lint, fmt, neutral, jsr, doc
+ * (JSDoc examples), doclint
  * (`deno doc --lint` of every entry point: scripts/doc_lint.mjs), deno, bun,
  * node (tests/ under each runtime), interop (a server and a client on each
  * runtime, nine pairs: scripts/interop.mjs), build (npm/), package (publint
@@ -61,6 +63,13 @@ const STEPS = [
         walk(dir, isTs)
       ),
     ],
+  },
+  {
+    name: "types",
+    title:
+      "type test: tsc -p tests/types (wrong routes, requests, replies must not compile)",
+    cmd: join(BIN, "tsc"),
+    args: () => ["--noEmit", "-p", "tests/types/tsconfig.json"],
   },
   {
     name: "lint",

@@ -98,7 +98,9 @@ export const textBody: BodyCodec<string> = {
 
 /**
  * JSON as UTF-8. An empty body decodes to `undefined`, and `undefined`
- * encodes to an empty body.
+ * encodes to an empty body. Its type is `BodyCodec<unknown>`: a decoded body
+ * is `unknown` until you check it; the types of requests and replies come
+ * from the route table (`Client<typeof router>`), not from the codec.
  *
  * @example A JSON body round trip
  * ```ts
@@ -106,8 +108,7 @@ export const textBody: BodyCodec<string> = {
  * console.log(jsonBody.decode(jsonBody.encode({ hi: "rain" }))); // { hi: "rain" }
  * ```
  */
-// deno-lint-ignore no-explicit-any
-export const jsonBody: BodyCodec<any> = {
+export const jsonBody: BodyCodec<unknown> = {
   name: "json",
   encode(value: unknown): Uint8Array {
     if (value === undefined) return new Uint8Array(0);

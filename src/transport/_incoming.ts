@@ -27,7 +27,7 @@ import {
   type HandlerFailure,
   newErrorId,
 } from "./handler_failure.ts";
-import { RequestContext } from "./request_context.ts";
+import { IncomingContext, type RequestOrigin } from "./_incoming_context.ts";
 import type { ConnectionStats } from "./stats.ts";
 import { HANDLING_CHARGE, type MessageHandler } from "./transport_options.ts";
 
@@ -49,6 +49,8 @@ export class Incoming<M> {
   #handler: MessageHandler<M> | undefined;
   #onHandlerError: ((failure: HandlerFailure<M>) => void) | undefined;
   #exposeErrors: boolean;
+  /** Who the requests come from, shared by every context. */
+  #origin: RequestOrigin | undefined;
   /** Runs handlers; made when the first request arrives, unless given. */
   #executor: Executor | undefined;
   #maxBytes: number;
@@ -57,7 +59,7 @@ export class Incoming<M> {
   /** Resumes the read loop paused by `#bytes` at its bound. */
   #room: (() => void) | undefined;
   /** Requests being handled here whose replies are still wanted, by id. */
-  #handling = new Map<MessageId, RequestContext<M>>();
+  #handling = new Map<MessageId, IncomingContext<M>>();
   #replies: Replies<M>;
   #backlog = new Backlog();
   /** True once `drain()` was called: no new work is taken. */
@@ -73,6 +75,7 @@ export class Incoming<M> {
     this.#handler = config.handler;
     this.#onHandlerError = config.onHandlerError;
     this.#exposeErrors = config.exposeErrors;
+    this.#origin = config.origin;
     this.#executor = config.executor;
     this.#maxBytes = config.maxHandlingBytes;
     this.#replies = new Replies(link, this.#release);
@@ -251,7 +254,13 @@ export class Incoming<M> {
       return;
     }
     const timeout = expectsReply ? this.#codec.timeoutOf?.(message) : undefined;
-    const context = new RequestContext(message, id, expectsReply, timeout);
+    const context = new IncomingContext(
+      message,
+      id,
+      expectsReply,
+      timeout,
+      this.#origin,
+    );
     context.size = size + HANDLING_CHARGE;
     this.#bytes += context.size;
     if (expectsReply) {
@@ -278,7 +287,7 @@ export class Incoming<M> {
 
   #run(
     handler: MessageHandler<M>,
-    context: RequestContext<M>,
+    context: IncomingContext<M>,
   ): Promise<void> | void {
     context.started = true;
     // Cancelled (by the caller, the deadline or the connection closing)
@@ -313,7 +322,7 @@ export class Incoming<M> {
    * A handler threw or rejected: reports it to `onHandlerError` (unless the
    * request was cancelled already) and returns the error reply to send.
    */
-  #failed(context: RequestContext<M>, thrown: unknown): ErrorInfo {
+  #failed(context: IncomingContext<M>, thrown: unknown): ErrorInfo {
     const error = toError(thrown);
     const errorId = newErrorId();
     const info = errorReplyOf(error, errorId, this.#exposeErrors);
@@ -335,7 +344,7 @@ export class Incoming<M> {
   }
 
   #finish(
-    context: RequestContext<M>,
+    context: IncomingContext<M>,
     reply: M | undefined,
     error: ErrorInfo | undefined,
   ): void {
@@ -390,7 +399,7 @@ export class Incoming<M> {
   }
 }
 
-function expireContext<M>(context: RequestContext<M>): void {
+function expireContext<M>(context: IncomingContext<M>): void {
   context.timer = undefined;
   context.cancel(
     new TimeoutError(

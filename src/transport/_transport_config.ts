@@ -15,6 +15,7 @@ import { LengthPrefixedCodec } from "../framing/length_prefixed.ts";
 import type { PacketCodec } from "../framing/packet_codec.ts";
 import type { SendQueueOptions } from "../queue/send_queue.ts";
 import { TimerHeap } from "../timer/timer_heap.ts";
+import type { RequestOrigin } from "./_incoming_context.ts";
 import type { HandlerFailure } from "./handler_failure.ts";
 import type { SlowRequest } from "./slow_request.ts";
 import {
@@ -49,6 +50,22 @@ export interface TransportConfig<M> {
   onGoaway: ((reason: string) => void) | undefined;
   slowRequestThreshold: number;
   onSlowRequest: ((slow: SlowRequest<M>) => void) | undefined;
+  /** Who the requests come from, for their contexts. */
+  origin: RequestOrigin | undefined;
+}
+
+/**
+ * {@linkcode TransportOptions} and the options only this package gives a
+ * transport (not part of `ConnectionOptions`).
+ *
+ * @internal
+ */
+export interface InternalTransportOptions<M> extends TransportOptions<M> {
+  /**
+   * The connection that owns the transport and its channel: what handlers
+   * see as `ctx.connection` and `ctx.remoteAddr`.
+   */
+  origin?: RequestOrigin;
 }
 
 /**
@@ -60,7 +77,7 @@ export interface TransportConfig<M> {
  * @internal
  */
 export function resolveTransportOptions<M>(
-  options: TransportOptions<M>,
+  options: InternalTransportOptions<M>,
 ): TransportConfig<M> {
   const timeout = checkTimeout(options.timeout ?? DEFAULT_TIMEOUT);
   const maxPendingRequests = options.maxPendingRequests ??
@@ -105,6 +122,7 @@ export function resolveTransportOptions<M>(
     onGoaway: options.onGoaway,
     slowRequestThreshold,
     onSlowRequest: options.onSlowRequest,
+    origin: options.origin,
   };
 }
 

@@ -5,19 +5,24 @@
  * @module
  */
 
+import type { ChannelAddr } from "../channel/channel.ts";
 import type { MessageId } from "../codec/message_codec.ts";
-import type { Timer } from "../timer/timer_heap.ts";
+import type { Connection } from "../connection/connection.ts";
 
 /**
- * What a handler knows about the request it handles. The `signal` aborts when
- * the caller cancels the request, its deadline passes, or the connection
- * closes; a handler doing slow work should pass it on.
+ * What a handler knows about the request it handles: its id, its deadline,
+ * a `signal` that aborts when the caller cancels the request, its deadline
+ * passes or the connection closes (a handler doing slow work should pass it
+ * on), and who sent it: the `connection` it came on (to push to that caller
+ * only) and the caller's address.
  *
- * @example Passing the signal on
+ * @example Passing the signal on, and pushing to the caller only
  * ```ts
- * import type { RequestContext } from "listenrain";
+ * import { Connection, jsonBody, type RequestContext, Router } from "listenrain";
+ * import { createMemoryPipe } from "listenrain/testing";
  *
- * async function slowHandler(_body: unknown, ctx: RequestContext<unknown>) {
+ * const router = new Router().handle("watch", async (_body: unknown, ctx: RequestContext) => {
+ *   await ctx.connection.notify("progress", { done: 50 }); // to this caller alone
  *   await new Promise((resolve, reject) => {
  *     const timer = setTimeout(resolve, 10);
  *     ctx.signal.addEventListener("abort", () => {
@@ -25,81 +30,37 @@ import type { Timer } from "../timer/timer_heap.ts";
  *       reject(ctx.signal.reason);
  *     }, { once: true });
  *   });
- *   return "done";
- * }
- * console.log(typeof slowHandler); // "function"
+ *   return { from: ctx.remoteAddr.name };
+ * });
+ * const progress = new Router().handle("progress", (body: { done: number }) => {
+ *   console.log(body.done); // 50
+ * });
+ * const [a, b] = createMemoryPipe({ names: ["server", "client"] });
+ * const server = new Connection(a, { router, body: jsonBody });
+ * const client = new Connection<typeof router>(b, { router: progress, body: jsonBody });
+ * console.log(await client.request("watch", null)); // { from: "client" }
+ * await client.close();
+ * await server.close();
  * ```
  */
-export class RequestContext<M> {
+export interface RequestContext<M = unknown> {
   /** The request's id (for notifications: whatever the message carries). */
   readonly id: MessageId;
-  /** The incoming message. */
+  /** The incoming message, as the protocol decoded it (its envelope, by default). */
   readonly message: M;
   /** False for notifications: nobody waits for a reply. */
   readonly expectsReply: boolean;
   /** The deadline the caller sent with the request, in ms, if any. */
   readonly timeout: number | undefined;
-  #controller: AbortController | undefined;
-  #reason: unknown = undefined;
-  #done = false;
-  #finished = false;
-  /** @internal The deadline timer, cancelled when the handler finishes. */
-  timer: Timer<RequestContext<M>> | undefined;
-  /** @internal The bytes of the request's frame, counted while it is handled. */
-  size = 0;
-  /** @internal True once the executor started the handler. */
-  started = false;
-  /** @internal When it arrived (performance.now()), if slow requests are watched; else 0. */
-  receivedAt = 0;
-
-  /**
-   * Contexts are created by the transport.
-   *
-   * @param message The incoming message.
-   * @param id Its id.
-   * @param expectsReply Whether a reply is expected.
-   * @param timeout The deadline the caller sent, in ms.
-   */
-  constructor(
-    message: M,
-    id: MessageId,
-    expectsReply: boolean,
-    timeout: number | undefined,
-  ) {
-    this.message = message;
-    this.id = id;
-    this.expectsReply = expectsReply;
-    this.timeout = timeout;
-  }
-
-  /** Aborts when the request is cancelled; created on first use. */
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#done) this.#controller.abort(this.#reason);
-    }
-    return this.#controller.signal;
-  }
-
-  /** @internal Marks the handler finished: later cancels change nothing. */
-  finish(): void {
-    this.#finished = true;
-  }
-
+  /** Aborts when the request is cancelled; made on first use. */
+  readonly signal: AbortSignal;
   /** True once the caller gave up, the deadline passed or the connection closed. */
-  get cancelled(): boolean {
-    return this.#done;
-  }
-
+  readonly cancelled: boolean;
   /**
-   * @internal Aborts the signal with `reason` (once), unless the handler has
-   * finished.
-   * @param reason Why the request is cancelled.
+   * The connection the request came on: `ctx.connection.notify(...)` pushes
+   * to this caller only, `ctx.connection.request(...)` calls it back.
    */
-  cancel(reason: unknown): void {
-    if (this.#done || this.#finished) return;
-    this.#done = true;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
-  }
+  readonly connection: Connection;
+  /** The caller's address: the remote address of the request's connection. */
+  readonly remoteAddr: ChannelAddr;
 }

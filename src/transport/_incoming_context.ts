@@ -1,0 +1,99 @@
+/**
+ * The transport's own {@linkcode RequestContext}: the public fields, and the
+ * bookkeeping of the request's handling that handlers do not see.
+ *
+ * @module
+ */
+
+import type { Channel, ChannelAddr } from "../channel/channel.ts";
+import type { MessageId } from "../codec/message_codec.ts";
+import type { Connection } from "../connection/connection.ts";
+import type { Timer } from "../timer/timer_heap.ts";
+import type { RequestContext } from "./request_context.ts";
+
+/**
+ * Where a transport's requests come from: one object per transport, shared
+ * by every context it makes (so a context costs one field for it).
+ *
+ * @internal
+ */
+export interface RequestOrigin {
+  /** The transport's owner: the `Connection` handlers see. */
+  readonly connection: unknown;
+  /** The transport's channel. */
+  readonly channel: Channel;
+}
+
+/**
+ * One incoming request's context, as the transport keeps it.
+ *
+ * @internal
+ */
+export class IncomingContext<M> implements RequestContext<M> {
+  readonly id: MessageId;
+  readonly message: M;
+  readonly expectsReply: boolean;
+  readonly timeout: number | undefined;
+  #origin: RequestOrigin | undefined;
+  #controller: AbortController | undefined;
+  #reason: unknown = undefined;
+  #done = false;
+  #finished = false;
+  /** The deadline timer, cancelled when the handler finishes. */
+  timer: Timer<IncomingContext<M>> | undefined;
+  /** The bytes of the request's frame, counted while it is handled. */
+  size = 0;
+  /** True once the executor started the handler. */
+  started = false;
+  /** When it arrived (performance.now()), if slow requests are watched; else 0. */
+  receivedAt = 0;
+
+  constructor(
+    message: M,
+    id: MessageId,
+    expectsReply: boolean,
+    timeout: number | undefined,
+    origin: RequestOrigin | undefined,
+  ) {
+    this.message = message;
+    this.id = id;
+    this.expectsReply = expectsReply;
+    this.timeout = timeout;
+    this.#origin = origin;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#done) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  get cancelled(): boolean {
+    return this.#done;
+  }
+
+  // A transport made by a Connection always has an origin; a bare one
+  // (message-level tests) has none, and these are undefined there.
+  get connection(): Connection {
+    return this.#origin?.connection as Connection;
+  }
+
+  get remoteAddr(): ChannelAddr {
+    return this.#origin?.channel.remoteAddr as ChannelAddr;
+  }
+
+  /** Marks the handler finished: later cancels change nothing. */
+  finish(): void {
+    this.#finished = true;
+  }
+
+  /** Aborts the signal with `reason` (once), unless the handler has finished. */
+  cancel(reason: unknown): void {
+    if (this.#done || this.#finished) return;
+    this.#done = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
