@@ -9,7 +9,26 @@ import type { BodyCodec } from "../codec/body_codec.ts";
 import type { IdAllocator, MessageCodec } from "../codec/message_codec.ts";
 import type { PacketCodec } from "../framing/packet_codec.ts";
 
-/** A route: a name (a non-empty string) or a u32 command. */
+/**
+ * A route: a name (a non-empty string) or a u32 command.
+ *
+ * @example A named route and a numeric one
+ * ```ts
+ * import { Connection, Router } from "listenrain";
+ * import type { RouteName } from "listenrain/advanced";
+ * import { createMemoryPipe } from "listenrain/testing";
+ *
+ * const routes: RouteName[] = ["echo", 7];
+ * const router = new Router();
+ * for (const route of routes) router.handle(route, (body: Uint8Array) => body);
+ * const [a, b] = createMemoryPipe();
+ * const server = new Connection(a, { router });
+ * const client = new Connection(b);
+ * console.log(await client.request(7, new Uint8Array([1]))); // Uint8Array(1) [ 1 ]
+ * await client.close();
+ * await server.close();
+ * ```
+ */
 export type RouteName = string | number;
 
 /**

@@ -111,7 +111,25 @@ export interface ConnectionMonitorOptions {
   onExpire?: (reason: ExpireReason, message: string) => void;
 }
 
-/** What a {@linkcode ConnectionMonitor} watches: a {@linkcode Connection}, or anything shaped like one. */
+/**
+ * What a {@linkcode ConnectionMonitor} watches: a {@linkcode Connection}, or
+ * anything shaped like one.
+ *
+ * @example Watching a connection
+ * ```ts
+ * import { Connection } from "listenrain";
+ * import { ConnectionMonitor, type MonitoredConnection } from "listenrain/advanced";
+ * import { createMemoryPipe } from "listenrain/testing";
+ *
+ * const [a, b] = createMemoryPipe();
+ * const server = new Connection(a);
+ * const watched: MonitoredConnection = server;
+ * new ConnectionMonitor(watched, { firstFrameTimeout: 20 });
+ * await server.closed; // b sent nothing within 20 ms
+ * console.log(server.closedReason !== undefined); // true
+ * b.close();
+ * ```
+ */
 export type MonitoredConnection = Pick<
   Connection,
   | "stats"
