@@ -82,7 +82,4 @@ export type {
   RouteTypes,
 } from "./src/protocol/route_types.ts";
 export type { RouteName } from "./src/protocol/protocol.ts";
-export type {
-  MessageHandler,
-  TransportOptions,
-} from "./src/transport/transport_options.ts";
+export type { ConnectionLimits } from "./src/transport/transport_options.ts";

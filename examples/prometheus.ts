@@ -167,7 +167,7 @@ const SERVER_METRICS: Record<keyof ServerStats, Metric> = {
 };
 
 const POOL_METRICS: Record<keyof PoolStats, Metric> = {
-  transports: [
+  connections: [
     "listenrain_client_connections",
     "gauge",
     "Open client connections now.",

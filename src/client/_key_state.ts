@@ -14,21 +14,21 @@ import type { TimerHandle } from "../timer/timer_heap.ts";
 import type { Connection } from "../connection/connection.ts";
 import type { TransportKey } from "../channel/transport_key.ts";
 
-/** A `get()` waiting for a transport. `settle` works once. */
+/** A `get()` waiting for a connection. `settle` works once. */
 export interface Waiter {
   readonly waitForReady: boolean;
-  settle(transport?: Connection, error?: unknown): void;
+  settle(connection?: Connection, error?: unknown): void;
 }
 
-/** The transports, attempts, backoff and waiters of one key. */
+/** The connections, attempts, backoff and waiters of one key. */
 export class KeyState {
   readonly key: TransportKey;
-  /** Open transports, usable or not (goaway, closing). */
-  readonly transports: Connection[] = [];
+  /** Open connections, usable or not (goaway, closing). */
+  readonly connections: Connection[] = [];
   readonly monitors: Map<Connection, ConnectionMonitor> = new Map();
-  /** When each transport opened (performance.now()). */
+  /** When each connection opened (performance.now()). */
   readonly openedAt: Map<Connection, number> = new Map();
-  /** Transports the pool closes on purpose: no reconnect when they go. */
+  /** Connections the pool closes on purpose: no reconnect when they go. */
   readonly retiring: Set<Connection> = new Set();
   /** Attempts in progress. */
   readonly dials: Set<AbortController> = new Set();
@@ -52,9 +52,9 @@ export class KeyState {
     this.key = key;
   }
 
-  /** The usable transport with the fewest requests in flight; ties in turn. */
+  /** The usable connection with the fewest requests in flight; ties in turn. */
   pick(): Connection | undefined {
-    const list = this.transports;
+    const list = this.connections;
     const count = list.length;
     if (count === 1) {
       const only = list[0];
@@ -64,33 +64,33 @@ export class KeyState {
     let bestLoad = Infinity;
     const start = count > 0 ? this.#turn++ % count : 0;
     for (let i = 0; i < count; i++) {
-      const transport = list[(start + i) % count];
-      if (!transport.canRequest) continue;
-      const load = transport.inFlight;
+      const connection = list[(start + i) % count];
+      if (!connection.canRequest) continue;
+      const load = connection.inFlight;
       if (load < bestLoad) {
-        best = transport;
+        best = connection;
         bestLoad = load;
       }
     }
     return best;
   }
 
-  /** How many transports take new requests. */
+  /** How many connections take new requests. */
   usable(): number {
     let usable = 0;
-    for (const transport of this.transports) {
-      if (transport.canRequest) usable++;
+    for (const connection of this.connections) {
+      if (connection.canRequest) usable++;
     }
     return usable;
   }
 
-  /** Forgets a closed transport and stops its monitor. */
-  remove(transport: Connection): void {
-    const index = this.transports.indexOf(transport);
-    if (index >= 0) this.transports.splice(index, 1);
-    this.monitors.get(transport)?.stop();
-    this.monitors.delete(transport);
-    this.openedAt.delete(transport);
+  /** Forgets a closed connection and stops its monitor. */
+  remove(connection: Connection): void {
+    const index = this.connections.indexOf(connection);
+    if (index >= 0) this.connections.splice(index, 1);
+    this.monitors.get(connection)?.stop();
+    this.monitors.delete(connection);
+    this.openedAt.delete(connection);
   }
 
   cancelRetry(): void {
@@ -99,7 +99,7 @@ export class KeyState {
   }
 
   /**
-   * Waits for a usable transport: settled by `wake()` (or a drop, or the
+   * Waits for a usable connection: settled by `wake()` (or a drop, or the
    * signal).
    */
   wait(
@@ -109,10 +109,10 @@ export class KeyState {
     return new Promise<Connection>((resolve, reject) => {
       const waiter: Waiter = {
         waitForReady,
-        settle: (transport, error) => {
+        settle: (connection, error) => {
           if (!this.waiters.delete(waiter)) return;
           signal?.removeEventListener("abort", onAbort);
-          if (transport) resolve(transport);
+          if (connection) resolve(connection);
           else reject(error);
         },
       };
@@ -128,11 +128,11 @@ export class KeyState {
     });
   }
 
-  /** Hands transports to waiters, or fails them when nothing more is coming. */
+  /** Hands connections to waiters, or fails them when nothing more is coming. */
   wake(): void {
     for (const waiter of [...this.waiters]) {
-      const transport = this.pick();
-      if (transport) waiter.settle(transport);
+      const connection = this.pick();
+      if (connection) waiter.settle(connection);
       else if (
         this.dials.size === 0 && !(waiter.waitForReady && this.retryTimer)
       ) {
@@ -141,14 +141,14 @@ export class KeyState {
     }
   }
 
-  /** The error of a `get()` that finds no transport and no attempt under way. */
+  /** The error of a `get()` that finds no connection and no attempt under way. */
   unavailable(): Error {
     const error = this.lastError;
     if (error === undefined) {
-      // Connected, but the transport refuses already (goaway at once, say).
-      const refusal = this.transports.at(-1)?.refusal;
+      // Connected, but the connection refuses already (goaway at once, say).
+      const refusal = this.connections.at(-1)?.refusal;
       return new ConnectionClosedError(
-        `Transport to ${this.key} closed as it opened${
+        `Connection to ${this.key} closed as it opened${
           refusal ? `: ${refusal.message}` : ""
         }`,
         { cause: refusal },
@@ -167,7 +167,7 @@ export class KeyState {
 
   /** True when nothing of the key is left but, perhaps, backoff. */
   idle(): boolean {
-    return this.transports.length === 0 && this.dials.size === 0 &&
+    return this.connections.length === 0 && this.dials.size === 0 &&
       this.waiters.size === 0 && this.retryTimer === undefined &&
       !this.reconnecting;
   }

@@ -15,12 +15,7 @@ import { replyDecoder } from "../connection/_reply_decoder.ts";
 import { ConnectionClosedError } from "../errors.ts";
 import { envelopeProtocol } from "../protocol/envelope_protocol.ts";
 import type { Protocol } from "../protocol/protocol.ts";
-import type {
-  AnyRoutes,
-  ReplyOf,
-  RequestOf,
-  RouteOf,
-} from "../protocol/route_types.ts";
+import type { ReplyOf, RequestOf, RouteOf } from "../protocol/route_types.ts";
 import { TimerHeap } from "../timer/timer_heap.ts";
 import { checkTimeout } from "../transport/_transport_config.ts";
 import type { StateMachine } from "../transport/state_machine.ts";
@@ -82,7 +77,8 @@ export type {
  * console.log(reply.hi); // "rain"
  * ```
  */
-export class Client<T = AnyRoutes> {
+// deno-lint-ignore no-explicit-any
+export class Client<T = any> {
   /** The client's connections, by endpoint; listen here for `connect`, `disconnect`, `connecterror`. */
   readonly pool: ConnectionPool;
   #key: TransportKey | undefined;

@@ -1,5 +1,5 @@
 /**
- * The {@linkcode ConnectionPool}: live transports per {@linkcode TransportKey},
+ * The {@linkcode ConnectionPool}: live connections per {@linkcode TransportKey},
  * created once (single flight), dropped when dead, evicted when idle, and
  * reconnected with backoff.
  *
@@ -39,18 +39,18 @@ export type {
   ReconnectOptions,
 } from "./pool_options.ts";
 
-/** A transport that lived this long, or got a reply, was healthy: its loss resets the backoff. */
+/** A connection that lived this long, or got a reply, was healthy: its loss resets the backoff. */
 const HEALTHY_AFTER_MS = 1000;
 
 /**
- * Live transports per key. The first `get()` of a key opens a transport, and
+ * Live connections per key. The first `get()` of a key opens a connection, and
  * every concurrent `get()` waits for that same attempt (single flight): a
  * thousand concurrent first requests open one connection, or exactly `size`.
- * A `get()` returns the usable transport with the fewest requests in flight;
- * transports that closed, or whose peer sent goaway, are skipped and
+ * A `get()` returns the usable connection with the fewest requests in flight;
+ * connections that closed, or whose peer sent goaway, are skipped and
  * replaced. After a failed attempt the key backs off (exponential, with
  * jitter); a `get()` in that time fails at once with {@linkcode ConnectError}
- * unless `waitForReady`. A transport that closes unexpectedly is reconnected
+ * unless `waitForReady`. A connection that closes unexpectedly is reconnected
  * in the background. Events (`connect`, `disconnect`, `connecterror`) are
  * {@linkcode PoolEvent}s.
  *
@@ -85,13 +85,13 @@ export class ConnectionPool extends EventTarget {
   #names = new Map<string, string>();
   #closing: Promise<void> | undefined;
   #stats: PoolStats = {
-    transports: 0,
+    connections: 0,
     connects: 0,
     reconnects: 0,
     connectErrors: 0,
     disconnects: 0,
   };
-  /** The summed counters of the transports that closed. */
+  /** The summed counters of the connections that closed. */
   #closedStats: ConnectionStats = createStats();
 
   /**
@@ -115,68 +115,68 @@ export class ConnectionPool extends EventTarget {
     this.#timers = options.timers ?? new TimerHeap();
   }
 
-  /** Connects, reconnects, connect errors and disconnects, and the open transports now. */
+  /** Connects, reconnects, connect errors and disconnects, and the open connections now. */
   get stats(): PoolStats {
-    let transports = 0;
+    let connections = 0;
     for (const state of this.#states.values()) {
-      transports += state.transports.length;
+      connections += state.connections.length;
     }
-    return { ...this.#stats, transports };
+    return { ...this.#stats, connections };
   }
 
   /**
-   * The counters of every transport the pool has had (requests, replies,
+   * The counters of every connection the pool has had (requests, replies,
    * errors, timeouts, late and slow replies, frames and bytes), summed; the
    * current values (`pending`, `handling`, `queuedBytes`) over the open ones.
    */
   get connectionStats(): ConnectionStats {
     const total = { ...this.#closedStats };
-    for (const transport of this.connections()) {
-      addStats(total, transport.stats, true);
+    for (const connection of this.connections()) {
+      addStats(total, connection.stats, true);
     }
     return total;
   }
 
-  /** The keys the pool has transports, attempts or backoff state for. */
+  /** The keys the pool has connections, attempts or backoff state for. */
   get keys(): TransportKey[] {
     return [...this.#states.values()].map((state) => state.key);
   }
 
   /**
-   * The open transports of `key`, or of every key.
+   * The open connections of `key`, or of every key.
    *
    * @param key A key, or nothing for all.
-   * @returns The transports, usable or draining.
+   * @returns The connections, usable or draining.
    */
   connections(key?: string | TransportKeyInit): Connection[] {
     if (key === undefined) {
-      return [...this.#states.values()].flatMap((state) => state.transports);
+      return [...this.#states.values()].flatMap((state) => state.connections);
     }
-    return [...(this.#states.get(this.#name(key))?.transports ?? [])];
+    return [...(this.#states.get(this.#name(key))?.connections ?? [])];
   }
 
   /**
-   * A usable transport of `key` now, without waiting. Tops the key up to
-   * `size` transports in the background.
+   * A usable connection of `key` now, without waiting. Tops the key up to
+   * `size` connections in the background.
    *
    * @param key The endpoint.
-   * @returns The transport with the fewest requests in flight, or `undefined`.
+   * @returns The connection with the fewest requests in flight, or `undefined`.
    * @throws {TypeError} If `key` is invalid.
    */
   tryGet(key: string | TransportKeyInit): Connection | undefined {
     if (this.#closing) return undefined;
     const state = this.#stateOf(key);
-    const transport = state.pick();
+    const connection = state.pick();
     this.#topUp(state);
-    return transport;
+    return connection;
   }
 
   /**
-   * A usable transport of `key`, connecting if there is none.
+   * A usable connection of `key`, connecting if there is none.
    *
    * @param key The endpoint.
    * @param options Abort signal; `waitForReady`.
-   * @returns The transport with the fewest requests in flight.
+   * @returns The connection with the fewest requests in flight.
    * @throws {ConnectError} The attempt failed, or the key backs off after one.
    * @throws {AbortedError} `signal` aborted first.
    * @throws {ConnectionClosedError} The pool closed, or the key was dropped.
@@ -188,10 +188,10 @@ export class ConnectionPool extends EventTarget {
   ): Promise<Connection> {
     try {
       if (this.#closing) {
-        throw new ConnectionClosedError("Transport pool is closed");
+        throw new ConnectionClosedError("Connection pool is closed");
       }
-      const transport = this.tryGet(key);
-      if (transport) return Promise.resolve(transport);
+      const connection = this.tryGet(key);
+      if (connection) return Promise.resolve(connection);
       return this.#wait(this.#stateOf(key), options);
     } catch (error) {
       return Promise.reject(error);
@@ -199,29 +199,29 @@ export class ConnectionPool extends EventTarget {
   }
 
   /**
-   * Closes the transports of `key` and forgets it: their pending requests
+   * Closes the connections of `key` and forgets it: their pending requests
    * reject with `ConnectionClosedError`, attempts in progress are abandoned.
    *
    * @param key The endpoint.
-   * @returns A promise that resolves once its transports are closed.
+   * @returns A promise that resolves once its connections are closed.
    * @throws {TypeError} If `key` is invalid.
    */
   drop(key: string | TransportKeyInit): Promise<void> {
     const state = this.#states.get(this.#name(key));
     if (state === undefined) return Promise.resolve();
-    return this.#drop(state, `Transports to ${state.key} dropped`);
+    return this.#drop(state, `Connections to ${state.key} dropped`);
   }
 
   /**
-   * Closes every transport and stops every timer of the pool.
+   * Closes every connection and stops every timer of the pool.
    *
-   * @returns A promise that resolves once all transports are closed.
+   * @returns A promise that resolves once all connections are closed.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await Promise.all(
         [...this.#states.values()].map((state) =>
-          this.#drop(state, "Transport pool closed")
+          this.#drop(state, "Connection pool closed")
         ),
       );
       if (this.#ownTimers) this.#timers.clear();
@@ -294,7 +294,7 @@ export class ConnectionPool extends EventTarget {
       connecting = Promise.reject(error);
     }
     connecting.then(
-      (transport) => this.#connected(state, controller, transport),
+      (connection) => this.#connected(state, controller, connection),
       (error) => this.#failed(state, controller, error),
     );
   }
@@ -302,38 +302,38 @@ export class ConnectionPool extends EventTarget {
   #connected(
     state: KeyState,
     controller: AbortController,
-    transport: Connection,
+    connection: Connection,
   ): void {
     state.dials.delete(controller);
     if (this.#closing || state.dropped || controller.signal.aborted) {
-      void transport.close("Transport pool closed");
+      void connection.close("Connection pool closed");
       return;
     }
     const attempt = state.failures + 1;
     this.#stats.connects++;
     if (state.reconnecting || state.failures > 0) this.#stats.reconnects++;
-    // The failure count stays until the transport proves healthy (see #lost):
+    // The failure count stays until the connection proves healthy (see #lost):
     // a server that accepts and at once refuses must not be hammered.
     state.retryAt = 0;
     state.reconnecting = false;
     state.cancelRetry();
-    state.transports.push(transport);
-    state.openedAt.set(transport, performance.now());
+    state.connections.push(connection);
+    state.openedAt.set(connection, performance.now());
     if (this.#heartbeat || this.#idleTimeout > 0) {
       state.monitors.set(
-        transport,
-        new ConnectionMonitor(transport, {
+        connection,
+        new ConnectionMonitor(connection, {
           timers: this.#timers,
           heartbeat: this.#heartbeat,
           idleTimeout: this.#idleTimeout,
           onExpire: (reason) => {
-            if (reason === "idle") state.retiring.add(transport);
+            if (reason === "idle") state.retiring.add(connection);
           },
         }),
       );
     }
-    transport.closed.then(() => this.#lost(state, transport));
-    this.#emit("connect", { key: state.key, transport, attempt });
+    connection.closed.then(() => this.#lost(state, connection));
+    this.#emit("connect", { key: state.key, connection, attempt });
     this.#wake(state);
   }
 
@@ -362,25 +362,25 @@ export class ConnectionPool extends EventTarget {
     this.#wake(state);
   }
 
-  #lost(state: KeyState, transport: Connection): void {
-    const lived = performance.now() - (state.openedAt.get(transport) ?? 0);
-    state.remove(transport);
+  #lost(state: KeyState, connection: Connection): void {
+    const lived = performance.now() - (state.openedAt.get(connection) ?? 0);
+    state.remove(connection);
     this.#stats.disconnects++;
-    addStats(this.#closedStats, transport.stats, false);
-    const expected = state.retiring.delete(transport);
+    addStats(this.#closedStats, connection.stats, false);
+    const expected = state.retiring.delete(connection);
     this.#emit("disconnect", {
       key: state.key,
-      transport,
-      error: transport.closedReason,
+      connection,
+      error: connection.closedReason,
     });
     if (this.#closing || state.dropped) return;
-    if (transport.stats.repliesReceived > 0 || lived >= HEALTHY_AFTER_MS) {
+    if (connection.stats.repliesReceived > 0 || lived >= HEALTHY_AFTER_MS) {
       state.failures = 0;
       state.lastError = undefined;
     } else if (!expected) {
       // Closed before it proved healthy (refused by maxConnections, say).
       state.failures++;
-      state.lastError = transport.refusal ?? transport.closedReason;
+      state.lastError = connection.refusal ?? connection.closedReason;
       state.retryAt = performance.now() +
         backoffDelay(state.failures, this.#backoff);
     }
@@ -392,7 +392,7 @@ export class ConnectionPool extends EventTarget {
     this.#forgetIfEmpty(state);
   }
 
-  /** Hands transports to waiters, or fails them when nothing more is coming. */
+  /** Hands connections to waiters, or fails them when nothing more is coming. */
   #wake(state: KeyState): void {
     state.wake();
     this.#forgetIfEmpty(state);
@@ -429,9 +429,9 @@ export class ConnectionPool extends EventTarget {
     }
     const error = new ConnectionClosedError(reason);
     for (const waiter of [...state.waiters]) waiter.settle(undefined, error);
-    const closing = state.transports.map((transport) => {
-      state.retiring.add(transport);
-      return transport.close(reason);
+    const closing = state.connections.map((connection) => {
+      state.retiring.add(connection);
+      return connection.close(reason);
     });
     await Promise.all(closing);
   }

@@ -49,15 +49,15 @@ export type PoolEventType = "connect" | "disconnect" | "connecterror";
  *   delay: 400,
  * };
  * const event = new PoolEvent("connecterror", init);
- * console.log(event.attempt, event.delay, event.transport); // 3 400 undefined
+ * console.log(event.attempt, event.delay, event.connection); // 3 400 undefined
  * ```
  */
 export interface PoolEventInit {
   /** The endpoint. */
   key: TransportKey;
-  /** `connect`, `disconnect`: the transport. */
-  transport?: Connection;
-  /** `connecterror`: why the attempt failed; `disconnect`: why the transport closed. */
+  /** `connect`, `disconnect`: the connection. */
+  connection?: Connection;
+  /** `connecterror`: why the attempt failed; `disconnect`: why the connection closed. */
   error?: unknown;
   /** `connecterror`: failed attempts in a row; `connect`: the attempt that succeeded (1 = first). */
   attempt?: number;
@@ -68,9 +68,9 @@ export interface PoolEventInit {
 /**
  * An event of a {@linkcode ConnectionPool}:
  *
- * - `connect`: a transport to `key` opened (`attempt` counts the attempts it
+ * - `connect`: a connection to `key` opened (`attempt` counts the attempts it
  *   took; above 1 it is a reconnect).
- * - `disconnect`: a transport to `key` closed (`error` is its
+ * - `disconnect`: a connection to `key` closed (`error` is its
  *   `closedReason`).
  * - `connecterror`: an attempt to connect failed (`error`); `attempt` failed
  *   attempts in a row so far; `delay` is the backoff until the pool tries
@@ -94,8 +94,8 @@ export interface PoolEventInit {
 export class PoolEvent extends Event {
   /** The endpoint. */
   readonly key: TransportKey;
-  /** The transport (`connect`, `disconnect`). */
-  readonly transport: Connection | undefined;
+  /** The connection (`connect`, `disconnect`). */
+  readonly connection: Connection | undefined;
   /** The error (`connecterror`, `disconnect`). */
   readonly error: unknown;
   /** Attempts: see the event types. */
@@ -112,7 +112,7 @@ export class PoolEvent extends Event {
   constructor(type: PoolEventType, init: PoolEventInit) {
     super(type);
     this.key = init.key;
-    this.transport = init.transport;
+    this.connection = init.connection;
     this.error = init.error;
     this.attempt = init.attempt ?? 0;
     this.delay = init.delay;

@@ -11,7 +11,7 @@ import type { BackoffOptions } from "./backoff.ts";
 import type { TransportKey } from "../channel/transport_key.ts";
 
 /**
- * Background reconnection after a transport is lost, with backoff.
+ * Background reconnection after a connection is lost, with backoff.
  *
  * @example The pool reconnects by itself after a connection reset
  * ```ts
@@ -71,20 +71,20 @@ export interface ReconnectOptions extends BackoffOptions {
  * ```
  */
 export interface ConnectionPoolOptions {
-  /** Opens a transport to `key`; the pool aborts `signal` when it no longer wants it. */
+  /** Opens a connection to `key`; the pool aborts `signal` when it no longer wants it. */
   connect: (
     key: TransportKey,
     options: { signal: AbortSignal },
   ) => Promise<Connection>;
-  /** Transports per key; a request takes the one with the fewest in flight. @default {1} */
+  /** Connections per key; a request takes the one with the fewest in flight. @default {1} */
   size?: number;
-  /** Close a transport after this many ms without requests (see `ConnectionMonitor`). `0` for never. @default {0} */
+  /** Close a connection after this many ms without requests (see `ConnectionMonitor`). `0` for never. @default {0} */
   idleTimeout?: number;
-  /** Ping quiet transports and close those whose pong does not come. */
+  /** Ping quiet connections and close those whose pong does not come. */
   heartbeat?: HeartbeatOptions;
   /**
    * Backoff between failed attempts, and reconnection in the background after
-   * a transport closes unexpectedly. `false`: no background reconnection
+   * a connection closes unexpectedly. `false`: no background reconnection
    * (failed attempts still back off with the default delays).
    * @default {{}}
    */

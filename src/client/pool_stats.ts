@@ -6,7 +6,7 @@
 
 /**
  * What a `ConnectionPool` has done so far, over every key. All
- * counters only grow, except `transports`, the open transports now.
+ * counters only grow, except `connections`, the open connections now.
  *
  * @example A client's connections, counted
  * ```ts
@@ -24,21 +24,21 @@
  * });
  * await client.request("ping", new Uint8Array([1]));
  * console.log(client.pool.stats);
- * // { transports: 1, connects: 1, reconnects: 0, connectErrors: 0, disconnects: 0 }
+ * // { connections: 1, connects: 1, reconnects: 0, connectErrors: 0, disconnects: 0 }
  * ```
  */
 export interface PoolStats {
-  /** Open transports now. */
-  transports: number;
-  /** Transports opened, reconnects included. */
+  /** Open connections now. */
+  connections: number;
+  /** Connections opened, reconnects included. */
   connects: number;
   /**
-   * Transports opened to replace one that was lost unexpectedly, or after
+   * Connections opened to replace one that was lost unexpectedly, or after
    * failed attempts (backoff).
    */
   reconnects: number;
   /** Connect attempts that failed. */
   connectErrors: number;
-  /** Transports that closed, for whatever reason. */
+  /** Connections that closed, for whatever reason. */
   disconnects: number;
 }

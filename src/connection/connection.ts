@@ -10,12 +10,7 @@ import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
 import type { MessageId } from "../codec/message_codec.ts";
 import { envelopeProtocol } from "../protocol/envelope_protocol.ts";
 import type { Protocol, RouteName } from "../protocol/protocol.ts";
-import type {
-  AnyRoutes,
-  ReplyOf,
-  RequestOf,
-  RouteOf,
-} from "../protocol/route_types.ts";
+import type { ReplyOf, RequestOf, RouteOf } from "../protocol/route_types.ts";
 import type { StateMachine } from "../transport/state_machine.ts";
 import type { ConnectionStats } from "../transport/stats.ts";
 import {
@@ -69,7 +64,8 @@ export let connectionParts: (connection: Connection<any>) => {
  * await server.close();
  * ```
  */
-export class Connection<T = AnyRoutes> {
+// deno-lint-ignore no-explicit-any
+export class Connection<T = any> {
   #transport: Transport<unknown>;
   #protocol: Protocol<unknown>;
   #body: BodyCodec<unknown>;

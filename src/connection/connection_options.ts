@@ -10,7 +10,7 @@ import type { Envelope } from "../codec/envelope.ts";
 import type { PacketCodec } from "../framing/packet_codec.ts";
 import type { Protocol } from "../protocol/protocol.ts";
 import type { Router } from "../transport/router.ts";
-import type { TransportOptions } from "../transport/transport_options.ts";
+import type { ConnectionLimits } from "../transport/transport_options.ts";
 
 /**
  * What every connection is made of: the protocol, the routes it serves, the
@@ -41,9 +41,7 @@ import type { TransportOptions } from "../transport/transport_options.ts";
  * ```
  */
 // deno-lint-ignore no-explicit-any
-export interface ConnectionOptions<M = any>
-  extends
-    Omit<TransportOptions<M>, "codec" | "packetCodec" | "handler" | "ids"> {
+export interface ConnectionOptions<M = any> extends ConnectionLimits<M> {
   /** What the connection speaks. @default {envelopeProtocol} */
   protocol?: Protocol<M>;
   /**

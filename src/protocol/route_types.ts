@@ -66,7 +66,8 @@ export type AnyRoutes = {
  * console.log(reply);
  * ```
  */
-export type RoutesOf<T> = T extends Router<infer R> ? R
+export type RoutesOf<T> = 0 extends 1 & T ? AnyRoutes // T is any: untyped
+  : T extends Router<infer R> ? R
   // deno-lint-ignore no-explicit-any
   : T extends Router<any> ? AnyRoutes
   : T;

@@ -181,27 +181,6 @@ export const DEFAULT_SLOW_REQUEST_THRESHOLD = 1_000;
  * message is the reply (the transport sets its id); a thrown error or a
  * rejected promise becomes an error reply. For a notification the result is
  * ignored.
- *
- * @example An echo handler that refuses unknown routes
- * ```ts
- * import { type RequestContext, RemoteError } from "listenrain";
- * import type { MessageHandler } from "listenrain/advanced";
- * import type { Envelope } from "listenrain/framing";
- *
- * // What a Router builds for each connection from its routes.
- * const echo: MessageHandler<Envelope> = (message, context) => {
- *   if (message.route !== "echo") throw new RemoteError("NOT_FOUND", `No route ${message.route}`);
- *   return context.expectsReply ? { ...message, kind: "reply" } : undefined;
- * };
- * const request: Envelope = { kind: "request", id: 7, route: "echo", body: new Uint8Array([9]) };
- * const context = { id: 7, message: request, expectsReply: true } as RequestContext<Envelope>;
- * console.log((await echo(request, context))?.body); // Uint8Array(1) [ 9 ]
- * try {
- *   await echo({ ...request, route: "nope" }, context);
- * } catch (error) {
- *   console.log((error as RemoteError).remoteCode); // "NOT_FOUND"
- * }
- * ```
  */
 export type MessageHandler<M> = (
   message: M,
@@ -209,38 +188,33 @@ export type MessageHandler<M> = (
 ) => M | undefined | Promise<M | undefined>;
 
 /**
- * Options of {@linkcode Transport}.
+ * The limits and callbacks of a connection, given through
+ * `ConnectionOptions` (and a `Client`'s or a `Server`'s options, for all
+ * their connections).
  *
- * @example Options shared by both ends of a pipe
+ * @example Limits shared by both ends of a pipe
  * ```ts
  * import { Connection, Router } from "listenrain";
- * import type { TransportOptions } from "listenrain/advanced";
- * import type { Envelope } from "listenrain/framing";
+ * import type { ConnectionLimits } from "listenrain/advanced";
  * import { createMemoryPipe } from "listenrain/testing";
  *
- * // The limits and callbacks every connection takes (its ConnectionOptions).
- * const options: Partial<TransportOptions<Envelope>> = {
+ * const limits: ConnectionLimits = {
  *   timeout: 2_000,
  *   queue: { maxQueueBytes: 1024 * 1024, overflow: "error" },
  *   onError: (error) => console.error("connection:", error),
  * };
  * const [a, b] = createMemoryPipe();
  * const router = new Router().handle("hello", (body: Uint8Array) => body);
- * const server = new Connection(a, { ...options, router });
- * const client = new Connection<typeof router>(b, options);
+ * const server = new Connection(a, { ...limits, router });
+ * const client = new Connection<typeof router>(b, limits);
  * await client.request("hello", new Uint8Array());
  * console.log(client.stats.requestsSent, server.stats.requestsReceived); // 1 1
  * await client.close();
  * await server.close();
  * ```
  */
-export interface TransportOptions<M> {
-  /** Message serialization, and where the id lives. */
-  codec: MessageCodec<M>;
-  /** Framing. @default {new LengthPrefixedCodec()} */
-  packetCodec?: PacketCodec;
-  /** Handles incoming requests and notifications. Without it, requests get an error reply. */
-  handler?: MessageHandler<M>;
+// deno-lint-ignore no-explicit-any
+export interface ConnectionLimits<M = any> {
   /** Default request timeout in ms; `0` or `Infinity` for none. @default {30000} */
   timeout?: number;
   /** Requests waiting for replies before `request()` fails with `TooManyPendingError`. @default {65536} */
@@ -269,8 +243,6 @@ export interface TransportOptions<M> {
    * transport cancels its own timers when it closes.
    */
   timers?: TimerHeap;
-  /** Allocates request ids. @default {new SequentialIds()} */
-  ids?: IdAllocator;
   /** How long `close()` waits for queued frames to be written, in ms. @default {5000} */
   closeTimeout?: number;
   /**
@@ -310,6 +282,21 @@ export interface TransportOptions<M> {
    * requests are not timed at all.
    */
   onSlowRequest?: (slow: SlowRequest<M>) => void;
+}
+
+/**
+ * Options of the internal {@linkcode Transport}: the protocol's codecs and
+ * the handler, with the connection's limits.
+ */
+export interface TransportOptions<M> extends ConnectionLimits<M> {
+  /** Message serialization, and where the id lives. */
+  codec: MessageCodec<M>;
+  /** Framing. @default {new LengthPrefixedCodec()} */
+  packetCodec?: PacketCodec;
+  /** Handles incoming requests and notifications. Without it, requests get an error reply. */
+  handler?: MessageHandler<M>;
+  /** Allocates request ids. @default {new SequentialIds()} */
+  ids?: IdAllocator;
 }
 
 /**

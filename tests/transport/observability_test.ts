@@ -140,7 +140,7 @@ describe("pool and server statistics", () => {
     try {
       assert.equal(await client.request("echo", 1), 1);
       assert.deepEqual(client.pool.stats, {
-        transports: 1,
+        connections: 1,
         connects: 1,
         reconnects: 0,
         connectErrors: 0,
@@ -153,7 +153,7 @@ describe("pool and server statistics", () => {
       const stats = client.pool.stats;
       assert.equal(stats.connects, 2);
       assert.equal(stats.disconnects, 1);
-      assert.equal(stats.transports, 1);
+      assert.equal(stats.connections, 1);
 
       // Another key nobody listens on: a connect error.
       await client.request("echo", 3, { key: "mem://nobody" }).catch(() => {});

@@ -8,6 +8,7 @@
 
 import {
   type Channel,
+  Client,
   Connection,
   jsonBody,
   type StateMachine,
@@ -49,4 +50,20 @@ export async function typedConnection(channel: Channel): Promise<void> {
   connection.call("add", [1], machine);
   console.log(n);
   await connection.close();
+}
+
+// A typed connection or client is still a Connection / Client: code written
+// for any connection (closing it, counting its requests) takes it.
+export function closeAny(connection: Connection): Promise<void> {
+  return connection.close();
+}
+export function endpointOf(client: Client): string {
+  return String(client.endpoint);
+}
+export function takesTyped(
+  connection: Connection<typeof router>,
+  client: Client<typeof router>,
+): Promise<void> {
+  endpointOf(client);
+  return closeAny(connection);
 }
