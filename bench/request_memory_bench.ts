@@ -1,5 +1,5 @@
 /**
- * What waiting requests cost the caller, `Client` and `Peer` side by side:
+ * What waiting requests cost the caller, `Client` and `Connection` side by side:
  * `count` requests (default 16,384) of `bodyKiB` KiB (default 64) without
  * deadline to a server that accepts and never reads, each side in a child
  * process of its own (tests/reliability/_child_request_memory.ts) started

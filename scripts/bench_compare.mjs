@@ -4,7 +4,7 @@
  * as a server process and a client process (bench/compare/server.ts and
  * client.ts), one TCP connection over 127.0.0.1:
  *
- * - listenrain: a Peer with an "echo" route over the runtime's adapter,
+ * - listenrain: a Connection with an "echo" route over the runtime's adapter,
  *   default protocol; the client runs `parallel` closed loops of `request()`.
  * - raw: the runtime's own sockets with the same 4-byte length prefix and
  *   write batching, written by hand (bench/compare/raw_*.ts): the practical

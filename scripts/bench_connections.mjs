@@ -6,10 +6,10 @@
  * - echo: `--connections` connections (10,000) opened at once, each sending
  *   one 1 KiB request and checking its reply; the time until every reply is
  *   in (from the clients' start signal, connecting included). listenrain
- *   (a Peer per connection on both sides) and the runtime's raw echo.
+ *   (a Connection per connection on both sides) and the runtime's raw echo.
  * - idle: as many connections opened and left idle; the server's RSS before
  *   and after (after a garbage collection), ÷ connections = the cost of one
- *   connection. listenrain (a Peer per accepted channel) and a bare
+ *   connection. listenrain (a Connection per accepted channel) and a bare
  *   accept-and-hold server on the runtime's own sockets, so listenrain's
  *   cost on top of the runtime's socket shows.
  *

@@ -5,7 +5,7 @@
  * `--warmup`. Prints one JSON line, `{"requests", "seconds", "verified",
  * "rssMiB"}`, and exits.
  *
- * - `--peer listenrain`: a Peer over the runtime's adapter, `parallel` closed
+ * - `--peer listenrain`: a Connection over the runtime's adapter, `parallel` closed
  *   loops of `request("echo", body)` (`--api call`: the callback API).
  * - `--peer raw`: the runtime's raw socket, replies matched in FIFO order.
  * - `--peer grpc`: one `@grpc/grpc-js` channel, `parallel` closed loops of

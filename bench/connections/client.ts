@@ -11,7 +11,7 @@
  * - `open`: opens the next `--step` connections at once and leaves them
  *   idle (`--payload 0`); prints `{"connected", "failed"}`.
  *
- * `--mode listenrain`: a Peer per connection, `request("echo", body)`;
+ * `--mode listenrain`: a Connection per connection, `request("echo", body)`;
  * `--mode raw`: the runtime's raw socket, one frame each way. A connection
  * that fails is counted, not fatal. Connections stay open until the process
  * exits: on `exit`, when stdin ends, or after `--max-seconds`.

@@ -2,7 +2,7 @@
  * The server of the connections benchmark, in a process of its own, on
  * 127.0.0.1 and any free port:
  *
- * - `--mode listenrain`: a Peer with an "echo" route per accepted channel
+ * - `--mode listenrain`: a Connection with an "echo" route per accepted channel
  *   (the runtime's adapter, default options);
  * - `--mode raw`: the runtime's raw echo (bench/compare/raw_*.ts);
  * - `--mode hold`: a bare accept-and-hold server on the runtime's own

@@ -1,7 +1,7 @@
 /**
  * The default protocol spoken by hand on a raw channel, for the transport
  * conformance suite: the tests play a misbehaving peer (one that half-closes,
- * stops reading or resets mid-frame) on one end while a `Peer` runs on the
+ * stops reading or resets mid-frame) on one end while a `Connection` runs on the
  * other.
  *
  * @module

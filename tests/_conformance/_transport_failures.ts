@@ -94,7 +94,7 @@ export function transportFailureTests(
         client.request("echo", bytes("late")),
         ConnectionClosedError,
       );
-      // The Peer closed its side as well: the raw end reads to the end.
+      // The Connection closed its side as well: the raw end reads to the end.
       await raw.rest();
     },
     features.halfClose === false && "no half-close",
@@ -102,7 +102,7 @@ export function transportFailureTests(
 
   for (const side of ["dialing", "accepting"] as const) {
     harnessTest(
-      `a peer reset mid-frame fails the ${side} Peer's pending requests with ConnectionClosedError`,
+      `a peer reset mid-frame fails the ${side} Connection's pending requests with ConnectionClosedError`,
       async ({ pair, peer }) => {
         const [mine, theirs] = side === "dialing"
           ? [pair.client, pair.server]

@@ -1,5 +1,5 @@
 /**
- * The transport conformance suite: the default protocol (`Peer` over
+ * The transport conformance suite: the default protocol (`Connection` over
  * `Transport`) on a real channel, including its failures. Each adapter's test
  * file calls {@linkcode transportConformance} with the same pair maker it
  * gives the channel suite, so every channel (memory pipe, TCP over 127.0.0.1

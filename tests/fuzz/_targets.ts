@@ -340,7 +340,7 @@ const bodyTargets: FuzzTarget[] = [
 // ---------------------------------------------------------------- transport
 
 /**
- * Random and mutated frames into a live Peer, in random chunks: the Peer
+ * Random and mutated frames into a live Connection, in random chunks: the Connection
  * either stays up (and still answers a well-formed request), or closes with
  * a ConnectionClosedError whose cause is a ProtocolError. Nothing throws out
  * of it.

@@ -4,7 +4,7 @@
  * [bodyKiB] [shared|distinct]` listens on 127.0.0.1 with this runtime's adapter, accepts one
  * connection and never reads from it, then sends `count` requests (default
  * 16,384) of `bodyKiB` KiB (default 64) without deadline through a `Client`
- * or a `Peer`, waits until they are all pending, and prints
+ * or a `Connection`, waits until they are all pending, and prints
  * `{"mode","count","bodyBytes","distinct","growth","heapGrowth","pending",
  * "failed"}` on one line: the growth of the resident set size (and of the
  * JavaScript heap in use) over the baseline taken after connecting, both

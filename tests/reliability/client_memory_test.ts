@@ -1,9 +1,9 @@
 /**
  * What waiting requests cost the caller: 16,384 requests of 64 KiB (1 GiB)
  * without deadline, to a server that does not read, through a `Client` and
- * through a `Peer`, each in a child process of its own (so the resident set
+ * through a `Connection`, each in a child process of its own (so the resident set
  * is its own), started with the runtime that runs this test. A `Client`
- * request costs about what a `Peer` request costs (it used to cost twice as
+ * request costs about what a `Connection` request costs (it used to cost twice as
  * much: two nested async functions per request).
  */
 
@@ -39,7 +39,7 @@ function measureRequests(
 
 describe("Memory of waiting requests (child processes)", () => {
   it(
-    "16,384 × 64 KiB requests waiting on a server that does not read: a Client grows < 64 MiB, and its heap at most 6 MiB (384 B a request) more than a Peer's",
+    "16,384 × 64 KiB requests waiting on a server that does not read: a Client grows < 64 MiB, and its heap at most 6 MiB (384 B a request) more than a Connection's",
     {
       timeout: 180_000,
     },
@@ -53,7 +53,7 @@ describe("Memory of waiting requests (child processes)", () => {
         assert.equal(run.pending, 16_384, `${run.mode}: all pending (${text})`);
         assert.equal(run.failed, 0, `${run.mode}: none failed (${text})`);
       }
-      // The issue's target. Measured 35–37 MiB (Peer 28–31 MiB) on Node,
+      // The issue's target. Measured 35–37 MiB (Connection 28–31 MiB) on Node,
       // Deno and Bun; 52–59 MiB before on Node and Deno.
       assert.ok(client.growth < 64 * MiB, text);
       assert.ok(peer.growth < 64 * MiB, text);
