@@ -55,9 +55,12 @@ export interface ChannelAddr {
  * - `close()` closes both directions at once and never throws; it is safe to
  *   call more than once.
  * - `io`, if present, is the same byte stream as plain calls (see
- *   {@linkcode ChannelIO}): the socket adapters offer it, and the core reads
- *   and writes through it instead of the web streams, which it then never
- *   touches. A channel without `io` (any pair of web streams) works the same.
+ *   {@linkcode ChannelIO}): the socket adapters and the memory pipe offer it,
+ *   and the core reads and writes through it instead of the web streams,
+ *   which it then never touches. A channel without `io` (any pair of web
+ *   streams) works the same. To write a channel of your own with `io`,
+ *   extend `IOChannel` (`channel_io.ts`): it makes the streams from the
+ *   calls.
  *
  * @example A channel from a pair of web streams
  * ```ts

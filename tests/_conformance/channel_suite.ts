@@ -12,7 +12,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { Channel, ChannelIO } from "../../src/channel/channel.ts";
+import type { Channel } from "../../src/channel/channel.ts";
 import {
   bytes,
   Checksum,
@@ -26,6 +26,7 @@ import {
   text,
   within,
 } from "./_helpers.ts";
+import { channelIOTests } from "./_channel_io_tests.ts";
 
 /** Two connected channels and how to release them. */
 export interface ChannelPair {
@@ -58,7 +59,8 @@ const STALL_MS = 250;
 const BACKPRESSURE_LIMIT = 64 * MiB;
 
 /**
- * Registers the channel conformance tests for one implementation.
+ * Registers the channel conformance tests for one implementation (and
+ * the io tests of `_channel_io_tests.ts` when it offers `io`).
  *
  * @param name Names the implementation in test names ("node tcp 127.0.0.1").
  * @param makePair Makes a fresh connected pair for each test.
@@ -318,141 +320,7 @@ export function channelConformance(
       },
     );
 
-    /** The pair's calls; fails the test if the channel lacks them. */
-    const ioOf = (channel: Channel): ChannelIO => {
-      assert.ok(channel.io, "the channel offers io");
-      return channel.io;
-    };
-
     // The calls, on channels that offer them.
-    if (features.io) {
-      pairTest(
-        "io: bytes written by calls arrive in order, then null after closeWrite",
-        async ({ client, server }) => {
-          const writer = ioOf(client);
-          const reader = ioOf(server);
-          const receiving = (async () => {
-            const received = new Checksum();
-            for (let bytes; (bytes = await reader.read()) !== null;) {
-              assert.equal(Object.getPrototypeOf(bytes), Uint8Array.prototype);
-              received.update(bytes);
-            }
-            return received;
-          })();
-          const sent = new Checksum();
-          const chunk = randomBytes(100_000, 5);
-          for (let i = 0; i < 20; i++) {
-            await writer.write(chunk);
-            sent.update(chunk);
-          }
-          await writer.closeWrite();
-          const received = await receiving;
-          assert.equal(received.length, sent.length);
-          assert.equal(received.hash, sent.hash);
-          assert.equal(await reader.read(), null, "stays ended");
-        },
-      );
-
-      pairTest(
-        "io: write() waits while the peer does not read; every byte arrives once it reads",
-        async ({ client, server }) => {
-          const writer = ioOf(client);
-          const reader = ioOf(server);
-          const chunk = randomBytes(64 * 1024, 9);
-          const sent = new Checksum();
-          let pending: Promise<void> | undefined;
-          while (sent.length < BACKPRESSURE_LIMIT) {
-            const write = writer.write(chunk);
-            sent.update(chunk);
-            if (write && await stillPending(write, STALL_MS)) {
-              pending = write;
-              break;
-            }
-          }
-          assert.ok(
-            pending !== undefined,
-            `write() never waited: ${sent.length} bytes were taken while nobody read`,
-          );
-          const received = new Checksum();
-          while (received.length < sent.length) {
-            const bytes = await reader.read();
-            assert.ok(bytes !== null, `ended after ${received.length} bytes`);
-            received.update(bytes);
-          }
-          await pending;
-          assert.equal(received.hash, sent.hash);
-        },
-      );
-
-      pairTest(
-        "io: writev(), where offered, sends its chunks in order",
-        async ({ client, server }) => {
-          const io = ioOf(client);
-          const chunks = [
-            bytes("head"),
-            randomBytes(MiB, 11),
-            bytes("tail"),
-          ];
-          const expected = new Checksum();
-          for (const chunk of chunks) expected.update(chunk);
-          const reader = ioOf(server);
-          const receiving = (async () => {
-            const received = new Checksum();
-            while (received.length < expected.length) {
-              const chunk = await reader.read();
-              assert.ok(chunk !== null, "ended early");
-              received.update(chunk);
-            }
-            return received;
-          })();
-          if (io.writev) await io.writev(chunks);
-          else for (const chunk of chunks) await io.write(chunk);
-          const received = await receiving;
-          assert.equal(received.hash, expected.hash);
-        },
-      );
-
-      pairTest(
-        "io: after close(), read() resolves null and write() fails",
-        async ({ client, server }) => {
-          const io = ioOf(client);
-          const reading = io.read();
-          client.close();
-          assert.equal(await reading, null, "a pending read ends");
-          assert.equal(await io.read(), null);
-          await assert.rejects(async () => await io.write(bytes("late")));
-          await assert.rejects(io.closeWrite());
-          assert.equal(
-            await ioOf(server).read(),
-            null,
-            "the peer reads the end",
-          );
-        },
-      );
-
-      pairTest(
-        "io: the peer closing mid-stream fails writes and ends or errors reads",
-        async ({ client, server }) => {
-          const io = ioOf(client);
-          const chunk = randomBytes(64 * 1024);
-          const writing = (async () => {
-            for (
-              let sent = 0;
-              sent < BACKPRESSURE_LIMIT;
-              sent += chunk.length
-            ) {
-              await io.write(chunk);
-            }
-          })();
-          const first = await ioOf(server).read();
-          assert.ok(first !== null && first.length > 0);
-          server.close();
-          assert.equal(await settled(writing), "rejected");
-          try {
-            while (await io.read() !== null);
-          } catch { /* errored: the stream broke, as a reset does */ }
-        },
-      );
-    }
+    if (features.io) channelIOTests(pairTest);
   });
 }

@@ -1,7 +1,8 @@
 /**
  * The in-memory pipe against the channel and transport conformance suites, as
- * written and with small chunks, a delay and a small buffer. Runs on every
- * runtime.
+ * written and with small chunks, a delay and a small buffer, each both ways:
+ * with `io` (the default: the core reads and writes by calls, as on sockets)
+ * and streams only (`{ io: false }`). Runs on every runtime.
  *
  * @module
  */
@@ -35,16 +36,20 @@ function pair(options?: MemoryPipeOptions): () => Promise<ChannelPair> {
 }
 
 const slowPipe = { chunkSize: 4096, delayMs: 1, highWaterMark: 16 * 1024 };
-channelConformance("memory pipe", pair());
-channelConformance(
-  "memory pipe (4 KiB chunks, 1 ms delay, 16 KiB buffer)",
-  pair(slowPipe),
-);
-transportConformance("memory pipe", pair());
-transportConformance(
-  "memory pipe (4 KiB chunks, 1 ms delay, 16 KiB buffer)",
-  pair(slowPipe),
-);
+for (const io of [true, false]) {
+  const mode = io ? "io" : "streams only";
+  channelConformance(`memory pipe (${mode})`, pair({ io }), { io });
+  channelConformance(
+    `memory pipe (${mode}, 4 KiB chunks, 1 ms delay, 16 KiB buffer)`,
+    pair({ ...slowPipe, io }),
+    { io },
+  );
+  transportConformance(`memory pipe (${mode})`, pair({ io }));
+  transportConformance(
+    `memory pipe (${mode}, 4 KiB chunks, 1 ms delay, 16 KiB buffer)`,
+    pair({ ...slowPipe, io }),
+  );
+}
 
 test("memory pipe: reset() errors the peer's readable and fails writes on both ends", async () => {
   const [a, b] = createMemoryPipe();
