@@ -23,7 +23,12 @@
  * @module
  */
 
-export type { ChannelAddr, ChannelIO, Dialer } from "./src/channel/channel.ts";
+export type {
+  ChannelAddr,
+  ChannelIO,
+  Dialer,
+  PeerCertificate,
+} from "./src/channel/channel.ts";
 export type {
   TransportKeyInit,
   TransportScheme,

@@ -6,6 +6,7 @@
  */
 
 import type { ParsedKey } from "./_key.ts";
+import type { RuntimeCertificate } from "./_peer_certificate.ts";
 import type { SocketState } from "./_bun_channel.ts";
 
 /** A Bun socket (`Bun.connect`, `Bun.listen`), with its `data`. */
@@ -20,6 +21,7 @@ export interface BunSocket {
   setNoDelay?(noDelay?: boolean): boolean;
   setKeepAlive?(enable?: boolean, initialDelay?: number): boolean;
   getTLSTicket?(): unknown;
+  getPeerCertificate?(): RuntimeCertificate | null;
   readonly localAddress?: string;
   readonly localPort?: number;
   readonly remoteAddress?: string;

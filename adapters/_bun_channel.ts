@@ -6,11 +6,16 @@
  * @module
  */
 
-import type { Channel, ChannelAddr } from "../src/channel/channel.ts";
+import type {
+  Channel,
+  ChannelAddr,
+  PeerCertificate,
+} from "../src/channel/channel.ts";
 import { IOChannel } from "../src/channel/channel_io.ts";
 import { ConnectionClosedError } from "../src/errors.ts";
 import { type BunHandlers, type BunSocket, closeSocket } from "./_bun_api.ts";
 import { channelAddrs, type ParsedKey } from "./_key.ts";
+import { peerCertificateOf } from "./_peer_certificate.ts";
 import { plainBytes, PushSource } from "./_streams.ts";
 
 const closedError = () =>
@@ -25,6 +30,8 @@ export class SocketState extends IOChannel {
   socket?: BunSocket;
   localAddr!: ChannelAddr;
   remoteAddr!: ChannelAddr;
+  /** TLS: the certificate the peer presented, once the handshake verified it. */
+  peerCertificate: PeerCertificate | undefined;
   /** A chunk Bun took only part of: the rest goes out on `drain`. */
   pending?: {
     chunk: Uint8Array;
@@ -141,6 +148,8 @@ export const handlers: BunHandlers = {
     // certificate is checked (always by a client; by a server with caCerts).
     const state = socket.data;
     const refused = !success || (state.verifyPeer && error);
+    // Only a certificate that verified is shown.
+    if (success && !error) state.peerCertificate = peerCertificateOf(socket);
     state.onReady?.(
       refused ? error ?? new Error("TLS handshake failed") : undefined,
     );

@@ -10,6 +10,7 @@ export type {
   ChannelAddr,
   ChannelIO,
   Listener,
+  PeerCertificate,
 } from "../src/channel/channel.ts";
 export type { TransportKeyLike } from "./_key.ts";
 export type { DialOptions, ListenOptions } from "./_options.ts";

@@ -7,10 +7,18 @@
  */
 
 import type * as net from "node:net";
-import type { Channel, ChannelAddr } from "../src/channel/channel.ts";
+import type {
+  Channel,
+  ChannelAddr,
+  PeerCertificate,
+} from "../src/channel/channel.ts";
 import { IOChannel } from "../src/channel/channel_io.ts";
 import { ConnectionClosedError } from "../src/errors.ts";
 import { channelAddrs, type ParsedKey } from "./_key.ts";
+import {
+  type CertifiedSocket,
+  peerCertificateOf,
+} from "./_peer_certificate.ts";
 import { plainBytes, PushSource } from "./_streams.ts";
 
 /** A pending promise's settle functions. */
@@ -34,6 +42,8 @@ type ChannelSocket = net.Socket & { [CHANNEL]: SocketChannel };
 class SocketChannel extends IOChannel {
   readonly localAddr: ChannelAddr;
   readonly remoteAddr: ChannelAddr;
+  /** TLS: the certificate the peer presented, read once the handshake is done. */
+  readonly peerCertificate: PeerCertificate | undefined;
   #socket: net.Socket;
   #closed = false;
   #source: PushSource;
@@ -51,6 +61,9 @@ class SocketChannel extends IOChannel {
       { hostname: socket.remoteAddress, port: socket.remotePort },
     );
     this.#socket = socket;
+    this.peerCertificate = key.transport === "tls"
+      ? peerCertificateOf(socket as CertifiedSocket)
+      : undefined;
     this.#source = new PushSource(socket);
     (socket as ChannelSocket)[CHANNEL] = this;
     socket.on("data", onData);

@@ -95,6 +95,69 @@ export interface Channel {
    * `io` or `readable`/`writable`, not both.
    */
   readonly io?: ChannelIO;
+  /**
+   * The certificate the peer presented in the TLS handshake, verified
+   * against the trusted CAs; `undefined` when it presented none, and on
+   * channels that are not TLS. On a server's channel it is the client's
+   * certificate, so it is set only when the listener asked for one
+   * (`tls.caCerts` in the listen options); on a dialed channel, the
+   * server's. Set by the Node and Bun adapters; always `undefined` on Deno
+   * (`Deno.TlsConn` does not show the peer's certificate, and
+   * `Deno.listenTls` cannot ask clients for one).
+   */
+  readonly peerCertificate?: PeerCertificate;
+}
+
+/**
+ * The identity in a TLS peer's certificate, as a channel shows it in
+ * {@linkcode Channel.peerCertificate}: enough to decide who the caller is
+ * (its subject or alternative names) and to pin it (its fingerprint).
+ *
+ * @example Who is calling, on a server that asks clients for certificates
+ * ```ts
+ * import type { Channel } from "listenrain";
+ * import type { PeerCertificate } from "listenrain/advanced";
+ *
+ * function callerName(channel: Pick<Channel, "peerCertificate">): string {
+ *   const cert: PeerCertificate | undefined = channel.peerCertificate;
+ *   if (cert === undefined) return "anonymous";
+ *   const dns = cert.subjectAltNames.find((name) => name.startsWith("DNS:"));
+ *   return dns?.slice(4) ?? cert.subject;
+ * }
+ * const channel = {
+ *   peerCertificate: {
+ *     subject: "CN=listenrain test client",
+ *     subjectAltNames: ["DNS:client.localhost"],
+ *     issuer: "CN=listenrain test CA",
+ *     fingerprint256: "A1:5A:AA:8D",
+ *     validTo: new Date("2126-10-28T05:19:56Z"),
+ *   },
+ * };
+ * console.log(callerName(channel)); // "client.localhost"
+ * ```
+ */
+export interface PeerCertificate {
+  /**
+   * The subject's distinguished name, its attributes in the certificate's
+   * order joined by `", "` (values escaped as in RFC 4514), for example
+   * `"O=Acme, CN=billing"`.
+   */
+  readonly subject: string;
+  /**
+   * The subject alternative names, each as `type:value` the way OpenSSL
+   * prints them: `"DNS:api.example.com"`, `"IP Address:127.0.0.1"`,
+   * `"URI:spiffe://example.com/billing"`, `"email:ops@example.com"`.
+   */
+  readonly subjectAltNames: readonly string[];
+  /** The issuer's distinguished name, written as `subject` is. */
+  readonly issuer: string;
+  /**
+   * The SHA-256 fingerprint of the certificate (DER): upper-case hex byte
+   * pairs joined by `":"`.
+   */
+  readonly fingerprint256: string;
+  /** When the certificate expires (its `notAfter`). */
+  readonly validTo: Date;
 }
 
 /**

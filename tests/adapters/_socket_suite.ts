@@ -11,6 +11,7 @@
 
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,6 +59,8 @@ export interface SocketSuiteOptions {
   reusePort: "works" | RegExp;
   /** Whether the server side can ask clients for a certificate. */
   clientAuth: boolean;
+  /** Whether TLS channels show the peer's certificate (`peerCertificate`). */
+  peerCertificate: boolean;
   /**
    * Whether aborting a dial during its TLS handshake closes the socket at
    * once (Deno cannot: a pending handshake keeps it open until the server
@@ -414,6 +417,46 @@ export function socketAdapterSuite(
     );
 
     bounded(
+      "tls: peerCertificate shows a certificate the peer presented, and nothing where it presented none",
+      async () => {
+        const listener = await adapter.listen("tls://127.0.0.1:0", tlsListen);
+        const plain = await adapter.listen("tcp://127.0.0.1:0");
+        try {
+          const accepting = accept(listener);
+          const client = await adapter.dial(keyOf(listener.addr), tlsDial);
+          const server = await accepting;
+          const acceptingPlain = accept(plain);
+          const tcp = await adapter.dial(keyOf(plain.addr));
+          const tcpServer = await acceptingPlain;
+          try {
+            // The client presented no certificate (the listener asked none).
+            assert.equal(server.peerCertificate, undefined);
+            if (options.peerCertificate) {
+              // The dialer sees the server's certificate.
+              assert.equal(client.peerCertificate?.subject, "CN=localhost");
+              assert.ok(
+                client.peerCertificate.subjectAltNames.includes(
+                  "DNS:localhost",
+                ),
+              );
+            } else {
+              assert.equal(client.peerCertificate, undefined);
+            }
+            assert.equal(tcp.peerCertificate, undefined);
+            assert.equal(tcpServer.peerCertificate, undefined);
+          } finally {
+            for (const channel of [client, server, tcp, tcpServer]) {
+              channel.close();
+            }
+          }
+        } finally {
+          listener.close();
+          plain.close();
+        }
+      },
+    );
+
+    bounded(
       "tls: dial rejects a server whose CA it does not trust",
       async () => {
         const listener = await adapter.listen("tls://127.0.0.1:0", tlsListen);
@@ -466,6 +509,18 @@ export function socketAdapterSuite(
           assert.equal(
             text(await readExactly(server.readable.getReader(), 6)),
             "mutual",
+          );
+          // The server's channel shows who the client is.
+          const expected = new X509Certificate(certs.clientCert);
+          const shown = server.peerCertificate;
+          assert.ok(shown, "the server's channel shows the client certificate");
+          assert.equal(shown.subject, "CN=listenrain test client");
+          assert.deepEqual(shown.subjectAltNames, ["DNS:client.localhost"]);
+          assert.equal(shown.issuer, "CN=listenrain test CA");
+          assert.equal(shown.fingerprint256, expected.fingerprint256);
+          assert.equal(
+            shown.validTo.getTime(),
+            new Date(expected.validTo).getTime(),
           );
         } finally {
           client.close();

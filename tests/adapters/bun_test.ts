@@ -17,6 +17,7 @@ socketAdapterSuite("bun", adapter, {
   reusePort: "works",
   abortClosesTlsHandshake: true,
   clientAuth: true,
+  peerCertificate: true,
 });
 
 hardeningSuite("bun", adapter, {

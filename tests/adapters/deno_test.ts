@@ -24,6 +24,8 @@ socketAdapterSuite("deno", adapter, {
   // Closing a Deno TlsConn whose handshake is pending leaves its socket open.
   abortClosesTlsHandshake: false,
   clientAuth: false,
+  // Deno.TlsConn does not show the peer's certificate.
+  peerCertificate: false,
 });
 
 hardeningSuite("deno", adapter, {
@@ -68,6 +70,8 @@ test(
               text(await readExactly(channel.readable.getReader(), 7)),
               "welcome",
             );
+            // Deno.TlsConn does not show the server's certificate.
+            assert.equal(channel.peerCertificate, undefined);
           } finally {
             channel.close();
           }

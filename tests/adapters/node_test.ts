@@ -22,6 +22,7 @@ socketAdapterSuite("node", adapter, {
   reusePort: hasReusePort ? "works" : /reusePort is not supported on Node 20/,
   abortClosesTlsHandshake: true,
   clientAuth: true,
+  peerCertificate: true,
 });
 
 hardeningSuite("node", adapter, {
