@@ -11,7 +11,6 @@
 
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +26,7 @@ import {
 } from "../_conformance/channel_suite.ts";
 import { listenerConformance } from "../_conformance/listener_suite.ts";
 import { transportConformance } from "../_conformance/transport_suite.ts";
+import { socketTlsTests } from "./_socket_tls_tests.ts";
 import { bytes, readExactly, text, within } from "../_conformance/_helpers.ts";
 
 /** The shape every socket adapter exports. */
@@ -105,7 +105,8 @@ export function keyOf(addr: ChannelAddr): string {
   return `${addr.transport}://${host}:${addr.port}`;
 }
 
-async function accept(listener: Listener): Promise<Channel> {
+/** The next channel `listener` accepts. */
+export async function accept(listener: Listener): Promise<Channel> {
   const next = await listener[Symbol.asyncIterator]().next();
   if (next.done) throw new Error("The listener closed before accepting");
   return next.value;
@@ -358,190 +359,6 @@ export function socketAdapterSuite(
       },
     );
 
-    bounded("tls: dial rejects a certificate for another name", async () => {
-      const listener = await adapter.listen("tls://127.0.0.1:0", tlsListen);
-      const draining = (async () => {
-        for await (const channel of listener) channel.close();
-      })();
-      try {
-        await assert.rejects((async () => {
-          const client = await adapter.dial(keyOf(listener.addr), {
-            tls: { caCerts: [certs.ca], serverName: "example.com" },
-          });
-          try {
-            await client.writable.getWriter().write(bytes("x"));
-            await client.readable.getReader().read();
-          } finally {
-            client.close();
-          }
-        })());
-      } finally {
-        listener.close();
-        await draining;
-      }
-    });
-
-    bounded(
-      "tls: a name in the certificate verifies (serverName and localhost)",
-      async () => {
-        const listener = await adapter.listen("tls://127.0.0.1:0", tlsListen);
-        const port = listener.addr.port;
-        try {
-          const cases: [string, { caCerts: string[]; serverName?: string }][] =
-            [
-              [`tls://127.0.0.1:${port}`, {
-                caCerts: [certs.ca],
-                serverName: "localhost",
-              }],
-              [`tls://localhost:${port}`, { caCerts: [certs.ca] }],
-            ];
-          for (const [key, tls] of cases) {
-            const accepting = accept(listener);
-            const client = await adapter.dial(key, { tls });
-            const server = await accepting;
-            try {
-              await client.writable.getWriter().write(bytes("secure"));
-              assert.equal(
-                text(await readExactly(server.readable.getReader(), 6)),
-                "secure",
-              );
-            } finally {
-              client.close();
-              server.close();
-            }
-          }
-        } finally {
-          listener.close();
-        }
-      },
-    );
-
-    bounded(
-      "tls: peerCertificate shows a certificate the peer presented, and nothing where it presented none",
-      async () => {
-        const listener = await adapter.listen("tls://127.0.0.1:0", tlsListen);
-        const plain = await adapter.listen("tcp://127.0.0.1:0");
-        try {
-          const accepting = accept(listener);
-          const client = await adapter.dial(keyOf(listener.addr), tlsDial);
-          const server = await accepting;
-          const acceptingPlain = accept(plain);
-          const tcp = await adapter.dial(keyOf(plain.addr));
-          const tcpServer = await acceptingPlain;
-          try {
-            // The client presented no certificate (the listener asked none).
-            assert.equal(server.peerCertificate, undefined);
-            if (options.peerCertificate) {
-              // The dialer sees the server's certificate.
-              assert.equal(client.peerCertificate?.subject, "CN=localhost");
-              assert.ok(
-                client.peerCertificate.subjectAltNames.includes(
-                  "DNS:localhost",
-                ),
-              );
-            } else {
-              assert.equal(client.peerCertificate, undefined);
-            }
-            assert.equal(tcp.peerCertificate, undefined);
-            assert.equal(tcpServer.peerCertificate, undefined);
-          } finally {
-            for (const channel of [client, server, tcp, tcpServer]) {
-              channel.close();
-            }
-          }
-        } finally {
-          listener.close();
-          plain.close();
-        }
-      },
-    );
-
-    bounded(
-      "tls: dial rejects a server whose CA it does not trust",
-      async () => {
-        const listener = await adapter.listen("tls://127.0.0.1:0", tlsListen);
-        // Accepted channels (if the runtime yields them before the handshake) are closed.
-        const draining = (async () => {
-          for await (const channel of listener) channel.close();
-        })();
-        try {
-          await assert.rejects(
-            (async () => {
-              const client = await adapter.dial(keyOf(listener.addr));
-              try { // a runtime may finish the handshake lazily, on first use
-                await client.writable.getWriter().write(bytes("x"));
-                await client.readable.getReader().read();
-              } finally {
-                client.close();
-              }
-            })(),
-          );
-        } finally {
-          listener.close();
-          await draining;
-        }
-      },
-    );
-
-    test("tls: the server can require a client certificate", {
-      skip: !options.clientAuth &&
-        "this runtime's TLS server cannot ask for client certificates",
-    }, async () => {
-      const listener = await adapter.listen("tls://127.0.0.1:0", {
-        tls: {
-          cert: certs.serverCert,
-          key: certs.serverKey,
-          caCerts: [certs.ca],
-        },
-      });
-      try {
-        const accepting = accept(listener);
-        const client = await adapter.dial(keyOf(listener.addr), {
-          tls: {
-            caCerts: [certs.ca],
-            cert: certs.clientCert,
-            key: certs.clientKey,
-          },
-        });
-        const server = await accepting;
-        try {
-          await client.writable.getWriter().write(bytes("mutual"));
-          assert.equal(
-            text(await readExactly(server.readable.getReader(), 6)),
-            "mutual",
-          );
-          // The server's channel shows who the client is.
-          const expected = new X509Certificate(certs.clientCert);
-          const shown = server.peerCertificate;
-          assert.ok(shown, "the server's channel shows the client certificate");
-          assert.equal(shown.subject, "CN=listenrain test client");
-          assert.deepEqual(shown.subjectAltNames, ["DNS:client.localhost"]);
-          assert.equal(shown.issuer, "CN=listenrain test CA");
-          assert.equal(shown.fingerprint256, expected.fingerprint256);
-          assert.equal(
-            shown.validTo.getTime(),
-            new Date(expected.validTo).getTime(),
-          );
-        } finally {
-          client.close();
-          server.close();
-        }
-        // Without a certificate, the server ends the connection.
-        await assert.rejects((async () => {
-          const anonymous = await adapter.dial(keyOf(listener.addr), {
-            tls: { caCerts: [certs.ca] },
-          });
-          try {
-            await anonymous.writable.getWriter().write(bytes("x"));
-            const { done } = await anonymous.readable.getReader().read();
-            if (done) throw new Error("closed without a certificate");
-          } finally {
-            anonymous.close();
-          }
-        })());
-      } finally {
-        listener.close();
-      }
-    });
+    socketTlsTests(adapter, options, bounded, tlsListen, tlsDial);
   });
 }
