@@ -34,7 +34,7 @@ export type {
   TransportScheme,
 } from "./src/channel/transport_key.ts";
 export type { ErrorCode } from "./src/errors.ts";
-export type { DebugDetails, DebugLog } from "./src/debug.ts";
+export type { LogEvent, LogEventName, LogLevel } from "./src/log_event.ts";
 export { SendQueue } from "./src/queue/send_queue.ts";
 export type {
   FrameWriter,

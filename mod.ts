@@ -63,7 +63,7 @@ export { TransportKey } from "./src/channel/transport_key.ts";
 export type { Channel, Listener } from "./src/channel/channel.ts";
 export { FailoverDialer } from "./src/client/dialers.ts";
 export type { DialFunction } from "./src/client/dialers.ts";
-export { setDebugLog } from "./src/debug.ts";
+export { type Logger, setLogger } from "./src/logger.ts";
 
 export {
   AbortedError,

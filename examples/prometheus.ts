@@ -6,13 +6,14 @@
  * frames, bytes, in-flight requests and queued bytes, summed),
  * `client.pool.stats` (connects, reconnects, connect errors) and
  * `client.pool.connectionStats`. Slow requests also go to an `onSlowRequest`
- * hook, and `--debug` turns on listenrain's debug log (`setDebugLog`).
+ * hook, and `--debug` sends listenrain's log events to the console
+ * (`setLogger(console)`).
  *
  * Run (any runtime; the adapter and the HTTP server are picked for it):
  *
  * ```sh
  * node --import tsx examples/prometheus.ts     # or: deno run -A …, bun …
- * node --import tsx examples/prometheus.ts 9464 60 --debug   # port, seconds to serve, debug log
+ * node --import tsx examples/prometheus.ts 9464 60 --debug   # port, seconds to serve, log to the console
  * curl http://127.0.0.1:9464/metrics                          # while it runs
  * ```
  *
@@ -30,7 +31,7 @@ import {
   RemoteError,
   Router,
   Server,
-  setDebugLog,
+  setLogger,
 } from "../mod.ts";
 import type { ConnectionStats, PoolStats, ServerStats } from "../advanced.ts";
 import { type HttpServer, serveHttp } from "./_http.ts";
@@ -333,7 +334,7 @@ export async function main(
 
 if (isMain(import.meta)) {
   const args = process.argv.slice(2);
-  if (args.includes("--debug")) setDebugLog(console.debug);
+  if (args.includes("--debug")) setLogger(console);
   const [port = "9464", seconds = "10"] = args.filter((a) =>
     !a.startsWith("-")
   );

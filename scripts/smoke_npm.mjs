@@ -80,9 +80,10 @@ import {
   Client,
   jsonBody,
   ListenRainError,
+  type Logger,
   Router,
   Server,
-  setDebugLog,
+  setLogger,
 } from "listenrain";
 import type {
   ConnectionStats,
@@ -132,7 +133,9 @@ export async function typed(): Promise<string> {
   const wrong: number = await client.request("sayhi", "rain");
   const stats: ConnectionStats = server.connectionStats;
   const pool: PoolStats = client.pool.stats;
-  setDebugLog(undefined);
+  const logger: Logger = console; // console is a Logger as it is
+  setLogger(logger);
+  setLogger(undefined);
   await client.close();
   await server.close();
   return \`\${reply} \${wrong} \${stats.requestsReceived} \${pool.reconnects}\`;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { debug } from "../debug.ts";
+import { log, logging } from "../logger.ts";
 import { AbortedError, ConnectionClosedError } from "../errors.ts";
 import { ConnectionMonitor } from "../transport/connection_monitor.ts";
 import { TimerHeap } from "../timer/timer_heap.ts";
@@ -437,17 +437,40 @@ export class ConnectionPool extends EventTarget {
   }
 
   #emit(type: PoolEventType, init: PoolEventInit): void {
-    if (type === "connecterror") {
-      debug(`pool: connecterror ${init.key} (attempt ${init.attempt})`, {
-        error: init.error,
-        nextAttemptIn: init.delay,
-      });
-    } else if (type === "connect") {
-      debug(`pool: connect ${init.key} (attempt ${init.attempt})`);
-    } else {
-      debug(`pool: disconnect ${init.key} (${errorText(init.error)})`);
-    }
+    if (logging()) logPoolEvent(type, init);
     this.dispatchEvent(new PoolEvent(type, init));
+  }
+}
+
+function logPoolEvent(type: PoolEventType, init: PoolEventInit): void {
+  const key = String(init.key);
+  const attempt = init.attempt ?? 1;
+  if (type === "connecterror") {
+    log(
+      "warn",
+      {
+        event: "pool.connect_error",
+        key,
+        attempt,
+        delay: init.delay,
+        err: init.error,
+      },
+      `pool cannot connect ${key} (attempt ${attempt}): ${
+        errorText(init.error)
+      }`,
+    );
+  } else if (type === "connect") {
+    log(
+      "debug",
+      { event: "pool.connect", key, attempt },
+      `pool connected ${key} (attempt ${attempt})`,
+    );
+  } else {
+    log(
+      "debug",
+      { event: "pool.disconnect", key, err: init.error },
+      `pool disconnected ${key} (${errorText(init.error)})`,
+    );
   }
 }
 

@@ -10,7 +10,7 @@ import type {
   TransportKey,
   TransportKeyInit,
 } from "../channel/transport_key.ts";
-import { debug } from "../debug.ts";
+import { log, logging } from "../logger.ts";
 import { ConnectError } from "../errors.ts";
 import { TimerHeap } from "../timer/timer_heap.ts";
 import type { DialFunction } from "./dial_function.ts";
@@ -211,9 +211,19 @@ export class FailoverDialer implements Dialer {
         endpoint.failures++;
         endpoint.downUntil = performance.now() + this.#downTime;
         errors.push(error);
-        debug(
-          `dialer: ${endpoint.dialer.key} down for ${this.#downTime} ms (${error.message})`,
-        );
+        if (logging()) {
+          const key = String(endpoint.dialer.key);
+          log(
+            "warn",
+            {
+              event: "dialer.down",
+              key,
+              downFor: this.#downTime,
+              err: error,
+            },
+            `dialer: ${key} down for ${this.#downTime} ms (${error.message})`,
+          );
+        }
       }
     }
     const names = this.#endpoints.map((e) => String(e.dialer.key)).join(", ");

@@ -5,7 +5,7 @@
  */
 
 import type { Channel } from "../channel/channel.ts";
-import { addrText, debug } from "../debug.ts";
+import { addrText, ends, log, logging } from "../logger.ts";
 import { RemoteError } from "../errors.ts";
 import type { PacketCodec } from "../framing/packet_codec.ts";
 import type { Protocol } from "../protocol/protocol.ts";
@@ -31,7 +31,13 @@ export function refuse(
   framing: PacketCodec | undefined,
   timers: TimerHeap,
 ): void {
-  debug(`server: refused ${addrText(channel.remoteAddr)}: ${reason}`);
+  if (logging()) {
+    log(
+      "warn",
+      { event: "server.refuse", ...ends(channel), reason },
+      `server refused ${addrText(channel.remoteAddr)}: ${reason}`,
+    );
+  }
   const refused = new Transport<unknown>(channel, {
     codec: protocol.codec,
     packetCodec: framing ?? protocol.framing,

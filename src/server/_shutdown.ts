@@ -5,7 +5,7 @@
  */
 
 import type { Connection } from "../connection/connection.ts";
-import { debug } from "../debug.ts";
+import { log, logging } from "../logger.ts";
 import type { TimerHandle, TimerHeap } from "../timer/timer_heap.ts";
 
 /**
@@ -24,9 +24,13 @@ export async function shutDown(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const open = connections();
-  debug(
-    `server: shutting down (${open.length} connections, deadline ${deadline} ms)`,
-  );
+  if (logging()) {
+    log(
+      "info",
+      { event: "server.shutdown", connections: open.length, deadline },
+      `server shutting down (${open.length} connections, deadline ${deadline} ms)`,
+    );
+  }
   for (const connection of open) connection.goaway("Server shutting down");
   const drained = Promise.all(open.map((c) => c.drain().catch(() => {})));
   let timer: TimerHandle | undefined;

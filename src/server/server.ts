@@ -10,7 +10,7 @@ import type { Channel, ChannelAddr, Listener } from "../channel/channel.ts";
 import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
 import { Connection, connectionParts } from "../connection/connection.ts";
 import type { ConnectionOptions } from "../connection/connection_options.ts";
-import { addrText, debug } from "../debug.ts";
+import { addrText, ends, log, logging } from "../logger.ts";
 import { ConnectionClosedError } from "../errors.ts";
 import { envelopeProtocol } from "../protocol/envelope_protocol.ts";
 import type { Protocol, RouteName } from "../protocol/protocol.ts";
@@ -210,7 +210,14 @@ export class Server {
       throw new ConnectionClosedError("Cannot serve: the server is closed");
     }
     this.#listeners.add(listener);
-    debug(`server: listening on ${addrText(listener.addr)}`);
+    if (logging()) {
+      const local = addrText(listener.addr);
+      log(
+        "info",
+        { event: "server.listen", local },
+        `server listening on ${local}`,
+      );
+    }
     try {
       for await (const channel of listener) {
         if (this.#closing) {
@@ -331,14 +338,17 @@ export class Server {
       connection = new Connection(channel, this.#options);
     } catch (error) {
       channel.close();
-      debug(`server: cannot set up ${addrText(channel.remoteAddr)}`, {
-        error,
-      });
+      if (logging()) {
+        log(
+          "error",
+          { event: "server.setup_error", ...ends(channel), err: error },
+          `server cannot set up ${addrText(channel.remoteAddr)}`,
+        );
+      }
       this.#options.onError?.(error);
       return;
     }
     this.#stats.accepted++;
-    debug(`server: accepted ${addrText(channel.remoteAddr)}`);
     this.#connections.add(connection);
     let monitor: ConnectionMonitor | undefined;
     if (
@@ -351,11 +361,15 @@ export class Server {
         firstFrameTimeout: this.#firstFrameTimeout,
         onExpire: (reason) => {
           this.#stats[EXPIRED[reason]]++;
-          debug(
-            `server: closing ${
-              addrText(channel.remoteAddr)
-            } (${reason} timeout)`,
-          );
+          if (logging()) {
+            log(
+              "info",
+              { event: "server.expire", ...ends(channel), timeout: reason },
+              `server closing ${
+                addrText(channel.remoteAddr)
+              } (${reason} timeout)`,
+            );
+          }
         },
       });
     }

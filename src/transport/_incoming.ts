@@ -19,6 +19,8 @@ import {
   INCOMING_REQUEST,
 } from "./_backlog.ts";
 import type { Link } from "./_link.ts";
+import { contextRoute, logHandlerError } from "./_log_request.ts";
+import { logging } from "../logger.ts";
 import { Replies } from "./_replies.ts";
 import { toError } from "./_to_error.ts";
 import type { TransportConfig } from "./_transport_config.ts";
@@ -265,7 +267,7 @@ export class Incoming<M> {
     this.#bytes += context.size;
     if (expectsReply) {
       this.#handling.set(id, context);
-      if (this.#link.onSlow !== undefined) {
+      if (this.#link.timed) {
         context.receivedAt = performance.now();
       }
     }
@@ -327,6 +329,9 @@ export class Incoming<M> {
     const errorId = newErrorId();
     const info = errorReplyOf(error, errorId, this.#exposeErrors);
     if (!context.cancelled) {
+      if (logging()) {
+        logHandlerError(this.#link.channel, context, error, errorId, info.code);
+      }
       const failure: HandlerFailure<M> = {
         error,
         context,
@@ -376,6 +381,7 @@ export class Incoming<M> {
             context.message,
             elapsed,
             outcome,
+            contextRoute(context),
           );
         }
       }

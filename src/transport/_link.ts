@@ -9,6 +9,7 @@ import type { MessageCodec, MessageId } from "../codec/message_codec.ts";
 import type { PacketCodec } from "../framing/packet_codec.ts";
 import { SendQueue } from "../queue/send_queue.ts";
 import type { TimerHeap } from "../timer/timer_heap.ts";
+import { ends, log, logging } from "../logger.ts";
 import { DirectFrames } from "./_direct_frames.ts";
 import type { TransportConfig } from "./_transport_config.ts";
 import type { SlowRequest } from "./slow_request.ts";
@@ -42,8 +43,10 @@ export class Link<M> {
   readonly onError: (error: unknown) => void;
   /** Requests slower than this many ms go to `onSlow`. */
   readonly slowAfter: number;
-  /** While unset, requests are not timed at all. */
+  /** While unset (and no logger is set), requests are not timed at all. */
   readonly onSlow: ((slow: SlowRequest<M>) => void) | undefined;
+  /** Where frames are written; its addresses name the connection in logs. */
+  readonly channel: Channel;
   state: TransportState = "open";
   /**
    * Set once no new request may be sent: the peer sent goaway, or the
@@ -64,6 +67,7 @@ export class Link<M> {
     config: TransportConfig<M>,
     onWriteError: (cause: unknown) => void,
   ) {
+    this.channel = channel;
     this.codec = config.codec;
     this.timers = config.timers;
     this.onError = config.onError;
@@ -120,6 +124,11 @@ export class Link<M> {
     }
   }
 
+  /** True if requests are timed: for `onSlow`, or for the logger. */
+  get timed(): boolean {
+    return this.onSlow !== undefined || logging();
+  }
+
   /** Counts a request that took longer than `slowAfter` and reports it. */
   reportSlow(
     direction: SlowRequest<M>["direction"],
@@ -127,8 +136,21 @@ export class Link<M> {
     request: M,
     elapsed: number,
     outcome: SlowRequest<M>["outcome"],
+    route?: string,
   ): void {
     this.stats.slowRequests++;
+    if (logging()) {
+      const ms = Math.round(elapsed);
+      log("warn", {
+        event: "request.slow",
+        ...ends(this.channel),
+        direction,
+        requestId: id,
+        ...(route === undefined ? {} : { route }),
+        elapsed,
+        outcome,
+      }, `slow ${direction} request ${id}: ${ms} ms (${outcome})`);
+    }
     try {
       this.onSlow?.({ direction, id, request, elapsed, outcome });
     } catch (error) {

@@ -113,7 +113,7 @@ export class Outgoing<M> {
       entry.timeout = timeout;
       entry.timer = this.#timers.schedule(timeout, Outgoing.#expire, entry);
     }
-    if (this.#link.onSlow !== undefined) {
+    if (this.#link.timed) {
       entry.sentAt = performance.now();
       entry.request = outgoing;
     }

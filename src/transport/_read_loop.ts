@@ -13,7 +13,7 @@ import {
 } from "../errors.ts";
 import type { PacketCodec } from "../framing/packet_codec.ts";
 import type { TimerHandle } from "../timer/timer_heap.ts";
-import { addrText, debug } from "../debug.ts";
+import { addrText, ends, log, logging } from "../logger.ts";
 import {
   INCOMING_NOTIFY,
   INCOMING_PING,
@@ -88,6 +88,13 @@ export class ReadLoop<M> {
 
   /** Starts reading. */
   start(): void {
+    if (logging()) {
+      log(
+        "info",
+        { event: "connection.open", ...ends(this.#channel) },
+        `connection open ${this.name()}`,
+      );
+    }
     void this.#readLoop();
   }
 
@@ -137,7 +144,7 @@ export class ReadLoop<M> {
     });
   }
 
-  /** "local -> peer", for debug lines. */
+  /** "local -> peer", for log messages. */
   name(): string {
     const { localAddr, remoteAddr } = this.#channel;
     return `${addrText(localAddr)} -> ${addrText(remoteAddr)}`;
@@ -193,7 +200,16 @@ export class ReadLoop<M> {
       this.#onPeerEnd();
     } catch (error) {
       if (link.state === "closed") return;
-      if (error instanceof ProtocolError) link.onError(error);
+      if (error instanceof ProtocolError) {
+        if (logging()) {
+          log(
+            "warn",
+            { event: "protocol.error", ...ends(this.#channel), err: error },
+            `protocol error from ${this.name()}: ${error.message}`,
+          );
+        }
+        link.onError(error);
+      }
       this.#shutdown(
         error instanceof ProtocolError
           ? new ConnectionClosedError(`Connection closed: ${error.message}`, {
@@ -273,7 +289,18 @@ export class ReadLoop<M> {
     this.#link.refusal ??= new ConnectionClosedError(
       `The peer is going away (${reason})`,
     );
-    debug(`transport ${this.name()}: the peer sent goaway (${reason})`);
+    if (logging()) {
+      log(
+        "debug",
+        {
+          event: "connection.goaway",
+          ...ends(this.#channel),
+          direction: "received",
+          reason,
+        },
+        `goaway received on ${this.name()} (${reason})`,
+      );
+    }
     this.#onGoaway?.(reason);
   }
 
@@ -345,10 +372,18 @@ export class ReadLoop<M> {
     link.state = "closed";
     this.#closedReason = error;
     link.refusal ??= error;
-    debug(
-      `transport ${this.name()}: closed (${error.message})`,
-      error.cause === undefined ? undefined : { cause: error.cause },
-    );
+    if (logging()) {
+      log(
+        "info",
+        {
+          event: "connection.close",
+          ...ends(this.#channel),
+          reason: error.message,
+          ...(error.cause === undefined ? {} : { err: error.cause }),
+        },
+        `connection closed ${this.name()} (${error.message})`,
+      );
+    }
     this.#outgoing.rejectAll(error);
     this.#outgoing.releaseReserved();
     this.#incoming.stop(error);

@@ -13,7 +13,7 @@
 
 import type { Channel } from "../channel/channel.ts";
 import type { MessageId } from "../codec/message_codec.ts";
-import { debug } from "../debug.ts";
+import { ends, log, logging } from "../logger.ts";
 import { Incoming } from "./_incoming.ts";
 import { Link } from "./_link.ts";
 import { Outgoing } from "./_outgoing.ts";
@@ -274,7 +274,18 @@ export class Transport<M> {
   goaway(reason = "shutting down"): void {
     const message = this.#link.codec.goaway?.(reason);
     if (message !== undefined && this.#link.state !== "closed") {
-      debug(`transport ${this.#loop.name()}: goaway sent (${reason})`);
+      if (logging()) {
+        log(
+          "debug",
+          {
+            event: "connection.goaway",
+            ...ends(this.channel),
+            direction: "sent",
+            reason,
+          },
+          `goaway sent on ${this.#loop.name()} (${reason})`,
+        );
+      }
       this.#link.tryWrite(message);
     }
   }

@@ -272,7 +272,7 @@ export interface ConnectionLimits<M = any> {
   /**
    * Requests that take longer than this many ms, sent or handled, are
    * reported to `onSlowRequest` and counted in `stats.slowRequests`. Without
-   * `onSlowRequest` nothing is timed.
+   * `onSlowRequest` (or a logger, `setLogger`) nothing is timed.
    * @default {1000}
    */
   slowRequestThreshold?: number;

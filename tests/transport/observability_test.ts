@@ -1,13 +1,12 @@
 /**
- * Observability: slow-request hooks, the pool's and the server's counters,
- * and the debug log (silent by default, connection events only).
+ * Observability: slow-request hooks, and the pool's and the server's
+ * counters (the logger hook is tested in tests/logging/).
  */
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryNetwork } from "../../src/channel/memory_network.ts";
 import { jsonBody } from "../../src/codec/body_codec.ts";
-import { setDebugLog } from "../../src/debug.ts";
 import type { SlowRequest } from "../../src/transport/slow_request.ts";
 import type { Envelope } from "../../src/codec/envelope.ts";
 import { TimeoutError } from "../../src/errors.ts";
@@ -194,50 +193,5 @@ describe("pool and server statistics", () => {
     } finally {
       await server.close();
     }
-  });
-});
-
-describe("debug log", () => {
-  it("is silent by default and logs connection events, never requests", async () => {
-    const lines: string[] = [];
-    const { server, key, dial } = await memoryServer("debug-log");
-    const client = jsonClient(key, dial);
-    try {
-      assert.equal(await client.request("echo", 0), 0); // log off: nothing
-      assert.equal(setDebugLog((line) => lines.push(line)), undefined);
-      const before = lines.length;
-      for (let i = 0; i < 50; i++) await client.request("echo", i);
-      assert.equal(lines.length, before, "no line per request");
-      await client.request("echo", 1, { key: "mem://nobody" }).catch(() => {});
-      await client.close();
-      await server.close();
-    } finally {
-      setDebugLog(undefined);
-    }
-    const all = lines.join("\n");
-    assert.match(all, /^listenrain pool: connecterror mem:\/\/nobody/m);
-    assert.match(all, /^listenrain transport .*: closed \(/m);
-    assert.match(all, /^listenrain server: shutting down/m);
-    assert.ok(lines.every((line) => line.startsWith("listenrain ")));
-  });
-
-  it("ignores a log function that throws, and takes only functions", async () => {
-    setDebugLog(() => {
-      throw new Error("broken logger");
-    });
-    try {
-      const { client, close } = transports({ handler: sleepy });
-      assert.deepEqual(
-        (await client.request(requestOf("x", bytes(0)))).body,
-        bytes(0),
-      );
-      await close();
-    } finally {
-      setDebugLog(undefined);
-    }
-    assert.throws(
-      () => setDebugLog("yes" as unknown as () => void),
-      TypeError,
-    );
   });
 });

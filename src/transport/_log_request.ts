@@ -1,0 +1,53 @@
+/**
+ * The log events of one request: a handler's error, and the route they
+ * name.
+ *
+ * @module
+ */
+
+import type { MessageId } from "../codec/message_codec.ts";
+import { RemoteError } from "../errors.ts";
+import { ends, log } from "../logger.ts";
+import type { Channel } from "../channel/channel.ts";
+
+/**
+ * The route of an incoming request's context, once the connection's route
+ * handler has named it; else `undefined`.
+ *
+ * @internal
+ */
+export function contextRoute(context: object): string | undefined {
+  const route = (context as { route?: unknown }).route;
+  return typeof route === "string" && route !== "" ? route : undefined;
+}
+
+/**
+ * Logs `handler.error`: at `error`, or at `debug` for a `RemoteError` (the
+ * handler's deliberate error reply). Call it only while `logging()`.
+ *
+ * @internal
+ */
+export function logHandlerError(
+  channel: Channel,
+  context: { readonly id: MessageId },
+  err: Error,
+  errorId: string,
+  code: string,
+): void {
+  const route = contextRoute(context);
+  log(
+    err instanceof RemoteError ? "debug" : "error",
+    {
+      event: "handler.error",
+      ...ends(channel),
+      requestId: context.id,
+      ...(route === undefined ? {} : { route }),
+      code,
+      errorId,
+      err,
+    },
+    `handler error ${code} for request ${context.id}${
+      route === undefined ? "" : ` (${route})`
+    }, error id ${errorId}: ${err.message}`,
+  );
+}
