@@ -33,6 +33,8 @@ export type {
   TransportKeyInit,
   TransportScheme,
 } from "./src/channel/transport_key.ts";
+export { ioReadable, ioWritable } from "./src/channel/channel_io.ts";
+export type { IOChannel } from "./src/channel/channel_io.ts";
 export type { ErrorCode } from "./src/errors.ts";
 export type { LogEvent, LogEventName, LogLevel } from "./src/log_event.ts";
 export { SendQueue } from "./src/queue/send_queue.ts";
@@ -74,7 +76,17 @@ export type {
   HeartbeatOptions,
   MonitoredConnection,
 } from "./src/transport/connection_monitor.ts";
-export type { ServerStats } from "./src/server/server_options.ts";
+export type {
+  ServerCloseOptions,
+  ServerStats,
+} from "./src/server/server_options.ts";
+export type { MetadataInit, MetadataValue } from "./src/codec/metadata.ts";
+export type {
+  HandleInterceptor,
+  OutgoingRequest,
+  ReplyWithMetadata,
+  RequestInterceptor,
+} from "./src/connection/interceptor.ts";
 export type { ConnectionStats } from "./src/transport/stats.ts";
 export type { SlowRequest } from "./src/transport/slow_request.ts";
 export type { HandlerFailure } from "./src/transport/handler_failure.ts";
@@ -84,6 +96,7 @@ export type {
   ReplyOf,
   RequestOf,
   RouteOf,
+  RoutesOf,
   RouteTypes,
 } from "./src/protocol/route_types.ts";
 export type { RouteName } from "./src/protocol/protocol.ts";

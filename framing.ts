@@ -37,4 +37,8 @@ export type {
   SequentialIdsOptions,
 } from "./src/codec/message_codec.ts";
 export { ENVELOPE_KINDS, EnvelopeCodec } from "./src/codec/envelope.ts";
-export type { Envelope, EnvelopeKind } from "./src/codec/envelope.ts";
+export type {
+  Envelope,
+  EnvelopeCodecOptions,
+  EnvelopeKind,
+} from "./src/codec/envelope.ts";

@@ -43,16 +43,14 @@ export type {
   ClientRequestOptions,
 } from "./src/client/client_options.ts";
 export { Server } from "./src/server/server.ts";
-export type {
-  ServerCloseOptions,
-  ServerOptions,
-} from "./src/server/server_options.ts";
+export type { ServerOptions } from "./src/server/server_options.ts";
 export { Router } from "./src/transport/router.ts";
 export type { RouteHandler } from "./src/transport/router.ts";
 export type { RequestContext } from "./src/transport/request_context.ts";
 export type { RequestOptions } from "./src/transport/transport_options.ts";
 export type { StateMachine } from "./src/transport/state_machine.ts";
-export type { RoutesOf } from "./src/protocol/route_types.ts";
+export { Metadata } from "./src/codec/metadata.ts";
+export type { Interceptor } from "./src/connection/interceptor.ts";
 
 export { jsonBody, rawBody, textBody } from "./src/codec/body_codec.ts";
 export type { BodyCodec } from "./src/codec/body_codec.ts";

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { Metadata } from "./codec/metadata.ts";
+
 /**
  * The stable codes carried by {@linkcode ListenRainError.code}.
  *
@@ -322,6 +324,11 @@ export class TooManyPendingError extends ListenRainError {
 export class RemoteError extends ListenRainError {
   /** The error code the peer sent. */
   readonly remoteCode: string;
+  /**
+   * The metadata the peer sent with the error (its handler's
+   * `ctx.replyMetadata`), if the protocol carries metadata.
+   */
+  metadata?: Metadata;
 
   /**
    * Creates the error.

@@ -11,10 +11,13 @@ import {
 } from "../channel/transport_key.ts";
 import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
 import { type Connection, connectionParts } from "../connection/connection.ts";
-import { replyDecoder } from "../connection/_reply_decoder.ts";
+import { failMachine } from "../connection/_reply_decoder.ts";
+import { Caller } from "../connection/_caller.ts";
+import type { ReplyWithMetadata } from "../connection/interceptor.ts";
+import type { Metadata } from "../codec/metadata.ts";
 import { ConnectionClosedError } from "../errors.ts";
 import { envelopeProtocol } from "../protocol/envelope_protocol.ts";
-import type { Protocol } from "../protocol/protocol.ts";
+import type { Protocol, RouteName } from "../protocol/protocol.ts";
 import type { ReplyOf, RequestOf, RouteOf } from "../protocol/route_types.ts";
 import { TimerHeap } from "../timer/timer_heap.ts";
 import { checkTimeout } from "../transport/_transport_config.ts";
@@ -86,9 +89,7 @@ export class Client<T = any> {
   #retry: number;
   #timers: TimerHeap;
   #ownTimers: boolean;
-  #protocol: Protocol<unknown>;
-  #body: BodyCodec<unknown>;
-  #decodeReply: (reply: unknown) => unknown;
+  #caller: Caller;
   #connector: Connector;
   #onError: (error: unknown) => void;
   #closing: Promise<void> | undefined;
@@ -151,11 +152,12 @@ export class Client<T = any> {
     this.#ownTimers = timers === undefined;
     this.#timers = timers ?? new TimerHeap();
     this.#onError = connection.onError ?? (() => {});
-    this.#protocol = (connection.protocol ?? envelopeProtocol) as Protocol<
-      unknown
-    >;
-    this.#body = (connection.body ?? rawBody) as BodyCodec<unknown>;
-    this.#decodeReply = replyDecoder(this.#protocol, this.#body);
+    this.#caller = new Caller(
+      (connection.protocol ?? envelopeProtocol) as Protocol<unknown>,
+      (connection.body ?? rawBody) as BodyCodec<unknown>,
+      connection.metadata,
+      connection.interceptors,
+    );
     this.#connector = new Connector({
       key: this.#key,
       dial,
@@ -180,7 +182,8 @@ export class Client<T = any> {
   }
 
   /**
-   * Sends a request to `route` and waits for the reply body.
+   * Sends a request to `route` and waits for the reply: with
+   * `withMetadata: true`, its body and the metadata the handler sent back.
    *
    * @param route A route name or u32 command.
    * @param body The request body.
@@ -195,11 +198,33 @@ export class Client<T = any> {
   request<N extends RouteOf<T>>(
     route: N,
     body: RequestOf<T, N>,
+    options: ClientRequestOptions & { withMetadata: true },
+  ): Promise<ReplyWithMetadata<ReplyOf<T, N>>>;
+  /**
+   * Sends a request to `route` and waits for the reply body.
+   *
+   * @param route A route name or u32 command.
+   * @param body The request body.
+   * @param options Deadline, signal, metadata, endpoint, retries.
+   * @returns The reply body.
+   */
+  request<N extends RouteOf<T>>(
+    route: N,
+    body: RequestOf<T, N>,
+    options?: ClientRequestOptions,
+  ): Promise<ReplyOf<T, N>>;
+  request(
+    route: RouteName,
+    body: unknown,
     options: ClientRequestOptions = {},
-  ): Promise<ReplyOf<T, N>> {
+  ): Promise<unknown> {
+    if (this.#caller.interceptors.length > 0) {
+      const reply = this.#intercepted(route, body, options);
+      return options.withMetadata ? reply : reply.then(bodyOf);
+    }
     return new Promise<unknown>((resolve, reject) =>
-      this.#call(route, body, options).run(resolve, reject)
-    ) as Promise<ReplyOf<T, N>>;
+      this.#call(route, body, options, undefined).run(resolve, reject)
+    );
   }
 
   /**
@@ -209,8 +234,9 @@ export class Client<T = any> {
    *
    * @param route A route name or u32 command.
    * @param body The request body.
-   * @param machine Called back with the decoded reply or the error.
-   * @param options Endpoint, deadline, signal, retries.
+   * @param machine Called back with the decoded reply (with `withMetadata`:
+   *   `{ body, metadata }`) or the error.
+   * @param options Endpoint, deadline, signal, retries, metadata.
    */
   call<N extends RouteOf<T>>(
     route: N,
@@ -218,14 +244,47 @@ export class Client<T = any> {
     machine: StateMachine<ReplyOf<T, N>>,
     options: ClientRequestOptions = {},
   ): void {
+    const sink = machine as StateMachine<unknown>;
+    if (this.#caller.interceptors.length > 0) {
+      const full = options.withMetadata === true;
+      this.#intercepted(route, body, options).then(
+        (reply) =>
+          this.#callback(() => sink.onMessage(full ? reply : reply.body)),
+        (error) => this.#callback(() => failMachine(sink, error)),
+      );
+      return;
+    }
     let call: ClientCall<unknown, unknown>;
     try {
-      call = this.#call(route, body, options);
+      call = this.#call(route, body, options, undefined);
     } catch (error) {
       this.#callback(() => machine.onError?.(error as Error));
       return;
     }
-    call.runInto(machine as StateMachine<unknown>);
+    call.runInto(sink);
+  }
+
+  #intercepted(
+    route: RouteName,
+    body: unknown,
+    options: ClientRequestOptions,
+  ): Promise<ReplyWithMetadata> {
+    return this.#caller.intercept(
+      route,
+      body,
+      options,
+      this.#timeout,
+      TransportKey.from(this.#keyOf(options.key)),
+      (request) =>
+        new Promise<ReplyWithMetadata>((resolve, reject) =>
+          this.#call(
+            request.route,
+            request.body,
+            { ...options, timeout: request.timeout, signal: request.signal },
+            request.metadata,
+          ).run(resolve as (value: unknown) => void, reject)
+        ),
+    );
   }
 
   /**
@@ -244,7 +303,13 @@ export class Client<T = any> {
     body: RequestOf<T, N>,
     options: ClientNotifyOptions = {},
   ): Promise<void> {
-    const message = this.#protocol.message("notify", route, body, this.#body);
+    const caller = this.#caller;
+    const message = caller.message(
+      "notify",
+      route,
+      body,
+      caller.metadata(options.metadata),
+    );
     const connection = await this.connection(options);
     await connectionParts(connection).transport.notify(message);
   }
@@ -306,15 +371,31 @@ export class Client<T = any> {
     return this.close();
   }
 
-  /** A call of `route` with the client's policy and `options`. */
+  /**
+   * A call of `route` with the client's policy and `options`; `metadata`
+   * given (by the interceptors) is sent as is and the reply decoded with its
+   * metadata, else the options' metadata is merged with the client's.
+   */
   #call(
-    route: string | number,
+    route: RouteName,
     body: unknown,
     options: ClientRequestOptions,
+    metadata: Metadata | undefined,
   ): ClientCall<unknown, unknown> {
-    const message = this.#protocol.message("request", route, body, this.#body);
+    const caller = this.#caller;
+    const intercepted = metadata !== undefined;
+    const message = caller.message(
+      "request",
+      route,
+      body,
+      intercepted
+        ? (metadata.size > 0 ? metadata : undefined)
+        : caller.metadata(options.metadata),
+    );
     const timeout = options.timeout === undefined
       ? this.#timeout
+      : options.timeout === Infinity
+      ? Infinity
       : checkTimeout(options.timeout);
     return new ClientCall<unknown, unknown>(
       this.#host,
@@ -324,7 +405,9 @@ export class Client<T = any> {
       options.signal,
       options.retry ?? this.#retry,
       options.waitForReady ?? false,
-      this.#decodeReply,
+      intercepted || options.withMetadata
+        ? caller.decodeFull
+        : caller.decodeBody,
     );
   }
 
@@ -352,4 +435,8 @@ export class Client<T = any> {
       this.#onError(error);
     }
   }
+}
+
+function bodyOf(reply: ReplyWithMetadata): unknown {
+  return reply.body;
 }

@@ -5,6 +5,7 @@
  */
 
 import type { Dialer } from "../channel/channel.ts";
+import type { MetadataInit } from "../codec/metadata.ts";
 import type { ConnectionOptions } from "../connection/connection_options.ts";
 import type { HeartbeatOptions } from "../transport/connection_monitor.ts";
 import type { TimerHeap } from "../timer/timer_heap.ts";
@@ -136,4 +137,6 @@ export interface ClientNotifyOptions {
   key?: string | TransportKeyInit;
   /** Aborts waiting for a connection. */
   signal?: AbortSignal;
+  /** Metadata sent with the notification, on top of the client's. */
+  metadata?: MetadataInit;
 }

@@ -11,9 +11,11 @@ import {
   ENVELOPE_KINDS,
   ENVELOPE_MIN_SIZE,
   type EnvelopeKind,
+  FLAG_METADATA,
   FLAG_NUMERIC_ROUTE,
   FLAG_TIMEOUT,
 } from "./envelope_format.ts";
+import { metadataBlock } from "./_metadata_wire.ts";
 
 /** The kind of each wire byte. */
 export const KIND_NAMES: readonly (EnvelopeKind | undefined)[] = [
@@ -35,7 +37,10 @@ const routeDecoder = new TextDecoder("utf-8", {
 });
 
 /** The size of an envelope's header (all but the body); checks every field. */
-export function headerLength(message: Envelope): number {
+export function headerLength(
+  message: Envelope,
+  maxMetadataSize: number,
+): number {
   if (ENVELOPE_KINDS[message.kind] === undefined) {
     throw new RangeError(
       `Cannot encode envelope: unknown kind "${message.kind}"`,
@@ -51,6 +56,10 @@ export function headerLength(message: Envelope): number {
     size += encodeRoute(route).byteLength;
   }
   if (message.timeout !== undefined) size += 4;
+  const metadata = message.metadata;
+  if (metadata !== undefined && metadata.size > 0) {
+    size += metadataBlock(metadata, maxMetadataSize).byteLength;
+  }
   return size;
 }
 
@@ -59,12 +68,15 @@ export function writeHeader(
   message: Envelope,
   out: Uint8Array,
   offset: number,
+  maxMetadataSize: number,
 ): number {
-  const { route, timeout } = message;
+  const { route, timeout, metadata } = message;
   const numeric = typeof route === "number";
+  const withMetadata = metadata !== undefined && metadata.size > 0;
   out[offset] = ENVELOPE_KINDS[message.kind];
   out[offset + 1] = (numeric ? FLAG_NUMERIC_ROUTE : 0) |
-    (timeout !== undefined ? FLAG_TIMEOUT : 0);
+    (timeout !== undefined ? FLAG_TIMEOUT : 0) |
+    (withMetadata ? FLAG_METADATA : 0);
   putU32(out, offset + 2, message.id);
   let at = offset + 6;
   if (numeric) {
@@ -81,6 +93,11 @@ export function writeHeader(
   if (timeout !== undefined) {
     putU32(out, at, Math.min(Math.max(0, Math.ceil(timeout)), 0xffff_ffff));
     at += 4;
+  }
+  if (withMetadata) {
+    const block = metadataBlock(metadata, maxMetadataSize);
+    out.set(block, at);
+    at += block.byteLength;
   }
   return at;
 }

@@ -6,6 +6,8 @@
  */
 
 import { ProtocolError, RemoteError } from "../errors.ts";
+import type { Metadata } from "./metadata.ts";
+import { DEFAULT_MAX_METADATA_SIZE, readMetadata } from "./_metadata_wire.ts";
 import { allocate, SLAB_MAX } from "./_slab.ts";
 import {
   decodeRoute,
@@ -18,6 +20,7 @@ import {
 import {
   ENVELOPE_MIN_SIZE,
   type EnvelopeKind,
+  FLAG_METADATA,
   FLAG_NUMERIC_ROUTE,
   FLAG_TIMEOUT,
 } from "./envelope_format.ts";
@@ -32,6 +35,7 @@ export {
   ENVELOPE_KINDS,
   ENVELOPE_MIN_SIZE,
   type EnvelopeKind,
+  FLAG_METADATA,
   FLAG_NUMERIC_ROUTE,
   FLAG_TIMEOUT,
 } from "./envelope_format.ts";
@@ -72,6 +76,30 @@ export interface Envelope {
   timeout?: number;
   /** The body, encoded by a body codec. */
   body: Uint8Array;
+  /** Metadata (request, reply, error and notify); none when absent or empty. */
+  metadata?: Metadata;
+}
+
+/**
+ * Options of {@linkcode EnvelopeCodec}.
+ *
+ * @example A larger metadata limit
+ * ```ts
+ * import { envelopeProtocol } from "listenrain";
+ * import { EnvelopeCodec, type EnvelopeCodecOptions } from "listenrain/framing";
+ *
+ * const options: EnvelopeCodecOptions = { maxMetadataSize: 32 * 1024 };
+ * const protocol = { ...envelopeProtocol, codec: new EnvelopeCodec(options) };
+ * console.log(protocol.codec instanceof EnvelopeCodec); // true
+ * ```
+ */
+export interface EnvelopeCodecOptions {
+  /**
+   * The metadata block's bytes at most, both ways: sending more fails with a
+   * `CodecError` (nothing is sent), receiving more is a `ProtocolError`.
+   * @default {8192}
+   */
+  maxMetadataSize?: number;
 }
 
 /**
@@ -91,6 +119,24 @@ export interface Envelope {
  * ```
  */
 export class EnvelopeCodec implements MessageCodec<Envelope> {
+  #maxMetadata: number;
+
+  /**
+   * Creates the codec.
+   *
+   * @param options The metadata limit.
+   * @throws {RangeError} If `maxMetadataSize` is not a positive integer.
+   */
+  constructor(options: EnvelopeCodecOptions = {}) {
+    const max = options.maxMetadataSize ?? DEFAULT_MAX_METADATA_SIZE;
+    if (!Number.isInteger(max) || max < 2) {
+      throw new RangeError(
+        `maxMetadataSize must be an integer >= 2, got ${max}`,
+      );
+    }
+    this.#maxMetadata = max;
+  }
+
   /**
    * Encodes a message into payload parts.
    *
@@ -100,11 +146,11 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
    * @throws {RangeError} If the route, id or timeout does not fit the wire format.
    */
   encode(message: Envelope): Uint8Array[] {
-    const header = headerLength(message);
+    const header = headerLength(message, this.#maxMetadata);
     const body = message.body;
     const inline = header + body.byteLength <= SLAB_MAX;
     const out = allocate(inline ? header + body.byteLength : header);
-    const at = writeHeader(message, out, 0);
+    const at = writeHeader(message, out, 0, this.#maxMetadata);
     if (!inline) return [out, body];
     out.set(body, at);
     return [out];
@@ -118,7 +164,7 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
    * @throws {RangeError} If the route, id or timeout does not fit the wire format.
    */
   encodedLength(message: Envelope): number {
-    return headerLength(message) + message.body.byteLength;
+    return headerLength(message, this.#maxMetadata) + message.body.byteLength;
   }
 
   /**
@@ -131,7 +177,10 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
    * @param offset Where in `target`.
    */
   encodeInto(message: Envelope, target: Uint8Array, offset: number): void {
-    target.set(message.body, writeHeader(message, target, offset));
+    target.set(
+      message.body,
+      writeHeader(message, target, offset, this.#maxMetadata),
+    );
   }
 
   /**
@@ -155,7 +204,7 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
       );
     }
     const flags = payload[1];
-    if (flags & ~(FLAG_NUMERIC_ROUTE | FLAG_TIMEOUT)) {
+    if (flags & ~(FLAG_NUMERIC_ROUTE | FLAG_TIMEOUT | FLAG_METADATA)) {
       throw new ProtocolError(
         `Cannot decode envelope: unknown flags 0x${flags.toString(16)}`,
       );
@@ -180,6 +229,14 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
       need(payload, at + 4, "timeout");
       timeout = u32(payload, at);
       at += 4;
+    }
+    if (flags & FLAG_METADATA) {
+      let metadata: Metadata;
+      [metadata, at] = readMetadata(payload, at, this.#maxMetadata);
+      const body = payload.subarray(at);
+      return timeout === undefined
+        ? { kind, id, route, body, metadata }
+        : { kind, id, route, timeout, body, metadata };
     }
     const body = payload.subarray(at);
     return timeout === undefined
@@ -216,11 +273,13 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
    * Builds an error reply.
    * @returns An error envelope whose body is `{"code","message"}` JSON.
    */
-  errorReply(id: MessageId, error: ErrorInfo): Envelope {
+  errorReply(id: MessageId, error: ErrorInfo, metadata?: Metadata): Envelope {
     const body = encoder.encode(
       JSON.stringify({ code: error.code, message: error.message }),
     );
-    return { kind: "error", id: id as number, route: "", body };
+    return metadata === undefined || metadata.size === 0
+      ? { kind: "error", id: id as number, route: "", body }
+      : { kind: "error", id: id as number, route: "", body, metadata };
   }
 
   /**
@@ -231,7 +290,9 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
     try {
       const info = JSON.parse(decoder.decode(message.body));
       if (typeof info?.code === "string" && typeof info?.message === "string") {
-        return new RemoteError(info.code, info.message);
+        const error = new RemoteError(info.code, info.message);
+        if (message.metadata) error.metadata = message.metadata;
+        return error;
       }
     } catch { /* fall through */ }
     return new RemoteError("UNKNOWN", "The peer sent a malformed error reply");

@@ -49,5 +49,7 @@ export type EnvelopeKind = keyof typeof ENVELOPE_KINDS;
 export const FLAG_NUMERIC_ROUTE = 0x01;
 /** Flag bit: a u32 timeout in milliseconds follows the route. */
 export const FLAG_TIMEOUT = 0x02;
+/** Flag bit: a metadata block follows the timeout (or the route). */
+export const FLAG_METADATA = 0x04;
 /** The smallest envelope: kind, flags, id and an empty route name. */
 export const ENVELOPE_MIN_SIZE = 7;

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { Metadata } from "./metadata.ts";
+
 /**
  * A message id: a number (the default protocol's u32) or a string.
  *
@@ -164,10 +166,11 @@ export interface MessageCodec<M> {
    */
   withId(message: M, id: MessageId): M;
   /**
-   * Builds an error reply.
+   * Builds an error reply, with the handler's reply metadata if the
+   * protocol carries metadata.
    * @returns An error reply to the request `id`. Without it, failed requests get no reply.
    */
-  errorReply?(id: MessageId, error: ErrorInfo): M;
+  errorReply?(id: MessageId, error: ErrorInfo, metadata?: Metadata): M;
   /**
    * Turns an error reply into an error.
    * @returns The error an `error` message stands for. Without it: a generic `RemoteError`.

@@ -7,6 +7,7 @@
 import type { BodyCodec } from "../codec/body_codec.ts";
 import type { Protocol } from "../protocol/protocol.ts";
 import type { StateMachine } from "../transport/state_machine.ts";
+import { TimeoutError } from "../errors.ts";
 
 /**
  * The function that turns a reply message into its body value.
@@ -46,4 +47,20 @@ export function decodingMachine(
     onTimeout: machine.onTimeout && ((error) => machine.onTimeout!(error)),
     onError: (error) => machine.onError?.(error),
   };
+}
+
+/**
+ * Gives `error` to the machine's `onTimeout` (a `TimeoutError`, if it has
+ * one) or `onError`.
+ *
+ * @param machine The caller's machine.
+ * @param error What failed.
+ */
+export function failMachine(
+  machine: StateMachine<unknown>,
+  error: unknown,
+): void {
+  if (error instanceof TimeoutError && machine.onTimeout) {
+    machine.onTimeout(error);
+  } else machine.onError?.(error as Error);
 }

@@ -1,7 +1,8 @@
 /**
  * The handler a connection gives its transport: finds the route of an
- * incoming message, decodes its body, runs the route's handler and builds
- * the reply, all through the connection's protocol.
+ * incoming message, decodes its body, runs the handle interceptors and the
+ * route's handler, and builds the reply, all through the connection's
+ * protocol.
  *
  * @module
  */
@@ -9,9 +10,11 @@
 import type { BodyCodec } from "../codec/body_codec.ts";
 import { RemoteError } from "../errors.ts";
 import type { Protocol } from "../protocol/protocol.ts";
+import type { IncomingContext } from "../transport/_incoming_context.ts";
 import type { RequestContext } from "../transport/request_context.ts";
-import type { Router } from "../transport/router.ts";
+import type { Route, Router } from "../transport/router.ts";
 import type { MessageHandler } from "../transport/transport_options.ts";
+import type { HandleInterceptor } from "./interceptor.ts";
 
 /**
  * The transport handler serving `router` over `protocol`.
@@ -19,15 +22,22 @@ import type { MessageHandler } from "../transport/transport_options.ts";
  * @param protocol The connection's protocol.
  * @param router The routes.
  * @param body The body codec of routes that name none.
+ * @param outer The connection's (or server's) handle interceptors; the
+ *   router's own run inside them.
  * @returns The handler.
  */
 export function routeHandler<M>(
   protocol: Protocol<M>,
   router: Router,
   body: BodyCodec<unknown>,
+  outer: readonly HandleInterceptor[],
 ): MessageHandler<M> {
-  return (message: M, context: RequestContext<M>): M | Promise<M> => {
+  const metadataOf = protocol.metadata?.bind(protocol);
+  return (message: M, ctx: RequestContext<M>): M | Promise<M> => {
+    const context = ctx as IncomingContext<M>;
     const name = protocol.route(message);
+    context.route = name;
+    if (metadataOf !== undefined) context.received = metadataOf(message);
     const route = router.lookup(name);
     if (route === undefined) {
       throw new RemoteError(
@@ -46,10 +56,41 @@ export function routeHandler<M>(
         error instanceof Error ? error.message : String(error),
       );
     }
-    const result = route.handler(value, context);
-    if (result instanceof Promise) {
-      return result.then((value) => protocol.reply(value, codec));
+    const inner = router.interceptors;
+    if (outer.length === 0 && inner.length === 0) {
+      const result = route.handler(value, context);
+      if (result instanceof Promise) {
+        return result.then((value) =>
+          protocol.reply(value, codec, context.replyMetadataIfSet)
+        );
+      }
+      return protocol.reply(result, codec, context.replyMetadataIfSet);
     }
-    return protocol.reply(result, codec);
+    return intercepted(outer, inner, route, value, context).then((value) =>
+      protocol.reply(value, codec, context.replyMetadataIfSet)
+    );
   };
+}
+
+/** Runs `outer`, then `inner`, then the route's handler. */
+function intercepted(
+  outer: readonly HandleInterceptor[],
+  inner: readonly HandleInterceptor[],
+  route: Route,
+  value: unknown,
+  context: RequestContext,
+): Promise<unknown> {
+  const count = outer.length + inner.length;
+  const dispatch = (at: number): Promise<unknown> => {
+    try {
+      if (at === count) return Promise.resolve(route.handler(value, context));
+      const interceptor = at < outer.length
+        ? outer[at]
+        : inner[at - outer.length];
+      return Promise.resolve(interceptor(context, () => dispatch(at + 1)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  return dispatch(0);
 }

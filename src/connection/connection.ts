@@ -8,6 +8,7 @@
 import type { Channel, ChannelAddr } from "../channel/channel.ts";
 import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
 import type { MessageId } from "../codec/message_codec.ts";
+import type { MetadataInit } from "../codec/metadata.ts";
 import { envelopeProtocol } from "../protocol/envelope_protocol.ts";
 import type { Protocol, RouteName } from "../protocol/protocol.ts";
 import type { ReplyOf, RequestOf, RouteOf } from "../protocol/route_types.ts";
@@ -21,7 +22,9 @@ import {
 import type { InternalTransportOptions } from "../transport/_transport_config.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
 import { routeHandler } from "./_route_handler.ts";
-import { decodingMachine, replyDecoder } from "./_reply_decoder.ts";
+import { decodingMachine, failMachine } from "./_reply_decoder.ts";
+import { Caller } from "./_caller.ts";
+import type { ReplyWithMetadata } from "./interceptor.ts";
 
 /**
  * The transport under a connection, its protocol and body codec: for the
@@ -67,9 +70,7 @@ export let connectionParts: (connection: Connection<any>) => {
 // deno-lint-ignore no-explicit-any
 export class Connection<T = any> {
   #transport: Transport<unknown>;
-  #protocol: Protocol<unknown>;
-  #body: BodyCodec<unknown>;
-  #decodeReply: (reply: unknown) => unknown;
+  #caller: Caller;
 
   /**
    * Starts speaking on `channel` at once.
@@ -79,18 +80,29 @@ export class Connection<T = any> {
    * @throws {RangeError} If an option is out of range.
    */
   constructor(channel: Channel, options: ConnectionOptions = {}) {
-    const { protocol = envelopeProtocol, framing, router, body, ...rest } =
-      options;
+    const {
+      protocol = envelopeProtocol,
+      framing,
+      router,
+      body,
+      metadata,
+      interceptors,
+      ...rest
+    } = options;
     const proto = protocol as Protocol<unknown>;
-    this.#protocol = proto;
-    this.#body = (body ?? rawBody) as BodyCodec<unknown>;
-    this.#decodeReply = replyDecoder(proto, this.#body);
+    const bodyCodec = (body ?? rawBody) as BodyCodec<unknown>;
+    this.#caller = new Caller(proto, bodyCodec, metadata, interceptors);
+    const handles = (interceptors ?? []).flatMap((i) =>
+      i.handle ? [i.handle] : []
+    );
     const transportOptions: InternalTransportOptions<unknown> = {
       ...rest,
       codec: proto.codec,
       packetCodec: framing ?? proto.framing,
       ids: proto.ids?.(),
-      handler: router ? routeHandler(proto, router, this.#body) : undefined,
+      handler: router
+        ? routeHandler(proto, router, bodyCodec, handles)
+        : undefined,
       // Handlers see this connection and its channel as their caller's.
       origin: { connection: this, channel },
     };
@@ -100,8 +112,8 @@ export class Connection<T = any> {
   static {
     connectionParts = (connection) => ({
       transport: connection.#transport,
-      protocol: connection.#protocol,
-      body: connection.#body,
+      protocol: connection.#caller.protocol,
+      body: connection.#caller.body,
     });
   }
 
@@ -154,7 +166,8 @@ export class Connection<T = any> {
   }
 
   /**
-   * Sends a request to `route` and waits for the reply body.
+   * Sends a request to `route` and waits for the reply: with
+   * `withMetadata: true`, its body and the metadata the handler sent back.
    *
    * @param route A route name or u32 command.
    * @param body The request body.
@@ -170,20 +183,80 @@ export class Connection<T = any> {
   request<N extends RouteOf<T>>(
     route: N,
     body: RequestOf<T, N>,
+    options: RequestOptions & { withMetadata: true },
+  ): Promise<ReplyWithMetadata<ReplyOf<T, N>>>;
+  /**
+   * Sends a request to `route` and waits for the reply body.
+   *
+   * @param route A route name or u32 command.
+   * @param body The request body.
+   * @param options Deadline, signal, metadata.
+   * @returns The reply body.
+   */
+  request<N extends RouteOf<T>>(
+    route: N,
+    body: RequestOf<T, N>,
     options?: RequestOptions,
-  ): Promise<ReplyOf<T, N>> {
+  ): Promise<ReplyOf<T, N>>;
+  request(
+    route: RouteName,
+    body: unknown,
+    options?: RequestOptions,
+  ): Promise<unknown> {
+    const caller = this.#caller;
+    if (caller.interceptors.length > 0) {
+      const reply = this.#intercepted(route, body, options);
+      return options?.withMetadata ? reply : reply.then(bodyOf);
+    }
     let message: unknown;
     try {
-      message = this.#protocol.message("request", route, body, this.#body);
+      message = caller.message(
+        "request",
+        route,
+        body,
+        caller.metadata(options?.metadata),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
     return requestDecoded(
       this.#transport,
       message,
-      this.#decodeReply,
+      options?.withMetadata ? caller.decodeFull : caller.decodeBody,
       options,
-    ) as Promise<ReplyOf<T, N>>;
+    );
+  }
+
+  #intercepted(
+    route: RouteName,
+    body: unknown,
+    options: RequestOptions | undefined,
+  ): Promise<ReplyWithMetadata> {
+    const caller = this.#caller;
+    return caller.intercept(
+      route,
+      body,
+      options,
+      this.#transport.timeout,
+      this.remoteAddr,
+      (request) => {
+        let message: unknown;
+        try {
+          message = caller.message(
+            "request",
+            request.route,
+            request.body,
+            request.metadata.size > 0 ? request.metadata : undefined,
+          );
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return requestDecoded(this.#transport, message, caller.decodeFull, {
+          timeout: request.timeout === Infinity ? 0 : request.timeout,
+          signal: request.signal,
+        });
+      },
+    );
   }
 
   /**
@@ -204,10 +277,28 @@ export class Connection<T = any> {
     body: RequestOf<T, N>,
     machine: StateMachine<ReplyOf<T, N>>,
     options?: RequestOptions,
-  ): MessageId {
+  ): MessageId | undefined {
+    const caller = this.#caller;
+    const sink = machine as StateMachine<unknown>;
+    if (caller.interceptors.length > 0) {
+      const full = options?.withMetadata === true;
+      this.#intercepted(route, body, options).then(
+        (reply) => sink.onMessage(full ? reply : reply.body),
+        (error) => failMachine(sink, error),
+      );
+      return undefined;
+    }
     return this.#transport.call(
-      this.#protocol.message("request", route, body, this.#body),
-      decodingMachine(this.#decodeReply, machine as StateMachine<unknown>),
+      caller.message(
+        "request",
+        route,
+        body,
+        caller.metadata(options?.metadata),
+      ),
+      decodingMachine(
+        options?.withMetadata ? caller.decodeFull : caller.decodeBody,
+        sink,
+      ),
       options,
     );
   }
@@ -224,9 +315,16 @@ export class Connection<T = any> {
   notify<N extends RouteOf<T>>(
     route: N,
     body: RequestOf<T, N>,
+    options?: { metadata?: MetadataInit },
   ): void | Promise<void> {
+    const caller = this.#caller;
     return this.#transport.notify(
-      this.#protocol.message("notify", route as RouteName, body, this.#body),
+      caller.message(
+        "notify",
+        route as RouteName,
+        body,
+        caller.metadata(options?.metadata),
+      ),
     );
   }
 
@@ -279,4 +377,8 @@ export class Connection<T = any> {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+function bodyOf(reply: ReplyWithMetadata): unknown {
+  return reply.body;
 }

@@ -7,7 +7,9 @@
 
 import type { BodyCodec } from "../codec/body_codec.ts";
 import type { Envelope } from "../codec/envelope.ts";
+import type { MetadataInit } from "../codec/metadata.ts";
 import type { PacketCodec } from "../framing/packet_codec.ts";
+import type { Interceptor } from "./interceptor.ts";
 import type { Protocol } from "../protocol/protocol.ts";
 import type { Router } from "../transport/router.ts";
 import type { ConnectionLimits } from "../transport/transport_options.ts";
@@ -52,6 +54,17 @@ export interface ConnectionOptions<M = any> extends ConnectionLimits<M> {
   framing?: PacketCodec;
   /** Handlers for the peer's requests and notifications. Without it, every request gets the error reply `NO_HANDLER`. */
   router?: Router;
+  /**
+   * Metadata sent with every request and notification (a request's own
+   * `metadata` replaces the same keys): a token, a tenant.
+   */
+  metadata?: MetadataInit;
+  /**
+   * Interceptors around every outgoing request (their `request` part) and
+   * every handler (their `handle` part), the first outermost; a router's
+   * own (`router.use`) run inside these.
+   */
+  interceptors?: readonly Interceptor[];
   /** The body codec of routes that name none. @default {rawBody} */
   // deno-lint-ignore no-explicit-any
   body?: BodyCodec<any>;

@@ -7,6 +7,7 @@
 
 import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
 import { type Envelope, EnvelopeCodec } from "../codec/envelope.ts";
+import type { Metadata } from "../codec/metadata.ts";
 import type { Protocol } from "./protocol.ts";
 
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -38,15 +39,26 @@ export const envelopeProtocol: Protocol<Envelope> = Object.freeze({
     route: string | number,
     body: unknown,
     bodyCodec: BodyCodec<unknown>,
+    metadata?: Metadata,
   ): Envelope {
-    return { kind, id: 0, route, body: bodyCodec.encode(body) };
+    const bytes = bodyCodec.encode(body);
+    return metadata === undefined
+      ? { kind, id: 0, route, body: bytes }
+      : { kind, id: 0, route, body: bytes, metadata };
   },
-  reply(body: unknown, bodyCodec: BodyCodec<unknown>): Envelope {
+  reply(
+    body: unknown,
+    bodyCodec: BodyCodec<unknown>,
+    metadata?: Metadata,
+  ): Envelope {
     const bytes = body === undefined && bodyCodec === rawBody as unknown
       ? EMPTY
       : bodyCodec.encode(body);
-    return { kind: "reply", id: 0, route: "", body: bytes };
+    return metadata === undefined
+      ? { kind: "reply", id: 0, route: "", body: bytes }
+      : { kind: "reply", id: 0, route: "", body: bytes, metadata };
   },
+  metadata: (message: Envelope): Metadata | undefined => message.metadata,
   route: (message: Envelope): string | number => message.route,
   body: (message: Envelope, bodyCodec: BodyCodec<unknown>): unknown =>
     bodyCodec.decode(message.body),

@@ -7,6 +7,7 @@
 
 import type { BodyCodec } from "../codec/body_codec.ts";
 import type { IdAllocator, MessageCodec } from "../codec/message_codec.ts";
+import type { Metadata } from "../codec/metadata.ts";
 import type { PacketCodec } from "../framing/packet_codec.ts";
 
 /**
@@ -98,6 +99,8 @@ export interface Protocol<M> {
    * @param bodyCodec The route's body codec (the connection's `body` option
    *   unless the route has its own); a protocol whose messages carry values
    *   rather than bytes may ignore it.
+   * @param metadata The caller's metadata, if any; a protocol without
+   *   metadata throws a `CodecError` when given some.
    * @returns The message.
    * @throws {CodecError} If the body cannot be encoded.
    */
@@ -106,16 +109,25 @@ export interface Protocol<M> {
     route: RouteName,
     body: unknown,
     bodyCodec: BodyCodec<unknown>,
+    metadata?: Metadata,
   ): M;
   /**
    * Builds the reply carrying `body`; the connection sets its id.
    *
    * @param body The handler's result.
    * @param bodyCodec The route's body codec.
+   * @param metadata The handler's reply metadata, if it set any.
    * @returns The message.
    * @throws {CodecError} If the body cannot be encoded.
    */
-  reply(body: unknown, bodyCodec: BodyCodec<unknown>): M;
+  reply(body: unknown, bodyCodec: BodyCodec<unknown>, metadata?: Metadata): M;
+  /**
+   * The metadata of an incoming message, if the protocol carries metadata.
+   *
+   * @param message The message.
+   * @returns Its metadata, or `undefined` if it has none.
+   */
+  metadata?(message: M): Metadata | undefined;
   /**
    * The route of an incoming request or notification.
    *

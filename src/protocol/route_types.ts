@@ -58,7 +58,8 @@ export type AnyRoutes = {
  *
  * @example The route table of a router
  * ```ts
- * import { Router, type RoutesOf } from "listenrain";
+ * import { Router } from "listenrain";
+ * import type { RoutesOf } from "listenrain/advanced";
  *
  * const router = new Router().handle("add", ([x, y]: [number, number]) => x + y);
  * type Api = RoutesOf<typeof router>;

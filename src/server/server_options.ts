@@ -124,12 +124,8 @@ export interface ServerStats {
  *
  * @example A long deadline, cut short by a signal
  * ```ts
- * import {
- *   Connection,
- *   Router,
- *   Server,
- *   type ServerCloseOptions,
- * } from "listenrain";
+ * import { Connection, Router, Server } from "listenrain";
+ * import type { ServerCloseOptions } from "listenrain/advanced";
  * import { MemoryNetwork } from "listenrain/testing";
  *
  * const network = new MemoryNetwork();

@@ -362,8 +362,15 @@ export class Incoming<M> {
     } else {
       // The request stays charged until its reply is queued.
       const replies = this.#replies;
-      if (error) replies.error(id, error.code, error.message, context.size);
-      else if (reply === undefined) {
+      if (error) {
+        replies.error(
+          id,
+          error.code,
+          error.message,
+          context.size,
+          context.replyMetadataIfSet,
+        );
+      } else if (reply === undefined) {
         replies.error(
           id,
           "NO_REPLY",

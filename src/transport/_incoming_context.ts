@@ -5,9 +5,15 @@
  * @module
  */
 
-import type { Channel, ChannelAddr } from "../channel/channel.ts";
+import type {
+  Channel,
+  ChannelAddr,
+  PeerCertificate,
+} from "../channel/channel.ts";
 import type { MessageId } from "../codec/message_codec.ts";
 import type { Connection } from "../connection/connection.ts";
+import { Metadata } from "../codec/metadata.ts";
+import type { RouteName } from "../protocol/protocol.ts";
 import type { Timer } from "../timer/timer_heap.ts";
 import type { RequestContext } from "./request_context.ts";
 
@@ -47,6 +53,11 @@ export class IncomingContext<M> implements RequestContext<M> {
   started = false;
   /** When it arrived (performance.now()), if slow requests are watched; else 0. */
   receivedAt = 0;
+  /** The route, set by the connection's route handler. */
+  route: RouteName = "";
+  /** The metadata that came with the request, set by the route handler. */
+  received: Metadata | undefined = undefined;
+  #reply: Metadata | undefined = undefined;
 
   constructor(
     message: M,
@@ -74,6 +85,20 @@ export class IncomingContext<M> implements RequestContext<M> {
     return this.#done;
   }
 
+  get metadata(): Metadata {
+    return this.received ??= new Metadata();
+  }
+
+  get replyMetadata(): Metadata {
+    return this.#reply ??= new Metadata();
+  }
+
+  /** The reply metadata, if the handler set any. */
+  get replyMetadataIfSet(): Metadata | undefined {
+    const reply = this.#reply;
+    return reply !== undefined && reply.size > 0 ? reply : undefined;
+  }
+
   // A transport made by a Connection always has an origin; a bare one
   // (message-level tests) has none, and these are undefined there.
   get connection(): Connection {
@@ -82,6 +107,10 @@ export class IncomingContext<M> implements RequestContext<M> {
 
   get remoteAddr(): ChannelAddr {
     return this.#origin?.channel.remoteAddr as ChannelAddr;
+  }
+
+  get peerCertificate(): PeerCertificate | undefined {
+    return this.#origin?.channel.peerCertificate;
   }
 
   /** Marks the handler finished: later cancels change nothing. */

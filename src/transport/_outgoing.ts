@@ -64,6 +64,11 @@ export class Outgoing<M> {
   }
 
   /** The pending table's size without the fence: the user's requests. */
+  /** The default deadline of a request, in ms (`Infinity` for none). */
+  get timeout(): number {
+    return this.#timeout;
+  }
+
   get count(): number {
     return this.#pending.size - (this.#fenceOut ? 1 : 0);
   }

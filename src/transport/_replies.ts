@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { Metadata } from "../codec/metadata.ts";
 import type {
   ErrorInfo,
   MessageCodec,
@@ -89,12 +90,21 @@ export class Replies<M> {
     );
   }
 
-  /** Sends an error reply to request `id` (if the codec has them). */
-  error(id: MessageId, code: string, message: string, charge: number): void {
+  /** Sends an error reply to request `id` (if the codec has them), with the handler's reply metadata if any. */
+  error(
+    id: MessageId,
+    code: string,
+    message: string,
+    charge: number,
+    metadata?: Metadata,
+  ): void {
     const errorReply = this.#codec.errorReply;
     if (!errorReply) return this.#release(charge);
     const info: ErrorInfo = { code, message };
-    const error = this.#send(errorReply.call(this.#codec, id, info), charge);
+    const error = this.#send(
+      errorReply.call(this.#codec, id, info, metadata),
+      charge,
+    );
     if (error !== undefined) {
       if (!(error instanceof FrameTooLargeError) || message === "") {
         return this.#link.onError(error);

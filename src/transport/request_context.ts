@@ -5,9 +5,11 @@
  * @module
  */
 
-import type { ChannelAddr } from "../channel/channel.ts";
+import type { ChannelAddr, PeerCertificate } from "../channel/channel.ts";
 import type { MessageId } from "../codec/message_codec.ts";
+import type { Metadata } from "../codec/metadata.ts";
 import type { Connection } from "../connection/connection.ts";
+import type { RouteName } from "../protocol/protocol.ts";
 
 /**
  * What a handler knows about the request it handles: its id, its deadline,
@@ -63,4 +65,18 @@ export interface RequestContext<M = unknown> {
   readonly connection: Connection;
   /** The caller's address: the remote address of the request's connection. */
   readonly remoteAddr: ChannelAddr;
+  /**
+   * The certificate the caller presented, on TLS with client certificates
+   * (Node and Bun adapters; `undefined` on Deno, TCP, Unix and memory).
+   */
+  readonly peerCertificate: PeerCertificate | undefined;
+  /** The route the request named. */
+  readonly route: RouteName;
+  /** The metadata that came with the request (empty if none). */
+  readonly metadata: Metadata;
+  /**
+   * Metadata to send back with the reply, or with the error reply if the
+   * handler throws (gRPC's trailers): `ctx.replyMetadata.set("x-cache", "hit")`.
+   */
+  readonly replyMetadata: Metadata;
 }

@@ -151,6 +151,11 @@ export class Transport<M> {
     return this.#link.refusal;
   }
 
+  /** The default deadline of a request, in ms (`Infinity` for none). */
+  get timeout(): number {
+    return this.#outgoing.timeout;
+  }
+
   /** Requests this side sent that wait for their reply (the pending table's size). */
   get inFlight(): number {
     return this.#outgoing.count;

@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { MetadataInit } from "../codec/metadata.ts";
 import type { IdAllocator, MessageCodec } from "../codec/message_codec.ts";
 import type { Executor } from "../executor/executor.ts";
 import type { PacketCodec } from "../framing/packet_codec.ts";
@@ -321,8 +322,12 @@ export interface TransportOptions<M> extends ConnectionLimits<M> {
  * ```
  */
 export interface RequestOptions {
-  /** Deadline in ms; `0` or `Infinity` for none. @default {the transport's `timeout`} */
+  /** Deadline in ms; `0` or `Infinity` for none. @default {the connection's `timeout`} */
   timeout?: number;
   /** Aborts the request: it rejects with `AbortedError` and the peer is told. */
   signal?: AbortSignal;
+  /** Metadata sent with the request, on top of the connection's or client's `metadata` (a key given here replaces theirs). */
+  metadata?: MetadataInit;
+  /** Resolve with `{ body, metadata }` (the reply's metadata too) instead of the body alone. */
+  withMetadata?: boolean;
 }

@@ -239,6 +239,7 @@ describe("log events", () => {
       assert.equal(failure.remoteCode, event.code);
       assert.ok(failure.message.includes(event.errorId), failure.message);
       assert.equal(event.err.message, "boom");
+      assert.equal(event.route, "fail");
       assert.equal(event.local, "mem://failing");
       assert.ok(call.message.includes(event.errorId));
       await client.close();
@@ -281,6 +282,7 @@ describe("log events", () => {
     const incoming = slow.find((e) => e.direction === "incoming")!;
     const outgoing = slow.find((e) => e.direction === "outgoing")!;
     assert.ok(incoming && outgoing, "one each way");
+    assert.equal(incoming.route, "slow");
     assert.equal(incoming.outcome, "reply");
     assert.equal(outgoing.outcome, "reply");
     assert.equal(incoming.local, "mem://slowpoke");
@@ -360,6 +362,7 @@ describe("logger shapes", () => {
     assert.ok(failure, JSON.stringify(root.lines));
     assert.equal(failure.level, 50);
     assert.equal(failure.lib, "listenrain");
+    assert.equal(failure.route, "fail");
     assert.equal(failure.code, "HANDLER_ERROR");
     assert.deepEqual(
       { ...(failure.err as object), stack: undefined },

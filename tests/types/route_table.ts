@@ -6,13 +6,8 @@
  * @module
  */
 
-import {
-  type Channel,
-  Client,
-  Connection,
-  jsonBody,
-  type RoutesOf,
-} from "listenrain";
+import { type Channel, Client, Connection, jsonBody } from "listenrain";
+import type { RoutesOf } from "listenrain/advanced";
 import type { MemoryNetwork } from "listenrain/testing";
 import { type Api, router } from "./_api.ts";
 
