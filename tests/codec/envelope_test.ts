@@ -7,6 +7,7 @@ import {
   ENVELOPE_MIN_SIZE,
   EnvelopeCodec,
   type EnvelopeKind,
+  FLAG_METADATA,
   FLAG_NUMERIC_ROUTE,
   FLAG_TIMEOUT,
 } from "../../src/codec/envelope.ts";
@@ -69,6 +70,7 @@ describe("EnvelopeCodec wire format", () => {
     });
     assert.equal(FLAG_NUMERIC_ROUTE, 0x01);
     assert.equal(FLAG_TIMEOUT, 0x02);
+    assert.equal(FLAG_METADATA, 0x04);
     assert.equal(ENVELOPE_MIN_SIZE, 7);
   });
 
@@ -292,8 +294,8 @@ describe("EnvelopeCodec decode", () => {
     }
   });
 
-  it("EnvelopeCodec.decode rejects unknown flag bits", () => {
-    for (const flags of ["04", "80", "07", "ff"]) {
+  it("EnvelopeCodec.decode rejects unknown flag bits (0x04 is metadata: envelope_metadata_test.ts)", () => {
+    for (const flags of ["08", "80", "0f", "ff"]) {
       assertProtocolError(
         hex(`01 ${flags} 00000001 00 00000000`),
         `Cannot decode envelope: unknown flags 0x${
@@ -476,7 +478,7 @@ describe("EnvelopeCodec properties", () => {
       fc.uint8Array({ maxLength: 40 }),
       fc.tuple(
         fc.integer({ min: 1, max: 8 }),
-        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 7 }),
         fc.uint8Array({ maxLength: 40 }),
       ).map(([kind, flags, rest]) => new Uint8Array([kind, flags, ...rest])),
     );
@@ -485,7 +487,11 @@ describe("EnvelopeCodec properties", () => {
         try {
           const message = codec.decode(input);
           assert.ok(kinds.includes(message.kind));
-          assert.deepEqual(codec.decode(encode(message)), message);
+          // Metadata compared by its entries (an empty block is none).
+          const { metadata, ...rest } = codec.decode(encode(message));
+          const { metadata: expected, ...expectedRest } = message;
+          assert.deepEqual(rest, expectedRest);
+          assert.deepEqual([...metadata ?? []], [...expected ?? []]);
         } catch (error) {
           if (!(error instanceof ProtocolError)) throw error;
         }
