@@ -125,3 +125,45 @@ export class Connector {
     return found;
   }
 }
+
+/**
+ * The client's default endpoint: `endpoint`, or the dialer's key.
+ *
+ * @param endpoint The `endpoint` option.
+ * @param dial The `dial` option.
+ * @param dialer The `dialer` option.
+ * @returns The key, or `undefined` if requests must name theirs.
+ * @throws {TypeError} If neither `dial` nor `dialer` is given, a key is
+ *   invalid, or a dialer without a key comes without an endpoint.
+ */
+export function defaultKeyOf(
+  endpoint: string | TransportKeyInit | undefined,
+  dial: DialFunction | undefined,
+  dialer: (Dialer & { readonly key?: TransportKey }) | undefined,
+): TransportKey | undefined {
+  if (dial === undefined && dialer === undefined) {
+    throw new TypeError("A client needs a dial function or a dialer");
+  }
+  const init = endpoint ?? dialer?.key;
+  const key = init === undefined ? undefined : TransportKey.from(init);
+  if (dialer !== undefined && key === undefined) {
+    throw new TypeError(
+      "A client with a dialer that has no key needs an endpoint",
+    );
+  }
+  return key;
+}
+
+/**
+ * Checks the `retry` option.
+ *
+ * @param retry Times a request may be sent again.
+ * @returns It.
+ * @throws {RangeError} If it is not an integer >= 0.
+ */
+export function checkRetry(retry: number): number {
+  if (!Number.isInteger(retry) || retry < 0) {
+    throw new RangeError(`retry must be an integer >= 0, got ${retry}`);
+  }
+  return retry;
+}

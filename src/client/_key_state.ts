@@ -9,7 +9,11 @@ import {
   ConnectError,
   ConnectionClosedError,
 } from "../errors.ts";
-import type { ConnectionMonitor } from "../transport/connection_monitor.ts";
+import {
+  ConnectionMonitor,
+  type HeartbeatOptions,
+} from "../transport/connection_monitor.ts";
+import type { TimerHeap } from "../timer/timer_heap.ts";
 import type { TimerHandle } from "../timer/timer_heap.ts";
 import type { Connection } from "../connection/connection.ts";
 import type { TransportKey } from "../channel/transport_key.ts";
@@ -170,5 +174,54 @@ export class KeyState {
     return this.connections.length === 0 && this.dials.size === 0 &&
       this.waiters.size === 0 && this.retryTimer === undefined &&
       !this.reconnecting;
+  }
+
+  /**
+   * Drops the key: stops its dials and retries, fails its waiters, and
+   * closes its connections.
+   *
+   * @param reason Why, for the errors.
+   */
+  async drop(reason: string): Promise<void> {
+    if (this.dropped) return;
+    this.dropped = true;
+    this.cancelRetry();
+    for (const controller of this.dials) {
+      controller.abort(new ConnectionClosedError(reason));
+    }
+    const error = new ConnectionClosedError(reason);
+    for (const waiter of [...this.waiters]) waiter.settle(undefined, error);
+    await Promise.all(this.connections.map((connection) => {
+      this.retiring.add(connection);
+      return connection.close(reason);
+    }));
+  }
+
+  /**
+   * Watches `connection` with a monitor: heartbeat, and idle eviction (an
+   * evicted connection is expected to go, and is not replaced).
+   *
+   * @param connection The new connection.
+   * @param timers The pool's timer heap.
+   * @param heartbeat The heartbeat, if any.
+   * @param idleTimeout The idle eviction, in ms (`0` for none).
+   */
+  watch(
+    connection: Connection,
+    timers: TimerHeap,
+    heartbeat: HeartbeatOptions | undefined,
+    idleTimeout: number,
+  ): void {
+    this.monitors.set(
+      connection,
+      new ConnectionMonitor(connection, {
+        timers,
+        heartbeat,
+        idleTimeout,
+        onExpire: (reason) => {
+          if (reason === "idle") this.retiring.add(connection);
+        },
+      }),
+    );
   }
 }

@@ -34,7 +34,7 @@ import type {
   ClientRequestOptions,
 } from "./client_options.ts";
 import { ConnectionPool } from "./connection_pool.ts";
-import { Connector } from "./_connector.ts";
+import { checkRetry, Connector, defaultKeyOf } from "./_connector.ts";
 
 export type {
   ClientNotifyOptions,
@@ -132,22 +132,8 @@ export class Client<T = any> {
       timers,
       ...connection
     } = options;
-    if (dial === undefined && dialer === undefined) {
-      throw new TypeError("A client needs a dial function or a dialer");
-    }
-    const defaultKey = endpoint ?? dialer?.key;
-    this.#key = defaultKey === undefined
-      ? undefined
-      : TransportKey.from(defaultKey);
-    if (dialer !== undefined && this.#key === undefined) {
-      throw new TypeError(
-        "A client with a dialer that has no key needs an endpoint",
-      );
-    }
-    this.#retry = retry ?? 0;
-    if (!Number.isInteger(this.#retry) || this.#retry < 0) {
-      throw new RangeError(`retry must be an integer >= 0, got ${this.#retry}`);
-    }
+    this.#key = defaultKeyOf(endpoint, dial, dialer);
+    this.#retry = checkRetry(retry ?? 0);
     this.#timeout = checkTimeout(connection.timeout ?? DEFAULT_TIMEOUT);
     this.#ownTimers = timers === undefined;
     this.#timers = timers ?? new TimerHeap();

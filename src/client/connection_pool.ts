@@ -6,9 +6,8 @@
  * @module
  */
 
-import { log, logging } from "../logger.ts";
+import { logging } from "../logger.ts";
 import { AbortedError, ConnectionClosedError } from "../errors.ts";
-import { ConnectionMonitor } from "../transport/connection_monitor.ts";
 import { TimerHeap } from "../timer/timer_heap.ts";
 import type { Connection } from "../connection/connection.ts";
 import {
@@ -20,6 +19,7 @@ import type { HeartbeatOptions } from "../transport/connection_monitor.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import type { ConnectionPoolOptions, PoolGetOptions } from "./pool_options.ts";
 import { KeyState } from "./_key_state.ts";
+import { logPoolEvent } from "./_pool_log.ts";
 import { resolvePoolOptions } from "./_pool_config.ts";
 import {
   PoolEvent,
@@ -320,17 +320,7 @@ export class ConnectionPool extends EventTarget {
     state.connections.push(connection);
     state.openedAt.set(connection, performance.now());
     if (this.#heartbeat || this.#idleTimeout > 0) {
-      state.monitors.set(
-        connection,
-        new ConnectionMonitor(connection, {
-          timers: this.#timers,
-          heartbeat: this.#heartbeat,
-          idleTimeout: this.#idleTimeout,
-          onExpire: (reason) => {
-            if (reason === "idle") state.retiring.add(connection);
-          },
-        }),
-      );
+      state.watch(connection, this.#timers, this.#heartbeat, this.#idleTimeout);
     }
     connection.closed.then(() => this.#lost(state, connection));
     this.#emit("connect", { key: state.key, connection, attempt });
@@ -421,59 +411,11 @@ export class ConnectionPool extends EventTarget {
     if (this.#states.get(String(state.key)) === state) {
       this.#states.delete(String(state.key));
     }
-    if (state.dropped) return;
-    state.dropped = true;
-    state.cancelRetry();
-    for (const controller of state.dials) {
-      controller.abort(new ConnectionClosedError(reason));
-    }
-    const error = new ConnectionClosedError(reason);
-    for (const waiter of [...state.waiters]) waiter.settle(undefined, error);
-    const closing = state.connections.map((connection) => {
-      state.retiring.add(connection);
-      return connection.close(reason);
-    });
-    await Promise.all(closing);
+    await state.drop(reason);
   }
 
   #emit(type: PoolEventType, init: PoolEventInit): void {
     if (logging()) logPoolEvent(type, init);
     this.dispatchEvent(new PoolEvent(type, init));
   }
-}
-
-function logPoolEvent(type: PoolEventType, init: PoolEventInit): void {
-  const key = String(init.key);
-  const attempt = init.attempt ?? 1;
-  if (type === "connecterror") {
-    log(
-      "warn",
-      {
-        event: "pool.connect_error",
-        key,
-        attempt,
-        delay: init.delay,
-        err: init.error,
-      },
-      `pool cannot connect ${key} (attempt ${attempt}): ${
-        errorText(init.error)
-      }`,
-    );
-  } else if (type === "connect") {
-    log(
-      "debug",
-      { event: "pool.connect", key, attempt },
-      `pool connected ${key} (attempt ${attempt})`,
-    );
-  } else {
-    log(
-      "debug",
-      { event: "pool.disconnect", key, err: init.error },
-      `pool disconnected ${key} (${errorText(init.error)})`,
-    );
-  }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
