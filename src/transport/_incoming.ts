@@ -19,16 +19,11 @@ import {
   INCOMING_REQUEST,
 } from "./_backlog.ts";
 import type { Link } from "./_link.ts";
-import { contextRoute, logHandlerError } from "./_log_request.ts";
-import { logging } from "../logger.ts";
+import { contextRoute } from "./_log_request.ts";
+import { handlerFailed } from "./_handler_failed.ts";
 import { Replies } from "./_replies.ts";
-import { toError } from "./_to_error.ts";
 import type { TransportConfig } from "./_transport_config.ts";
-import {
-  errorReplyOf,
-  type HandlerFailure,
-  newErrorId,
-} from "./handler_failure.ts";
+import type { HandlerFailure } from "./handler_failure.ts";
 import { IncomingContext, type RequestOrigin } from "./_incoming_context.ts";
 import type { ConnectionStats } from "./stats.ts";
 import { HANDLING_CHARGE, type MessageHandler } from "./transport_options.ts";
@@ -299,7 +294,17 @@ export class Incoming<M> {
     try {
       result = handler(context.message, context);
     } catch (error) {
-      return this.#finish(context, undefined, this.#failed(context, error));
+      return this.#finish(
+        context,
+        undefined,
+        handlerFailed(
+          context,
+          error,
+          this.#exposeErrors,
+          this.#onHandlerError,
+          this.#link,
+        ),
+      );
     }
     if (isPromiseLike(result)) {
       // The deadline only needs a timer when the handler goes async (or
@@ -314,38 +319,20 @@ export class Incoming<M> {
       return result.then(
         (reply) => this.#finish(context, reply, undefined),
         (error) =>
-          this.#finish(context, undefined, this.#failed(context, error)),
+          this.#finish(
+            context,
+            undefined,
+            handlerFailed(
+              context,
+              error,
+              this.#exposeErrors,
+              this.#onHandlerError,
+              this.#link,
+            ),
+          ),
       );
     }
     this.#finish(context, result, undefined);
-  }
-
-  /**
-   * A handler threw or rejected: reports it to `onHandlerError` (unless the
-   * request was cancelled already) and returns the error reply to send.
-   */
-  #failed(context: IncomingContext<M>, thrown: unknown): ErrorInfo {
-    const error = toError(thrown);
-    const errorId = newErrorId();
-    const info = errorReplyOf(error, errorId, this.#exposeErrors);
-    if (!context.cancelled) {
-      if (logging()) {
-        logHandlerError(this.#link.channel, context, error, errorId, info.code);
-      }
-      const failure: HandlerFailure<M> = {
-        error,
-        context,
-        errorId,
-        reply: context.expectsReply ? info : undefined,
-      };
-      try {
-        if (this.#onHandlerError) this.#onHandlerError(failure);
-        else this.#link.onError(error);
-      } catch (hookError) {
-        this.#link.onError(hookError);
-      }
-    }
-    return info;
   }
 
   #finish(
