@@ -1,8 +1,9 @@
 /**
  * The interop server: listens on 127.0.0.1 (port 0) with the runtime's own
  * adapter, prints `{"port":N,"runtime":"…"}` as one line on stdout, and serves
- * two routes of the default protocol: "echo" (the body back) and "checksum"
- * (FNV-1a and length of the body). It stops by itself when stdin closes or
+ * three routes of the default protocol: "echo" (the body back), "checksum"
+ * (FNV-1a and length of the body) and "metadata" (the body back, and the
+ * request's metadata back as the reply's, entry for entry). It stops by itself when stdin closes or
  * after `--time-limit` seconds (default 60), whichever comes first.
  *
  * Run by `scripts/interop.mjs` on Deno, Bun and Node:
@@ -26,7 +27,13 @@ const listener = await adapter.listen("tcp://127.0.0.1:0");
 const peers = new Set<Connection>();
 const router = new Router()
   .handle("echo", (body: Uint8Array) => body)
-  .handle("checksum", (body: Uint8Array) => checksumOf(body));
+  .handle("checksum", (body: Uint8Array) => checksumOf(body))
+  .handle("metadata", (body: Uint8Array, ctx) => {
+    for (const [key, value] of ctx.metadata) {
+      ctx.replyMetadata.append(key, value);
+    }
+    return body;
+  });
 
 let stopping = false;
 async function stop(code: number, why: string): Promise<void> {
