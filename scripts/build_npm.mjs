@@ -1,6 +1,7 @@
 /**
  * Builds the npm package in npm/: compiles the entry points (mod.ts,
- * testing.ts, framing.ts, advanced.ts, adapters/*.ts, codecs/*.ts) with tsc
+ * testing.ts, framing.ts, advanced.ts, adapters/*.ts, codecs/*.ts, otel.ts)
+ * with tsc
  * (tsconfig.build.json) to ESM `.js` + `.d.ts`, rewrites
  * any `.ts` import specifier left in the `.d.ts` files to `.js`, and writes
  * npm/package.json whose `exports` are derived from deno.json's `exports` and
@@ -111,8 +112,8 @@ const pkg = {
   main: exports["."]?.default,
   types: exports["."]?.types,
   exports,
-  // The serialization libraries behind ./codecs/* are optional: only users
-  // of a subpath install its library.
+  // The serialization libraries behind ./codecs/* and @opentelemetry/api
+  // behind ./otel are optional: only users of a subpath install its library.
   ...(root.peerDependencies && {
     peerDependencies: root.peerDependencies,
     peerDependenciesMeta: root.peerDependenciesMeta,
