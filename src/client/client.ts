@@ -255,12 +255,18 @@ export class Client<T = any> {
     body: unknown,
     options: ClientRequestOptions,
   ): Promise<ReplyWithMetadata> {
+    let endpoint: TransportKey;
+    try {
+      endpoint = TransportKey.from(this.#keyOf(options.key));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#caller.intercept(
       route,
       body,
       options,
       this.#timeout,
-      TransportKey.from(this.#keyOf(options.key)),
+      endpoint,
       (request) =>
         new Promise<ReplyWithMetadata>((resolve, reject) =>
           this.#call(

@@ -71,6 +71,8 @@ export let connectionParts: (connection: Connection<any>) => {
 export class Connection<T = any> {
   #transport: Transport<unknown>;
   #caller: Caller;
+  /** Receives what a caller's callback throws (the `onError` option). */
+  #onError: (error: unknown) => void;
 
   /**
    * Starts speaking on `channel` at once.
@@ -92,6 +94,7 @@ export class Connection<T = any> {
     const proto = protocol as Protocol<unknown>;
     const bodyCodec = (body ?? rawBody) as BodyCodec<unknown>;
     this.#caller = new Caller(proto, bodyCodec, metadata, interceptors);
+    this.#onError = rest.onError ?? ignore;
     const handles = (interceptors ?? []).flatMap((i) =>
       i.handle ? [i.handle] : []
     );
@@ -285,7 +288,7 @@ export class Connection<T = any> {
       this.#intercepted(route, body, options).then(
         (reply) => sink.onMessage(full ? reply : reply.body),
         (error) => failMachine(sink, error),
-      );
+      ).catch(this.#onError);
       return undefined;
     }
     return this.#transport.call(
@@ -382,3 +385,6 @@ export class Connection<T = any> {
 function bodyOf(reply: ReplyWithMetadata): unknown {
   return reply.body;
 }
+
+/** Where a callback's throw goes without an `onError` option, as in the transport. */
+function ignore(): void {}
