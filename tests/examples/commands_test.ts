@@ -68,7 +68,7 @@ const EXAMPLES: [file: string, args: string[], expected: RegExp][] = [
   [
     "examples/prometheus.ts",
     ["0", "0.2", "--debug"],
-    /^listenrain_requests_received_total\{role="server"\} 6$/m,
+    /^listenrain_requests_received_total\{listenrain_role="server"\} 6$/m,
   ],
 ];
 
@@ -80,7 +80,7 @@ describe(`examples run as commands (${RUNTIME})`, () => {
       const output = await run(file, args);
       assert.match(output, expected);
       if (file.endsWith("prometheus.ts")) {
-        assert.match(output, /^listenrain server: accepted /m, "debug log");
+        assert.match(output, /listenrain: server listening on tcp:\/\//, "log");
       }
     });
   }
