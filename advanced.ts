@@ -101,3 +101,17 @@ export type {
 } from "./src/protocol/route_types.ts";
 export type { RouteName } from "./src/protocol/protocol.ts";
 export type { ConnectionLimits } from "./src/transport/transport_options.ts";
+export { ListResolver } from "./src/resolve/resolver.ts";
+export type { ResolvedEndpoint, Resolver } from "./src/resolve/resolver.ts";
+export { DnsResolver } from "./src/resolve/dns_resolver.ts";
+export type {
+  DnsLookup,
+  DnsResolverOptions,
+  DnsSrvRecord,
+} from "./src/resolve/dns_resolver.ts";
+export type {
+  Balancer,
+  BalancerCandidate,
+  BalancerName,
+} from "./src/client/balancer.ts";
+export type { OutlierOptions } from "./src/client/client_options.ts";

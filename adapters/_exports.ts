@@ -14,3 +14,4 @@ export type {
 } from "../src/channel/channel.ts";
 export type { TransportKeyLike } from "./_key.ts";
 export type { DialOptions, ListenOptions } from "./_options.ts";
+export type { DnsLookupOptions, DnsResolverInit } from "./_dns_options.ts";

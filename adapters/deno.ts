@@ -68,6 +68,7 @@ import { listenLimits } from "./_listen_limits.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
 
 export type * from "./_exports.ts";
+export { dnsLookup, dnsResolver } from "./_dns_deno.ts";
 
 /**
  * Opens a channel to `key`.

@@ -60,6 +60,7 @@ import type { TransportKeyLike } from "./_key.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
 
 export type * from "./_exports.ts";
+export { dnsLookup, dnsResolver } from "./_dns_node.ts";
 
 /**
  * Opens a channel to `key`.

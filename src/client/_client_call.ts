@@ -30,14 +30,22 @@ export interface CallHost<M> {
    * A usable transport of `key` now, or `undefined`.
    * @throws {ConnectionClosedError} The client is closed.
    */
-  pick(key: string | TransportKeyInit): Transport<M> | undefined;
+  pick(
+    key: string | TransportKeyInit,
+    hashKey: string | undefined,
+    tried: Transport<M>[] | undefined,
+  ): Transport<M> | undefined;
   /** Waits for a usable transport of `key` (connecting), within `remaining` ms. */
   acquire(
     key: string | TransportKeyInit,
     remaining: number,
     signal: AbortSignal | undefined,
     waitForReady: boolean,
+    hashKey: string | undefined,
+    tried: Transport<M>[] | undefined,
   ): Promise<Transport<M>>;
+  /** The outcome of an attempt on `transport` (endpoint health), if the host wants it. */
+  outcome?(transport: Transport<M>, error: unknown): void;
   /** Receives an error thrown by a caller's callback. */
   report(error: unknown): void;
 }
@@ -63,6 +71,11 @@ export class ClientCall<M, R> implements StateMachine<M> {
   #resolve: ((value: R) => void) | undefined;
   #reject: ((error: Error) => void) | undefined;
   #sink: StateMachine<R> | undefined;
+  #hashKey: string | undefined;
+  /** The transport of the current attempt (kept when the host wants outcomes). */
+  #transport: Transport<M> | undefined;
+  /** Transports of failed attempts: a retry prefers another endpoint. */
+  #tried: Transport<M>[] | undefined;
 
   constructor(
     host: CallHost<M>,
@@ -73,7 +86,9 @@ export class ClientCall<M, R> implements StateMachine<M> {
     retries: number,
     waitForReady: boolean,
     decode: ((reply: M) => R) | undefined,
+    hashKey?: string,
   ) {
+    this.#hashKey = hashKey;
     this.#host = host;
     this.#message = message;
     this.#key = key;
@@ -100,6 +115,9 @@ export class ClientCall<M, R> implements StateMachine<M> {
 
   /** The reply (called by the transport). */
   onMessage(reply: M): void {
+    if (this.#transport !== undefined) {
+      this.#host.outcome!(this.#transport, undefined);
+    }
     let value: R;
     if (this.#decode === undefined) value = reply as unknown as R;
     else {
@@ -120,6 +138,11 @@ export class ClientCall<M, R> implements StateMachine<M> {
 
   /** The attempt failed (called by the transport): again, or the outcome. */
   onError(error: Error): void {
+    const transport = this.#transport;
+    if (transport !== undefined) {
+      this.#host.outcome!(transport, error);
+      (this.#tried ??= []).push(transport);
+    }
     // Not from inside the transport's dispatch: the next attempt may pick
     // that very transport, or another one mid-close.
     if (this.#again(error)) queueMicrotask(() => this.#attempt());
@@ -139,13 +162,20 @@ export class ClientCall<M, R> implements StateMachine<M> {
       }
       let transport: Transport<M> | undefined;
       try {
-        transport = host.pick(this.#key);
+        transport = host.pick(this.#key, this.#hashKey, this.#tried);
       } catch (error) {
         if (this.#connectAgain(error)) continue;
         return this.#fail(error);
       }
       if (transport === undefined) {
-        host.acquire(this.#key, remaining, this.#signal, this.#waitForReady)
+        host.acquire(
+          this.#key,
+          remaining,
+          this.#signal,
+          this.#waitForReady,
+          this.#hashKey,
+          this.#tried,
+        )
           .then(
             (acquired) => this.#sendOn(acquired),
             (error) => {
@@ -168,6 +198,7 @@ export class ClientCall<M, R> implements StateMachine<M> {
   /** Sends on `transport`; false when the call must pick again. */
   #send(transport: Transport<M>, remaining: number): boolean {
     if (!transport.canRequest && this.#transparent-- > 0) return false;
+    if (this.#host.outcome !== undefined) this.#transport = transport;
     try {
       transport.call(this.#message, this, {
         timeout: Math.ceil(remaining),

@@ -35,6 +35,9 @@ import type {
 } from "./client_options.ts";
 import { ConnectionPool } from "./connection_pool.ts";
 import { checkRetry, Connector, defaultKeyOf } from "./_connector.ts";
+import { DEFAULT_OUTLIER, EndpointGroup } from "./_endpoint_group.ts";
+import { balancedHost } from "./_balanced_host.ts";
+import { createBalancer } from "./balancer.ts";
 
 export type {
   ClientNotifyOptions,
@@ -93,6 +96,8 @@ export class Client<T = any> {
   #connector: Connector;
   #onError: (error: unknown) => void;
   #closing: Promise<void> | undefined;
+  #group: EndpointGroup | undefined;
+  #balanced: CallHost<unknown> | undefined;
   #host: CallHost<unknown> = {
     pick: (key) => {
       const connection = this.#pool().tryGet(key);
@@ -130,8 +135,16 @@ export class Client<T = any> {
       reconnect,
       retry,
       timers,
+      resolver,
+      balancer,
+      outlier,
       ...connection
     } = options;
+    if (resolver !== undefined && (endpoint ?? dialer) !== undefined) {
+      throw new TypeError(
+        "A client takes a resolver, or an endpoint or dialer, not both",
+      );
+    }
     this.#key = defaultKeyOf(endpoint, dial, dialer);
     this.#retry = checkRetry(retry ?? 0);
     this.#timeout = checkTimeout(connection.timeout ?? DEFAULT_TIMEOUT);
@@ -160,6 +173,26 @@ export class Client<T = any> {
       reconnect,
       timers: this.#timers,
     });
+    if (resolver !== undefined) {
+      this.#group = new EndpointGroup({
+        pool: this.pool,
+        resolver,
+        balancer: createBalancer(balancer ?? "failover"),
+        timers: this.#timers,
+        ...DEFAULT_OUTLIER,
+        ...outlier,
+        drainTimeout: this.#timeout === Infinity ? 60_000 : this.#timeout,
+        report: this.#onError,
+      });
+      this.#balanced = balancedHost(
+        this.#group,
+        () => this.#pool(),
+        this.#connector,
+        this.#onError,
+      );
+    } else if (balancer !== undefined || outlier !== undefined) {
+      throw new TypeError("The balancer and outlier options need a resolver");
+    }
   }
 
   /** The endpoint of requests that name no key, if there is one. */
@@ -257,7 +290,9 @@ export class Client<T = any> {
   ): Promise<ReplyWithMetadata> {
     let endpoint: TransportKey;
     try {
-      endpoint = TransportKey.from(this.#keyOf(options.key));
+      endpoint = this.#group && options.key === undefined
+        ? this.#group.label
+        : TransportKey.from(this.#keyOf(options.key));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -328,6 +363,26 @@ export class Client<T = any> {
    * @throws {ConnectionClosedError} The client is closed.
    */
   async connection(options: ClientNotifyOptions = {}): Promise<Connection<T>> {
+    const group = this.#group;
+    if (group && options.key === undefined) {
+      this.#pool();
+      return (group.pick(undefined, undefined) ??
+        await group.acquire(
+          this.#timeout,
+          options.signal,
+          false,
+          undefined,
+          undefined,
+          (key, left) =>
+            this.#connector.acquire(
+              this.#pool(),
+              key,
+              left,
+              options.signal,
+              false,
+            ),
+        )) as Connection<T>;
+    }
     const key = this.#keyOf(options.key);
     for (let tries = TRANSPARENT_RETRIES;; tries--) {
       const connection = this.#pool().tryGet(key) ??
@@ -352,6 +407,7 @@ export class Client<T = any> {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#group?.close();
       await this.pool.close();
       if (this.#ownTimers) this.#timers.clear();
     })();
@@ -389,10 +445,11 @@ export class Client<T = any> {
       : options.timeout === Infinity
       ? Infinity
       : checkTimeout(options.timeout);
+    const balanced = this.#balanced !== undefined && options.key === undefined;
     return new ClientCall<unknown, unknown>(
-      this.#host,
+      balanced ? this.#balanced! : this.#host,
       message,
-      this.#keyOf(options.key),
+      balanced ? "the resolver's endpoints" : this.#keyOf(options.key),
       timeout,
       options.signal,
       options.retry ?? this.#retry,
@@ -400,6 +457,7 @@ export class Client<T = any> {
       intercepted || options.withMetadata
         ? caller.decodeFull
         : caller.decodeBody,
+      options.hashKey,
     );
   }
 

@@ -12,6 +12,8 @@ import type { TimerHeap } from "../timer/timer_heap.ts";
 import type { RequestOptions } from "../transport/transport.ts";
 import type { DialFunction } from "./dialers.ts";
 import type { ReconnectOptions } from "./pool_options.ts";
+import type { Resolver } from "../resolve/resolver.ts";
+import type { Balancer, BalancerName } from "./balancer.ts";
 import type {
   TransportKey,
   TransportKeyInit,
@@ -77,6 +79,39 @@ export interface ClientOptions<M = any>
   retry?: number;
   /** One heap for every timer of the client. @default {a heap of its own, cleared by close()} */
   timers?: TimerHeap;
+  /**
+   * Where requests that name no `key` go: the endpoints of a name (DNS, a
+   * list, Consul …), instead of `endpoint` or `dialer`. Needs `dial`.
+   */
+  resolver?: Resolver;
+  /** How a resolver's endpoints share the requests. @default {"failover"} */
+  balancer?: BalancerName | Balancer;
+  /** When a resolver's endpoint is ejected (skipped) after failures, and for how long. */
+  outlier?: OutlierOptions;
+}
+
+/**
+ * When a resolver's endpoint is ejected: a failed connect ejects it at once,
+ * `failures` requests in a row that failed (closed connection, timeout) or
+ * lost connections (heartbeat) too. It is skipped for `ejectTime`, doubled
+ * at each ejection up to `maxEjectTime` (a success resets it), then tried
+ * again. While every endpoint is ejected, they are all tried.
+ *
+ * @example Eject after 3 failures, for 2 s at first
+ * ```ts
+ * import type { OutlierOptions } from "listenrain/advanced";
+ *
+ * const outlier: OutlierOptions = { failures: 3, ejectTime: 2_000, maxEjectTime: 60_000 };
+ * console.log(outlier.failures); // 3
+ * ```
+ */
+export interface OutlierOptions {
+  /** Failures in a row that eject an endpoint. @default {5} */
+  failures?: number;
+  /** The first ejection's time, in ms. @default {1000} */
+  ejectTime?: number;
+  /** The longest ejection, in ms. @default {30000} */
+  maxEjectTime?: number;
 }
 
 /**
@@ -109,6 +144,8 @@ export interface ClientRequestOptions extends RequestOptions {
   retry?: number;
   /** While the endpoint backs off after failed connects, wait (until the deadline) instead of failing at once. @default {false} */
   waitForReady?: boolean;
+  /** With the `"hash"` balancer: requests with the same key go to the same endpoint (a tenant, an object id). */
+  hashKey?: string;
 }
 
 /**
