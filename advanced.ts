@@ -34,6 +34,19 @@ export type {
   TransportScheme,
 } from "./src/channel/transport_key.ts";
 export { ioReadable, ioWritable } from "./src/channel/channel_io.ts";
+export {
+  dialWebSocket,
+  webSocketChannel,
+  webSocketInfo,
+} from "./src/channel/websocket_channel.ts";
+export type {
+  WebSocketAcceptOptions,
+  WebSocketChannelOptions,
+  WebSocketConstructor,
+  WebSocketDialOptions,
+  WebSocketLike,
+} from "./src/channel/websocket_channel.ts";
+export { MessageTooLargeError } from "./src/errors.ts";
 export type { IOChannel } from "./src/channel/channel_io.ts";
 export type { ErrorCode } from "./src/errors.ts";
 export type { LogEvent, LogEventName, LogLevel } from "./src/log_event.ts";

@@ -88,6 +88,11 @@ export function parseKey(key: string | TransportKeyLike): ParsedKey {
       `Invalid transport key "${parsed}": unknown transport "mem" (expected tcp, tls or unix; mem:// keys are served by a MemoryNetwork)`,
     );
   }
+  if (parsed.transport === "ws" || parsed.transport === "wss") {
+    throw new TypeError(
+      `Invalid transport key "${parsed}": ${parsed.transport}:// is served by the adapter's dial and listen, not by a socket`,
+    );
+  }
   const { transport, hostname, port, path } = parsed;
   return { transport, hostname, port, path };
 }
@@ -150,4 +155,32 @@ export function channelAddrs(
  */
 export function formatKey(key: ParsedKey): string {
   return TransportKey.from(key).toString();
+}
+
+/**
+ * The key, if it is a WebSocket key (`ws://` or `wss://`), which the
+ * adapters' `dial` and `listen` hand to their WebSocket code.
+ *
+ * @param key Any key.
+ * @returns The parsed key, or `undefined` for other schemes and invalid keys
+ *   (which `parseKey` then reports).
+ *
+ * @example
+ * ```ts
+ * import { webSocketKey } from "./_key.ts";
+ * console.log(webSocketKey("ws://127.0.0.1:8080/rpc")?.path, webSocketKey("tcp://[::1]:1")); // "/rpc" undefined
+ * ```
+ */
+export function webSocketKey(
+  key: string | TransportKeyLike,
+): TransportKey | undefined {
+  let parsed: TransportKey;
+  try {
+    parsed = TransportKey.from(key);
+  } catch {
+    return undefined;
+  }
+  return parsed.transport === "ws" || parsed.transport === "wss"
+    ? parsed
+    : undefined;
 }

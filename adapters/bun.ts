@@ -61,7 +61,23 @@ import { formatKey, type ParsedKey, parseKey } from "./_key.ts";
 import type { TransportKeyLike } from "./_key.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
 
+import { dialWebSocket } from "../src/channel/websocket_channel.ts";
+import { webSocketKey } from "./_key.ts";
+import { listenWebSocket } from "./_bun_ws.ts";
+
 export type * from "./_exports.ts";
+export type {
+  WebSocketListenerBase,
+  WebSocketListenerOptions,
+  WebSocketUpgradeOptions,
+} from "./_ws_listener.ts";
+export { BunWebSocketListener, webSocketListener } from "./_bun_ws.ts";
+export type {
+  BunServer,
+  BunServerWebSocket,
+  BunSocketData,
+  BunWebSocketHandlers,
+} from "./_bun_ws.ts";
 export { dnsLookup, dnsResolver } from "./_dns_node.ts";
 
 /**
@@ -87,6 +103,8 @@ export async function dial(
   key: string | TransportKeyLike,
   options: DialOptions = {},
 ): Promise<Channel> {
+  const web = webSocketKey(key);
+  if (web !== undefined) return dialWebSocket(web, { signal: options.signal });
   const parsed = parseKey(key);
   const what = `dial ${formatKey(parsed)}`;
   throwIfAborted(options.signal, what);
@@ -166,6 +184,8 @@ export async function listen(
   options: ListenOptions = {},
 ): Promise<Listener> {
   // Bun binds synchronously; async makes its errors rejections, as on Deno and Node.
+  const web = webSocketKey(key);
+  if (web !== undefined) return listenWebSocket(web, options);
   return listenNow(parseKey(key), options);
 }
 

@@ -66,8 +66,17 @@ import { channelAddrs, formatKey, type ParsedKey, parseKey } from "./_key.ts";
 import type { TransportKeyLike } from "./_key.ts";
 import { listenLimits } from "./_listen_limits.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
+import { dialWebSocket } from "../src/channel/websocket_channel.ts";
+import { webSocketKey } from "./_key.ts";
+import { listenWebSocket } from "./_deno_ws.ts";
 
 export type * from "./_exports.ts";
+export type {
+  WebSocketListenerBase,
+  WebSocketListenerOptions,
+  WebSocketUpgradeOptions,
+} from "./_ws_listener.ts";
+export { DenoWebSocketListener, webSocketListener } from "./_deno_ws.ts";
 export { dnsLookup, dnsResolver } from "./_dns_deno.ts";
 
 /**
@@ -94,6 +103,8 @@ export async function dial(
   key: string | TransportKeyLike,
   options: DialOptions = {},
 ): Promise<Channel> {
+  const web = webSocketKey(key);
+  if (web !== undefined) return dialWebSocket(web, { signal: options.signal });
   const parsed = parseKey(key);
   const what = `dial ${formatKey(parsed)}`;
   throwIfAborted(options.signal, what);
@@ -140,6 +151,8 @@ export async function listen(
   options: ListenOptions = {},
 ): Promise<Listener> {
   // Deno binds synchronously; async makes its errors rejections, as on Bun and Node.
+  const web = webSocketKey(key);
+  if (web !== undefined) return listenWebSocket(web, options);
   return listenNow(parseKey(key), options);
 }
 

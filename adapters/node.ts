@@ -59,7 +59,21 @@ import { formatKey, type ParsedKey, parseKey } from "./_key.ts";
 import type { TransportKeyLike } from "./_key.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
 
+import { webSocketKey } from "./_key.ts";
+import { dialNodeWebSocket, listenWebSocket } from "./_node_ws.ts";
+
 export type * from "./_exports.ts";
+export type {
+  WebSocketListenerBase,
+  WebSocketListenerOptions,
+  WebSocketUpgradeOptions,
+} from "./_ws_listener.ts";
+export {
+  NodeWebSocketListener,
+  refuseUpgrade,
+  webSocketListener,
+} from "./_node_ws.ts";
+export type { UpgradeRequest, UpgradeSocket } from "./_node_ws.ts";
 export { dnsLookup, dnsResolver } from "./_dns_node.ts";
 
 /**
@@ -85,6 +99,8 @@ export async function dial(
   key: string | TransportKeyLike,
   options: DialOptions = {},
 ): Promise<Channel> {
+  const web = webSocketKey(key);
+  if (web !== undefined) return dialNodeWebSocket(web, options.signal);
   const parsed = parseKey(key);
   const what = `dial ${formatKey(parsed)}`;
   throwIfAborted(options.signal, what);
@@ -183,6 +199,8 @@ export async function listen(
   key: string | TransportKeyLike,
   options: ListenOptions = {},
 ): Promise<Listener> {
+  const web = webSocketKey(key);
+  if (web !== undefined) return listenWebSocket(web, options);
   const parsed = parseKey(key);
   if (options.reusePort && !hasReusePort()) {
     throw new Error(

@@ -27,6 +27,7 @@ import type { Metadata } from "./codec/metadata.ts";
 export type ErrorCode =
   | "ERR_PROTOCOL"
   | "ERR_FRAME_TOO_LARGE"
+  | "ERR_MESSAGE_TOO_LARGE"
   | "ERR_CODEC"
   | "ERR_CONNECTION_CLOSED"
   | "ERR_TIMEOUT"
@@ -65,6 +66,7 @@ export type ErrorCode =
 export const ERROR_REPLY_CODES: Readonly<Record<ErrorCode, string>> = {
   ERR_PROTOCOL: "PROTOCOL",
   ERR_FRAME_TOO_LARGE: "FRAME_TOO_LARGE",
+  ERR_MESSAGE_TOO_LARGE: "MESSAGE_TOO_LARGE",
   ERR_CODEC: "CODEC_ERROR",
   ERR_CONNECTION_CLOSED: "CONNECTION_CLOSED",
   ERR_TIMEOUT: "TIMEOUT",
@@ -387,5 +389,45 @@ export class AddressInUseError extends ListenRainError {
    */
   constructor(message: string, options?: ErrorOptions) {
     super("ERR_ADDRESS_IN_USE", message, options);
+  }
+}
+
+/**
+ * A WebSocket message was larger than the channel's `maxMessageSize`: on the
+ * end that received it, and on the end whose message the peer refused (close
+ * code 4009, or 1009 from the runtime's own payload limit). The channel is
+ * closed. A subclass of {@linkcode ProtocolError}.
+ *
+ * @example Telling an oversized message from other failures
+ * ```ts
+ * import { MessageTooLargeError } from "listenrain/advanced";
+ * const error = new MessageTooLargeError("a message of 2000000 bytes is over maxMessageSize 1048576", {
+ *   length: 2_000_000,
+ *   maxMessageSize: 1_048_576,
+ * });
+ * console.log(error.code, error.maxMessageSize); // "ERR_MESSAGE_TOO_LARGE" 1048576
+ * ```
+ */
+export class MessageTooLargeError extends ProtocolError {
+  /** The size of the refused message, where known. */
+  readonly length: number | undefined;
+  /** The limit it crossed, where known. */
+  readonly maxMessageSize: number | undefined;
+
+  /**
+   * Creates the error.
+   *
+   * @param message What was refused.
+   * @param options The message's `length` and the `maxMessageSize` it
+   *   crossed, where known, and `cause`.
+   */
+  constructor(
+    message: string,
+    options: ErrorOptions & { length?: number; maxMessageSize?: number } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : options);
+    Object.defineProperty(this, "code", { value: "ERR_MESSAGE_TOO_LARGE" });
+    this.length = options.length;
+    this.maxMessageSize = options.maxMessageSize;
   }
 }

@@ -27,13 +27,13 @@
  * ```
  */
 export interface ChannelAddr {
-  /** The kind of stream: `"tcp"`, `"tls"`, `"unix"` or `"mem"`. */
-  readonly transport: "tcp" | "tls" | "unix" | "mem";
+  /** The kind of stream: `"tcp"`, `"tls"`, `"unix"`, `"mem"`, `"ws"` or `"wss"`. */
+  readonly transport: "tcp" | "tls" | "unix" | "mem" | "ws" | "wss";
   /** Host name or IP address (TCP and TLS). */
   readonly hostname?: string;
   /** Port number (TCP and TLS). */
   readonly port?: number;
-  /** File system path (Unix sockets). */
+  /** File system path (Unix sockets); URL path (WebSocket, on the dialing side). */
   readonly path?: string;
   /** Name (in-memory pipes). */
   readonly name?: string;

@@ -19,12 +19,14 @@
  *     case "tls": return "TCP with TLS";
  *     case "unix": return "Unix socket";
  *     case "mem": return "in-process";
+ *     case "ws": return "WebSocket";
+ *     case "wss": return "WebSocket over TLS";
  *   }
  * }
  * console.log(describe(new TransportKey("tls://api.example.com:443").transport)); // "TCP with TLS"
  * ```
  */
-export type TransportScheme = "tcp" | "tls" | "unix" | "mem";
+export type TransportScheme = "tcp" | "tls" | "unix" | "mem" | "ws" | "wss";
 
 /**
  * An endpoint given as an object instead of a URL string: a
@@ -43,13 +45,13 @@ export type TransportScheme = "tcp" | "tls" | "unix" | "mem";
  * ```
  */
 export interface TransportKeyInit {
-  /** `"tcp"`, `"tls"`, `"unix"` or `"mem"`. */
+  /** `"tcp"`, `"tls"`, `"unix"`, `"mem"`, `"ws"` or `"wss"`. */
   readonly transport: string;
-  /** Host name or IP address, with or without IPv6 brackets (TCP and TLS). */
+  /** Host name or IP address, with or without IPv6 brackets (TCP, TLS, WebSocket). */
   readonly hostname?: string;
-  /** Port, 0 to 65535 (TCP and TLS). */
+  /** Port, 0 to 65535 (TCP and TLS; WebSocket: 80 or 443 when left out). */
   readonly port?: number;
-  /** Absolute path (Unix). */
+  /** Absolute path (Unix); URL path and query, `"/"` when left out (WebSocket). */
   readonly path?: string;
   /** Name (in-memory). */
   readonly name?: string;
@@ -61,7 +63,10 @@ const MEM_NAME = /^[^\s/?#]+$/;
 
 /**
  * The name of one endpoint: `tcp://host:port`, `tls://host:port`,
- * `unix:///path` or `mem://name`. Keys are normalized when parsed (scheme and
+ * `unix:///path`, `mem://name`, or a WebSocket URL `ws://host:port/path`
+ * or `wss://host:port/path` (port 80 or 443 when left out; the path keeps
+ * its query, as in `ws://127.0.0.1:8080/rpc?token=t`, and is `/` when left
+ * out). Keys are normalized when parsed (scheme and
  * host in lower case, IPv6 in brackets, no trailing slash), so two keys that
  * name the same endpoint are {@linkcode TransportKey.equals equal} and have
  * the same {@linkcode TransportKey.toString string}. A key has the fields of
@@ -78,6 +83,7 @@ const MEM_NAME = /^[^\s/?#]+$/;
  * console.log(key.equals("tcp://localhost:7000")); // true
  * console.log(new TransportKey("tcp://[::1]:80").toString()); // "tcp://[::1]:80"
  * console.log(new TransportKey("mem://orders").name); // "orders"
+ * console.log(new TransportKey("WSS://Example.com/rpc").toString()); // "wss://example.com:443/rpc"
  * ```
  */
 export class TransportKey {
@@ -87,7 +93,7 @@ export class TransportKey {
   readonly hostname: string;
   /** Port; `0` for Unix and memory keys (and for "any free port"). */
   readonly port: number;
-  /** Socket path; `""` unless a Unix key. */
+  /** Socket path of a Unix key; URL path and query of a WebSocket key; else `""`. */
   readonly path: string;
   /** Name; `""` unless a memory key. */
   readonly name: string;
@@ -98,8 +104,9 @@ export class TransportKey {
    *
    * @param key A URL string or an object with the key's fields.
    * @throws {TypeError} If the scheme is unknown, the port is missing or out
-   *   of range, the host is empty, a Unix path is not absolute, or a memory
-   *   name is empty or holds whitespace, `/`, `?` or `#`.
+   *   of range, the host is empty, a Unix path is not absolute, a memory
+   *   name is empty or holds whitespace, `/`, `?` or `#`, or a WebSocket
+   *   path holds whitespace or a fragment (`#`).
    */
   constructor(key: string | TransportKeyInit) {
     const parts = typeof key === "string" ? parseString(key) : parseInit(key);
@@ -155,7 +162,8 @@ export class TransportKey {
   /**
    * The normalized URL string of the key.
    *
-   * @returns `tcp://host:port`, `tls://host:port`, `unix:///path` or `mem://name`.
+   * @returns `tcp://host:port`, `tls://host:port`, `unix:///path`,
+   *   `mem://name`, `ws://host:port/path` or `wss://host:port/path`.
    */
   toString(): string {
     return this.#string;
@@ -188,11 +196,14 @@ function parseString(key: string): Parts {
   const match = SCHEME.exec(key);
   if (match === null) {
     throw new TypeError(
-      `Invalid transport key "${key}": expected tcp://host:port, tls://host:port, unix:///path or mem://name`,
+      `Invalid transport key "${key}": expected tcp://host:port, tls://host:port, unix:///path, mem://name or ws(s)://host:port/path`,
     );
   }
   const transport = checkScheme(match[1].toLowerCase(), key);
   const rest = match[2];
+  if (transport === "ws" || transport === "wss") {
+    return parseWeb(transport, rest, key);
+  }
   if (transport === "unix" || transport === "mem") {
     let value: string;
     try {
@@ -255,11 +266,14 @@ function parseInit(key: TransportKeyInit): Parts {
   if (typeof key.hostname !== "string") {
     throw new TypeError(`Invalid transport key ${what}: missing hostname`);
   }
-  if (key.port === undefined) {
+  const web = transport === "ws" || transport === "wss";
+  if (key.port === undefined && !web) {
     throw new TypeError(`Invalid transport key ${what}: missing port`);
   }
   const hostname = key.hostname.replace(/^\[(.*)\]$/, "$1");
-  return network(transport, hostname, key.port, what);
+  const port = key.port ?? (transport === "wss" ? 443 : 80);
+  const parts = network(transport, hostname, port, what);
+  return web ? { ...parts, path: checkWebPath(key.path ?? "/", what) } : parts;
 }
 
 function network(
@@ -292,11 +306,51 @@ function local(transport: TransportScheme, path: string, name: string): Parts {
 function checkScheme(scheme: string, key: string): TransportScheme {
   if (
     scheme === "tcp" || scheme === "tls" || scheme === "unix" ||
-    scheme === "mem"
+    scheme === "mem" || scheme === "ws" || scheme === "wss"
   ) return scheme;
   throw new TypeError(
-    `Invalid transport key "${key}": unknown transport "${scheme}" (expected tcp, tls, unix or mem)`,
+    `Invalid transport key "${key}": unknown transport "${scheme}" (expected tcp, tls, unix, mem, ws or wss)`,
   );
+}
+
+/** `ws://host[:port][/path][?query]`: the port defaults to 80 (443 for wss). */
+function parseWeb(transport: "ws" | "wss", rest: string, key: string): Parts {
+  const cut = rest.search(/[/?#]/);
+  const authority = cut === -1 ? rest : rest.slice(0, cut);
+  const target = cut === -1 ? "/" : rest.slice(cut);
+  if (
+    !authority.startsWith("[") &&
+    authority.indexOf(":") !== authority.lastIndexOf(":")
+  ) {
+    throw new TypeError(
+      `Invalid transport key "${key}": an IPv6 address goes in brackets, as in ${transport}://[::1]:8080/rpc`,
+    );
+  }
+  const parts = HOST_PORT.exec(authority);
+  if (parts === null || (parts[2] !== undefined && !/^\d+$/.test(parts[2]))) {
+    throw new TypeError(
+      `Invalid transport key "${key}": expected ${transport}://host:port/path`,
+    );
+  }
+  const bracketed = parts[1].startsWith("[");
+  const hostname = bracketed ? parts[1].slice(1, -1) : parts[1];
+  const port = parts[2] === undefined
+    ? (transport === "wss" ? 443 : 80)
+    : Number(parts[2]);
+  const path = target.startsWith("?") ? `/${target}` : target;
+  return {
+    ...network(transport, hostname, port, key),
+    path: checkWebPath(path, key),
+  };
+}
+
+function checkWebPath(path: string, key: string): string {
+  if (!path.startsWith("/") || /[\s#]/.test(path)) {
+    throw new TypeError(
+      `Invalid transport key "${key}": a WebSocket path starts with "/" and holds no whitespace or "#", as in ws://127.0.0.1:8080/rpc`,
+    );
+  }
+  return path;
 }
 
 function checkPath(path: string, key: string): string {
@@ -327,7 +381,7 @@ function format(parts: Parts): string {
       const host = parts.hostname.includes(":")
         ? `[${parts.hostname}]`
         : parts.hostname;
-      return `${parts.transport}://${host}:${parts.port}`;
+      return `${parts.transport}://${host}:${parts.port}${parts.path}`;
     }
   }
 }

@@ -113,7 +113,9 @@ export function channelConformance(
 
     pairTest("addresses name the transport", ({ client, server }) => {
       for (const addr of [client.localAddr, client.remoteAddr]) {
-        assert.ok(["tcp", "tls", "unix", "mem"].includes(addr.transport));
+        assert.ok(
+          ["tcp", "tls", "unix", "mem", "ws", "wss"].includes(addr.transport),
+        );
       }
       assert.equal(client.localAddr.transport, server.localAddr.transport);
       if (features.mirroredAddrs ?? true) {
