@@ -8,6 +8,7 @@
  * @module
  */
 
+import { TransportKey } from "../channel/transport_key.ts";
 import type { ResolvedEndpoint, Resolver } from "./resolver.ts";
 
 /**
@@ -206,14 +207,18 @@ export class DnsResolver implements Resolver {
     const { srv, transport, name, port } = this.#target;
     if (!srv) {
       return (await this.#addresses(name, signal)).map((address) => ({
-        key: { transport, hostname: address, port },
+        key: new TransportKey({ transport, hostname: address, port }),
       }));
     }
     const records = await this.#lookup.srv(name, signal);
     const found = await Promise.all(records.map(async (record) => {
       const addresses = await this.#addresses(record.target, signal);
       return addresses.map((address): ResolvedEndpoint => ({
-        key: { transport, hostname: address, port: record.port },
+        key: new TransportKey({
+          transport,
+          hostname: address,
+          port: record.port,
+        }),
         priority: record.priority,
         weight: record.weight,
       }));
