@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Connection } from "../connection/connection.ts";
 import { connectionParts } from "../connection/connection.ts";
 import type { Transport } from "../transport/transport.ts";
 import type { CallHost } from "./_client_call.ts";
@@ -48,4 +49,59 @@ export function balancedHost(
     outcome: (transport, error) => group.outcome(transport, error),
     report,
   };
+}
+
+/**
+ * The call host of a client without a resolver: the pool's connections of
+ * the request's key.
+ *
+ * @param pool The client's pool (throws once the client is closed).
+ * @param connector The client's connector.
+ * @param report Receives errors of callers' callbacks.
+ * @returns The host.
+ */
+export function poolHost(
+  pool: () => ConnectionPool,
+  connector: () => Connector,
+  report: (error: unknown) => void,
+): CallHost<unknown> {
+  return {
+    pick: (key) => {
+      const connection = pool().tryGet(key);
+      return connection && connectionParts(connection).transport;
+    },
+    acquire: async (key, remaining, signal, waitForReady) =>
+      connectionParts(
+        await connector().acquire(pool(), key, remaining, signal, waitForReady),
+      ).transport,
+    report,
+  };
+}
+
+/**
+ * A usable connection of a balanced client, connecting if needed.
+ *
+ * @param group The client's endpoints.
+ * @param pool The client's pool.
+ * @param connector The client's connector.
+ * @param timeout How long to wait, in ms.
+ * @param signal Aborts waiting.
+ * @returns The connection the balancer picks.
+ */
+export async function groupConnection(
+  group: EndpointGroup,
+  pool: () => ConnectionPool,
+  connector: Connector,
+  timeout: number,
+  signal: AbortSignal | undefined,
+): Promise<Connection> {
+  return group.pick(undefined, undefined) ??
+    await group.acquire(
+      timeout,
+      signal,
+      false,
+      undefined,
+      undefined,
+      (key, left) => connector.acquire(pool(), key, left, signal, false),
+    );
 }

@@ -34,9 +34,10 @@ import type {
   ClientRequestOptions,
 } from "./client_options.ts";
 import { ConnectionPool } from "./connection_pool.ts";
-import { checkRetry, Connector, defaultKeyOf } from "./_connector.ts";
+import type { Connector } from "./_connector.ts";
+import { clientParts } from "./_client_parts.ts";
 import { DEFAULT_OUTLIER, EndpointGroup } from "./_endpoint_group.ts";
-import { balancedHost } from "./_balanced_host.ts";
+import { balancedHost, groupConnection, poolHost } from "./_balanced_host.ts";
 import { createBalancer } from "./balancer.ts";
 
 export type {
@@ -98,23 +99,11 @@ export class Client<T = any> {
   #closing: Promise<void> | undefined;
   #group: EndpointGroup | undefined;
   #balanced: CallHost<unknown> | undefined;
-  #host: CallHost<unknown> = {
-    pick: (key) => {
-      const connection = this.#pool().tryGet(key);
-      return connection && connectionParts(connection).transport;
-    },
-    acquire: async (key, remaining, signal, waitForReady) =>
-      connectionParts(
-        await this.#connector.acquire(
-          this.#pool(),
-          key,
-          remaining,
-          signal,
-          waitForReady,
-        ),
-      ).transport,
-    report: (error) => this.#onError(error),
-  };
+  #host: CallHost<unknown> = poolHost(
+    () => this.#pool(),
+    () => this.#connector,
+    (error) => this.#onError(error),
+  );
 
   /**
    * Creates the client; it connects on the first request.
@@ -124,75 +113,18 @@ export class Client<T = any> {
    * @throws {RangeError} If an option is out of range.
    */
   constructor(options: ClientOptions) {
-    const {
-      endpoint,
-      dial,
-      dialer,
-      connectTimeout,
-      poolSize,
-      idleTimeout,
-      heartbeat,
-      reconnect,
-      retry,
-      timers,
-      resolver,
-      balancer,
-      outlier,
-      ...connection
-    } = options;
-    if (resolver !== undefined && (endpoint ?? dialer) !== undefined) {
-      throw new TypeError(
-        "A client takes a resolver, or an endpoint or dialer, not both",
-      );
-    }
-    this.#key = defaultKeyOf(endpoint, dial, dialer);
-    this.#retry = checkRetry(retry ?? 0);
-    this.#timeout = checkTimeout(connection.timeout ?? DEFAULT_TIMEOUT);
-    this.#ownTimers = timers === undefined;
-    this.#timers = timers ?? new TimerHeap();
-    this.#onError = connection.onError ?? (() => {});
-    this.#caller = new Caller(
-      (connection.protocol ?? envelopeProtocol) as Protocol<unknown>,
-      (connection.body ?? rawBody) as BodyCodec<unknown>,
-      connection.metadata,
-      connection.interceptors,
-    );
-    this.#connector = new Connector({
-      key: this.#key,
-      dial,
-      dialer,
-      connectTimeout,
-      timers: this.#timers,
-      connection: { ...connection, timers: this.#timers },
-    });
-    this.pool = new ConnectionPool({
-      connect: (key, o) => this.#connector.connect(key, o.signal),
-      size: poolSize,
-      idleTimeout,
-      heartbeat,
-      reconnect,
-      timers: this.#timers,
-    });
-    if (resolver !== undefined) {
-      this.#group = new EndpointGroup({
-        pool: this.pool,
-        resolver,
-        balancer: createBalancer(balancer ?? "failover"),
-        timers: this.#timers,
-        ...DEFAULT_OUTLIER,
-        ...outlier,
-        drainTimeout: this.#timeout === Infinity ? 60_000 : this.#timeout,
-        report: this.#onError,
-      });
-      this.#balanced = balancedHost(
-        this.#group,
-        () => this.#pool(),
-        this.#connector,
-        this.#onError,
-      );
-    } else if (balancer !== undefined || outlier !== undefined) {
-      throw new TypeError("The balancer and outlier options need a resolver");
-    }
+    const parts = clientParts(options, () => this.#pool());
+    this.#key = parts.key;
+    this.#retry = parts.retry;
+    this.#timeout = parts.timeout;
+    this.#timers = parts.timers;
+    this.#ownTimers = parts.ownTimers;
+    this.#onError = parts.onError;
+    this.#caller = parts.caller;
+    this.#connector = parts.connector;
+    this.pool = parts.pool;
+    this.#group = parts.group;
+    this.#balanced = parts.balanced;
   }
 
   /** The endpoint of requests that name no key, if there is one. */
@@ -366,22 +298,13 @@ export class Client<T = any> {
     const group = this.#group;
     if (group && options.key === undefined) {
       this.#pool();
-      return (group.pick(undefined, undefined) ??
-        await group.acquire(
-          this.#timeout,
-          options.signal,
-          false,
-          undefined,
-          undefined,
-          (key, left) =>
-            this.#connector.acquire(
-              this.#pool(),
-              key,
-              left,
-              options.signal,
-              false,
-            ),
-        )) as Connection<T>;
+      return await groupConnection(
+        group,
+        () => this.#pool(),
+        this.#connector,
+        this.#timeout,
+        options.signal,
+      ) as Connection<T>;
     }
     const key = this.#keyOf(options.key);
     for (let tries = TRANSPARENT_RETRIES;; tries--) {
