@@ -23,6 +23,10 @@ import * as varint from "../../src/framing/varint.ts";
 import * as sendQueue from "../../src/queue/send_queue.ts";
 import * as serverOptions from "../../src/server/server_options.ts";
 import * as transportOptions from "../../src/transport/transport_options.ts";
+import * as metadataWire from "../../src/codec/_metadata_wire.ts";
+import * as metadata from "../../src/codec/metadata.ts";
+import * as dnsResolver from "../../src/resolve/dns_resolver.ts";
+import * as endpointGroup from "../../src/client/_endpoint_group.ts";
 
 /** The modules that hold the defaults behind the options' `@default` tags. */
 const defaults: Record<string, unknown> = Object.assign(
@@ -37,6 +41,10 @@ const defaults: Record<string, unknown> = Object.assign(
   sendQueue,
   serverOptions,
   transportOptions,
+  metadataWire,
+  metadata,
+  dnsResolver,
+  endpointGroup,
 );
 
 const root = new URL("../../", import.meta.url);
