@@ -113,7 +113,12 @@ export class BunWebSocketListener extends WebSocketListenerBase {
       },
       message: (ws, message) => ws.data.channel?.received(message),
       drain: (ws) => channels.get(ws.data)?.drained(),
-      close: (ws, code, reason) => channels.get(ws.data)?.ended(code, reason),
+      close: (ws, code, reason) =>
+        channels.get(ws.data)?.ended(
+          // Bun reports its own maxPayloadLength as 1006 "Received too big message".
+          code === 1006 && /too big/i.test(reason) ? 1009 : code,
+          reason,
+        ),
       maxPayloadLength: limits.maxMessageSize,
       backpressureLimit: limits.highWaterMark + 2 * limits.maxMessageSize +
         64 * 1024,

@@ -170,10 +170,17 @@ export function webSocketChannel(
   socket.binaryType = "arraybuffer";
   socket.addEventListener("open", () => channel.opened());
   socket.addEventListener("message", (event) => channel.received(event.data));
+  // ws (Node) reports its own maxPayload as an error, then closes with 1006.
+  let tooBig = false;
   socket.addEventListener(
     "close",
-    (event) => channel.ended(event.code ?? 1005, event.reason ?? ""),
+    (event) =>
+      channel.ended(tooBig ? 1009 : event.code ?? 1005, event.reason ?? ""),
   );
+  // A close event follows; ws also throws on an error nobody listens to.
+  socket.addEventListener("error", (event) => {
+    tooBig ||= event?.error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
+  });
   if (socket.readyState === 1) channel.opened();
   return channel;
 }
