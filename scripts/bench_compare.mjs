@@ -11,14 +11,23 @@
  *   limit. The client keeps `parallel` requests in flight, replies in FIFO.
  * - grpc: `@grpc/grpc-js` unary calls with a bytes payload over one channel.
  *   Always on Node, whatever `--runtime` says.
+ * - listenrain-metadata: listenrain with three metadata entries on every
+ *   request (a bearer token and a tenant as the connection's default, a fresh
+ *   `traceparent` per request), checked by the server's handler.
+ * - listenrain-otel: the token and tenant, and `otelInterceptor()` from
+ *   listenrain/otel on both sides with the OpenTelemetry SDK registered
+ *   (every call sampled, spans and metrics exported to nowhere); see
+ *   bench/compare/_listenrain.ts.
  *
  * Every reply is checked (length and every byte). Prints a table with
  * requests/s, Gbit/s, server + client RSS, and listenrain ÷ raw and
- * listenrain ÷ gRPC per cell; `--json` prints one JSON object per line per
+ * listenrain ÷ gRPC per cell (and metadata ÷ plain, otel ÷ plain when those
+ * peers run beside listenrain); `--json` prints one JSON object per line per
  * case and peer instead.
  *
  * Usage: node scripts/bench_compare.mjs [--runtime deno|bun|node]
  *   [--peers listenrain,raw,grpc] [--parallel 1,16] [--payload 64,4k]
+ *   (peers: listenrain, listenrain-metadata, listenrain-otel, raw, grpc)
  *   [--seconds 3] [--warmup 0.5] [--repeat 1] [--api request|call] [--json]
  *
  * `--repeat n` runs each cell n times and keeps the best (other work on the
@@ -54,12 +63,24 @@ const runtime = flag(argv, "runtime", "deno");
 if (!RUNTIMES[runtime]) {
   usageError(`unknown runtime "${runtime}" (deno, bun or node)`);
 }
+const PEERS = [
+  "listenrain",
+  "listenrain-metadata",
+  "listenrain-otel",
+  "raw",
+  "grpc",
+];
 const peers = flag(argv, "peers", "listenrain,raw,grpc").split(",");
 for (const peer of peers) {
-  if (!["listenrain", "raw", "grpc"].includes(peer)) {
-    usageError(`unknown peer "${peer}" (listenrain, raw, grpc)`);
+  if (!PEERS.includes(peer)) {
+    usageError(`unknown peer "${peer}" (${PEERS.join(", ")})`);
   }
 }
+/** The listenrain variants, each compared with plain listenrain. */
+const VARIANTS = {
+  "listenrain-metadata": "metadata",
+  "listenrain-otel": "otel",
+};
 const seconds = Number(flag(argv, "seconds", "3"));
 if (!(seconds > 0)) usageError("--seconds must be a positive number");
 const warmup = Number(flag(argv, "warmup", String(Math.min(0.5, seconds / 4))));
@@ -202,7 +223,16 @@ function printTable() {
   );
   // One row per cell: each peer's requests/s, the ratios, then Gbit/s and
   // RSS (server + client) per peer in the order of --peers.
-  const names = { listenrain: "listenrain", raw: "raw", grpc: "gRPC" };
+  const names = {
+    listenrain: "listenrain",
+    "listenrain-metadata": "+metadata",
+    "listenrain-otel": "+otel",
+    raw: "raw",
+    grpc: "gRPC",
+  };
+  const variants = peers.includes("listenrain")
+    ? peers.filter((peer) => VARIANTS[peer] !== undefined)
+    : [];
   const header = [
     ["parallel", 8],
     ["payload", 7],
@@ -213,6 +243,7 @@ function printTable() {
     ...(peers.includes("listenrain") && peers.includes("grpc")
       ? [["listenrain ÷ gRPC", 17]]
       : []),
+    ...variants.map((peer) => [`${VARIANTS[peer]} ÷ plain`, 8]),
     [`Gbit/s (${peers.map((p) => names[p]).join(" / ")})`, 24],
     [
       `RSS MiB, server + client (${peers.map((p) => names[p]).join(" / ")})`,
@@ -233,8 +264,8 @@ function printTable() {
     const cell = peers.map((peer) => find(peer, parallel, payload));
     const ok = (r) => r !== undefined && r.error === undefined;
     const byPeer = Object.fromEntries(peers.map((peer, i) => [peer, cell[i]]));
-    const ratio = (other, digits, mark) => {
-      const [a, b] = [byPeer.listenrain, byPeer[other]];
+    const ratio = (other, digits, mark, over = "listenrain") => {
+      const [a, b] = [byPeer[over], byPeer[other]];
       if (!ok(a) || !ok(b)) return "–";
       const value = a.reqPerSec / b.reqPerSec;
       const below = mark && value < TARGET_RAW;
@@ -251,6 +282,7 @@ function printTable() {
       ...(peers.includes("listenrain") && peers.includes("grpc")
         ? [ratio("grpc", 1, false)]
         : []),
+      ...variants.map((peer) => ratio("listenrain", 2, false, peer)),
       cell.map((r) =>
         ok(r) ? r.gbitPerSec.toFixed(r.gbitPerSec < 1 ? 3 : 2) : "–"
       ).join(" / "),

@@ -2,9 +2,9 @@
  * The `bench` step of `npm test`: every benchmark once, in a tiny
  * configuration, so none of them can rot. Stops at the first failure.
  *
- * - bench:compare, 0.3 s, parallel 1, 64 B: listenrain, raw and gRPC on
- *   Node; listenrain and raw on Deno and Bun (the raw files differ per
- *   runtime);
+ * - bench:compare, 0.3 s, parallel 1, 64 B: listenrain (plain, with
+ *   metadata, with OpenTelemetry), raw and gRPC on Node; listenrain and raw
+ *   on Deno and Bun (the raw files differ per runtime);
  * - bench:connections with 200 connections on each runtime;
  * - the seed table (`npm start`) on Node, 0.2 s, parallel 1, 4 KiB;
  * - each mitata file bench/*_bench.ts under Node with `BENCH_QUICK=1` (each
@@ -33,7 +33,7 @@ const micro = walk("bench", (path) => /^bench\/[^/]+_bench\.ts$/.test(path))
   .map((file) => [NODE, "--import", "tsx", file]);
 
 const commands = [
-  compare("node", "listenrain,raw,grpc"),
+  compare("node", "listenrain,listenrain-metadata,listenrain-otel,raw,grpc"),
   compare("deno", "listenrain,raw"),
   compare("bun", "listenrain,raw"),
   connections("node"),

@@ -7,6 +7,8 @@
  *
  * - `--peer listenrain`: a Connection over the runtime's adapter, `parallel` closed
  *   loops of `request("echo", body)` (`--api call`: the callback API).
+ *   `listenrain-metadata` and `listenrain-otel` add metadata and
+ *   interceptors (_listenrain.ts).
  * - `--peer raw`: the runtime's raw socket, replies matched in FIFO order.
  * - `--peer grpc`: one `@grpc/grpc-js` channel, `parallel` closed loops of
  *   unary calls (Node only).
@@ -20,6 +22,8 @@ import { args, flag, sizes } from "../_process.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 import { deadline, die, emit } from "./_control.ts";
 import { loadRaw } from "./_raw.ts";
+import { clientSetup, LISTENRAIN_PEERS } from "./_listenrain.ts";
+import type { RequestOptions } from "../../src/transport/transport_options.ts";
 import {
   Bodies,
   type ClientResult,
@@ -43,7 +47,10 @@ const runtime = detectRuntime();
 deadline(Number(flag(argv, "max-seconds", "600")));
 
 /** listenrain's callback API: each reply's callback sends the next request. */
-function callLoops(client: Connection): Promise<ClientResult> {
+function callLoops(
+  client: Connection,
+  nextRequest: (() => RequestOptions) | undefined,
+): Promise<ClientResult> {
   const bodies = new Bodies(workload.payload, workload.parallel);
   const meter = new Meter(workload);
   let inFlight = 0;
@@ -64,7 +71,7 @@ function callLoops(client: Connection): Promise<ClientResult> {
         },
         onError: reject,
         onTimeout: reject,
-      });
+      }, nextRequest?.());
     };
     for (let slot = 0; slot < workload.parallel; slot++) send(slot);
   });
@@ -72,12 +79,19 @@ function callLoops(client: Connection): Promise<ClientResult> {
 
 async function runListenrain(): Promise<ClientResult> {
   const adapter = await loadAdapter(runtime);
+  const { options, nextRequest } = await clientSetup(peer);
   const client = new Connection(
     await adapter.dial(`tcp://127.0.0.1:${port}`),
+    options,
   );
   const result = api === "call"
-    ? await callLoops(client)
-    : await closedLoops(workload, (body) => client.request("echo", body));
+    ? await callLoops(client, nextRequest)
+    : nextRequest === undefined
+    ? await closedLoops(workload, (body) => client.request("echo", body))
+    : await closedLoops(
+      workload,
+      (body) => client.request("echo", body, nextRequest()),
+    );
   await client.close();
   return result;
 }
@@ -101,14 +115,16 @@ async function runGrpc(): Promise<ClientResult> {
 }
 
 try {
-  const run = peer === "listenrain"
+  const run = LISTENRAIN_PEERS.includes(peer)
     ? runListenrain
     : peer === "raw"
     ? runRaw
     : peer === "grpc"
     ? runGrpc
     : () => {
-      throw new Error(`Unknown peer "${peer}" (listenrain, raw or grpc)`);
+      throw new Error(
+        `Unknown peer "${peer}" (${LISTENRAIN_PEERS.join(", ")}, raw or grpc)`,
+      );
     };
   emit({ ...(await run()) });
   process.exit(0);

@@ -5,46 +5,51 @@
  * peak RSS; exits on `exit`, when stdin ends, or after `--max-seconds`.
  *
  * Run by scripts/bench_compare.mjs: `<runtime> bench/compare/server.ts
- * --peer listenrain|raw|grpc`.
+ * --peer listenrain|listenrain-metadata|listenrain-otel|raw|grpc`.
  *
  * @module
  */
 
 import process from "node:process";
 import { Connection } from "../../src/connection/connection.ts";
-import { Router } from "../../src/transport/router.ts";
 import { args, flag } from "../_process.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 import { commands, deadline, die, emit, RssPeak } from "./_control.ts";
 import { loadRaw } from "./_raw.ts";
+import { LISTENRAIN_PEERS, serverSetup } from "./_listenrain.ts";
 
 const argv = args();
 const peer = flag(argv, "peer", "listenrain");
 const runtime = detectRuntime();
 deadline(Number(flag(argv, "max-seconds", "600")));
 
-/** The listenrain server: a Connection with an "echo" route per connection. */
+/**
+ * The listenrain server: a Connection with an "echo" route per connection
+ * (with metadata checks and interceptors for the other listenrain peers:
+ * _listenrain.ts).
+ */
 async function serveListenrain(): Promise<number> {
   const adapter = await loadAdapter(runtime);
   const listener = await adapter.listen("tcp://127.0.0.1:0");
-  const router = new Router().handle("echo", (body: Uint8Array) => body);
+  const options = await serverSetup(peer);
   (async () => {
-    for await (const channel of listener) new Connection(channel, { router });
+    for await (const channel of listener) new Connection(channel, options);
   })();
   return listener.addr.port!;
 }
 
 async function start(): Promise<number> {
+  if (LISTENRAIN_PEERS.includes(peer)) return await serveListenrain();
   switch (peer) {
-    case "listenrain":
-      return await serveListenrain();
     case "raw":
       return (await (await loadRaw(runtime)).serveEcho()).port;
     case "grpc":
       if (runtime !== "node") throw new Error("The gRPC peer runs on Node");
       return await (await import("./grpc.ts")).serve();
     default:
-      throw new Error(`Unknown peer "${peer}" (listenrain, raw or grpc)`);
+      throw new Error(
+        `Unknown peer "${peer}" (${LISTENRAIN_PEERS.join(", ")}, raw or grpc)`,
+      );
   }
 }
 
