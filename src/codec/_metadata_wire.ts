@@ -22,10 +22,24 @@ const BYTES = 1;
 const MAX_BLOCK = 0xffff;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const keyDecoder = new TextDecoder("latin1");
 
 /**
- * The metadata block of `metadata`, built once per message.
+ * Whether `text` is all ASCII (then its UTF-8 bytes are its char codes).
+ *
+ * @param text The text.
+ * @returns True if every code unit is below 0x80.
+ */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) return false;
+  }
+  return true;
+}
+
+/**
+ * The metadata block of `metadata`, built once per message. Keys are ASCII
+ * and so are most values (tokens, trace context): their bytes are written
+ * from the char codes; only non-ASCII text goes through a `TextEncoder`.
  *
  * @param metadata The metadata.
  * @param max The largest block allowed, in bytes.
@@ -33,42 +47,76 @@ const keyDecoder = new TextDecoder("latin1");
  * @throws {CodecError} If it is larger than `max`.
  */
 export function metadataBlock(metadata: Metadata, max: number): Uint8Array {
-  const cached = cachedBlock(metadata);
-  if (cached !== undefined) return cached;
-  const keys: Uint8Array[] = [];
-  const values: Uint8Array[] = [];
-  let size = 2;
-  for (const [key, value] of metadata) {
-    const k = encoder.encode(key);
-    const v = typeof value === "string" ? encoder.encode(value) : value;
-    keys.push(k);
-    values.push(v);
-    size += 4 + k.byteLength + v.byteLength;
-  }
   const limit = Math.min(max, MAX_BLOCK + 2);
-  if (size > limit) {
-    throw new CodecError(
-      `Cannot encode metadata: ${size} bytes exceeds maxMetadataSize ${limit}`,
-    );
+  const cached = cachedBlock(metadata);
+  if (cached !== undefined) {
+    // Built for another codec, maybe with a higher limit: check this one's.
+    if (cached.byteLength > limit) tooLarge(cached.byteLength, limit);
+    return cached;
   }
+  let utf8: (Uint8Array | undefined)[] | undefined;
+  let size = 2;
+  let n = 0;
+  for (const [key, value] of metadata) {
+    let length: number;
+    if (typeof value !== "string") length = value.byteLength;
+    else if (isAscii(value)) length = value.length;
+    else {
+      const bytes = encoder.encode(value);
+      (utf8 ??= [])[n] = bytes;
+      length = bytes.byteLength;
+    }
+    size += 4 + key.length + length;
+    n++;
+  }
+  if (size > limit) tooLarge(size, limit);
   const block = new Uint8Array(size);
-  const view = new DataView(block.buffer);
-  view.setUint16(0, size - 2);
+  block[0] = (size - 2) >>> 8;
+  block[1] = (size - 2) & 0xff;
   let at = 2;
-  let i = 0;
-  for (const [, value] of metadata) {
-    const k = keys[i], v = values[i++];
-    block[at++] = k.byteLength;
-    block.set(k, at);
-    at += k.byteLength;
+  n = 0;
+  for (const [key, value] of metadata) {
+    block[at++] = key.length;
+    for (let i = 0; i < key.length; i++) block[at++] = key.charCodeAt(i);
+    const bytes = typeof value === "string" ? utf8?.[n] : value;
     block[at++] = typeof value === "string" ? TEXT : BYTES;
-    view.setUint16(at, v.byteLength);
-    at += 2;
-    block.set(v, at);
-    at += v.byteLength;
+    if (bytes === undefined) {
+      const text = value as string;
+      block[at++] = text.length >>> 8;
+      block[at++] = text.length & 0xff;
+      for (let i = 0; i < text.length; i++) block[at++] = text.charCodeAt(i);
+    } else {
+      block[at++] = bytes.byteLength >>> 8;
+      block[at++] = bytes.byteLength & 0xff;
+      block.set(bytes, at);
+      at += bytes.byteLength;
+    }
+    n++;
   }
   cacheBlock(metadata, block);
   return block;
+}
+
+/** Values up to this long that are ASCII are read without a TextDecoder. */
+const SHORT_TEXT = 256;
+
+/**
+ * `payload[from, to)` as a string of its char codes if all are ASCII.
+ *
+ * @returns The text, or `undefined` if a byte is 0x80 or above.
+ */
+function asciiText(
+  payload: Uint8Array,
+  from: number,
+  to: number,
+): string | undefined {
+  let text = "";
+  for (let i = from; i < to; i++) {
+    const byte = payload[i];
+    if (byte > 0x7f) return undefined;
+    text += String.fromCharCode(byte);
+  }
+  return text;
 }
 
 /**
@@ -96,24 +144,29 @@ export function readMetadata(
   let i = at + 2;
   while (i < end) {
     const k = payload[i++];
-    if (k === 0 || i + k + 3 > end) fail("an entry is cut off");
-    const key = keyDecoder.decode(payload.subarray(i, i + k));
+    if (k === 0) fail("a key is empty");
+    if (i + k + 3 > end) fail("an entry is cut off");
+    // Latin-1: one char per byte, so a non-ASCII key fails the key check.
+    let key = "";
+    for (let c = i; c < i + k; c++) key += String.fromCharCode(payload[c]);
     i += k;
     const type = payload[i++];
     const v = (payload[i] << 8) | payload[i + 1];
     i += 2;
     if (i + v > end) fail(`the value of ${JSON.stringify(key)} is cut off`);
-    const bytes = payload.subarray(i, i + v);
+    const from = i;
     i += v;
     if (type === TEXT) {
-      let text: string;
-      try {
-        text = decoder.decode(bytes);
-      } catch {
-        fail(`the value of ${JSON.stringify(key)} is not UTF-8`);
+      let text = v <= SHORT_TEXT ? asciiText(payload, from, i) : undefined;
+      if (text === undefined) {
+        try {
+          text = decoder.decode(payload.subarray(from, i));
+        } catch {
+          fail(`the value of ${JSON.stringify(key)} is not UTF-8`);
+        }
       }
-      pairs.push([key, text!]);
-    } else if (type === BYTES) pairs.push([key, bytes.slice()]);
+      pairs.push([key, text]);
+    } else if (type === BYTES) pairs.push([key, payload.slice(from, i)]);
     else fail(`unknown value type ${type}`);
   }
   let metadata: Metadata;
@@ -123,6 +176,12 @@ export function readMetadata(
     fail((error as Error).message);
   }
   return [metadata!, end];
+}
+
+function tooLarge(size: number, limit: number): never {
+  throw new CodecError(
+    `Cannot encode metadata: ${size} bytes exceeds maxMetadataSize ${limit}`,
+  );
 }
 
 function fail(why: string): never {

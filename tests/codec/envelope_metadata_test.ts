@@ -295,7 +295,7 @@ describe("EnvelopeCodec metadata decode errors", () => {
   });
 
   it("a key of length 0", () => {
-    assertProtocolError(replyWithBlock("0004 00 00 0000"), /entry is cut off/);
+    assertProtocolError(replyWithBlock("0004 00 00 0000"), /a key is empty/);
   });
 
   it("a key that is not lower-case ASCII, or starts with punctuation", () => {

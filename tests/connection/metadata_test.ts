@@ -214,6 +214,22 @@ describe("Metadata on a connection", () => {
     }
   });
 
+  it("the same Metadata sent by a codec with a higher limit, then by one with a lower, is refused by the second", () => {
+    const metadata = new Metadata({ "x-big": "y".repeat(100) });
+    const message = {
+      kind: "request" as const,
+      id: 1,
+      route: "show",
+      body: new Uint8Array(),
+      metadata,
+    };
+    assert.ok(new EnvelopeCodec().encode(message)[0].byteLength > 100);
+    assert.throws(
+      () => new EnvelopeCodec({ maxMetadataSize: 64 }).encode(message),
+      /exceeds maxMetadataSize 64/,
+    );
+  });
+
   it("a protocol without metadata refuses it with a CodecError", async () => {
     const { metadata: _none, ...rest } = envelopeProtocol;
     const bare: Protocol<unknown> = rest as Protocol<unknown>;

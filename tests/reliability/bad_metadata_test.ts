@@ -75,7 +75,7 @@ const MALFORMED: [string, Uint8Array, RegExp][] = [
   [
     "a key of length 0",
     requestWithBlock(block("00 00 0000")),
-    /an entry is cut off/,
+    /a key is empty/,
   ],
   [
     "an upper-case key",
