@@ -9,20 +9,17 @@ import {
   TransportKey,
   type TransportKeyInit,
 } from "../channel/transport_key.ts";
-import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
 import { type Connection, connectionParts } from "../connection/connection.ts";
 import { failMachine } from "../connection/_reply_decoder.ts";
 import { Caller } from "../connection/_caller.ts";
 import type { ReplyWithMetadata } from "../connection/interceptor.ts";
 import type { Metadata } from "../codec/metadata.ts";
 import { ConnectionClosedError } from "../errors.ts";
-import { envelopeProtocol } from "../protocol/envelope_protocol.ts";
-import type { Protocol, RouteName } from "../protocol/protocol.ts";
+import type { RouteName } from "../protocol/protocol.ts";
 import type { ReplyOf, RequestOf, RouteOf } from "../protocol/route_types.ts";
 import { TimerHeap } from "../timer/timer_heap.ts";
 import { checkTimeout } from "../transport/_transport_config.ts";
 import type { StateMachine } from "../transport/state_machine.ts";
-import { DEFAULT_TIMEOUT } from "../transport/transport_options.ts";
 import {
   type CallHost,
   ClientCall,
@@ -36,9 +33,8 @@ import type {
 import { ConnectionPool } from "./connection_pool.ts";
 import type { Connector } from "./_connector.ts";
 import { clientParts } from "./_client_parts.ts";
-import { DEFAULT_OUTLIER, EndpointGroup } from "./_endpoint_group.ts";
-import { balancedHost, groupConnection, poolHost } from "./_balanced_host.ts";
-import { createBalancer } from "./balancer.ts";
+import type { EndpointGroup } from "./_endpoint_group.ts";
+import { groupConnection, poolHost } from "./_balanced_host.ts";
 
 export type {
   ClientNotifyOptions,
