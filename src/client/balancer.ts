@@ -56,6 +56,8 @@ export interface BalancerCandidate {
  */
 export interface Balancer {
   /**
+   * Picks the endpoint of one request.
+   *
    * @param candidates The healthy endpoints, in the resolver's order.
    * @param hashKey The request's `hashKey`, if it has one.
    * @returns One of `candidates`.

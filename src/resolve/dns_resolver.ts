@@ -136,6 +136,8 @@ export class DnsResolver implements Resolver {
   #wakers = new Set<() => void>();
 
   /**
+   * Creates the resolver; it looks nothing up before `resolve()`.
+   *
    * @param target `dns+tcp://name:port`, `dns+tls://name:port`,
    *   `dns+srv+tcp://_service._tcp.name` or `dns+srv+tls://…`.
    * @param options The lookups and the intervals.

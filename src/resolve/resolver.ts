@@ -94,6 +94,8 @@ export class ListResolver implements Resolver {
   #wakers = new Set<() => void>();
 
   /**
+   * Creates the resolver with its first list.
+   *
    * @param endpoints The first list: keys, or endpoints with priority and weight.
    * @throws {TypeError} If a key is invalid.
    */
