@@ -24,7 +24,28 @@ import {
   type WebSocketUpgradeOptions,
 } from "./_ws_listener.ts";
 
-/** What a Bun server socket's `data` holds for listenrain. */
+/**
+ * What a Bun server socket's `data` holds for listenrain.
+ *
+ * @example What `upgrade()` attaches to the socket
+ * ```ts
+ * import { type BunSocketData, webSocketListener } from "listenrain/adapters/bun";
+ *
+ * const rpc = webSocketListener();
+ * let data: BunSocketData | undefined;
+ * const server = {
+ *   upgrade: (_request: Request, options: { data: BunSocketData }) => {
+ *     data = options.data;
+ *     return true;
+ *   },
+ *   requestIP: () => ({ address: "127.0.0.1", port: 51234 }),
+ * };
+ * rpc.upgrade(new Request("http://127.0.0.1:3000/rpc"), server, { info: { user: "ada" } });
+ * console.log(data?.options.info); // { user: "ada" }
+ * console.log(data?.listener === rpc); // true
+ * rpc.close();
+ * ```
+ */
 export interface BunSocketData {
   /** The listener that upgraded it. */
   listener: BunWebSocketListener;
@@ -36,7 +57,29 @@ export interface BunSocketData {
 
 const channels = new WeakMap<BunSocketData, MessageChannel>();
 
-/** A Bun `ServerWebSocket` (the parts used). */
+/**
+ * A Bun `ServerWebSocket` (the parts used).
+ *
+ * @example Opening a channel with a stand-in socket (in a test)
+ * ```ts
+ * import { type BunServerWebSocket, webSocketListener } from "listenrain/adapters/bun";
+ *
+ * const rpc = webSocketListener();
+ * const ws: BunServerWebSocket = {
+ *   data: { listener: rpc, options: { info: "ada" } },
+ *   send: (data) => data.length,
+ *   close() {},
+ *   getBufferedAmount: () => 0,
+ * };
+ * rpc.websocket.open(ws);
+ * for await (const channel of rpc) {
+ *   console.log(channel.remoteAddr.transport); // "ws"
+ *   channel.close();
+ *   break;
+ * }
+ * rpc.close();
+ * ```
+ */
 export interface BunServerWebSocket {
   /** What the upgrade attached. */
   readonly data: BunSocketData;
@@ -48,7 +91,25 @@ export interface BunServerWebSocket {
   getBufferedAmount(): number;
 }
 
-/** A Bun `Server` (the parts used). */
+/**
+ * A Bun `Server` (the parts used).
+ *
+ * @example A stand-in server that is asked to upgrade (in a test)
+ * ```ts
+ * import { type BunServer, webSocketListener } from "listenrain/adapters/bun";
+ *
+ * const rpc = webSocketListener();
+ * const upgraded: Request[] = [];
+ * const server: BunServer = {
+ *   upgrade: (request) => upgraded.push(request) > 0,
+ *   requestIP: () => ({ address: "127.0.0.1", port: 51234 }),
+ * };
+ * const response = rpc.upgrade(new Request("http://127.0.0.1:3000/rpc"), server);
+ * console.log(response); // undefined
+ * console.log(upgraded.length); // 1
+ * rpc.close();
+ * ```
+ */
 export interface BunServer {
   /** Upgrades the request; `false` if it is no WebSocket upgrade. */
   upgrade(request: Request, options: { data: BunSocketData }): boolean;
@@ -56,7 +117,20 @@ export interface BunServer {
   requestIP(request: Request): { address: string; port: number } | null;
 }
 
-/** The `websocket` option of `Bun.serve`, as the listener makes it. */
+/**
+ * The `websocket` option of `Bun.serve`, as the listener makes it.
+ *
+ * @example Bun enforces the channel's largest message
+ * ```ts
+ * import { webSocketListener } from "listenrain/adapters/bun";
+ *
+ * const rpc = webSocketListener({ maxMessageSize: 64 * 1024 });
+ * // Bun.serve({ fetch, websocket: rpc.websocket })
+ * console.log(rpc.websocket.maxPayloadLength); // 65536
+ * console.log(rpc.websocket.closeOnBackpressureLimit); // false
+ * rpc.close();
+ * ```
+ */
 export interface BunWebSocketHandlers {
   /** Makes the channel. */
   open(ws: BunServerWebSocket): void;
@@ -77,6 +151,19 @@ export interface BunWebSocketHandlers {
 /**
  * A listener fed by `Bun.serve`: pass its {@linkcode websocket} handlers as
  * the server's `websocket` option and call {@linkcode upgrade} from `fetch`.
+ *
+ * @example Refusing a request that is no upgrade, and once closed
+ * ```ts
+ * import { type BunServer, BunWebSocketListener } from "listenrain/adapters/bun";
+ *
+ * const rpc = new BunWebSocketListener({ addr: "ws://127.0.0.1:3000/rpc" });
+ * // A stand-in for the `server` argument of `fetch`: no WebSocket upgrade.
+ * const server: BunServer = { upgrade: () => false, requestIP: () => null };
+ * const request = () => new Request("http://127.0.0.1:3000/rpc");
+ * console.log(rpc.upgrade(request(), server)?.status); // 400
+ * rpc.close();
+ * console.log(rpc.upgrade(request(), server)?.status); // 503
+ * ```
  */
 export class BunWebSocketListener extends WebSocketListenerBase {
   /** The `websocket` option for `Bun.serve`. */

@@ -22,7 +22,22 @@ import {
   type WebSocketUpgradeOptions,
 } from "./_ws_listener.ts";
 
-/** An `http.IncomingMessage` (the parts used). */
+/**
+ * An `http.IncomingMessage` (the parts used).
+ *
+ * @example Reading the token and the peer of an upgrade request
+ * ```ts
+ * import type { UpgradeRequest } from "listenrain/adapters/node";
+ *
+ * // In node:http's `upgrade` event the request is an IncomingMessage.
+ * const caller = (request: UpgradeRequest) => ({
+ *   token: new URL(request.url ?? "/", "http://x").searchParams.get("token"),
+ *   peer: `${request.socket.remoteAddress}:${request.socket.remotePort}`,
+ * });
+ * const request = { url: "/rpc?token=secret", socket: { remoteAddress: "127.0.0.1", remotePort: 51234 } };
+ * console.log(caller(request)); // { token: "secret", peer: "127.0.0.1:51234" }
+ * ```
+ */
 export interface UpgradeRequest {
   /** The request's path and query. */
   readonly url?: string;
@@ -30,7 +45,29 @@ export interface UpgradeRequest {
   readonly socket: { remoteAddress?: string; remotePort?: number };
 }
 
-/** The socket of Node's `upgrade` event (a `stream.Duplex`). */
+/**
+ * The socket of Node's `upgrade` event (a `stream.Duplex`).
+ *
+ * @example Refusing a caller without a token (a stand-in socket)
+ * ```ts
+ * import { refuseUpgrade, type UpgradeRequest, type UpgradeSocket, webSocketListener } from "listenrain/adapters/node";
+ *
+ * const rpc = webSocketListener();
+ * // http.on("upgrade", onUpgrade)
+ * function onUpgrade(request: UpgradeRequest, socket: UpgradeSocket, head: Uint8Array) {
+ *   const token = new URL(request.url ?? "/", "http://x").searchParams.get("token");
+ *   if (token !== "secret") return refuseUpgrade(socket, 401, "Unauthorized");
+ *   rpc.upgrade(request, socket, head, { info: { user: "ada" } });
+ * }
+ * const written: string[] = [];
+ * let destroyed = false;
+ * const socket: UpgradeSocket = { write: (s: string) => written.push(s), destroy: () => void (destroyed = true) };
+ * onUpgrade({ url: "/rpc", socket: {} }, socket, new Uint8Array());
+ * console.log(written[0].split("\r\n")[0]); // "HTTP/1.1 401 Unauthorized"
+ * console.log(destroyed); // true
+ * rpc.close();
+ * ```
+ */
 export interface UpgradeSocket {
   /** Writes the refusal. */
   write(data: string): unknown;

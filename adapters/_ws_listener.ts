@@ -22,6 +22,21 @@ import { AcceptQueue, DEFAULT_BACKLOG } from "./_accept_queue.ts";
  * Options of `webSocketListener()` in each adapter: the channel limits
  * (see `WebSocketChannelOptions`), how many upgraded channels may wait for
  * the server, and the address the listener reports.
+ *
+ * @example Smaller messages, a shorter queue, the address for logs
+ * ```ts
+ * import { webSocketListener, type WebSocketListenerOptions } from "listenrain/adapters/deno";
+ *
+ * const options: WebSocketListenerOptions = {
+ *   maxMessageSize: 64 * 1024,
+ *   backlog: 64,
+ *   addr: "ws://127.0.0.1:8080/rpc",
+ * };
+ * const rpc = webSocketListener(options);
+ * console.log(rpc.addr.port); // 8080
+ * console.log(rpc.limits.maxMessageSize); // 65536
+ * rpc.close();
+ * ```
  */
 export interface WebSocketListenerOptions extends WebSocketChannelOptions {
   /**
@@ -40,6 +55,23 @@ export interface WebSocketListenerOptions extends WebSocketChannelOptions {
 /**
  * Options of one `upgrade()` call: what the caller's check found, and the
  * peer's address where the HTTP server knows it.
+ *
+ * @example Checking a token, then passing who called to the handlers
+ * ```ts
+ * import { webSocketListener, type WebSocketUpgradeOptions } from "listenrain/adapters/deno";
+ *
+ * const rpc = webSocketListener();
+ * // Deno.serve((request, info) => handle(request, info.remoteAddr))
+ * function handle(request: Request, remoteAddr: { hostname: string; port: number }): Response {
+ *   const token = new URL(request.url).searchParams.get("token");
+ *   if (token !== "secret") return new Response("Unauthorized", { status: 401 });
+ *   const options: WebSocketUpgradeOptions = { info: { user: "ada" }, remoteAddr };
+ *   return rpc.upgrade(request, options); // handlers read webSocketInfo(ctx)
+ * }
+ * const peer = { hostname: "127.0.0.1", port: 51234 };
+ * console.log(handle(new Request("http://127.0.0.1:8080/rpc"), peer).status); // 401
+ * rpc.close();
+ * ```
  */
 export interface WebSocketUpgradeOptions {
   /**
