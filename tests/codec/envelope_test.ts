@@ -13,28 +13,10 @@ import {
 } from "../../src/codec/envelope.ts";
 import { LengthPrefixedCodec } from "../../src/framing/length_prefixed.ts";
 import { ProtocolError, RemoteError } from "../../src/errors.ts";
+import { concat, hex } from "../_helpers/bytes.ts";
 
 const codec = new EnvelopeCodec();
 const utf8 = new TextEncoder();
-
-/** Bytes from a hex dump like "01 00 00 00 00 07". */
-function hex(dump: string): Uint8Array {
-  const digits = dump.replace(/\s+/g, "");
-  return Uint8Array.from(
-    { length: digits.length / 2 },
-    (_, i) => parseInt(digits.slice(2 * i, 2 * i + 2), 16),
-  );
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
-}
 
 function encode(message: Envelope): Uint8Array {
   return concat(codec.encode(message));

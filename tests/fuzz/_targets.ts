@@ -50,6 +50,7 @@ import type { PacketCodec } from "../../src/framing/packet_codec.ts";
 import { VarintPrefixedCodec } from "../../src/framing/varint.ts";
 import { Connection } from "../../src/connection/connection.ts";
 import { Router } from "../../src/transport/router.ts";
+import { concat } from "../_helpers/bytes.ts";
 
 /** One fuzz target: a property over random input. */
 export interface FuzzTarget {
@@ -114,18 +115,6 @@ function streamOf(
       [payloads, e],
     ) => mutate(encode(payloads), e)),
   );
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const part of parts) size += part.byteLength;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
 }
 
 /** Frames `payloads` with `codec`, skipping those it refuses. */

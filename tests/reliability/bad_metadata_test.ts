@@ -20,15 +20,7 @@ import {
   type Setup,
 } from "./_attack.ts";
 import { FrameReader, lengthPrefixed, writeRaw } from "./_helpers.ts";
-
-/** Bytes from a hex dump like "01 04 00000001". */
-function hex(dump: string): Uint8Array {
-  const digits = dump.replace(/\s+/g, "");
-  return Uint8Array.from(
-    { length: digits.length / 2 },
-    (_, i) => parseInt(digits.slice(2 * i, 2 * i + 2), 16),
-  );
-}
+import { hex } from "../_helpers/bytes.ts";
 
 function u16(n: number): string {
   return n.toString(16).padStart(4, "0");

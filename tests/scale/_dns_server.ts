@@ -9,6 +9,7 @@
  */
 
 import { createSocket, type Socket } from "node:dgram";
+import { concat } from "../_helpers/bytes.ts";
 
 /** One SRV record. */
 export interface SrvRecord {
@@ -178,14 +179,4 @@ function record(type: number, data: Uint8Array): Uint8Array {
   view.setUint32(6, 1); // TTL 1 s
   view.setUint16(10, data.length);
   return concat([head, data]);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
