@@ -213,21 +213,10 @@ export function otelInterceptor(
       const active = trace.setSpan(parent, span);
       propagation.inject(active, request.metadata, metadataSetter);
       const end = ender(span, histograms().client, measured, undefined);
-      try {
-        return context.with(active, next, undefined, request).then(
-          (reply) => {
-            end();
-            return reply;
-          },
-          (error: unknown) => {
-            end(error);
-            throw error;
-          },
-        );
-      } catch (error) {
-        end(error);
-        throw error;
-      }
+      return endedWith(
+        end,
+        () => context.with(active, next, undefined, request),
+      );
     },
 
     handle(ctx, next) {
@@ -251,23 +240,43 @@ export function otelInterceptor(
         },
       }, parent);
       const end = ender(span, histograms().server, measured, "HANDLER_ERROR");
-      try {
-        return context.with(trace.setSpan(parent, span), next).then(
-          (result) => {
-            end();
-            return result;
-          },
-          (error: unknown) => {
-            end(error);
-            throw error;
-          },
-        );
-      } catch (error) {
-        end(error);
-        throw error;
-      }
+      return endedWith(
+        end,
+        () => context.with(trace.setSpan(parent, span), next),
+      );
     },
   };
+}
+
+/**
+ * Runs `call` and ends the span with its outcome: a throw or a rejection
+ * ends it as failed (and is passed on), a result as succeeded.
+ *
+ * @param end Ends the span and records the duration.
+ * @param call The rest of the chain.
+ * @returns What `call` resolves with.
+ */
+function endedWith<T>(
+  end: (...error: [] | [unknown]) => void,
+  call: () => Promise<T>,
+): Promise<T> {
+  let running: Promise<T>;
+  try {
+    running = call();
+  } catch (error) {
+    end(error);
+    throw error;
+  }
+  return running.then(
+    (result) => {
+      end();
+      return result;
+    },
+    (error: unknown) => {
+      end(error);
+      throw error;
+    },
+  );
 }
 
 /**
