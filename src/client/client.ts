@@ -10,7 +10,7 @@ import {
   type TransportKeyInit,
 } from "../channel/transport_key.ts";
 import { type Connection, connectionParts } from "../connection/connection.ts";
-import { failMachine } from "../connection/_reply_decoder.ts";
+import { bodyOf, failMachine } from "../connection/_reply_decoder.ts";
 import { Caller } from "../connection/_caller.ts";
 import type { ReplyWithMetadata } from "../connection/interceptor.ts";
 import type { Metadata } from "../codec/metadata.ts";
@@ -404,8 +404,4 @@ export class Client<T = any> {
       this.#onError(error);
     }
   }
-}
-
-function bodyOf(reply: ReplyWithMetadata): unknown {
-  return reply.body;
 }

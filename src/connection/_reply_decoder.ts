@@ -8,6 +8,7 @@ import type { BodyCodec } from "../codec/body_codec.ts";
 import type { Protocol } from "../protocol/protocol.ts";
 import type { StateMachine } from "../transport/state_machine.ts";
 import { TimeoutError } from "../errors.ts";
+import type { ReplyWithMetadata } from "./interceptor.ts";
 
 /**
  * The function that turns a reply message into its body value.
@@ -63,4 +64,15 @@ export function failMachine(
   if (error instanceof TimeoutError && machine.onTimeout) {
     machine.onTimeout(error);
   } else machine.onError?.(error as Error);
+}
+
+/**
+ * The body of a reply with its metadata (what a caller without
+ * `withMetadata` gets).
+ *
+ * @param reply The reply.
+ * @returns Its body.
+ */
+export function bodyOf(reply: ReplyWithMetadata): unknown {
+  return reply.body;
 }

@@ -22,7 +22,7 @@ import {
 import type { InternalTransportOptions } from "../transport/_transport_config.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
 import { routeHandler } from "./_route_handler.ts";
-import { decodingMachine, failMachine } from "./_reply_decoder.ts";
+import { bodyOf, decodingMachine, failMachine } from "./_reply_decoder.ts";
 import { Caller } from "./_caller.ts";
 import type { ReplyWithMetadata } from "./interceptor.ts";
 
@@ -380,10 +380,6 @@ export class Connection<T = any> {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-function bodyOf(reply: ReplyWithMetadata): unknown {
-  return reply.body;
 }
 
 /** Where a callback's throw goes without an `onError` option, as in the transport. */
