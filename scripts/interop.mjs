@@ -2,17 +2,22 @@
  * The cross-runtime interop matrix (`npm test` step `interop`): a server on
  * each of Deno, Bun and Node (tests/interop/server.ts), and against each a
  * client on each runtime (tests/interop/client.ts), nine pairs over loopback
- * TCP with the default protocol. Prints one line per pair,
- * `interop server=<runtime> client=<runtime> ok <n> requests`, then a summary,
- * and exits 1 if any pair failed.
+ * TCP and nine over WebSocket (the server's runtime's own HTTP server with
+ * the adapter's upgrade; the client's adapter dials ws://), with the default
+ * protocol. Prints one line per pair and transport,
+ * `interop tcp server=<runtime> client=<runtime> ok <n> requests`, then a
+ * summary, and exits 1 if any pair failed.
  *
- * Pairs run one after another; each server serves its three clients. Every
+ * Pairs run one after another; each server serves its three clients, and
+ * each client process runs its checks over TCP, then over WebSocket (one
+ * process per pair keeps the step's wall time near the TCP-only one). Every
  * process gets a time limit of its own (it stops by itself) and is killed,
  * with its process group, if it outlives ours; none is left behind.
  *
  * Usage:
  *   node scripts/interop.mjs                    all nine pairs
  *   node scripts/interop.mjs --runtimes deno,node
+ *   node scripts/interop.mjs --transports ws
  *
  * @module
  */
@@ -24,6 +29,7 @@ import { ROOT } from "./_files.mjs";
 
 const BIN = join(ROOT, "node_modules", ".bin");
 const RUNTIMES = ["deno", "bun", "node"];
+const TRANSPORTS = ["tcp", "ws"];
 /** The server stops by itself after this long (it normally stops on stdin close). */
 const SERVER_LIMIT_S = 60;
 /** The client stops by itself after this long. */
@@ -121,13 +127,14 @@ async function startServer(runtime) {
     ["--time-limit", String(SERVER_LIMIT_S)],
     "pipe",
   );
-  const port = new Promise((resolve) => {
+  const ports = new Promise((resolve) => {
     const look = () => {
       const line = proc.out.stdout.split("\n").find((l) => l.startsWith("{"));
       if (line === undefined) return;
       proc.child.stdout.off("data", look);
       try {
-        resolve(JSON.parse(line).port);
+        const { port, wsPort } = JSON.parse(line);
+        resolve({ port, wsPort });
       } catch {
         resolve(undefined);
       }
@@ -135,9 +142,9 @@ async function startServer(runtime) {
     proc.child.stdout.on("data", look);
   });
   const limit = timer(SERVER_START_MS, "timeout");
-  const first = await Promise.race([port, proc.exited, limit.promise]);
+  const first = await Promise.race([ports, proc.exited, limit.promise]);
   limit.clear();
-  if (typeof first === "number") return { ...proc, port: first };
+  if (typeof first?.port === "number") return { ...proc, ...first };
   killGroup(proc.child);
   const why = first === "timeout"
     ? `printed no port within ${SERVER_START_MS / 1000} s`
@@ -164,11 +171,14 @@ async function stopServer(server) {
   return undefined;
 }
 
-/** Runs one client against `port`; resolves with `{ ok, requests, why }`. */
-async function runClient(runtime, port) {
+/**
+ * Runs one client against `server`; resolves with `{ ok, transports, why }`
+ * (`transports`: requests and ms per transport).
+ */
+async function runClient(runtime, server) {
   const proc = start(runtime, "tests/interop/client.ts", [
-    "--port",
-    String(port),
+    ...["--port", String(server.port), "--ws-port", String(server.wsPort)],
+    ...["--transports", transports.join(",")],
     "--time-limit",
     String(CLIENT_LIMIT_S),
   ], "ignore");
@@ -186,33 +196,36 @@ async function runClient(runtime, port) {
     report = JSON.parse(line);
   } catch { /* not a report */ }
   if (result.code === 0 && report?.ok === true) {
-    return { ok: true, requests: report.requests, ms: report.ms };
+    return { ok: true, transports: report.transports };
   }
   const status = `exit ${result.code ?? result.signal}`;
   return {
     ok: false,
+    transport: report?.transport,
     why: `${report?.error ?? status} (${status})\n${
       lastLines(proc.out.stderr)
     }`,
   };
 }
 
-function selectRuntimes(argv) {
+/** The values of `--name a,b` (or `--name=a,b`), each one of `all`. */
+function select(argv, name, all) {
   const at = argv.findIndex((a) =>
-    a === "--runtimes" || a.startsWith("--runtimes=")
+    a === `--${name}` || a.startsWith(`--${name}=`)
   );
-  if (at < 0) return RUNTIMES;
+  if (at < 0) return all;
   const value = argv[at].includes("=") ? argv[at].split("=")[1] : argv[at + 1];
   const picked = (value ?? "").split(",").map((r) => r.trim()).filter(Boolean);
-  const unknown = picked.filter((r) => !RUNTIMES.includes(r));
+  const unknown = picked.filter((r) => !all.includes(r));
   if (picked.length === 0 || unknown.length > 0) {
-    console.error(`interop: --runtimes takes a list of ${RUNTIMES.join(", ")}`);
+    console.error(`interop: --${name} takes a list of ${all.join(", ")}`);
     process.exit(2);
   }
   return picked;
 }
 
-const runtimes = selectRuntimes(process.argv.slice(2));
+const runtimes = select(process.argv.slice(2), "runtimes", RUNTIMES);
+const transports = select(process.argv.slice(2), "transports", TRANSPORTS);
 const started = performance.now();
 let passed = 0;
 let failed = 0;
@@ -226,25 +239,37 @@ for (const serverRuntime of runtimes) {
     server = await startServer(serverRuntime);
   } catch (error) {
     for (const clientRuntime of runtimes) {
-      console.log(
-        `interop server=${serverRuntime} client=${clientRuntime} FAILED: the server did not start`,
-      );
-      failed++;
+      for (const transport of transports) {
+        console.log(
+          `interop ${transport} server=${serverRuntime} client=${clientRuntime} FAILED: the server did not start`,
+        );
+        failed++;
+      }
     }
     problems.push(error.message);
     continue;
   }
   for (const clientRuntime of runtimes) {
-    const result = await runClient(clientRuntime, server.port);
-    const pair = `interop server=${serverRuntime} client=${clientRuntime}`;
-    if (result.ok) {
-      console.log(`${pair} ok ${result.requests} requests`);
-      passed++;
-      requests += result.requests;
-    } else {
-      console.log(`${pair} FAILED: ${result.why.split("\n")[0]}`);
-      problems.push(`${pair}: ${result.why}`);
-      failed++;
+    const result = await runClient(clientRuntime, server);
+    const pair = (transport) =>
+      `interop ${transport} server=${serverRuntime} client=${clientRuntime}`;
+    for (const transport of transports) {
+      const done = result.transports?.[transport];
+      if (done !== undefined) {
+        console.log(
+          `${pair(transport)} ok ${done.requests} requests in ${done.ms} ms`,
+        );
+        passed++;
+        requests += done.requests;
+      } else {
+        // The client stops at the first failure: later transports did not run.
+        const why = result.transport === transport || result.ok
+          ? result.why ?? "no report"
+          : `not run (${result.transport ?? "the client"} failed first)`;
+        console.log(`${pair(transport)} FAILED: ${why.split("\n")[0]}`);
+        problems.push(`${pair(transport)}: ${why}`);
+        failed++;
+      }
     }
   }
   const why = await stopServer(server);
@@ -256,7 +281,7 @@ for (const serverRuntime of runtimes) {
 
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 for (const problem of problems) console.error(`\n${problem}`);
-const pairs = runtimes.length ** 2;
+const pairs = runtimes.length ** 2 * transports.length;
 console.log(
   `interop: ${passed}/${pairs} pairs ok, ${requests} requests, ${seconds} s` +
     (failed ? `; ${failed} pairs FAILED` : "") +

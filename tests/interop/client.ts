@@ -1,13 +1,16 @@
 /**
- * The interop client: connects to `--port` on 127.0.0.1 with the runtime's
- * own adapter and sends requests with the default protocol, many at once:
+ * The interop client: connects to `--port` on 127.0.0.1 over TCP with the
+ * runtime's own adapter, then to `--ws-port` over WebSocket
+ * (`ws://127.0.0.1:M/rpc?token=secret`, dialed by the same adapter: the
+ * global WebSocket on Deno and Bun, the ws package on Node 20), and over each
+ * (`--transports tcp,ws`) sends requests with the default protocol, many at once:
  * every size of `SIZES` (0 B to 4 MiB) to "echo" and to "checksum", `--rounds`
  * times, plus `--small` small echoes and `--metadata` requests to "metadata"
  * with three metadata entries (text and bytes) each, `--concurrency` in
  * flight. Every reply is checked byte for byte against the deterministic
  * payload, and the reply's metadata (read with `withMetadata: true`) against
  * the entries sent. Prints one JSON
- * line (`{"ok":true,"requests":N,…}`) and exits 0, or prints
+ * line (`{"ok":true,"transports":{"tcp":{"requests":N,"ms":T},…}}`) and exits 0, or prints
  * `{"ok":false,"error":…}` (and the stack on stderr) and exits 1. Stops by
  * itself after `--time-limit` seconds (default 30).
  *
@@ -29,6 +32,8 @@ import {
 
 const argv = process.argv.slice(2);
 const port = Number(option(argv, "port", "0"));
+const wsPort = Number(option(argv, "ws-port", "0"));
+const transports = option(argv, "transports", "tcp,ws").split(",");
 const rounds = Number(option(argv, "rounds", "4"));
 const small = Number(option(argv, "small", "2000"));
 const withMetadata = Number(option(argv, "metadata", "500"));
@@ -89,22 +94,38 @@ const limit = setTimeout(() => {
   process.exit(1);
 }, timeLimit * 1000);
 
+/** The key of `transport` on the server. */
+function keyOf(transport: string): string {
+  const at = transport === "tcp" ? port : wsPort;
+  if (!(at > 0 && at < 65536)) {
+    throw new RangeError(`Bad --${transport === "tcp" ? "" : "ws-"}port ${at}`);
+  }
+  if (transport === "tcp") return `tcp://127.0.0.1:${at}`;
+  if (transport === "ws") return `ws://127.0.0.1:${at}/rpc?token=secret`;
+  throw new TypeError(`Unknown transport "${transport}" (tcp or ws)`);
+}
+
+let current = "";
 try {
-  if (!(port > 0 && port < 65536)) throw new RangeError(`Bad --port ${port}`);
   const adapter = await loadAdapter(runtime);
-  const peer = new Connection(
-    await adapter.dial(`tcp://127.0.0.1:${port}`),
-  );
-  const started = performance.now();
-  const requests = await run(peer);
-  const ms = Math.round(performance.now() - started);
-  await peer.close();
+  const results: Record<string, { requests: number; ms: number }> = {};
+  for (const transport of transports) {
+    current = transport;
+    const peer = new Connection(await adapter.dial(keyOf(transport)));
+    const started = performance.now();
+    const requests = await run(peer);
+    const ms = Math.round(performance.now() - started);
+    await peer.close();
+    results[transport] = { requests, ms };
+  }
   clearTimeout(limit);
-  console.log(JSON.stringify({ ok: true, runtime, requests, ms }));
+  console.log(JSON.stringify({ ok: true, runtime, transports: results }));
   process.exit(0);
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
-  console.log(JSON.stringify({ ok: false, runtime, error: message }));
-  console.error(`interop client (${runtime}):`, error);
+  console.log(
+    JSON.stringify({ ok: false, runtime, transport: current, error: message }),
+  );
+  console.error(`interop client (${runtime}, ${current}):`, error);
   process.exit(1);
 }
