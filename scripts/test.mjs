@@ -8,7 +8,9 @@
  *   node scripts/test.mjs --skip smoke     all but these steps
  *
  * Steps: check, types (the type test: tsc on tests/types/, whose
- * `@ts-expect-error` lines must not compile), lint, fmt, neutral, jsr, doc
+ * `@ts-expect-error` lines must not compile), lint, fmt, neutral, bundle
+ * (the browser entries bundled for the browser: scripts/check_browser.mjs),
+ * jsr, doc
  * (JSDoc examples), doclint
  * (`deno doc --lint` of every entry point: scripts/doc_lint.mjs), deno, bun,
  * node (tests/ under each runtime), interop (a server and a client on each
@@ -88,6 +90,13 @@ const STEPS = [
     title: "neutral core: mod.ts + src/ with web libs only, no runtime globals",
     cmd: NODE,
     args: () => ["scripts/check_neutral.mjs"],
+  },
+  {
+    name: "bundle",
+    title:
+      "browser entries bundled by esbuild for the browser: no Node/Deno/Bun module reached",
+    cmd: NODE,
+    args: () => ["scripts/check_browser.mjs"],
   },
   {
     name: "jsr",
