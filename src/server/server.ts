@@ -15,19 +15,16 @@ import { ConnectionClosedError } from "../errors.ts";
 import { envelopeProtocol } from "../protocol/envelope_protocol.ts";
 import type { Protocol, RouteName } from "../protocol/protocol.ts";
 import { type TimerHandle, TimerHeap } from "../timer/timer_heap.ts";
-import {
-  ConnectionMonitor,
-  type ExpireReason,
-  type HeartbeatOptions,
-} from "../transport/connection_monitor.ts";
 import { checkMonitorOptions } from "../transport/_monitor_options.ts";
 import {
   addStats,
   type ConnectionStats,
   createStats,
 } from "../transport/stats.ts";
+import { connectionAge } from "./_connection_age.ts";
 import { refuse } from "./_refuse.ts";
 import { shutDown } from "./_shutdown.ts";
+import { watch, type WatchConfig } from "./_watch.ts";
 import {
   DEFAULT_FIRST_FRAME_TIMEOUT,
   DEFAULT_SHUTDOWN_TIMEOUT,
@@ -42,17 +39,12 @@ export type {
   ServerStats,
 } from "./server_options.ts";
 
-const EXPIRED: Record<ExpireReason, keyof ServerStats> = {
-  "idle": "idleClosed",
-  "first-frame": "firstFrameClosed",
-  "heartbeat": "heartbeatClosed",
-};
-
 /**
  * A server: `serve(listener)` accepts connections and runs a
  * {@linkcode Connection} on each, serving the router's routes (each
  * connection may also call or notify its client: server push). Limits:
- * `maxConnections`, `idleTimeout`, `firstFrameTimeout`, `heartbeat`.
+ * `maxConnections`, `idleTimeout`, `firstFrameTimeout`, `heartbeat`,
+ * `maxConnectionAge` (with jitter and a grace period).
  * Scheduled tasks (`runAfter`, `runEvery`) stop when the server closes.
  * `close()` (also `await using`) shuts down gracefully: it stops accepting,
  * sends goaway to every client, lets in-flight requests finish until the
@@ -92,9 +84,8 @@ export class Server {
   #protocol: Protocol<unknown>;
   #body: BodyCodec<unknown>;
   #maxConnections: number;
-  #idleTimeout: number;
-  #firstFrameTimeout: number;
-  #heartbeat: HeartbeatOptions | undefined;
+  /** What watches each connection: idle, first frame, heartbeat, max age. */
+  #watch: WatchConfig;
   #shutdownTimeout: number;
   #timers: TimerHeap;
   #ownTimers: boolean;
@@ -127,6 +118,9 @@ export class Server {
       idleTimeout = 0,
       firstFrameTimeout = DEFAULT_FIRST_FRAME_TIMEOUT,
       heartbeat,
+      maxConnectionAge,
+      maxConnectionAgeJitter,
+      maxConnectionAgeGrace,
       shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT,
       timers,
       onConnect,
@@ -144,14 +138,24 @@ export class Server {
       );
     }
     checkMonitorOptions({ heartbeat, idleTimeout, firstFrameTimeout });
+    const age = connectionAge(
+      maxConnectionAge,
+      maxConnectionAgeJitter,
+      maxConnectionAgeGrace,
+    );
     this.#maxConnections = maxConnections;
-    this.#idleTimeout = idleTimeout;
-    this.#firstFrameTimeout = firstFrameTimeout;
-    this.#heartbeat = heartbeat;
     this.#shutdownTimeout = shutdownTimeout;
     this.#ownTimers = timers === undefined;
     this.#timers = timers ??
       new TimerHeap(connection.onError ? { onError: connection.onError } : {});
+    this.#watch = {
+      timers: this.#timers,
+      heartbeat,
+      idleTimeout,
+      firstFrameTimeout,
+      age,
+      stats: this.#stats,
+    };
     this.#options = { ...connection, timers: this.#timers };
     this.#protocol = (connection.protocol ?? envelopeProtocol) as Protocol<
       unknown
@@ -350,33 +354,11 @@ export class Server {
     }
     this.#stats.accepted++;
     this.#connections.add(connection);
-    let monitor: ConnectionMonitor | undefined;
-    if (
-      this.#heartbeat || this.#idleTimeout > 0 || this.#firstFrameTimeout > 0
-    ) {
-      monitor = new ConnectionMonitor(connection, {
-        timers: this.#timers,
-        heartbeat: this.#heartbeat,
-        idleTimeout: this.#idleTimeout,
-        firstFrameTimeout: this.#firstFrameTimeout,
-        onExpire: (reason) => {
-          this.#stats[EXPIRED[reason]]++;
-          if (logging()) {
-            log(
-              "info",
-              { event: "server.expire", ...ends(channel), timeout: reason },
-              `server closing ${
-                addrText(channel.remoteAddr)
-              } (${reason} timeout)`,
-            );
-          }
-        },
-      });
-    }
+    const unwatch = watch(connection, channel, this.#watch);
     connection.closed.then(() => {
       this.#connections.delete(connection);
       addStats(this.#closedStats, connection.stats, false);
-      monitor?.stop();
+      unwatch();
       this.#report(() =>
         this.#onDisconnect?.(connection, connection.closedReason)
       );

@@ -16,6 +16,9 @@ export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
 /** The default of `firstFrameTimeout`, in ms. */
 export const DEFAULT_FIRST_FRAME_TIMEOUT = 10_000;
 
+/** The default of `maxConnectionAgeJitter`: each connection's age is drawn within ±10% of `maxConnectionAge`. */
+export const DEFAULT_MAX_CONNECTION_AGE_JITTER = 0.1;
+
 /**
  * Options of {@linkcode Server}: the routes, the protocol and body codec of
  * its connections, their limits, and the server's.
@@ -74,6 +77,48 @@ export interface ServerOptions<M = any>
   firstFrameTimeout?: number;
   /** Ping quiet connections; close those whose pong does not come. */
   heartbeat?: HeartbeatOptions;
+  /**
+   * Retire each connection after about this many ms (gRPC's
+   * `MAX_CONNECTION_AGE`), so that clients connect again and spread over
+   * the servers behind a name (a new pod gets its share after a deploy).
+   * At its age a connection is sent goaway ("max connection age") and a
+   * ping; once the pong shows the client stopped sending on it, it drains
+   * (the requests in flight finish) and closes. A `Client` sends its new
+   * requests on a fresh connection meanwhile, and none fails. Must be
+   * positive; `Infinity` for never.
+   * @default {Infinity}
+   *
+   * @example Connections recycled every 5 minutes, give or take 30 s
+   * ```ts
+   * import { Router, Server } from "listenrain";
+   *
+   * await using server = new Server({
+   *   router: new Router().handle("echo", (body: Uint8Array) => body),
+   *   maxConnectionAge: 300_000,
+   *   maxConnectionAgeJitter: 0.1, // each connection's age within ±10%
+   *   maxConnectionAgeGrace: 60_000, // then closed even if requests remain
+   * });
+   * ```
+   */
+  maxConnectionAge?: number;
+  /**
+   * The spread of each connection's age, as a fraction of
+   * `maxConnectionAge`: a connection's age is drawn uniformly within
+   * `maxConnectionAge × (1 ± jitter)`, so the connections opened together
+   * (after a deploy, say) do not all reconnect at once. From `0` (none) to
+   * below `1`.
+   * @default {0.1}
+   */
+  maxConnectionAgeJitter?: number;
+  /**
+   * How long a connection retired by `maxConnectionAge` may keep serving
+   * its requests in flight, in ms from its goaway; then it is closed and
+   * those requests fail on the client with `ConnectionClosedError`.
+   * `Infinity` (as gRPC's default) waits for them, however long; `close()`
+   * still bounds it with its deadline. Must be `>= 0`.
+   * @default {Infinity}
+   */
+  maxConnectionAgeGrace?: number;
   /** How long `close()` lets in-flight requests finish, in ms, unless told otherwise. @default {10000} */
   shutdownTimeout?: number;
   /** One heap for every timer of the server. @default {a heap of its own, cleared by close()} */
