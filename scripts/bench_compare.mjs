@@ -19,16 +19,28 @@
  *   (every call sampled, spans and metrics exported to nowhere); see
  *   bench/compare/_listenrain.ts.
  *
- * Every reply is checked (length and every byte). Prints a table with
- * requests/s, Gbit/s, server + client RSS, and listenrain ÷ raw and
- * listenrain ÷ gRPC per cell (and metadata ÷ plain, otel ÷ plain when those
- * peers run beside listenrain); `--json` prints one JSON object per line per
- * case and peer instead.
+ * Every reply is checked (length and every byte). Each client runs its
+ * closed loops, then on the same connection an open loop: a fixed offered
+ * rate, the same for every peer of a cell (`--rate-fraction`, 0.5 by
+ * default, of the rate raw's closed loops reached in that cell, raw running
+ * first; of the first peer's without raw; or `--rate` requests/s for every
+ * cell; `--rate 0` skips the open loop). Request latency comes from a
+ * log-bucketed histogram (bench/compare/_histogram.ts): in the closed loops
+ * from send to reply, in the open loop from the time the schedule meant the
+ * request to go out.
+ *
+ * Prints a table with requests/s, Gbit/s, server + client RSS, and
+ * listenrain ÷ raw and listenrain ÷ gRPC per cell (and metadata ÷ plain,
+ * otel ÷ plain when those peers run beside listenrain), then a latency table:
+ * p50 / p99 / p99.9 per peer in the closed loops and at the offered rate,
+ * and listenrain's p99 ÷ raw's at that rate; `--json` prints one JSON object
+ * per line per case and peer instead.
  *
  * Usage: node scripts/bench_compare.mjs [--runtime deno|bun|node]
  *   [--peers listenrain,raw,grpc] [--parallel 1,16] [--payload 64,4k]
  *   (peers: listenrain, listenrain-metadata, listenrain-otel, raw, grpc)
- *   [--seconds 3] [--warmup 0.5] [--repeat 1] [--api request|call] [--json]
+ *   [--seconds 3] [--warmup 0.5] [--repeat 1] [--api request|call]
+ *   [--rate-fraction 0.5 | --rate 20000] [--json]
  *
  * `--repeat n` runs each cell n times and keeps the best (other work on the
  * machine only ever lowers a throughput). `--api call` makes the listenrain
@@ -44,6 +56,7 @@
 
 import { loadavg } from "node:os";
 import process from "node:process";
+import { printLatency } from "./_bench_latency.mjs";
 import {
   BenchProcess,
   buildForNode,
@@ -90,6 +103,15 @@ if (!Number.isInteger(repeat) || repeat < 1) {
   usageError("--repeat must be a positive integer");
 }
 const json = argv.includes("--json");
+const fixedRate = Number(flag(argv, "rate", "-1"));
+const rateFraction = Number(flag(argv, "rate-fraction", "0.5"));
+if (!(rateFraction >= 0) || Number.isNaN(fixedRate)) {
+  usageError("--rate and --rate-fraction must be non-negative numbers");
+}
+/** The peer whose closed-loop rate sets the offered rate of a cell. */
+const reference = peers.includes("raw") ? "raw" : peers[0];
+/** The order peers run in within a cell: the reference first. */
+const runOrder = [reference, ...peers.filter((peer) => peer !== reference)];
 
 const KiB = 1024;
 const SEED_PARALLEL = [1, 4, 16];
@@ -115,10 +137,13 @@ if (parallelFlag === undefined && payloadFlag === undefined) {
 
 const peerRuntime = (peer) => peer === "grpc" ? "node" : runtime;
 /** Longest a case may take before its processes are killed. */
-const caseSeconds = warmup + seconds + 60;
+const caseSeconds = 2 * (warmup + seconds) + 60;
 
-/** Runs one peer on one case: a server process and a client process. */
-async function measure(peer, parallel, payload) {
+/**
+ * Runs one peer on one case: a server process and a client process.
+ * `rate`: `["rate", r]` or `["rate-fraction", f]` for the open loop.
+ */
+async function measure(peer, parallel, payload, rate) {
   const on = peerRuntime(peer);
   const server = new BenchProcess(on, "bench/compare/server.ts", [
     "--peer",
@@ -134,6 +159,7 @@ async function measure(peer, parallel, payload) {
       ...["--parallel", String(parallel), "--payload", String(payload)],
       ...["--seconds", String(seconds), "--warmup", String(warmup)],
       ...["--max-seconds", String(caseSeconds)],
+      ...(rate ? [`--${rate[0]}`, String(rate[1])] : []),
     ]);
     const result = await client.next(caseSeconds);
     server.send("rss");
@@ -150,6 +176,12 @@ async function measure(peer, parallel, payload) {
       serverRssMiB: serverRss,
       clientRssMiB: result.rssMiB,
       verified: result.verified,
+      latency: result.latency,
+      open: result.open && {
+        offered: result.open.offered,
+        reqPerSec: result.open.requests / result.open.seconds,
+        latency: result.open.latency,
+      },
     };
   } finally {
     await Promise.all([client?.stop(), server.stop()]);
@@ -165,7 +197,14 @@ const rows = [];
 let failures = 0;
 const total = cases.length * peers.length;
 for (const [parallel, payload] of cases) {
-  for (const peer of peers) {
+  /** The open loop's rate for the peers after the reference. */
+  let cellRate = fixedRate >= 0 ? fixedRate : undefined;
+  for (const peer of runOrder) {
+    const rate = cellRate !== undefined
+      ? (cellRate > 0 ? ["rate", cellRate] : undefined)
+      : rateFraction > 0
+      ? ["rate-fraction", rateFraction]
+      : undefined;
     progress(
       `  ${rows.length + 1}/${total}: ${peer} on ${
         peerRuntime(peer)
@@ -176,12 +215,13 @@ for (const [parallel, payload] of cases) {
       // only ever lowers a throughput.
       let row;
       for (let run = 0; run < repeat; run++) {
-        const next = await measure(peer, parallel, payload);
+        const next = await measure(peer, parallel, payload, rate);
         if (row === undefined || next.reqPerSec > row.reqPerSec) row = next;
       }
       rows.push(row);
+      if (peer === reference) cellRate ??= row.open?.offered ?? 0;
       if (json) {
-        const { runtime, reqPerSec, gbitPerSec, rssMiB } = row;
+        const { runtime, reqPerSec, gbitPerSec, rssMiB, latency, open } = row;
         console.log(JSON.stringify({
           runtime,
           peer,
@@ -190,9 +230,12 @@ for (const [parallel, payload] of cases) {
           reqPerSec,
           gbitPerSec,
           rssMiB,
+          latency,
+          open,
         }));
       }
     } catch (error) {
+      if (peer === reference) cellRate ??= 0;
       failures++;
       rows.push({ peer, parallel, payload, error: error.message });
       console.error(
@@ -302,6 +345,7 @@ function printTable() {
     );
   }
   if (marked) console.log(`\n* below the target of ${TARGET_RAW} × raw`);
+  printLatency({ peers, cases, rows, names, find, reference });
 }
 
 if (!json) printTable();

@@ -9,6 +9,7 @@
 
 import { Buffer } from "node:buffer";
 import { rssMiB } from "../_process.ts";
+import { Histogram, type LatencySummary } from "./_histogram.ts";
 
 /** The measuring window of one case. */
 export interface Window {
@@ -36,7 +37,17 @@ export interface ClientResult {
   verified: number;
   /** The client process's peak RSS during the run, MiB. */
   rssMiB: number;
+  /** Request latency in the window (sampled: {@linkcode Meter.timing}). */
+  latency: LatencySummary;
 }
+
+/**
+ * About how many latencies per second a closed loop records: reading the
+ * clock costs 40–120 ns (Bun, Node, Deno), too much to do twice for every
+ * request at a million requests a second, so faster loops time a random
+ * share of their requests.
+ */
+const SAMPLES_PER_SECOND = 50_000;
 
 /**
  * One body per slot (a slot is one of the `parallel` requests in flight). A
@@ -121,6 +132,10 @@ export class Meter {
   verified = 0;
   /** Resolves when the window ends. */
   readonly ended: Promise<void>;
+  /** Latencies recorded in the window. */
+  readonly histogram: Histogram = new Histogram();
+  /** One request in `#stride` is timed (set from the warm-up's rate). */
+  #stride = 1;
   #measuring = false;
   #started = 0;
   #elapsed = 0;
@@ -132,6 +147,10 @@ export class Meter {
     this.#sampler = setInterval(() => this.sample(), 100);
     this.ended = new Promise<void>((resolve) => {
       setTimeout(() => {
+        const rate = this.verified / window.warmup;
+        this.#stride = rate > 0
+          ? Math.min(64, Math.max(1, Math.floor(rate / SAMPLES_PER_SECOND)))
+          : 1;
         this.#measuring = true;
         this.#started = performance.now();
         setTimeout(() => {
@@ -146,10 +165,39 @@ export class Meter {
     });
   }
 
+  /** True while counting (after the warm-up, before the end). */
+  get measuring(): boolean {
+    return this.#measuring;
+  }
+
+  /**
+   * Whether to time the request about to be sent: in the window, every
+   * request when fewer than 100,000 a second were seen in the warm-up,
+   * otherwise a random one in `rate / 50,000` (at most 1 in 64); random so
+   * that no position in a batch is favoured.
+   */
+  timing(): boolean {
+    return this.#measuring &&
+      (this.#stride === 1 || Math.random() * this.#stride < 1);
+  }
+
   /** Counts one checked reply. */
   reply(): void {
     this.verified++;
     if (this.#measuring) this.count++;
+  }
+
+  /**
+   * Counts one checked reply and its latency.
+   *
+   * @param ms Milliseconds from sending to the reply checked.
+   */
+  replyAfter(ms: number): void {
+    this.verified++;
+    if (this.#measuring) {
+      this.count++;
+      this.histogram.record(ms);
+    }
   }
 
   /** Takes an RSS sample. */
@@ -165,6 +213,7 @@ export class Meter {
       seconds: this.#elapsed,
       verified: this.verified,
       rssMiB: this.#peak,
+      latency: this.histogram.summary(),
     };
   }
 }
@@ -185,9 +234,11 @@ export async function closedLoops(
   const meter = new Meter(workload);
   const loop = async (slot: number) => {
     while (meter.running) {
+      const start = meter.timing() ? performance.now() : -1;
       const reply = await request(bodies.next(slot));
       bodies.check(slot, reply);
-      meter.reply();
+      if (start < 0) meter.reply();
+      else meter.replyAfter(performance.now() - start);
     }
   };
   const loops = Array.from({ length: workload.parallel }, (_, i) => loop(i));
@@ -202,23 +253,31 @@ export interface FifoSender {
   send(body: Uint8Array): void;
 }
 
+/** An open pipelined connection whose reply handler the running loop sets. */
+export interface FifoConnection extends FifoSender {
+  /** Gets each reply's payload (a view valid during the call), in order. */
+  onReply: (payload: Uint8Array) => void;
+}
+
 /**
  * Keeps `parallel` requests in flight on one connection whose replies come
  * back in the order sent (FIFO): each reply is checked against the oldest
  * request, and the next request goes out at once.
  *
  * @param workload The case.
- * @param open Connects; the handler it gets takes every reply's payload.
+ * @param conn The connection; its `onReply` is replaced.
  * @returns The client's result, once the window ended and every request in
  *   flight was answered.
  */
 export async function fifoPipeline(
   workload: Workload,
-  open: (onReply: (payload: Uint8Array) => void) => Promise<FifoSender>,
+  conn: FifoConnection,
 ): Promise<ClientResult> {
   const { parallel } = workload;
   const bodies = new Bodies(workload.payload, parallel);
   const meter = new Meter(workload);
+  /** When each request in flight was sent (by slot), or -1: not timed. */
+  const started = new Float64Array(parallel);
   let received = 0;
   let sent = 0;
   let fail: (error: unknown) => void = () => {};
@@ -227,7 +286,12 @@ export async function fifoPipeline(
     drained = resolve;
     fail = reject;
   });
-  const sender = await open((payload) => {
+  const send = (slot: number) => {
+    started[slot] = meter.timing() ? performance.now() : -1;
+    conn.send(bodies.next(slot));
+    sent++;
+  };
+  conn.onReply = (payload) => {
     const slot = received % parallel;
     received++;
     try {
@@ -235,16 +299,13 @@ export async function fifoPipeline(
     } catch (error) {
       return fail(error);
     }
-    meter.reply();
-    if (meter.running) {
-      sender.send(bodies.next(sent % parallel));
-      sent++;
-    } else if (received === sent) drained();
-  });
-  for (let slot = 0; slot < parallel; slot++) {
-    sender.send(bodies.next(slot));
-    sent++;
-  }
+    const start = started[slot];
+    if (start < 0) meter.reply();
+    else meter.replyAfter(performance.now() - start);
+    if (meter.running) send(sent % parallel);
+    else if (received === sent) drained();
+  };
+  for (let slot = 0; slot < parallel; slot++) send(slot);
   await Promise.race([meter.ended, done]);
   if (received === sent) drained();
   await done;

@@ -2,8 +2,13 @@
  * One client of the side-by-side benchmark, in a process of its own: one
  * connection to the server on `--port`, `--parallel` requests in flight of
  * `--payload` bytes each, every reply checked, counted for `--seconds` after
- * `--warmup`. Prints one JSON line, `{"requests", "seconds", "verified",
- * "rssMiB"}`, and exits.
+ * `--warmup`. Then, with `--rate r` (requests/s) or `--rate-fraction f` (of
+ * the rate the closed loops just measured), an open loop on the same
+ * connection: that rate offered for another warm-up and window, at most
+ * `--parallel` in flight (_open_loop.ts). Prints one JSON line,
+ * `{"requests", "seconds", "verified", "rssMiB", "latency", "open"}` (`open`:
+ * the open loop's `{"offered", "requests", "seconds", "latency", …}` or
+ * absent), and exits.
  *
  * - `--peer listenrain`: a Connection over the runtime's adapter, `parallel` closed
  *   loops of `request("echo", body)` (`--api call`: the callback API).
@@ -28,10 +33,18 @@ import {
   Bodies,
   type ClientResult,
   closedLoops,
+  type FifoConnection,
   fifoPipeline,
   Meter,
   type Workload,
 } from "./_workload.ts";
+import {
+  fifoSlots,
+  openLoop,
+  type OpenResult,
+  promiseSlots,
+  type SlotReply,
+} from "./_open_loop.ts";
 
 const argv = args();
 const peer = flag(argv, "peer", "listenrain");
@@ -43,6 +56,8 @@ const workload: Workload = {
   warmup: Number(flag(argv, "warmup", "0.5")),
 };
 const api = flag(argv, "api", "request");
+const rate = Number(flag(argv, "rate", "0"));
+const rateFraction = Number(flag(argv, "rate-fraction", "0"));
 const runtime = detectRuntime();
 deadline(Number(flag(argv, "max-seconds", "600")));
 
@@ -57,6 +72,7 @@ function callLoops(
   return new Promise((resolve, reject) => {
     const send = (slot: number) => {
       inFlight++;
+      const start = meter.timing() ? performance.now() : -1;
       client.call("echo", bodies.next(slot), {
         onMessage(reply) {
           inFlight--;
@@ -65,7 +81,8 @@ function callLoops(
           } catch (error) {
             return reject(error);
           }
-          meter.reply();
+          if (start < 0) meter.reply();
+          else meter.replyAfter(performance.now() - start);
           if (meter.running) send(slot);
           else if (inFlight === 0) resolve(meter.result());
         },
@@ -77,41 +94,82 @@ function callLoops(
   });
 }
 
-async function runListenrain(): Promise<ClientResult> {
+/** What a peer's run reports: the closed loops, then the open loop. */
+type Result = ClientResult & { open?: OpenResult };
+
+/** The closed loops' result, and the open loop's at the rate asked for. */
+async function both(
+  closed: () => Promise<ClientResult>,
+  open: (rate: number) => Promise<OpenResult>,
+): Promise<Result> {
+  const result = await closed();
+  const offered = rate > 0
+    ? rate
+    : rateFraction * result.requests / result.seconds;
+  if (!(offered > 0)) return result;
+  const openResult = await open(offered);
+  return {
+    ...result,
+    rssMiB: Math.max(result.rssMiB, openResult.rssMiB),
+    open: openResult,
+  };
+}
+
+async function runListenrain(): Promise<Result> {
   const adapter = await loadAdapter(runtime);
   const { options, nextRequest } = await clientSetup(peer);
   const client = new Connection(
     await adapter.dial(`tcp://127.0.0.1:${port}`),
     options,
   );
-  const result = api === "call"
-    ? await callLoops(client, nextRequest)
-    : nextRequest === undefined
-    ? await closedLoops(workload, (body) => client.request("echo", body))
-    : await closedLoops(
-      workload,
-      (body) => client.request("echo", body, nextRequest()),
-    );
+  const request = nextRequest === undefined
+    ? (body: Uint8Array) => client.request("echo", body)
+    : (body: Uint8Array) => client.request("echo", body, nextRequest());
+  const callSlots =
+    (reply: SlotReply, fail: (e: unknown) => void) =>
+    (slot: number, body: Uint8Array) =>
+      client.call("echo", body, {
+        onMessage: (payload) => reply(slot, payload),
+        onError: fail,
+        onTimeout: fail,
+      }, nextRequest?.());
+  const result = await both(
+    () =>
+      api === "call"
+        ? callLoops(client, nextRequest)
+        : closedLoops(workload, request),
+    (offered) =>
+      openLoop(
+        workload,
+        offered,
+        api === "call" ? callSlots : promiseSlots(request),
+      ),
+  );
   await client.close();
   return result;
 }
 
-async function runRaw(): Promise<ClientResult> {
+async function runRaw(): Promise<Result> {
   const raw = await loadRaw(runtime);
-  let close = () => {};
-  const result = await fifoPipeline(workload, async (onReply) => {
-    const conn = await raw.connect(port, onReply);
-    close = conn.close;
-    return conn;
-  });
-  close();
+  const fifo: FifoConnection = { onReply: () => {}, send: () => {} };
+  const conn = await raw.connect(port, (payload) => fifo.onReply(payload));
+  fifo.send = conn.send;
+  const result = await both(
+    () => fifoPipeline(workload, fifo),
+    (offered) =>
+      openLoop(workload, offered, fifoSlots(fifo, workload.parallel)),
+  );
+  conn.close();
   return result;
 }
 
-async function runGrpc(): Promise<ClientResult> {
+async function runGrpc(): Promise<Result> {
   if (runtime !== "node") throw new Error("The gRPC peer runs on Node");
   const call = await (await import("./grpc.ts")).connect(port);
-  return await closedLoops(workload, call);
+  return await both(
+    () => closedLoops(workload, call),
+    (offered) => openLoop(workload, offered, promiseSlots(call)),
+  );
 }
 
 try {
