@@ -13,7 +13,8 @@
  * jsr, doc
  * (JSDoc examples), doclint
  * (`deno doc --lint` of every entry point: scripts/doc_lint.mjs), deno, bun,
- * node (tests/ under each runtime), interop (a server and a client on each
+ * node (tests/ under each runtime), browser (the browser demo in headless
+ * Chromium: tests/browser/chromium.ts), interop (a server and a client on each
  * runtime, nine pairs: scripts/interop.mjs), build (npm/), package (publint
  * and attw on npm/: scripts/check_npm.mjs), smoke (the packed npm/ installed
  * into a fresh project: a TypeScript consumer and the README's quick starts
@@ -145,6 +146,13 @@ const STEPS = [
     cmd: NODE,
     args: () => ["--import", "tsx", "--test", ...tests],
     needsTests: true,
+  },
+  {
+    name: "browser",
+    title:
+      "the browser demo in headless Chromium (skipped, saying why, without /usr/bin/chromium)",
+    cmd: NODE,
+    args: () => ["--import", "tsx", "--test", "tests/browser/chromium.ts"],
   },
   {
     name: "interop",
