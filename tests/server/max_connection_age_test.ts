@@ -8,9 +8,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryNetwork } from "../../src/channel/memory_network.ts";
+import { Client } from "../../src/client/client.ts";
 import type { DialFunction } from "../../src/client/dialers.ts";
 import { jsonBody } from "../../src/codec/body_codec.ts";
 import { ConnectionClosedError } from "../../src/errors.ts";
+import { ListResolver } from "../../src/resolve/resolver.ts";
 import { connectionAge, jittered } from "../../src/server/_connection_age.ts";
 import { Server, type ServerOptions } from "../../src/server/server.ts";
 import { TimerHeap } from "../../src/timer/timer_heap.ts";
@@ -105,6 +107,51 @@ describe("Server maxConnectionAge", () => {
       assert.ok(aged.length >= 2, `closed: ${reasons.join("; ")}`);
     },
   );
+
+  it("a Client with a resolver, over two aged TCP servers: no request fails", {
+    timeout: 30_000,
+  }, async () => {
+    const { dial, listen } = await tcpAdapter();
+    const servers = [0, 1].map(() =>
+      new Server({
+        router: new Router().handle("echo", (id: number) => id),
+        body: jsonBody,
+        maxConnectionAge: 200,
+      })
+    );
+    const listeners = await Promise.all(
+      servers.map(() => listen("tcp://127.0.0.1:0")),
+    );
+    const serving = servers.map((s, i) => s.serve(listeners[i]));
+    const client = new Client({
+      resolver: new ListResolver(
+        listeners.map((l) => `tcp://127.0.0.1:${l.addr.port}`),
+      ),
+      balancer: "round_robin",
+      dial,
+      body: jsonBody,
+    });
+    let sent = 0;
+    const failures: unknown[] = [];
+    const end = performance.now() + 1_000;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (performance.now() < end) {
+        const id = ++sent;
+        await client.request("echo", id, { timeout: 10_000 }).then(
+          (reply) => assert.equal(reply, id),
+          (error) => failures.push(error),
+        );
+      }
+    }));
+    await client.close();
+    await Promise.all(servers.map((s) => s.close()));
+    await Promise.all(serving);
+    assert.deepEqual(failures, [], `${failures.length} of ${sent} failed`);
+    for (const server of servers) {
+      assert.ok(server.stats.accepted >= 2, `${server.stats.accepted}`);
+      assert.ok(server.connectionStats.requestsReceived > 0);
+    }
+  });
 
   it(
     "drains an aged connection: a slow request finishes, new ones go to a fresh connection",
