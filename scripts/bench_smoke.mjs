@@ -6,7 +6,8 @@
  *   metadata, with OpenTelemetry), raw and gRPC on Node; listenrain and raw
  *   on Deno and Bun (the raw files differ per runtime);
  * - bench:connections with 200 connections on each runtime;
- * - the seed table (`npm start`) on Node, 0.2 s, parallel 1, 4 KiB;
+ * - the seed table (`npm start`) on Node, 0.2 s, parallel 1, 4 KiB, with
+ *   the server in a worker thread and on the main thread (`--both`);
  * - each mitata file bench/*_bench.ts under Node with `BENCH_QUICK=1` (each
  *   benchmark function runs three times, nothing is measured).
  *
@@ -42,7 +43,7 @@ const commands = [
   [
     NODE,
     "scripts/start.mjs",
-    ...["--runtime", "node", "--seconds", "0.2"],
+    ...["--runtime", "node", "--seconds", "0.2", "--both"],
     ...["--parallel", "1", "--payload", "4k"],
   ],
   ...micro,
