@@ -111,7 +111,15 @@ export type {
   RouteOf,
   RoutesOf,
   RouteTypes,
+  StreamRouteOf,
 } from "./src/protocol/route_types.ts";
+export type {
+  BidiStreamHandler,
+  ClientStreamHandler,
+  ServerStreamHandler,
+  StreamSource,
+} from "./src/transport/stream_handlers.ts";
+export type { StreamOptions } from "./src/connection/stream_options.ts";
 export type { RouteName } from "./src/protocol/protocol.ts";
 export type { ConnectionLimits } from "./src/transport/transport_options.ts";
 export { ListResolver } from "./src/resolve/resolver.ts";

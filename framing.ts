@@ -35,6 +35,8 @@ export type {
   MessageId,
   MessageKind,
   SequentialIdsOptions,
+  StreamCodec,
+  StreamShape,
 } from "./src/codec/message_codec.ts";
 export { ENVELOPE_KINDS, EnvelopeCodec } from "./src/codec/envelope.ts";
 export type {

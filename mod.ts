@@ -51,6 +51,7 @@ export type { RequestOptions } from "./src/transport/transport_options.ts";
 export type { StateMachine } from "./src/transport/state_machine.ts";
 export { Metadata } from "./src/codec/metadata.ts";
 export type { Interceptor } from "./src/connection/interceptor.ts";
+export { ReplyStream } from "./src/connection/reply_stream.ts";
 
 export { jsonBody, rawBody, textBody } from "./src/codec/body_codec.ts";
 export type { BodyCodec } from "./src/codec/body_codec.ts";

@@ -13,8 +13,10 @@ import {
   type EnvelopeKind,
   FLAG_METADATA,
   FLAG_NUMERIC_ROUTE,
+  FLAG_STREAM,
   FLAG_TIMEOUT,
 } from "./envelope_format.ts";
+import type { StreamShape } from "./message_codec.ts";
 import { metadataBlock } from "./_metadata_wire.ts";
 
 /** The kind of each wire byte. */
@@ -28,7 +30,20 @@ export const KIND_NAMES: readonly (EnvelopeKind | undefined)[] = [
   "ping",
   "pong",
   "goaway",
+  "stream",
+  "stream_end",
+  "stream_credit",
+  "stream_reply",
+  "reply_credit",
 ];
+/** The stream shapes, by their wire byte (FLAG_STREAM). */
+export const SHAPE_NAMES: readonly (StreamShape | undefined)[] = [
+  undefined,
+  "server",
+  "client",
+  "bidi",
+];
+const SHAPE_BYTES = { server: 1, client: 2, bidi: 3 } as const;
 const encoder = new TextEncoder();
 // ignoreBOM: a route that starts with U+FEFF keeps it, so routes round-trip.
 const routeDecoder = new TextDecoder("utf-8", {
@@ -56,6 +71,17 @@ export function headerLength(
     size += encodeRoute(route).byteLength;
   }
   if (message.timeout !== undefined) size += 4;
+  if (message.stream !== undefined) {
+    if (
+      message.kind !== "request" || SHAPE_BYTES[message.stream] === undefined
+    ) {
+      throw new RangeError(
+        `Cannot encode envelope: stream "${message.stream}" on a ${message.kind}`,
+      );
+    }
+    checkU32(message.window ?? 0, "stream credit");
+    size += 5;
+  }
   const metadata = message.metadata;
   if (metadata !== undefined && metadata.size > 0) {
     size += metadataBlock(metadata, maxMetadataSize).byteLength;
@@ -76,7 +102,8 @@ export function writeHeader(
   out[offset] = ENVELOPE_KINDS[message.kind];
   out[offset + 1] = (numeric ? FLAG_NUMERIC_ROUTE : 0) |
     (timeout !== undefined ? FLAG_TIMEOUT : 0) |
-    (withMetadata ? FLAG_METADATA : 0);
+    (withMetadata ? FLAG_METADATA : 0) |
+    (message.stream !== undefined ? FLAG_STREAM : 0);
   putU32(out, offset + 2, message.id);
   let at = offset + 6;
   if (numeric) {
@@ -93,6 +120,11 @@ export function writeHeader(
   if (timeout !== undefined) {
     putU32(out, at, Math.min(Math.max(0, Math.ceil(timeout)), 0xffff_ffff));
     at += 4;
+  }
+  if (message.stream !== undefined) {
+    out[at] = SHAPE_BYTES[message.stream];
+    putU32(out, at + 1, message.window ?? 0);
+    at += 5;
   }
   if (withMetadata) {
     const block = metadataBlock(metadata, maxMetadataSize);

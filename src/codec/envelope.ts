@@ -14,6 +14,7 @@ import {
   headerLength,
   KIND_NAMES,
   need,
+  SHAPE_NAMES,
   u32,
   writeHeader,
 } from "./_envelope_wire.ts";
@@ -22,13 +23,17 @@ import {
   type EnvelopeKind,
   FLAG_METADATA,
   FLAG_NUMERIC_ROUTE,
+  FLAG_STREAM,
   FLAG_TIMEOUT,
 } from "./envelope_format.ts";
+import { envelopeStreams } from "./_envelope_streams.ts";
 import type {
   ErrorInfo,
   MessageCodec,
   MessageId,
   MessageKind,
+  StreamCodec,
+  StreamShape,
 } from "./message_codec.ts";
 
 export {
@@ -37,6 +42,7 @@ export {
   type EnvelopeKind,
   FLAG_METADATA,
   FLAG_NUMERIC_ROUTE,
+  FLAG_STREAM,
   FLAG_TIMEOUT,
 } from "./envelope_format.ts";
 
@@ -78,6 +84,10 @@ export interface Envelope {
   body: Uint8Array;
   /** Metadata (request, reply, error and notify); none when absent or empty. */
   metadata?: Metadata;
+  /** The shape of the stream a request opens (flag `FLAG_STREAM`). */
+  stream?: StreamShape;
+  /** With `stream`: how many messages the acceptor may send before more credit. */
+  window?: number;
 }
 
 /**
@@ -120,6 +130,8 @@ export interface EnvelopeCodecOptions {
  */
 export class EnvelopeCodec implements MessageCodec<Envelope> {
   #maxMetadata: number;
+  /** The stream messages: `stream_end`, credits, and opening a stream. */
+  readonly streams: StreamCodec<Envelope> = envelopeStreams;
 
   /**
    * Creates the codec.
@@ -204,7 +216,9 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
       );
     }
     const flags = payload[1];
-    if (flags & ~(FLAG_NUMERIC_ROUTE | FLAG_TIMEOUT | FLAG_METADATA)) {
+    if (
+      flags & ~(FLAG_NUMERIC_ROUTE | FLAG_TIMEOUT | FLAG_METADATA | FLAG_STREAM)
+    ) {
       throw new ProtocolError(
         `Cannot decode envelope: unknown flags 0x${flags.toString(16)}`,
       );
@@ -230,6 +244,9 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
       timeout = u32(payload, at);
       at += 4;
     }
+    if (flags & FLAG_STREAM) {
+      return this.#decodeStream(payload, kind, id, route, timeout, at);
+    }
     if (flags & FLAG_METADATA) {
       let metadata: Metadata;
       [metadata, at] = readMetadata(payload, at, this.#maxMetadata);
@@ -242,6 +259,39 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
     return timeout === undefined
       ? { kind, id, route, body }
       : { kind, id, route, timeout, body };
+  }
+
+  /** The rest of a request that opens a stream, from `at` (the shape byte). */
+  #decodeStream(
+    payload: Uint8Array,
+    kind: EnvelopeKind,
+    id: number,
+    route: string | number,
+    timeout: number | undefined,
+    at: number,
+  ): Envelope {
+    need(payload, at + 5, "stream");
+    const stream = SHAPE_NAMES[payload[at]];
+    if (kind !== "request" || stream === undefined) {
+      throw new ProtocolError(
+        `Cannot decode envelope: stream shape ${payload[at]} on a ${kind}`,
+      );
+    }
+    const message: Envelope = {
+      kind,
+      id,
+      route,
+      body: EMPTY,
+      stream,
+      window: u32(payload, at + 1),
+    };
+    at += 5;
+    if (timeout !== undefined) message.timeout = timeout;
+    if (payload[1] & FLAG_METADATA) {
+      [message.metadata, at] = readMetadata(payload, at, this.#maxMetadata);
+    }
+    message.body = payload.subarray(at);
+    return message;
   }
 
   /**

@@ -27,6 +27,11 @@ export const ENVELOPE_KINDS = {
   ping: 6,
   pong: 7,
   goaway: 8,
+  stream: 9,
+  stream_end: 10,
+  stream_credit: 11,
+  stream_reply: 12,
+  reply_credit: 13,
 } as const;
 
 /**
@@ -51,5 +56,10 @@ export const FLAG_NUMERIC_ROUTE = 0x01;
 export const FLAG_TIMEOUT = 0x02;
 /** Flag bit: a metadata block follows the timeout (or the route). */
 export const FLAG_METADATA = 0x04;
+/**
+ * Flag bit (requests only): the request opens a stream; a shape byte (1
+ * server, 2 client, 3 bidirectional) and a u32 credit follow the timeout.
+ */
+export const FLAG_STREAM = 0x08;
 /** The smallest envelope: kind, flags, id and an empty route name. */
 export const ENVELOPE_MIN_SIZE = 7;

@@ -14,6 +14,7 @@ import {
   type MetadataInit,
 } from "../codec/metadata.ts";
 import { CodecError } from "../errors.ts";
+import type { StreamShape } from "../codec/message_codec.ts";
 import type { Protocol, RouteName } from "../protocol/protocol.ts";
 import { checkTimeout } from "../transport/_transport_config.ts";
 import type { RequestOptions } from "../transport/transport_options.ts";
@@ -105,6 +106,7 @@ export class Caller {
    * @param defaultTimeout The deadline when the options name none.
    * @param endpoint Where the request goes.
    * @param send Sends the final request, with the time left.
+   * @param stream The shape of the stream the call opens, if it opens one.
    * @returns The reply with its metadata.
    */
   intercept(
@@ -114,6 +116,7 @@ export class Caller {
     defaultTimeout: number,
     endpoint: TransportKey | ChannelAddr,
     send: (request: OutgoingRequest) => Promise<ReplyWithMetadata>,
+    stream?: StreamShape,
   ): Promise<ReplyWithMetadata> {
     let request: OutgoingRequest;
     try {
@@ -128,6 +131,7 @@ export class Caller {
         signal: options?.signal,
         endpoint,
       };
+      if (stream !== undefined) request = { ...request, stream };
     } catch (error) {
       return Promise.reject(error);
     }

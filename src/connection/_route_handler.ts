@@ -7,14 +7,15 @@
  * @module
  */
 
-import type { BodyCodec } from "../codec/body_codec.ts";
+import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
 import { RemoteError } from "../errors.ts";
 import type { Protocol } from "../protocol/protocol.ts";
 import type { IncomingContext } from "../transport/_incoming_context.ts";
 import type { RequestContext } from "../transport/request_context.ts";
-import type { Route, Router } from "../transport/router.ts";
+import type { Router } from "../transport/router.ts";
 import type { MessageHandler } from "../transport/transport_options.ts";
 import type { HandleInterceptor } from "./interceptor.ts";
+import { acceptStream, checkShape } from "./_stream_route.ts";
 
 /**
  * The transport handler serving `router` over `protocol`.
@@ -33,6 +34,7 @@ export function routeHandler<M>(
   outer: readonly HandleInterceptor[],
 ): MessageHandler<M> {
   const metadataOf = protocol.metadata?.bind(protocol);
+  const streams = protocol.streamMessage ? protocol.codec.streams : undefined;
   return (message: M, ctx: RequestContext<M>): M | Promise<M> => {
     const context = ctx as IncomingContext<M>;
     const name = protocol.route(message);
@@ -46,9 +48,24 @@ export function routeHandler<M>(
       );
     }
     const codec: BodyCodec<unknown> = route.body ?? body;
+    const shape = streams?.shape(message);
+    if (shape !== undefined || route.shape !== undefined) {
+      checkShape(name, route, shape);
+    }
     let value: unknown;
+    let run: (value: unknown, context: RequestContext) => unknown =
+      route.handler;
     try {
-      value = protocol.body(message, codec);
+      if (shape === undefined) value = protocol.body(message, codec);
+      else {
+        ({ input: value, run } = acceptStream(
+          protocol,
+          route,
+          message,
+          codec,
+          context,
+        ));
+      }
     } catch (error) {
       // The caller's own bytes: it is told why they do not decode.
       throw new RemoteError(
@@ -56,18 +73,22 @@ export function routeHandler<M>(
         error instanceof Error ? error.message : String(error),
       );
     }
+    // The end of a stream of replies carries no body.
+    const replyCodec = shape === "server" || shape === "bidi"
+      ? rawBody as BodyCodec<unknown>
+      : codec;
     const inner = router.interceptors;
     if (outer.length === 0 && inner.length === 0) {
-      const result = route.handler(value, context);
+      const result = run(value, context);
       if (result instanceof Promise) {
         return result.then((value) =>
-          protocol.reply(value, codec, context.replyMetadataIfSet)
+          protocol.reply(value, replyCodec, context.replyMetadataIfSet)
         );
       }
-      return protocol.reply(result, codec, context.replyMetadataIfSet);
+      return protocol.reply(result, replyCodec, context.replyMetadataIfSet);
     }
-    return intercepted(outer, inner, route, value, context).then((value) =>
-      protocol.reply(value, codec, context.replyMetadataIfSet)
+    return intercepted(outer, inner, run, value, context).then((value) =>
+      protocol.reply(value, replyCodec, context.replyMetadataIfSet)
     );
   };
 }
@@ -76,14 +97,14 @@ export function routeHandler<M>(
 function intercepted(
   outer: readonly HandleInterceptor[],
   inner: readonly HandleInterceptor[],
-  route: Route,
+  run: (value: unknown, context: RequestContext) => unknown,
   value: unknown,
   context: RequestContext,
 ): Promise<unknown> {
   const count = outer.length + inner.length;
   const dispatch = (at: number): Promise<unknown> => {
     try {
-      if (at === count) return Promise.resolve(route.handler(value, context));
+      if (at === count) return Promise.resolve(run(value, context));
       const interceptor = at < outer.length
         ? outer[at]
         : inner[at - outer.length];

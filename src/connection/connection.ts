@@ -11,7 +11,20 @@ import type { MessageId } from "../codec/message_codec.ts";
 import type { MetadataInit } from "../codec/metadata.ts";
 import { envelopeProtocol } from "../protocol/envelope_protocol.ts";
 import type { Protocol, RouteName } from "../protocol/protocol.ts";
-import type { ReplyOf, RequestOf, RouteOf } from "../protocol/route_types.ts";
+import type {
+  ReplyOf,
+  RequestOf,
+  RouteOf,
+  StreamRouteOf,
+} from "../protocol/route_types.ts";
+import type { StreamSource } from "../transport/stream_handlers.ts";
+import type { StreamOptions } from "./stream_options.ts";
+import type { ReplyStream } from "./reply_stream.ts";
+import {
+  type StreamCallHost,
+  streamReplies,
+  streamRequests,
+} from "./_stream_call.ts";
 import type { StateMachine } from "../transport/state_machine.ts";
 import type { ConnectionStats } from "../transport/stats.ts";
 import {
@@ -304,6 +317,74 @@ export class Connection<T = any> {
       ),
       options,
     );
+  }
+
+  /**
+   * Opens a server-streaming call: one request, a stream of replies (the
+   * route was registered with `router.serverStream`). The stream has no
+   * deadline unless `options.timeout` gives one; `options.signal` or
+   * leaving the `for await` loop cancels it on both sides.
+   *
+   * @param route The route.
+   * @param body The request.
+   * @param options Deadline, signal, metadata.
+   * @returns The replies, read with `for await` (errors are thrown there).
+   */
+  serverStream<N extends StreamRouteOf<T, "server">>(
+    route: N,
+    body: RequestOf<T, N>,
+    options?: StreamOptions,
+  ): ReplyStream<ReplyOf<T, N>> {
+    return streamReplies(this.#streamHost, "server", route, body, options);
+  }
+
+  /**
+   * Opens a client-streaming call: a stream of requests, one reply (the
+   * route was registered with `router.clientStream`). Each request is sent
+   * as the peer's credit allows.
+   *
+   * @param route The route.
+   * @param requests The requests: an async iterable, an iterable or a `ReadableStream`.
+   * @param options Deadline, signal, metadata.
+   * @returns The reply; it rejects as `request()` does, or with the error
+   *   the source threw.
+   */
+  clientStream<N extends StreamRouteOf<T, "client">>(
+    route: N,
+    requests: StreamSource<RequestOf<T, N>>,
+    options?: StreamOptions,
+  ): Promise<ReplyOf<T, N>> {
+    return streamRequests(
+      this.#streamHost,
+      route,
+      requests,
+      options,
+    ) as Promise<ReplyOf<T, N>>;
+  }
+
+  /**
+   * Opens a bidirectional call: a stream of requests and a stream of
+   * replies at once (the route was registered with `router.bidiStream`).
+   *
+   * @param route The route.
+   * @param requests The requests: an async iterable, an iterable or a `ReadableStream`.
+   * @param options Deadline, signal, metadata.
+   * @returns The replies, read with `for await`.
+   */
+  bidiStream<N extends StreamRouteOf<T, "bidi">>(
+    route: N,
+    requests: StreamSource<RequestOf<T, N>>,
+    options?: StreamOptions,
+  ): ReplyStream<ReplyOf<T, N>> {
+    return streamReplies(this.#streamHost, "bidi", route, requests, options);
+  }
+
+  get #streamHost(): StreamCallHost {
+    return {
+      caller: this.#caller,
+      endpoint: () => this.remoteAddr,
+      transport: () => this.#transport,
+    };
   }
 
   /**

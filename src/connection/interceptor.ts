@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { StreamShape } from "../codec/message_codec.ts";
 import type { ChannelAddr } from "../channel/channel.ts";
 import type { TransportKey } from "../channel/transport_key.ts";
 import type { Metadata } from "../codec/metadata.ts";
@@ -43,6 +44,11 @@ export interface OutgoingRequest {
   timeout: number;
   /** The caller's signal, if any. */
   readonly signal: AbortSignal | undefined;
+  /**
+   * The shape of the stream the call opens, for a stream call (its reply
+   * then resolves once the stream has ended); `undefined` for a request.
+   */
+  readonly stream?: StreamShape;
   /**
    * Where it goes: the endpoint's key for a client, the peer's address for
    * a connection (for tracing: `server.address`, `server.port`).

@@ -58,6 +58,18 @@ export const envelopeProtocol: Protocol<Envelope> = Object.freeze({
       ? { kind: "reply", id: 0, route: "", body: bytes }
       : { kind: "reply", id: 0, route: "", body: bytes, metadata };
   },
+  streamMessage(
+    body: unknown,
+    bodyCodec: BodyCodec<unknown>,
+    fromOpener: boolean,
+  ): Envelope {
+    return {
+      kind: fromOpener ? "stream" : "stream_reply",
+      id: 0,
+      route: "",
+      body: bodyCodec.encode(body),
+    };
+  },
   metadata: (message: Envelope): Metadata | undefined => message.metadata,
   route: (message: Envelope): string | number => message.route,
   body: (message: Envelope, bodyCodec: BodyCodec<unknown>): unknown =>

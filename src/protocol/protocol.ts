@@ -122,6 +122,22 @@ export interface Protocol<M> {
    */
   reply(body: unknown, bodyCodec: BodyCodec<unknown>, metadata?: Metadata): M;
   /**
+   * Builds one message of a stream carrying `body` (protocols with streams:
+   * their codec has `streams` too); the connection sets its id.
+   *
+   * @param body The value.
+   * @param bodyCodec The route's body codec.
+   * @param fromOpener True for a `stream` message (from the side that
+   *   opened the stream), false for a `stream_reply`.
+   * @returns The message.
+   * @throws {CodecError} If the body cannot be encoded.
+   */
+  streamMessage?(
+    body: unknown,
+    bodyCodec: BodyCodec<unknown>,
+    fromOpener: boolean,
+  ): M;
+  /**
    * The metadata of an incoming message, if the protocol carries metadata.
    *
    * @param message The message.

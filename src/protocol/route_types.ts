@@ -7,6 +7,7 @@
  */
 
 import type { Router } from "../transport/router.ts";
+import type { StreamShape } from "../codec/message_codec.ts";
 
 /**
  * A route table's type: route → its request and reply types.
@@ -88,7 +89,38 @@ export type RoutesOf<T> = 0 extends 1 & T ? AnyRoutes // T is any: untyped
  * console.log(route); // "echo"
  * ```
  */
-export type RouteOf<T> = keyof RoutesOf<T> & (string | number);
+export type RouteOf<T> =
+  & {
+    [K in keyof RoutesOf<T>]: RoutesOf<T>[K] extends { stream: StreamShape }
+      ? never
+      : K;
+  }[keyof RoutesOf<T>]
+  & (string | number);
+
+/**
+ * The names of the stream routes of shape `S` of a router (or route table):
+ * what `serverStream`, `clientStream` and `bidiStream` take.
+ *
+ * @example The server-streaming routes of a router
+ * ```ts
+ * import { Router } from "listenrain";
+ * import type { StreamRouteOf } from "listenrain/advanced";
+ *
+ * const router = new Router()
+ *   .handle("echo", (s: string) => s)
+ *   .serverStream("tail", async function* (n: number) { yield n; });
+ * const route: StreamRouteOf<typeof router, "server"> = "tail"; // only "tail"
+ * console.log(route);
+ * ```
+ */
+export type StreamRouteOf<T, S extends StreamShape> = string extends
+  keyof RoutesOf<T> ? string | number
+  :
+    & {
+      [K in keyof RoutesOf<T>]: RoutesOf<T>[K] extends { stream: S } ? K
+        : never;
+    }[keyof RoutesOf<T>]
+    & (string | number);
 
 /**
  * The request body type of route `N` of `T`.
@@ -103,8 +135,9 @@ export type RouteOf<T> = keyof RoutesOf<T> & (string | number);
  * console.log(request); // [ 2, 3 ]
  * ```
  */
-export type RequestOf<T, N extends RouteOf<T>> = RoutesOf<T>[N] extends
-  { request: infer Q } ? Q : never;
+export type RequestOf<T, N> = N extends keyof RoutesOf<T>
+  ? RoutesOf<T>[N] extends { request: infer Q } ? Q : never
+  : never;
 
 /**
  * The reply body type of route `N` of `T`.
@@ -119,5 +152,6 @@ export type RequestOf<T, N extends RouteOf<T>> = RoutesOf<T>[N] extends
  * console.log(reply.hi); // "rain"
  * ```
  */
-export type ReplyOf<T, N extends RouteOf<T>> = RoutesOf<T>[N] extends
-  { reply: infer P } ? P : never;
+export type ReplyOf<T, N> = N extends keyof RoutesOf<T>
+  ? RoutesOf<T>[N] extends { reply: infer P } ? P : never
+  : never;

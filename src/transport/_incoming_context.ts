@@ -16,6 +16,26 @@ import { Metadata } from "../codec/metadata.ts";
 import type { RouteName } from "../protocol/protocol.ts";
 import type { Timer } from "../timer/timer_heap.ts";
 import type { RequestContext } from "./request_context.ts";
+import type { StreamState } from "./_stream_state.ts";
+
+/**
+ * Accepts the stream a request opens: what a route handler calls.
+ *
+ * @internal
+ */
+export interface StreamAcceptor<M> {
+  /**
+   * @param context The request that opens the stream.
+   * @param decode Turns a received message into the value read.
+   * @param input True if the opener sends a stream (it is granted credit).
+   * @returns The acceptor's side of the stream.
+   */
+  acceptStream(
+    context: IncomingContext<M>,
+    decode: (message: M) => unknown,
+    input: boolean,
+  ): StreamState<M>;
+}
 
 /**
  * Where a transport's requests come from: one object per transport, shared
@@ -57,6 +77,10 @@ export class IncomingContext<M> implements RequestContext<M> {
   route: RouteName = "";
   /** The metadata that came with the request, set by the route handler. */
   received: Metadata | undefined = undefined;
+  /** The stream the request opened, once its route accepted it. */
+  stream: StreamState<M> | undefined = undefined;
+  /** Accepts the stream the request opens (set by the transport). */
+  streams: StreamAcceptor<M> | undefined = undefined;
   #reply: Metadata | undefined = undefined;
 
   constructor(
@@ -116,6 +140,7 @@ export class IncomingContext<M> implements RequestContext<M> {
   /** Marks the handler finished: later cancels change nothing. */
   finish(): void {
     this.#finished = true;
+    this.stream?.finish(undefined);
   }
 
   /** Aborts the signal with `reason` (once), unless the handler has finished. */
@@ -124,5 +149,8 @@ export class IncomingContext<M> implements RequestContext<M> {
     this.#done = true;
     this.#reason = reason;
     this.#controller?.abort(reason);
+    this.stream?.fail(
+      reason instanceof Error ? reason : new Error(String(reason)),
+    );
   }
 }

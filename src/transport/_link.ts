@@ -43,6 +43,8 @@ export class Link<M> {
   readonly onError: (error: unknown) => void;
   /** Requests slower than this many ms go to `onSlow`. */
   readonly slowAfter: number;
+  /** Each stream's credit for the peer's messages. */
+  readonly streamWindow: number;
   /** While unset (and no logger is set), requests are not timed at all. */
   readonly onSlow: ((slow: SlowRequest<M>) => void) | undefined;
   /** Where frames are written; its addresses name the connection in logs. */
@@ -72,6 +74,7 @@ export class Link<M> {
     this.timers = config.timers;
     this.onError = config.onError;
     this.slowAfter = config.slowRequestThreshold;
+    this.streamWindow = config.streamWindow;
     this.onSlow = config.onSlowRequest;
     this.#packet = config.packetCodec;
     this.#direct = DirectFrames.of(this.#packet, this.codec);

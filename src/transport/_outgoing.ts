@@ -155,6 +155,26 @@ export class Outgoing<M> {
     );
   }
 
+  /** A `stream_reply` or `reply_credit` of a stream this side opened. */
+  onStreamFrame(message: M, credit: boolean): void {
+    const stream = this.#pending.get(this.#codec.id(message))?.stream;
+    if (stream === undefined) {
+      this.#stats.lateReplies++;
+      return;
+    }
+    if (credit) stream.grant(this.#codec.streams!.count(message));
+    else stream.push(message);
+  }
+
+  /** Gives up a request (a stream its reader stopped reading); the peer is told. */
+  cancel(entry: PendingRequest<M>, error: Error): void {
+    if (!this.#take(entry)) return;
+    this.#stats.aborts++;
+    this.#sendCancel(entry.id);
+    this.#reserve(entry.id);
+    entry.fail(error);
+  }
+
   /** Tells the peer to stop working on every pending request (closing). */
   cancelAll(): void {
     for (const id of this.#pending.keys()) this.#sendCancel(id);

@@ -9,6 +9,7 @@ import type { MessageId } from "../codec/message_codec.ts";
 import type { TimeoutError } from "../errors.ts";
 import type { Timer } from "../timer/timer_heap.ts";
 import type { StateMachine } from "./state_machine.ts";
+import type { StreamState } from "./_stream_state.ts";
 
 /** @internal */
 export class PendingRequest<M> {
@@ -24,6 +25,8 @@ export class PendingRequest<M> {
   sentAt = 0;
   /** The request as sent, kept only while slow requests are watched. */
   request: M | undefined;
+  /** The stream this request opened, if it opened one. */
+  stream: StreamState<M> | undefined = undefined;
   /** False for the transport's own fences: they stay out of the counters. */
   counted = true;
   /** Turns the reply into what the promise resolves with (Peer decodes the body). */

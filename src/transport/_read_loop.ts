@@ -268,6 +268,17 @@ export class ReadLoop<M> {
           );
       case "cancel":
         return this.#incoming.onCancel(codec.id(message));
+      case "stream":
+      case "stream_end":
+      case "stream_credit":
+        return this.#incoming.onStreamFrame(
+          message,
+          codec.kind(message) as "stream",
+        );
+      case "stream_reply":
+        return this.#outgoing.onStreamFrame(message, false);
+      case "reply_credit":
+        return this.#outgoing.onStreamFrame(message, true);
       case "ping":
         return this.#incoming.onMessage(
           message,

@@ -23,6 +23,7 @@ import {
   DEFAULT_MAX_HANDLING_BYTES,
   DEFAULT_MAX_PENDING_REQUESTS,
   DEFAULT_SLOW_REQUEST_THRESHOLD,
+  DEFAULT_STREAM_WINDOW,
   DEFAULT_TIMEOUT,
   type MessageHandler,
   type TransportOptions,
@@ -37,6 +38,7 @@ export interface TransportConfig<M> {
   timeout: number;
   maxPendingRequests: number;
   maxHandlingBytes: number;
+  streamWindow: number;
   queue: SendQueueOptions | undefined;
   /** `undefined`: a `BoundedExecutor` is made when the first request arrives. */
   executor: Executor | undefined;
@@ -94,6 +96,15 @@ export function resolveTransportOptions<M>(
       `maxHandlingBytes must be positive, got ${maxHandlingBytes}`,
     );
   }
+  const streamWindow = options.streamWindow ?? DEFAULT_STREAM_WINDOW;
+  if (
+    !Number.isInteger(streamWindow) || streamWindow < 1 ||
+    streamWindow > 0xffff_ffff
+  ) {
+    throw new RangeError(
+      `streamWindow must be an integer from 1 to 2^32-1, got ${streamWindow}`,
+    );
+  }
   const closeTimeout = checkTimeout(
     options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
   );
@@ -111,6 +122,7 @@ export function resolveTransportOptions<M>(
     timeout,
     maxPendingRequests,
     maxHandlingBytes,
+    streamWindow,
     queue: options.queue,
     executor: options.executor,
     timers: options.timers ?? sharedTimers(),

@@ -10,6 +10,12 @@ import type { RouteName } from "../protocol/protocol.ts";
 import type { RouteTypes } from "../protocol/route_types.ts";
 import type { HandleInterceptor } from "../connection/interceptor.ts";
 import type { RequestContext } from "./request_context.ts";
+import type { StreamShape } from "../codec/message_codec.ts";
+import type {
+  BidiStreamHandler,
+  ClientStreamHandler,
+  ServerStreamHandler,
+} from "./stream_handlers.ts";
 
 /**
  * Handles one route: takes the decoded request body, returns the reply body
@@ -93,6 +99,8 @@ export interface Route {
   /** The route's own body codec, if any. */
   // deno-lint-ignore no-explicit-any
   readonly body: BodyCodec<any> | undefined;
+  /** Who sends a stream, for a stream route; `undefined` for request/reply. */
+  readonly shape?: StreamShape;
 }
 
 /** The longest route name the envelope carries, in UTF-8 bytes. */
@@ -135,6 +143,130 @@ export class Router<R extends RouteTypes = {}> {
     handler: RouteHandler<Req, Res>,
     options: RouteOptions = {},
   ): Router<R & { [K in N]: { request: Req; reply: Awaited<Res> } }> {
+    return this.#add(route, handler, options, undefined);
+  }
+
+  /**
+   * Registers a server-streaming route: one request in, a stream of replies
+   * out (see {@linkcode ServerStreamHandler}). Callers read it with
+   * `serverStream(route, body)`.
+   *
+   * @param route A name or a u32 command.
+   * @param handler Usually an `async function*`.
+   * @param options The route's body codec.
+   * @returns This router, for chaining.
+   * @throws {TypeError} As {@linkcode Router.handle}.
+   *
+   * @example A log tail
+   * ```ts
+   * import { Connection, jsonBody, Router } from "listenrain";
+   * import { createMemoryPipe } from "listenrain/testing";
+   *
+   * const router = new Router().serverStream("tail", async function* (lines: number) {
+   *   for (let i = 1; i <= lines; i++) yield `line ${i}`;
+   * });
+   * const [a, b] = createMemoryPipe();
+   * const server = new Connection(a, { router, body: jsonBody });
+   * const client = new Connection<typeof router>(b, { body: jsonBody });
+   * for await (const line of client.serverStream("tail", 2)) console.log(line); // "line 1", "line 2"
+   * await client.close();
+   * await server.close();
+   * ```
+   */
+  serverStream<N extends RouteName, Req, Res>(
+    route: N,
+    handler: ServerStreamHandler<Req, Res>,
+    options: RouteOptions = {},
+  ): Router<
+    R & { [K in N]: { request: Req; reply: Res; stream: "server" } }
+  > {
+    return this.#add(route, handler, options, "server");
+  }
+
+  /**
+   * Registers a client-streaming route: a stream of requests in, one reply
+   * out (see {@linkcode ClientStreamHandler}). Callers send with
+   * `clientStream(route, requests)`.
+   *
+   * @param route A name or a u32 command.
+   * @param handler Reads its requests with `for await`.
+   * @param options The route's body codec.
+   * @returns This router, for chaining.
+   * @throws {TypeError} As {@linkcode Router.handle}.
+   *
+   * @example A sum
+   * ```ts
+   * import { Connection, jsonBody, Router } from "listenrain";
+   * import { createMemoryPipe } from "listenrain/testing";
+   *
+   * const router = new Router().clientStream("sum", async (numbers: AsyncIterable<number>) => {
+   *   let total = 0;
+   *   for await (const n of numbers) total += n;
+   *   return total;
+   * });
+   * const [a, b] = createMemoryPipe();
+   * const server = new Connection(a, { router, body: jsonBody });
+   * const client = new Connection<typeof router>(b, { body: jsonBody });
+   * console.log(await client.clientStream("sum", [1, 2, 3])); // 6
+   * await client.close();
+   * await server.close();
+   * ```
+   */
+  clientStream<N extends RouteName, Req, Res>(
+    route: N,
+    handler: ClientStreamHandler<Req, Res>,
+    options: RouteOptions = {},
+  ): Router<
+    R & { [K in N]: { request: Req; reply: Awaited<Res>; stream: "client" } }
+  > {
+    return this.#add(route, handler, options, "client");
+  }
+
+  /**
+   * Registers a bidirectional route: a stream of requests in, a stream of
+   * replies out (see {@linkcode BidiStreamHandler}). Callers use
+   * `bidiStream(route, requests)`.
+   *
+   * @param route A name or a u32 command.
+   * @param handler Usually an `async function*` reading its requests.
+   * @param options The route's body codec.
+   * @returns This router, for chaining.
+   * @throws {TypeError} As {@linkcode Router.handle}.
+   *
+   * @example A chat echo
+   * ```ts
+   * import { Connection, jsonBody, Router } from "listenrain";
+   * import { createMemoryPipe } from "listenrain/testing";
+   *
+   * const router = new Router().bidiStream("chat", async function* (lines: AsyncIterable<string>) {
+   *   for await (const line of lines) yield `echo: ${line}`;
+   * });
+   * const [a, b] = createMemoryPipe();
+   * const server = new Connection(a, { router, body: jsonBody });
+   * const client = new Connection<typeof router>(b, { body: jsonBody });
+   * for await (const line of client.bidiStream("chat", ["hi", "bye"])) console.log(line); // "echo: hi", "echo: bye"
+   * await client.close();
+   * await server.close();
+   * ```
+   */
+  bidiStream<N extends RouteName, Req, Res>(
+    route: N,
+    handler: BidiStreamHandler<Req, Res>,
+    options: RouteOptions = {},
+  ): Router<
+    R & { [K in N]: { request: Req; reply: Res; stream: "bidi" } }
+  > {
+    return this.#add(route, handler, options, "bidi");
+  }
+
+  #add<N extends RouteName>(
+    route: N,
+    // deno-lint-ignore ban-types
+    handler: Function,
+    options: RouteOptions,
+    shape: StreamShape | undefined,
+    // deno-lint-ignore no-explicit-any
+  ): any {
     if (typeof route === "number") {
       if (!Number.isInteger(route) || route < 0 || route > 0xffff_ffff) {
         throw new TypeError(`A numeric route must be a u32, got ${route}`);
@@ -154,11 +286,13 @@ export class Router<R extends RouteTypes = {}> {
     if (this.#routes.has(route)) {
       throw new TypeError(`Route "${route}" is already registered`);
     }
-    this.#routes.set(route, { handler, body: options.body });
-    // The same router, its type knowing one more route.
-    return this as unknown as Router<
-      R & { [K in N]: { request: Req; reply: Awaited<Res> } }
-    >;
+    this.#routes.set(route, {
+      handler: handler as RouteHandler,
+      body: options.body,
+      shape,
+    });
+    // The same router; its type knows one more route.
+    return this;
   }
 
   /**

@@ -19,6 +19,8 @@ import { Link } from "./_link.ts";
 import { Outgoing } from "./_outgoing.ts";
 import { PendingRequest } from "./_pending_request.ts";
 import { ReadLoop } from "./_read_loop.ts";
+import { StreamState } from "./_stream_state.ts";
+import type { StreamShape } from "../codec/message_codec.ts";
 import { resolveTransportOptions } from "./_transport_config.ts";
 import type { StateMachine } from "./state_machine.ts";
 import type { ConnectionStats } from "./stats.ts";
@@ -51,6 +53,21 @@ export let requestDecoded: <M, R>(
   decode: (reply: M) => R,
   options: RequestOptions | undefined,
 ) => Promise<R>;
+
+/**
+ * Opens a stream: sends `request` (made to open a stream of `shape`) and
+ * returns this side of the stream, whose terminal is the request's reply.
+ * For {@linkcode Connection}; not part of the public API.
+ *
+ * @internal
+ */
+export let openStream: <M>(
+  transport: Transport<M>,
+  request: M,
+  shape: StreamShape,
+  decode: (message: M) => unknown,
+  options: RequestOptions | undefined,
+) => StreamState<M>;
 
 /**
  * One channel's full-duplex loop, generic over the message type `M` its
@@ -211,6 +228,41 @@ export class Transport<M> {
           reject(error);
         }
       });
+  }
+
+  static {
+    openStream = <M>(
+      transport: Transport<M>,
+      request: M,
+      shape: StreamShape,
+      decode: (message: M) => unknown,
+      options: RequestOptions | undefined,
+    ): StreamState<M> => {
+      const link = transport.#link;
+      const streams = link.codec.streams;
+      if (streams === undefined) {
+        throw new TypeError("This connection's protocol has no streams");
+      }
+      const outgoing = transport.#outgoing;
+      const window = link.streamWindow;
+      const stream = new StreamState<M>(link, streams, true, window, decode);
+      const entry = new PendingRequest<M>(
+        outgoing,
+        (reply) => stream.finish(reply),
+        (error) => stream.fail(error),
+      );
+      entry.stream = stream;
+      stream.cancel = (error) => outgoing.cancel(entry, error);
+      // A stream has no deadline unless the caller gives one.
+      const timeout = options?.timeout ?? 0;
+      stream.id = outgoing.start(
+        streams.open(request, shape, shape === "client" ? 0 : window),
+        entry,
+        { timeout, signal: options?.signal },
+      );
+      if (shape === "server") stream.grant(0);
+      return stream;
+    };
   }
 
   /**

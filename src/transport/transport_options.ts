@@ -114,6 +114,12 @@ export const HANDLING_CHARGE = 1024;
  */
 export const DEFAULT_CLOSE_TIMEOUT = 5_000;
 /**
+ * The default credit of a stream, in messages: how many of the peer's
+ * messages may wait unread per stream. The `streamWindow` option overrides it.
+ * @default {32}
+ */
+export const DEFAULT_STREAM_WINDOW = 32;
+/**
  * The default bound on what received requests and notifications hold
  * until their handlers finish and their replies are queued: 4 MiB, counted
  * as their frames' bytes plus {@linkcode HANDLING_CHARGE} each. With the
@@ -234,6 +240,15 @@ export interface ConnectionLimits<M = any> {
    * @default {4194304}
    */
   maxHandlingBytes?: number;
+  /**
+   * How many messages of one stream the peer may send before this side
+   * has read them: the credit each stream grants (half of it is granted
+   * back each time half has been read). A slow reader of one stream stops
+   * only that stream's sender; what waits here for one stream is at most
+   * this many messages (each at most the framing's `maxFrameSize`).
+   * @default {32}
+   */
+  streamWindow?: number;
   /** The send queue's bound and overflow behaviour. */
   queue?: SendQueueOptions;
   /** Runs handlers. @default {new BoundedExecutor()} */

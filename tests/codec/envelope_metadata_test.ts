@@ -329,8 +329,8 @@ describe("EnvelopeCodec metadata decode errors", () => {
 
   it("an unknown flag bit next to 0x04 is still refused", () => {
     assertProtocolError(
-      hex("02 0c 00000001 00 0000"),
-      /unknown flags 0xc/,
+      hex("02 14 00000001 00 0000"),
+      /unknown flags 0x14/,
     );
   });
 });

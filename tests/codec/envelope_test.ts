@@ -9,6 +9,7 @@ import {
   type EnvelopeKind,
   FLAG_METADATA,
   FLAG_NUMERIC_ROUTE,
+  FLAG_STREAM,
   FLAG_TIMEOUT,
 } from "../../src/codec/envelope.ts";
 import { LengthPrefixedCodec } from "../../src/framing/length_prefixed.ts";
@@ -49,10 +50,16 @@ describe("EnvelopeCodec wire format", () => {
       ping: 6,
       pong: 7,
       goaway: 8,
+      stream: 9,
+      stream_end: 10,
+      stream_credit: 11,
+      stream_reply: 12,
+      reply_credit: 13,
     });
     assert.equal(FLAG_NUMERIC_ROUTE, 0x01);
     assert.equal(FLAG_TIMEOUT, 0x02);
     assert.equal(FLAG_METADATA, 0x04);
+    assert.equal(FLAG_STREAM, 0x08);
     assert.equal(ENVELOPE_MIN_SIZE, 7);
   });
 
@@ -267,8 +274,8 @@ describe("EnvelopeCodec decode", () => {
     }
   });
 
-  it("EnvelopeCodec.decode rejects unknown kinds 0 and 9", () => {
-    for (const kind of [0, 9, 255]) {
+  it("EnvelopeCodec.decode rejects unknown kinds 0 and 14", () => {
+    for (const kind of [0, 14, 255]) {
       assertProtocolError(
         hex(`${kind.toString(16).padStart(2, "0")} 00 00000001 00`),
         `Cannot decode envelope: unknown kind ${kind}`,
@@ -276,8 +283,8 @@ describe("EnvelopeCodec decode", () => {
     }
   });
 
-  it("EnvelopeCodec.decode rejects unknown flag bits (0x04 is metadata: envelope_metadata_test.ts)", () => {
-    for (const flags of ["08", "80", "0f", "ff"]) {
+  it("EnvelopeCodec.decode rejects unknown flag bits (0x04 is metadata: envelope_metadata_test.ts, 0x08 streams: tests/streams)", () => {
+    for (const flags of ["10", "80", "1f", "ff"]) {
       assertProtocolError(
         hex(`01 ${flags} 00000001 00 00000000`),
         `Cannot decode envelope: unknown flags 0x${
