@@ -6,6 +6,8 @@
  *   metadata, with OpenTelemetry), raw and gRPC on Node; listenrain and raw
  *   on Deno and Bun (the raw files differ per runtime);
  * - bench:connections with 200 connections on each runtime;
+ * - bench:websocket, 0.3 s, parallel 16, 64 B: listenrain over TCP and over
+ *   WebSocket and the raw WebSocket echo on each runtime;
  * - the seed table (`npm start`) on Node, 0.2 s, parallel 1, 4 KiB, with
  *   the server in a worker thread and on the main thread (`--both`);
  * - each mitata file bench/*_bench.ts under Node with `BENCH_QUICK=1` (each
@@ -40,6 +42,11 @@ const commands = [
   connections("node"),
   connections("deno"),
   connections("bun"),
+  [
+    NODE,
+    "scripts/bench_websocket.mjs",
+    ...["--seconds", "0.3", "--parallel", "16", "--payload", "64"],
+  ],
   [
     NODE,
     "scripts/start.mjs",
