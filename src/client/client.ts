@@ -16,15 +16,25 @@ import type { ReplyWithMetadata } from "../connection/interceptor.ts";
 import type { Metadata } from "../codec/metadata.ts";
 import { ConnectionClosedError } from "../errors.ts";
 import type { RouteName } from "../protocol/protocol.ts";
-import type { ReplyOf, RequestOf, RouteOf } from "../protocol/route_types.ts";
-import { TimerHeap } from "../timer/timer_heap.ts";
-import { checkTimeout } from "../transport/_transport_config.ts";
-import type { StateMachine } from "../transport/state_machine.ts";
+import type {
+  ReplyOf,
+  RequestOf,
+  RouteOf,
+  StreamRouteOf,
+} from "../protocol/route_types.ts";
+import type { ReplyStream } from "../connection/reply_stream.ts";
+import type { StreamOptions } from "../connection/stream_options.ts";
+import type { StreamSource } from "../transport/stream_handlers.ts";
 import {
-  type CallHost,
-  ClientCall,
-  TRANSPARENT_RETRIES,
-} from "./_client_call.ts";
+  type StreamCallHost,
+  streamReplies,
+  streamRequests,
+} from "../connection/_stream_call.ts";
+import { TimerHeap } from "../timer/timer_heap.ts";
+import type { StateMachine } from "../transport/state_machine.ts";
+import type { CallHost, ClientCall } from "./_client_call.ts";
+import { newClientCall } from "./_new_client_call.ts";
+import { clientConnection } from "./_client_connection.ts";
 import type {
   ClientNotifyOptions,
   ClientOptions,
@@ -34,7 +44,7 @@ import { ConnectionPool } from "./connection_pool.ts";
 import type { Connector } from "./_connector.ts";
 import { clientParts } from "./_client_parts.ts";
 import type { EndpointGroup } from "./_endpoint_group.ts";
-import { groupConnection, poolHost } from "./_balanced_host.ts";
+import { poolHost } from "./_balanced_host.ts";
 
 export type {
   ClientNotifyOptions,
@@ -218,9 +228,7 @@ export class Client<T = any> {
   ): Promise<ReplyWithMetadata> {
     let endpoint: TransportKey;
     try {
-      endpoint = this.#group && options.key === undefined
-        ? this.#group.label
-        : TransportKey.from(this.#keyOf(options.key));
+      endpoint = this.#endpoint(options.key);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -270,6 +278,70 @@ export class Client<T = any> {
   }
 
   /**
+   * As {@linkcode Connection.serverStream}, on a connection of the client's.
+   *
+   * @param route The route.
+   * @param body The request.
+   * @param options Endpoint, deadline (none by default), signal, metadata.
+   * @returns The replies, read with `for await`.
+   */
+  serverStream<N extends StreamRouteOf<T, "server">>(
+    route: N,
+    body: RequestOf<T, N>,
+    options?: StreamOptions,
+  ): ReplyStream<ReplyOf<T, N>> {
+    return streamReplies(this.#streamHost, "server", route, body, options);
+  }
+
+  /**
+   * As {@linkcode Connection.clientStream}, on a connection of the client's.
+   *
+   * @param route The route.
+   * @param requests The requests.
+   * @param options Endpoint, deadline (none by default), signal, metadata.
+   * @returns The reply.
+   */
+  clientStream<N extends StreamRouteOf<T, "client">>(
+    route: N,
+    requests: StreamSource<RequestOf<T, N>>,
+    options?: StreamOptions,
+  ): Promise<ReplyOf<T, N>> {
+    return streamRequests(
+      this.#streamHost,
+      route,
+      requests,
+      options,
+    ) as Promise<
+      ReplyOf<T, N>
+    >;
+  }
+
+  /**
+   * As {@linkcode Connection.bidiStream}, on a connection of the client's.
+   *
+   * @param route The route.
+   * @param requests The requests.
+   * @param options Endpoint, deadline (none by default), signal, metadata.
+   * @returns The replies, read with `for await`.
+   */
+  bidiStream<N extends StreamRouteOf<T, "bidi">>(
+    route: N,
+    requests: StreamSource<RequestOf<T, N>>,
+    options?: StreamOptions,
+  ): ReplyStream<ReplyOf<T, N>> {
+    return streamReplies(this.#streamHost, "bidi", route, requests, options);
+  }
+
+  get #streamHost(): StreamCallHost {
+    return {
+      caller: this.#caller,
+      endpoint: (options) => this.#endpoint(options.key),
+      transport: (options: StreamOptions) =>
+        this.connection(options).then((c) => connectionParts(c).transport),
+    };
+  }
+
+  /**
    * Measures a round trip to the endpoint with a ping.
    *
    * @param options Endpoint, deadline and signal.
@@ -290,32 +362,15 @@ export class Client<T = any> {
    * @throws {ConnectError} No connection could be opened.
    * @throws {ConnectionClosedError} The client is closed.
    */
-  async connection(options: ClientNotifyOptions = {}): Promise<Connection<T>> {
-    const group = this.#group;
-    if (group && options.key === undefined) {
-      this.#pool();
-      return await groupConnection(
-        group,
-        () => this.#pool(),
-        this.#connector,
-        this.#timeout,
-        options.signal,
-      ) as Connection<T>;
-    }
-    const key = this.#keyOf(options.key);
-    for (let tries = TRANSPARENT_RETRIES;; tries--) {
-      const connection = this.#pool().tryGet(key) ??
-        await this.#connector.acquire(
-          this.#pool(),
-          key,
-          this.#timeout,
-          options.signal,
-          false,
-        );
-      if (connection.canRequest || tries === 0) {
-        return connection as Connection<T>;
-      }
-    }
+  connection(options: ClientNotifyOptions = {}): Promise<Connection<T>> {
+    return clientConnection(
+      this.#group,
+      () => this.#pool(),
+      this.#connector,
+      this.#timeout,
+      () => this.#keyOf(options.key),
+      options,
+    ) as Promise<Connection<T>>;
   }
 
   /**
@@ -338,46 +393,31 @@ export class Client<T = any> {
     return this.close();
   }
 
-  /**
-   * A call of `route` with the client's policy and `options`; `metadata`
-   * given (by the interceptors) is sent as is and the reply decoded with its
-   * metadata, else the options' metadata is merged with the client's.
-   */
   #call(
     route: RouteName,
     body: unknown,
     options: ClientRequestOptions,
     metadata: Metadata | undefined,
   ): ClientCall<unknown, unknown> {
-    const caller = this.#caller;
-    const intercepted = metadata !== undefined;
-    const message = caller.message(
-      "request",
+    const balanced = this.#balanced !== undefined && options.key === undefined;
+    return newClientCall(
+      this.#caller,
+      balanced ? this.#balanced! : this.#host,
+      balanced ? "the resolver's endpoints" : this.#keyOf(options.key),
+      this.#timeout,
+      this.#retry,
       route,
       body,
-      intercepted
-        ? (metadata.size > 0 ? metadata : undefined)
-        : caller.metadata(options.metadata),
+      options,
+      metadata,
     );
-    const timeout = options.timeout === undefined
-      ? this.#timeout
-      : options.timeout === Infinity
-      ? Infinity
-      : checkTimeout(options.timeout);
-    const balanced = this.#balanced !== undefined && options.key === undefined;
-    return new ClientCall<unknown, unknown>(
-      balanced ? this.#balanced! : this.#host,
-      message,
-      balanced ? "the resolver's endpoints" : this.#keyOf(options.key),
-      timeout,
-      options.signal,
-      options.retry ?? this.#retry,
-      options.waitForReady ?? false,
-      intercepted || options.withMetadata
-        ? caller.decodeFull
-        : caller.decodeBody,
-      options.hashKey,
-    );
+  }
+
+  /** Where a request goes, for interceptors. */
+  #endpoint(key: string | TransportKeyInit | undefined): TransportKey {
+    return this.#group && key === undefined
+      ? this.#group.label
+      : TransportKey.from(this.#keyOf(key));
   }
 
   #pool(): ConnectionPool {

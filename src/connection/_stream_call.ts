@@ -13,16 +13,13 @@ import { rawBody } from "../codec/body_codec.ts";
 import type { StreamShape } from "../codec/message_codec.ts";
 import { Metadata } from "../codec/metadata.ts";
 import type { RouteName } from "../protocol/protocol.ts";
-import {
-  openStream,
-  type RequestOptions,
-  type Transport,
-} from "../transport/transport.ts";
+import { openStream, type Transport } from "../transport/transport.ts";
 import type { StreamState } from "../transport/_stream_state.ts";
 import type { StreamSource } from "../transport/stream_handlers.ts";
 import { toError } from "../transport/_to_error.ts";
 import type { Caller } from "./_caller.ts";
 import type { OutgoingRequest, ReplyWithMetadata } from "./interceptor.ts";
+import type { StreamOptions } from "./stream_options.ts";
 import { attachStream, ReplyStream } from "./reply_stream.ts";
 
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -32,10 +29,10 @@ export interface StreamCallHost {
   /** Sends and decodes through the connection's or client's protocol. */
   readonly caller: Caller;
   /** Names the peer to request interceptors. */
-  readonly endpoint: () => TransportKey | ChannelAddr;
+  readonly endpoint: (options: StreamOptions) => TransportKey | ChannelAddr;
   /** The connection to open the stream on (a client finds one first). */
   readonly transport: (
-    options: RequestOptions,
+    options: StreamOptions,
   ) => Transport<unknown> | Promise<Transport<unknown>>;
 }
 
@@ -60,7 +57,7 @@ export function streamReplies<T>(
   shape: "server" | "bidi",
   route: RouteName,
   input: unknown,
-  options: RequestOptions | undefined,
+  options: StreamOptions | undefined,
 ): ReplyStream<T> {
   const replies = new ReplyStream<T>();
   const trailers = (reply: unknown) =>
@@ -102,7 +99,7 @@ export function streamRequests(
   host: StreamCallHost,
   route: RouteName,
   input: StreamSource<unknown>,
-  options: RequestOptions | undefined,
+  options: StreamOptions | undefined,
 ): Promise<unknown> {
   try {
     if (host.caller.interceptors.length > 0) {
@@ -125,7 +122,7 @@ function direct(
   route: RouteName,
   input: unknown,
   shape: StreamShape,
-  options: RequestOptions | undefined,
+  options: StreamOptions | undefined,
 ): Opening {
   const metadata = host.caller.metadata(options?.metadata);
   return {
@@ -145,7 +142,7 @@ function intercepted(
   shape: StreamShape,
   route: RouteName,
   input: unknown,
-  options: RequestOptions | undefined,
+  options: StreamOptions | undefined,
   attach: (state: StreamState<unknown>) => void,
 ): Promise<ReplyWithMetadata> {
   return host.caller.intercept(
@@ -153,7 +150,7 @@ function intercepted(
     shape === "server" ? input : undefined,
     options,
     Infinity,
-    host.endpoint(),
+    host.endpoint(options ?? {}),
     async (request) => {
       const state = await open(host, shape, input, request, options);
       attach(state);
@@ -169,7 +166,7 @@ function open(
   shape: StreamShape,
   input: unknown,
   request: Opening,
-  options: RequestOptions | undefined,
+  options: StreamOptions | undefined,
 ): StreamState<unknown> | Promise<StreamState<unknown>> {
   const transport = host.transport(options ?? {});
   if (transport instanceof Promise) {

@@ -5,6 +5,7 @@
  */
 
 import type { MetadataInit } from "../codec/metadata.ts";
+import type { TransportKeyInit } from "../channel/transport_key.ts";
 
 /**
  * The options of `serverStream`, `clientStream` and `bidiStream`.
@@ -34,4 +35,6 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** Metadata sent with the request that opens the stream. */
   metadata?: MetadataInit;
+  /** `Client` only: the endpoint. @default {the client's endpoint or resolver} */
+  key?: string | TransportKeyInit;
 }
