@@ -8,6 +8,9 @@
  * - bench:connections with 200 connections on each runtime;
  * - bench:websocket, 0.3 s, parallel 16, 64 B: listenrain over TCP and over
  *   WebSocket and the raw WebSocket echo on each runtime;
+ * - bench:streams on Node, 0.3 s: one 64 KiB stream (listenrain, raw,
+ *   gRPC), and 1,000 concurrent streams × 2 messages of 64 B beside
+ *   request/reply;
  * - the seed table (`npm start`) on Node, 0.2 s, parallel 1, 4 KiB, with
  *   the server in a worker thread and on the main thread (`--both`);
  * - each mitata file bench/*_bench.ts under Node with `BENCH_QUICK=1` (each
@@ -46,6 +49,12 @@ const commands = [
     NODE,
     "scripts/bench_websocket.mjs",
     ...["--seconds", "0.3", "--parallel", "16", "--payload", "64"],
+  ],
+  [
+    NODE,
+    "scripts/bench_streams.mjs",
+    ...["--runtime", "node", "--seconds", "0.3"],
+    ...["--per-stream", "2"],
   ],
   [
     NODE,
