@@ -300,27 +300,32 @@ interface BunServeRuntime {
       server: BunServer,
     ): Response | undefined;
     websocket: BunWebSocketHandlers;
+    tls?: { cert: string; key: string };
   }): { port: number; stop(force?: boolean): Promise<void> | void };
 }
 
 /**
- * `listen("ws://host:port/path")`: a `Bun.serve` that upgrades requests for
- * the key's path and answers 404 to the rest; `close()` stops it (channels
- * already open stay).
+ * `listen("ws://host:port/path")` (or `wss://` with `tls: { cert, key }`):
+ * a `Bun.serve` that upgrades requests for the key's path and answers 404
+ * to the rest; `close()` stops it (channels already open stay).
  *
  * @param key The parsed key.
- * @param options Channel limits and backlog.
+ * @param options Channel limits, backlog, and `tls` for `wss://`.
  * @returns The listener, with the bound port in `addr`.
  */
 export function listenWebSocket(
   key: TransportKey,
-  options: WebSocketListenerOptions,
+  options: WebSocketListenerOptions & {
+    tls?: { cert: string; key: string; caCerts?: string[] };
+  },
 ): Promise<Listener> {
-  if (key.transport === "wss") {
+  const { tls, ...limits } = options;
+  if (key.transport === "wss" && tls === undefined) {
     throw new TypeError(
-      `Cannot listen on ${key}: serve wss:// from your own Bun.serve with a certificate and webSocketListener()`,
+      `Cannot listen on ${key}: options.tls (cert and key) is required`,
     );
   }
+  options = limits;
   const bun = (globalThis as { Bun?: BunServeRuntime }).Bun;
   if (bun === undefined) {
     throw new Error("adapters/bun.ts needs the Bun runtime");
@@ -335,11 +340,14 @@ export function listenWebSocket(
         ? rpc.upgrade(request, bunServer)
         : new Response("not found", { status: 404 }),
     websocket: rpc.websocket,
+    ...(key.transport === "wss"
+      ? { tls: { cert: tls!.cert, key: tls!.key } }
+      : {}),
   });
   const host = key.hostname.includes(":") ? `[${key.hostname}]` : key.hostname;
   const bound = new BunWebSocketListener({
     ...options,
-    addr: `ws://${host}:${server.port}${key.path}`,
+    addr: `${key.transport}://${host}:${server.port}${key.path}`,
   });
   // The handlers route by each socket's data, so the second listener's
   // upgrade works with the first's handlers.

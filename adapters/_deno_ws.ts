@@ -6,12 +6,15 @@
  * @module
  */
 
-import type { Listener } from "../src/channel/channel.ts";
+import type { Channel, Listener } from "../src/channel/channel.ts";
 import type { TransportKey } from "../src/channel/transport_key.ts";
 import {
+  dialWebSocket,
   webSocketChannel,
   type WebSocketLike,
+  webSocketLimits,
 } from "../src/channel/websocket_channel.ts";
+import { denoWebSocketClass } from "./_deno_ws_client.ts";
 import {
   refusedResponse,
   WebSocketListenerBase,
@@ -28,6 +31,8 @@ interface DenoWebSocketRuntime {
     options: {
       hostname?: string;
       port?: number;
+      cert?: string;
+      key?: string;
       onListen?: (addr: { port: number }) => void;
     },
     handler: (
@@ -120,27 +125,58 @@ export function webSocketListener(
 }
 
 /**
- * `listen("ws://host:port/path")`: a `Deno.serve` that upgrades requests
- * for the key's path and answers 404 to the rest; `close()` shuts it down
- * (channels already open stay).
+ * `dial("ws://…")` and `dial("wss://…")` on Deno: the channel over the
+ * adapter's own WebSocket client (`_deno_ws_client.ts`: `TCP_NODELAY` set,
+ * `tls.caCerts` trusted), not Deno's global `WebSocket`.
  *
  * @param key The parsed key.
- * @param options Channel limits and backlog.
+ * @param options `signal`, and `tls.caCerts` for `wss://`.
+ * @returns The channel, once the socket is open.
+ */
+export function dialDenoWebSocket(
+  key: TransportKey,
+  options: { signal?: AbortSignal; tls?: { caCerts?: string[] } },
+): Promise<Channel> {
+  const { maxMessageSize } = webSocketLimits({});
+  return dialWebSocket(key, {
+    signal: options.signal,
+    WebSocket: denoWebSocketClass({
+      caCerts: options.tls?.caCerts,
+      maxMessageSize,
+    }),
+  });
+}
+
+/**
+ * `listen("ws://host:port/path")` (or `wss://` with `tls: { cert, key }`):
+ * a `Deno.serve` that upgrades requests for the key's path and answers 404
+ * to the rest; `close()` shuts it down (channels already open stay).
+ *
+ * @param key The parsed key.
+ * @param options Channel limits, backlog, and `tls` for `wss://`.
  * @returns The listener, with the bound port in `addr`.
  */
 export function listenWebSocket(
   key: TransportKey,
-  options: WebSocketListenerOptions,
+  options: WebSocketListenerOptions & {
+    tls?: { cert: string; key: string; caCerts?: string[] };
+  },
 ): Promise<Listener> {
-  if (key.transport === "wss") {
+  const { tls, ...limits } = options;
+  if (key.transport === "wss" && tls === undefined) {
     throw new TypeError(
-      `Cannot listen on ${key}: serve wss:// from your own Deno.serve with a certificate and webSocketListener()`,
+      `Cannot listen on ${key}: options.tls (cert and key) is required`,
     );
   }
   const pathname = new URL(key.path, "http://x").pathname;
   const target: { rpc?: DenoWebSocketListener } = {};
   const server = runtime().serve(
-    { hostname: key.hostname, port: key.port, onListen() {} },
+    {
+      hostname: key.hostname,
+      port: key.port,
+      ...(key.transport === "wss" ? { cert: tls!.cert, key: tls!.key } : {}),
+      onListen() {},
+    },
     (request, info) =>
       new URL(request.url).pathname === pathname
         ? target.rpc!.upgrade(request, { remoteAddr: info.remoteAddr })
@@ -148,8 +184,8 @@ export function listenWebSocket(
   );
   const host = key.hostname.includes(":") ? `[${key.hostname}]` : key.hostname;
   const rpc = target.rpc = new DenoWebSocketListener({
-    ...options,
-    addr: `ws://${host}:${server.addr.port}${key.path}`,
+    ...limits,
+    addr: `${key.transport}://${host}:${server.addr.port}${key.path}`,
   });
   const close = rpc.close.bind(rpc);
   Object.defineProperty(rpc, "close", {

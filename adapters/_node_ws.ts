@@ -252,54 +252,72 @@ export function webSocketListener(
   return new NodeWebSocketListener(options);
 }
 
+type NotFound = (request: unknown, response: {
+  statusCode: number;
+  end(): void;
+}) => void;
+
+interface HttpServer {
+  on(
+    event: "upgrade",
+    listener: (
+      request: UpgradeRequest,
+      socket: UpgradeSocket,
+      head: Uint8Array,
+    ) => void,
+  ): void;
+  once(event: "error", listener: (error: Error) => void): void;
+  listen(port: number, host: string, done: () => void): void;
+  address(): { port: number } | string | null;
+  close(): void;
+}
+
+/** `node:http` and `node:https` (the parts used). */
 interface HttpModule {
+  createServer(handler: NotFound): HttpServer;
   createServer(
-    handler: (request: unknown, response: {
-      statusCode: number;
-      end(): void;
-    }) => void,
-  ): {
-    on(
-      event: "upgrade",
-      listener: (
-        request: UpgradeRequest,
-        socket: UpgradeSocket,
-        head: Uint8Array,
-      ) => void,
-    ): void;
-    once(event: "error", listener: (error: Error) => void): void;
-    listen(port: number, host: string, done: () => void): void;
-    address(): { port: number } | string | null;
-    close(): void;
-  };
+    tls: { cert: string; key: string },
+    handler: NotFound,
+  ): HttpServer;
 }
 
 /**
- * `listen("ws://host:port/path")`: a `node:http` server that upgrades
- * requests for the key's path and refuses the rest with 404; `close()`
- * stops it (channels already open stay).
+ * `listen("ws://host:port/path")` (or `wss://` with `tls: { cert, key }`,
+ * then a `node:https` server): a server that upgrades requests for the
+ * key's path and refuses the rest with 404; `close()` stops it (channels
+ * already open stay).
  *
  * @param key The parsed key.
- * @param options Channel limits and backlog.
+ * @param options Channel limits, backlog, and `tls` for `wss://`.
  * @returns The listener, with the bound port in `addr`.
  */
 export async function listenWebSocket(
   key: TransportKey,
-  options: WebSocketListenerOptions,
+  options: WebSocketListenerOptions & {
+    tls?: { cert: string; key: string; caCerts?: string[] };
+  },
 ): Promise<Listener> {
-  if (key.transport === "wss") {
+  const { tls, ...limits } = options;
+  if (key.transport === "wss" && tls === undefined) {
     throw new TypeError(
-      `Cannot listen on ${key}: serve wss:// from your own https server and webSocketListener()`,
+      `Cannot listen on ${key}: options.tls (cert and key) is required`,
     );
   }
   await loadWs();
-  const http = await import("node:http") as unknown as HttpModule;
+  const secure = key.transport === "wss";
+  const http =
+    await (secure
+      ? import("node:https")
+      : import("node:http")) as unknown as HttpModule;
   const pathname = new URL(key.path, "http://x").pathname;
   const target: { rpc?: NodeWebSocketListener } = {};
-  const server = http.createServer((_request, response) => {
+  const notFound: NotFound = (_request, response) => {
     response.statusCode = 404;
     response.end();
-  });
+  };
+  const server = secure
+    ? http.createServer({ cert: tls!.cert, key: tls!.key }, notFound)
+    : http.createServer(notFound);
   server.on("upgrade", (request, socket, head) => {
     if (new URL(request.url ?? "/", "http://x").pathname !== pathname) {
       refuseUpgrade(socket, 404, "Not Found");
@@ -313,8 +331,8 @@ export async function listenWebSocket(
   const port = typeof address === "object" && address ? address.port : 0;
   const host = key.hostname.includes(":") ? `[${key.hostname}]` : key.hostname;
   const listener = new NodeWebSocketListener({
-    ...options,
-    addr: `ws://${host}:${port}${key.path}`,
+    ...limits,
+    addr: `${key.transport}://${host}:${port}${key.path}`,
   });
   target.rpc = listener;
   const close = listener.close.bind(listener);

@@ -66,9 +66,8 @@ import { channelAddrs, formatKey, type ParsedKey, parseKey } from "./_key.ts";
 import type { TransportKeyLike } from "./_key.ts";
 import { listenLimits } from "./_listen_limits.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
-import { dialWebSocket } from "../src/channel/websocket_channel.ts";
 import { webSocketKey } from "./_key.ts";
-import { listenWebSocket } from "./_deno_ws.ts";
+import { dialDenoWebSocket, listenWebSocket } from "./_deno_ws.ts";
 
 export type * from "./_exports.ts";
 export type {
@@ -104,7 +103,7 @@ export async function dial(
   options: DialOptions = {},
 ): Promise<Channel> {
   const web = webSocketKey(key);
-  if (web !== undefined) return dialWebSocket(web, { signal: options.signal });
+  if (web !== undefined) return dialDenoWebSocket(web, options);
   const parsed = parseKey(key);
   const what = `dial ${formatKey(parsed)}`;
   throwIfAborted(options.signal, what);

@@ -119,7 +119,10 @@ export function webSocketChannel(
   socket.binaryType = "arraybuffer";
   socket.addEventListener("open", () => channel.opened());
   socket.addEventListener("message", (event) => channel.received(event.data));
-  // ws (Node) reports its own maxPayload as an error, then closes with 1006.
+  // ws (Node) reports its own maxPayload as an error, then closes with 1006;
+  // Deno's server socket buffers a message up to its fixed 64 MiB before the
+  // channel can check it, and past that reports "Frame too large", then
+  // closes with code 0.
   let tooBig = false;
   socket.addEventListener(
     "close",
@@ -128,7 +131,8 @@ export function webSocketChannel(
   );
   // A close event follows; ws also throws on an error nobody listens to.
   socket.addEventListener("error", (event) => {
-    tooBig ||= event?.error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH";
+    tooBig ||= event?.error?.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ||
+      /frame too large/i.test(String(event?.message ?? ""));
   });
   if (socket.readyState === 1) channel.opened();
   return channel;
