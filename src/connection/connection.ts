@@ -32,11 +32,14 @@ import {
   type RequestOptions,
   Transport,
 } from "../transport/transport.ts";
-import type { InternalTransportOptions } from "../transport/_transport_config.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
-import { routeHandler } from "./_route_handler.ts";
-import { bodyOf, decodingMachine, failMachine } from "./_reply_decoder.ts";
+import { bodyOf } from "./_reply_decoder.ts";
 import { Caller } from "./_caller.ts";
+import {
+  callInto,
+  interceptedRequest,
+  transportOptionsOf,
+} from "./_connection_parts.ts";
 import type { ReplyWithMetadata } from "./interceptor.ts";
 
 /**
@@ -108,20 +111,15 @@ export class Connection<T = any> {
     const bodyCodec = (body ?? rawBody) as BodyCodec<unknown>;
     this.#caller = new Caller(proto, bodyCodec, metadata, interceptors);
     this.#onError = rest.onError ?? ignore;
-    const handles = (interceptors ?? []).flatMap((i) =>
-      i.handle ? [i.handle] : []
+    const transportOptions = transportOptionsOf(
+      proto,
+      framing,
+      router,
+      bodyCodec,
+      interceptors,
+      rest,
+      { connection: this, channel },
     );
-    const transportOptions: InternalTransportOptions<unknown> = {
-      ...rest,
-      codec: proto.codec,
-      packetCodec: framing ?? proto.framing,
-      ids: proto.ids?.(),
-      handler: router
-        ? routeHandler(proto, router, bodyCodec, handles)
-        : undefined,
-      // Handlers see this connection and its channel as their caller's.
-      origin: { connection: this, channel },
-    };
     this.#transport = new Transport<unknown>(channel, transportOptions);
   }
 
@@ -248,30 +246,13 @@ export class Connection<T = any> {
     body: unknown,
     options: RequestOptions | undefined,
   ): Promise<ReplyWithMetadata> {
-    const caller = this.#caller;
-    return caller.intercept(
+    return interceptedRequest(
+      this.#caller,
+      this.#transport,
+      this.remoteAddr,
       route,
       body,
       options,
-      this.#transport.timeout,
-      this.remoteAddr,
-      (request) => {
-        let message: unknown;
-        try {
-          message = caller.message(
-            "request",
-            request.route,
-            request.body,
-            request.metadata.size > 0 ? request.metadata : undefined,
-          );
-        } catch (error) {
-          return Promise.reject(error);
-        }
-        return requestDecoded(this.#transport, message, caller.decodeFull, {
-          timeout: request.timeout === Infinity ? 0 : request.timeout,
-          signal: request.signal,
-        });
-      },
     );
   }
 
@@ -294,27 +275,14 @@ export class Connection<T = any> {
     machine: StateMachine<ReplyOf<T, N>>,
     options?: RequestOptions,
   ): MessageId | undefined {
-    const caller = this.#caller;
-    const sink = machine as StateMachine<unknown>;
-    if (caller.interceptors.length > 0) {
-      const full = options?.withMetadata === true;
-      this.#intercepted(route, body, options).then(
-        (reply) => sink.onMessage(full ? reply : reply.body),
-        (error) => failMachine(sink, error),
-      ).catch(this.#onError);
-      return undefined;
-    }
-    return this.#transport.call(
-      caller.message(
-        "request",
-        route,
-        body,
-        caller.metadata(options?.metadata),
-      ),
-      decodingMachine(
-        options?.withMetadata ? caller.decodeFull : caller.decodeBody,
-        sink,
-      ),
+    return callInto(
+      this.#caller,
+      this.#transport,
+      this.remoteAddr,
+      this.#onError,
+      route,
+      body,
+      machine as StateMachine<unknown>,
       options,
     );
   }

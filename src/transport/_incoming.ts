@@ -25,7 +25,7 @@ import { Replies } from "./_replies.ts";
 import type { TransportConfig } from "./_transport_config.ts";
 import type { HandlerFailure } from "./handler_failure.ts";
 import { IncomingContext, type RequestOrigin } from "./_incoming_context.ts";
-import { StreamState } from "./_stream_state.ts";
+import { IncomingStreams } from "./_incoming_streams.ts";
 import type { ConnectionStats } from "./stats.ts";
 import { HANDLING_CHARGE, type MessageHandler } from "./transport_options.ts";
 
@@ -52,8 +52,8 @@ export class Incoming<M> {
   /** Runs handlers; made when the first request arrives, unless given. */
   #executor: Executor | undefined;
   #maxBytes: number;
-  /** How many of the peer's messages may wait per stream. */
-  #streamWindow: number;
+  /** The streams the peer opened (each is a request being handled). */
+  readonly streams: IncomingStreams<M>;
   /** Bytes of the requests and notifications whose handlers have not finished. */
   #bytes = 0;
   /** Resumes the read loop paused by `#bytes` at its bound. */
@@ -78,7 +78,11 @@ export class Incoming<M> {
     this.#origin = config.origin;
     this.#executor = config.executor;
     this.#maxBytes = config.maxHandlingBytes;
-    this.#streamWindow = config.streamWindow;
+    this.streams = new IncomingStreams(
+      link,
+      config.streamWindow,
+      (id) => this.#handling.get(id),
+    );
     this.#replies = new Replies(link, this.#release);
   }
 
@@ -144,44 +148,6 @@ export class Incoming<M> {
       }
       this.#take(message, what, payload.byteLength);
     }
-  }
-
-  /** A `stream`, `stream_end` or `stream_credit` of a stream the peer opened. */
-  onStreamFrame(
-    message: M,
-    kind: "stream" | "stream_end" | "stream_credit",
-  ): void {
-    const stream = this.#handling.get(this.#codec.id(message))?.stream;
-    if (stream === undefined) return; // ended here (or never opened): dropped
-    if (kind === "stream") stream.push(message);
-    else if (kind === "stream_end") stream.endInput();
-    else stream.grant(this.#codec.streams!.count(message));
-  }
-
-  /** Accepts the stream `context`'s request opens (for its route handler). */
-  acceptStream(
-    context: IncomingContext<M>,
-    decode: (message: M) => unknown,
-    input: boolean,
-  ): StreamState<M> {
-    const streams = this.#codec.streams!;
-    const stream = new StreamState<M>(
-      this.#link,
-      streams,
-      false,
-      this.#streamWindow,
-      decode,
-    );
-    stream.id = context.id;
-    stream.cancel = (error) => context.cancel(error);
-    stream.grant(streams.window(context.message));
-    context.stream = stream;
-    if (input) {
-      this.#link.tryWrite(
-        streams.credit(context.id, this.#streamWindow, false),
-      );
-    } else stream.endInput();
-    return stream;
   }
 
   /** The peer cancelled request `id`. */
@@ -301,7 +267,7 @@ export class Incoming<M> {
       this.#origin,
     );
     context.size = size + HANDLING_CHARGE;
-    context.streams = this;
+    context.streams = this.streams;
     this.#bytes += context.size;
     if (expectsReply) {
       this.#handling.set(id, context);

@@ -271,7 +271,7 @@ export class ReadLoop<M> {
       case "stream":
       case "stream_end":
       case "stream_credit":
-        return this.#incoming.onStreamFrame(
+        return this.#incoming.streams.onFrame(
           message,
           codec.kind(message) as "stream",
         );
