@@ -5,8 +5,11 @@
  * TCP and nine over WebSocket (the server's runtime's own HTTP server with
  * the adapter's upgrade; the client's adapter dials ws://), with the default
  * protocol. Prints one line per pair and transport,
- * `interop tcp server=<runtime> client=<runtime> ok <n> requests`, then a
- * summary, and exits 1 if any pair failed.
+ * `interop tcp server=<runtime> client=<runtime> ok <n> requests, <s> streams
+ * (<m> messages) in <t> ms`, then a summary, and exits 1 if any pair failed.
+ * Each pair runs request/reply checks, then server, client and bidirectional
+ * streams (byte-checked) and two streams the client cancels mid-way, whose
+ * server handlers must see `ctx.signal` abort (tests/interop/_streams.ts).
  *
  * Pairs run one after another; each server serves its three clients, and
  * each client process runs its checks over TCP, then over WebSocket (one
@@ -231,6 +234,7 @@ let passed = 0;
 let failed = 0;
 let serverFailures = 0;
 let requests = 0;
+let streams = 0;
 const problems = [];
 
 for (const serverRuntime of runtimes) {
@@ -257,10 +261,13 @@ for (const serverRuntime of runtimes) {
       const done = result.transports?.[transport];
       if (done !== undefined) {
         console.log(
-          `${pair(transport)} ok ${done.requests} requests in ${done.ms} ms`,
+          `${
+            pair(transport)
+          } ok ${done.requests} requests, ${done.streams} streams (${done.messages} messages) in ${done.ms} ms`,
         );
         passed++;
         requests += done.requests;
+        streams += done.streams;
       } else {
         // The client stops at the first failure: later transports did not run.
         const why = result.transport === transport || result.ok
@@ -283,7 +290,7 @@ const seconds = ((performance.now() - started) / 1000).toFixed(1);
 for (const problem of problems) console.error(`\n${problem}`);
 const pairs = runtimes.length ** 2 * transports.length;
 console.log(
-  `interop: ${passed}/${pairs} pairs ok, ${requests} requests, ${seconds} s` +
+  `interop: ${passed}/${pairs} pairs ok, ${requests} requests, ${streams} streams, ${seconds} s` +
     (failed ? `; ${failed} pairs FAILED` : "") +
     (serverFailures ? `; ${serverFailures} servers did not stop cleanly` : ""),
 );

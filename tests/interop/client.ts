@@ -9,8 +9,13 @@
  * with three metadata entries (text and bytes) each, `--concurrency` in
  * flight. Every reply is checked byte for byte against the deterministic
  * payload, and the reply's metadata (read with `withMetadata: true`) against
- * the entries sent. Prints one JSON
- * line (`{"ok":true,"transports":{"tcp":{"requests":N,"ms":T},…}}`) and exits 0, or prints
+ * the entries sent. At the same time, the stream checks of _stream_checks.ts
+ * on the same connection: `--streams` streams of each kind at once (server, client,
+ * bidirectional) of `--stream-messages` messages or more, byte-checked, and
+ * two streams cancelled mid-way whose handlers must report `ctx.signal`
+ * aborted. Prints one JSON line
+ * (`{"ok":true,"transports":{"tcp":{"requests":N,"streams":S,"messages":M,"ms":T},…}}`)
+ * and exits 0, or prints
  * `{"ok":false,"error":…}` (and the stack on stderr) and exits 1. Stops by
  * itself after `--time-limit` seconds (default 30).
  *
@@ -29,6 +34,7 @@ import {
   payloadOf,
   SIZES,
 } from "./_protocol.ts";
+import { runStreams } from "./_stream_checks.ts";
 
 const argv = process.argv.slice(2);
 const port = Number(option(argv, "port", "0"));
@@ -39,6 +45,8 @@ const small = Number(option(argv, "small", "2000"));
 const withMetadata = Number(option(argv, "metadata", "500"));
 const concurrency = Number(option(argv, "concurrency", "64"));
 const timeLimit = Number(option(argv, "time-limit", "30"));
+const streams = Number(option(argv, "streams", "3"));
+const streamMessages = Number(option(argv, "stream-messages", "40"));
 const runtime = detectRuntime();
 
 interface Job {
@@ -108,15 +116,25 @@ function keyOf(transport: string): string {
 let current = "";
 try {
   const adapter = await loadAdapter(runtime);
-  const results: Record<string, { requests: number; ms: number }> = {};
+  const results: Record<
+    string,
+    { requests: number; streams: number; messages: number; ms: number }
+  > = {};
+  let seedBase = 1 + ["deno", "bun", "node"].indexOf(runtime) * 1000;
   for (const transport of transports) {
     current = transport;
     const peer = new Connection(await adapter.dial(keyOf(transport)));
     const started = performance.now();
-    const requests = await run(peer);
+    // Streams and requests at once: they share the connection.
+    const plan = { perKind: streams, messages: streamMessages };
+    const [requests, count] = await Promise.all([
+      run(peer),
+      runStreams(peer, plan, seedBase),
+    ]);
+    seedBase += 100;
     const ms = Math.round(performance.now() - started);
     await peer.close();
-    results[transport] = { requests, ms };
+    results[transport] = { requests, ...count, ms };
   }
   clearTimeout(limit);
   console.log(JSON.stringify({ ok: true, runtime, transports: results }));

@@ -7,7 +7,9 @@
  * `{"port":N,"wsPort":M,"runtime":"…"}` as one line on stdout, and serves
  * the same three routes of the default protocol on both: "echo" (the body back), "checksum"
  * (FNV-1a and length of the body) and "metadata" (the body back, and the
- * request's metadata back as the reply's, entry for entry). It stops by itself when stdin closes or
+ * request's metadata back as the reply's, entry for entry), and the stream
+ * routes of _stream_routes.ts (a server, a client and a bidirectional stream,
+ * and two endless ones whose cancel the handler reports). It stops by itself when stdin closes or
  * after `--time-limit` seconds (default 60), whichever comes first.
  *
  * Run by `scripts/interop.mjs` on Deno, Bun and Node:
@@ -23,6 +25,7 @@ import { detectRuntime, loadAdapter } from "../../bench/_runtime.ts";
 import { Connection } from "../../src/connection/connection.ts";
 import { Router } from "../../src/transport/router.ts";
 import { checksumOf, option } from "./_protocol.ts";
+import { addStreamRoutes } from "./_stream_routes.ts";
 import { startWsHttp } from "../websocket/_ws_http.ts";
 import type { Listener } from "../../src/channel/channel.ts";
 
@@ -41,6 +44,7 @@ const router = new Router()
     }
     return body;
   });
+addStreamRoutes(router);
 
 let stopping = false;
 async function stop(code: number, why: string): Promise<void> {
