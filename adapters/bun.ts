@@ -65,7 +65,12 @@ import { dialWebSocket } from "../src/channel/websocket_channel.ts";
 import { webSocketKey } from "./_key.ts";
 import { listenWebSocket } from "./_bun_ws.ts";
 
+import { type CoreGroup, type EveryCoreOptions } from "./_every_core.ts";
+import { serveProcesses } from "./_every_core_process.ts";
+
 export type * from "./_exports.ts";
+export { UnsupportedRuntimeError } from "../src/errors.ts";
+export type { CoreGroup, CoreWorker, EveryCoreOptions } from "./_every_core.ts";
 export type {
   WebSocketListenerBase,
   WebSocketListenerOptions,
@@ -282,4 +287,49 @@ function bindNow(
 /** The text of `/proc/self/limits` (throws where there is none). */
 function readLimits(): string {
   return readFileSync("/proc/self/limits", "utf8");
+}
+
+/**
+ * Runs one listenrain server per core on this host, all on one port: worker processes of the
+ * entry script, each with its own `reusePort` listener, so that the kernel
+ * spreads connections (Linux only).
+ * The entry script runs again as each worker, so call this where both the
+ * primary and the workers reach it (not behind `import.meta.main`). In the
+ * primary it resolves once every worker listens; in a worker, once it
+ * serves. `SIGTERM`, `SIGINT`, `options.signal` or `close()` shut all down
+ * gracefully: each worker stops accepting, sends goaway, lets in-flight
+ * requests finish within `deadline`, and exits; `closed` resolves once all
+ * have (a worker still running `deadline` + 5 s later is killed).
+ *
+ * @param options The key, the `server` factory, `workers` (default: the
+ *   number of cores) and the shutdown settings.
+ * @returns In the primary, the group of workers; in a worker, that worker.
+ * @throws {UnsupportedRuntimeError} If not on Linux, or called outside the
+ *   main thread of an entry script.
+ * @throws {TypeError} If the key is not `tcp://` or `tls://`, or `server` is
+ *   missing.
+ * @throws {RangeError} If `workers` is not an integer from 1 to 1024.
+ * @throws {Error} If a worker cannot listen or start within `startTimeout`
+ *   (the started ones are shut down first).
+ *
+ * @example Every core serving port 7000
+ * ```ts
+ * import { Router, Server } from "listenrain";
+ * import { serveOnEveryCore } from "listenrain/adapters/bun";
+ *
+ * const group = await serveOnEveryCore({
+ *   key: "tcp://0.0.0.0:7000",
+ *   server: (worker) =>
+ *     new Server({ router: new Router().handle("who", () => worker.index) }),
+ * });
+ * if (group.role === "primary") {
+ *   console.log(`${group.workers} workers on port ${group.port}`);
+ * }
+ * await group.closed; // after SIGTERM or Ctrl-C, once every worker drained
+ * ```
+ */
+export function serveOnEveryCore(
+  options: EveryCoreOptions,
+): Promise<CoreGroup> {
+  return serveProcesses(options, { runtime: "bun", listen });
 }

@@ -69,7 +69,13 @@ import type { DialOptions, ListenOptions } from "./_options.ts";
 import { webSocketKey } from "./_key.ts";
 import { dialDenoWebSocket, listenWebSocket } from "./_deno_ws.ts";
 
+import { type CoreGroup, type EveryCoreOptions } from "./_every_core.ts";
+import { serveWorkers } from "./_every_core_deno.ts";
+import { UnsupportedRuntimeError } from "../src/errors.ts";
+
 export type * from "./_exports.ts";
+export { UnsupportedRuntimeError } from "../src/errors.ts";
+export type { CoreGroup, CoreWorker, EveryCoreOptions } from "./_every_core.ts";
 export type {
   WebSocketListenerBase,
   WebSocketListenerOptions,
@@ -133,8 +139,9 @@ export async function dial(
  * @throws {TypeError} If the key is invalid or `tls` is missing for `tls://`.
  * @throws {RangeError} If `maxConnections` or `handshakeTimeout` is out of range.
  * @throws {AddressInUseError} If another socket holds the address.
- * @throws {Error} If `reusePort` is set without `--unstable-net`, or Deno
- *   cannot bind for another reason.
+ * @throws {UnsupportedRuntimeError} If `reusePort` is set without
+ *   `--unstable-net`.
+ * @throws {Error} If Deno cannot bind for another reason.
  *
  * @example Listening on any free port
  * ```ts
@@ -165,7 +172,7 @@ function listenNow(parsed: ParsedKey, options: ListenOptions): Listener {
     );
   }
   if (reusePort && typeof runtime.listenDatagram !== "function") {
-    throw new Error(
+    throw new UnsupportedRuntimeError(
       `Cannot listen on ${name} with reusePort: Deno needs the --unstable-net flag (or "unstable": ["net"] in deno.json)`,
     );
   }
@@ -197,4 +204,50 @@ function listenNow(parsed: ParsedKey, options: ListenOptions): Listener {
     throw bindError(error, name);
   }
   return denoListener(native, parsed, limits);
+}
+
+/**
+ * Runs one listenrain server per core on this host, all on one port: Workers running the entry
+ * module again, each with its own `reusePort` listener, so that the kernel
+ * spreads connections (Linux only; Workers inherit the permissions and
+ * flags; `--unstable-net` is required).
+ * The entry script runs again as each worker, so call this where both the
+ * primary and the workers reach it (not behind `import.meta.main`). In the
+ * primary it resolves once every worker listens; in a worker, once it
+ * serves. `SIGTERM`, `SIGINT`, `options.signal` or `close()` shut all down
+ * gracefully: each worker stops accepting, sends goaway, lets in-flight
+ * requests finish within `deadline`, and exits; `closed` resolves once all
+ * have (a worker still running `deadline` + 5 s later is killed).
+ *
+ * @param options The key, the `server` factory, `workers` (default: the
+ *   number of cores) and the shutdown settings.
+ * @returns In the primary, the group of workers; in a worker, that worker.
+ * @throws {UnsupportedRuntimeError} Without `--unstable-net` (Deno 2.x: `reusePort`
+ *   is unstable), or not on Linux.
+ * @throws {TypeError} If the key is not `tcp://` or `tls://`, or `server` is
+ *   missing.
+ * @throws {RangeError} If `workers` is not an integer from 1 to 1024.
+ * @throws {Error} If a worker cannot listen or start within `startTimeout`
+ *   (the started ones are shut down first).
+ *
+ * @example Every core serving port 7000
+ * ```ts
+ * import { Router, Server } from "listenrain";
+ * import { serveOnEveryCore } from "listenrain/adapters/deno";
+ *
+ * const group = await serveOnEveryCore({
+ *   key: "tcp://0.0.0.0:7000",
+ *   server: (worker) =>
+ *     new Server({ router: new Router().handle("who", () => worker.index) }),
+ * });
+ * if (group.role === "primary") {
+ *   console.log(`${group.workers} workers on port ${group.port}`);
+ * }
+ * await group.closed; // after SIGTERM or Ctrl-C, once every worker drained
+ * ```
+ */
+export function serveOnEveryCore(
+  options: EveryCoreOptions,
+): Promise<CoreGroup> {
+  return serveWorkers(options, listen);
 }

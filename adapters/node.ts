@@ -62,7 +62,13 @@ import type { DialOptions, ListenOptions } from "./_options.ts";
 import { webSocketKey } from "./_key.ts";
 import { dialNodeWebSocket, listenWebSocket } from "./_node_ws.ts";
 
+import { type CoreGroup, type EveryCoreOptions } from "./_every_core.ts";
+import { serveProcesses } from "./_every_core_process.ts";
+import { UnsupportedRuntimeError } from "../src/errors.ts";
+
 export type * from "./_exports.ts";
+export { UnsupportedRuntimeError } from "../src/errors.ts";
+export type { CoreGroup, CoreWorker, EveryCoreOptions } from "./_every_core.ts";
 export type {
   WebSocketListenerBase,
   WebSocketListenerOptions,
@@ -184,8 +190,9 @@ function connectSocket(key: ParsedKey, options: DialOptions): net.Socket {
  * @throws {TypeError} If the key is invalid or `tls` is missing for `tls://`.
  * @throws {RangeError} If `maxConnections` or `handshakeTimeout` is out of range.
  * @throws {AddressInUseError} If another socket holds the address.
- * @throws {Error} If `reusePort` is set on Node older than 22.12, or Node
- *   cannot bind for another reason.
+ * @throws {UnsupportedRuntimeError} If `reusePort` is set on Node older
+ *   than 22.12.
+ * @throws {Error} If Node cannot bind for another reason.
  *
  * @example Listening on any free port
  * ```ts
@@ -203,7 +210,7 @@ export async function listen(
   if (web !== undefined) return listenWebSocket(web, options);
   const parsed = parseKey(key);
   if (options.reusePort && !hasReusePort()) {
-    throw new Error(
+    throw new UnsupportedRuntimeError(
       `reusePort is not supported on Node ${process.versions.node}: it needs Node 22.12 or later`,
     );
   }
@@ -279,4 +286,49 @@ export async function listen(
     },
     [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
   };
+}
+
+/**
+ * Runs one listenrain server per core on this host, all on one port: worker processes of the
+ * `node:cluster` module (the primary accepts each connection and hands it to a
+ * worker, round robin; on every Node version and platform).
+ * The entry script runs again as each worker, so call this where both the
+ * primary and the workers reach it (not behind `import.meta.main`). In the
+ * primary it resolves once every worker listens; in a worker, once it
+ * serves. `SIGTERM`, `SIGINT`, `options.signal` or `close()` shut all down
+ * gracefully: each worker stops accepting, sends goaway, lets in-flight
+ * requests finish within `deadline`, and exits; `closed` resolves once all
+ * have (a worker still running `deadline` + 5 s later is killed).
+ *
+ * @param options The key, the `server` factory, `workers` (default: the
+ *   number of cores) and the shutdown settings.
+ * @returns In the primary, the group of workers; in a worker, that worker.
+ * @throws {UnsupportedRuntimeError} If called outside the main thread of an
+ *   entry script (in a worker thread, or code from `-e` or stdin).
+ * @throws {TypeError} If the key is not `tcp://` or `tls://`, or `server` is
+ *   missing.
+ * @throws {RangeError} If `workers` is not an integer from 1 to 1024.
+ * @throws {Error} If a worker cannot listen or start within `startTimeout`
+ *   (the started ones are shut down first).
+ *
+ * @example Every core serving port 7000
+ * ```ts
+ * import { Router, Server } from "listenrain";
+ * import { serveOnEveryCore } from "listenrain/adapters/node";
+ *
+ * const group = await serveOnEveryCore({
+ *   key: "tcp://0.0.0.0:7000",
+ *   server: (worker) =>
+ *     new Server({ router: new Router().handle("who", () => worker.index) }),
+ * });
+ * if (group.role === "primary") {
+ *   console.log(`${group.workers} workers on port ${group.port}`);
+ * }
+ * await group.closed; // after SIGTERM or Ctrl-C, once every worker drained
+ * ```
+ */
+export function serveOnEveryCore(
+  options: EveryCoreOptions,
+): Promise<CoreGroup> {
+  return serveProcesses(options, { runtime: "node", listen });
 }

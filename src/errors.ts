@@ -36,7 +36,8 @@ export type ErrorCode =
   | "ERR_TOO_MANY_PENDING"
   | "ERR_REMOTE"
   | "ERR_CONNECT"
-  | "ERR_ADDRESS_IN_USE";
+  | "ERR_ADDRESS_IN_USE"
+  | "ERR_UNSUPPORTED_RUNTIME";
 
 /**
  * The code of the error reply a caller gets (its
@@ -76,6 +77,7 @@ export const ERROR_REPLY_CODES: Readonly<Record<ErrorCode, string>> = {
   ERR_REMOTE: "REMOTE",
   ERR_CONNECT: "CONNECT",
   ERR_ADDRESS_IN_USE: "ADDRESS_IN_USE",
+  ERR_UNSUPPORTED_RUNTIME: "UNSUPPORTED_RUNTIME",
 };
 
 /**
@@ -429,5 +431,31 @@ export class MessageTooLargeError extends ProtocolError {
     Object.defineProperty(this, "code", { value: "ERR_MESSAGE_TOO_LARGE" });
     this.length = options.length;
     this.maxMessageSize = options.maxMessageSize;
+  }
+}
+
+/**
+ * This runtime, its version, its flags or its platform lack what was asked
+ * for: `reusePort` on Node older than 22.12 or on Deno without
+ * `--unstable-net`, or one server per core outside the runtimes and
+ * platforms that support it. The message says what is missing and what
+ * would provide it.
+ *
+ * @example Falling back to one process when the runtime cannot do more
+ * ```ts
+ * import { UnsupportedRuntimeError } from "listenrain/adapters/node";
+ * const error = new UnsupportedRuntimeError("reusePort needs Node 22.12 or later");
+ * console.log(error.code); // "ERR_UNSUPPORTED_RUNTIME"
+ * ```
+ */
+export class UnsupportedRuntimeError extends ListenRainError {
+  /**
+   * Creates the error.
+   *
+   * @param message What is missing, and what would provide it.
+   * @param options `cause`.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_UNSUPPORTED_RUNTIME", message, options);
   }
 }
