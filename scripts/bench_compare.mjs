@@ -309,7 +309,7 @@ function printTable() {
     const byPeer = Object.fromEntries(peers.map((peer, i) => [peer, cell[i]]));
     const ratio = (other, digits, mark, over = "listenrain") => {
       const [a, b] = [byPeer[over], byPeer[other]];
-      if (!ok(a) || !ok(b)) return "–";
+      if (!ok(a) || !ok(b) || !(b.reqPerSec > 0)) return "–";
       const value = a.reqPerSec / b.reqPerSec;
       const below = mark && value < TARGET_RAW;
       if (below) marked = true;
