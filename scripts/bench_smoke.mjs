@@ -11,6 +11,8 @@
  * - bench:streams on Node, 0.3 s: one 64 KiB stream (listenrain, raw,
  *   gRPC), and 1,000 concurrent streams × 2 messages of 64 B beside
  *   request/reply;
+ * - bench/scale/every_core_bench.ts on Node, 0.3 s, 400 requests: one
+ *   server process against two, and the balancers' spread;
  * - the seed table (`npm start`) on Node, 0.2 s, parallel 1, 4 KiB, with
  *   the server in a worker thread and on the main thread (`--both`);
  * - each mitata file bench/*_bench.ts under Node with `BENCH_QUICK=1` (each
@@ -55,6 +57,11 @@ const commands = [
     "scripts/bench_streams.mjs",
     ...["--runtime", "node", "--seconds", "0.3"],
     ...["--per-stream", "2"],
+  ],
+  [
+    NODE,
+    ...["--import", "tsx", "bench/scale/every_core_bench.ts"],
+    ...["--seconds", "0.3", "--requests", "400"],
   ],
   [
     NODE,
