@@ -63,6 +63,17 @@ const EXAMPLES: [file: string, args: string[], expected: RegExp][] = [
   ],
   ["examples/protobuf.ts", [], /^hello: hi, rain /m],
   ["examples/msgpack.ts", [], /^upload: roof-1 /m],
+  [
+    "examples/log_tail.ts",
+    [],
+    /^tail: handler stopped: the reader cancelled after \d+ lines$/m,
+  ],
+  ["examples/upload.ts", [], /^upload: sha-256 [0-9a-f]{64} \(matches\)$/m],
+  [
+    "examples/chat.ts",
+    [],
+    /^chat: 3 members, 12 lines delivered, each heard the 4 of the others$/m,
+  ],
   ["examples/listenrain_go/main.ts", [], /^replies: \["hello","rain"\]$/m],
   // Port 0, serve for 0.2 s, with the debug log on.
   [
