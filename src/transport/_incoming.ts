@@ -52,6 +52,8 @@ export class Incoming<M> {
   /** Runs handlers; made when the first request arrives, unless given. */
   #executor: Executor | undefined;
   #maxBytes: number;
+  /** Streams the peer may have open at once. */
+  #maxStreams: number;
   /** The streams the peer opened (each is a request being handled). */
   readonly streams: IncomingStreams<M>;
   /** Bytes of the requests and notifications whose handlers have not finished. */
@@ -78,6 +80,7 @@ export class Incoming<M> {
     this.#origin = config.origin;
     this.#executor = config.executor;
     this.#maxBytes = config.maxHandlingBytes;
+    this.#maxStreams = config.maxStreams;
     this.streams = new IncomingStreams(
       link,
       config.streamWindow,
@@ -258,6 +261,17 @@ export class Incoming<M> {
       );
       return;
     }
+    const streaming = expectsReply &&
+      this.#codec.streams?.shape(message) !== undefined;
+    if (streaming && this.streams.open >= this.#maxStreams) {
+      this.#refuse(
+        id,
+        size,
+        "TOO_MANY_STREAMS",
+        `The peer has ${this.#maxStreams} streams open, its limit`,
+      );
+      return;
+    }
     const timeout = expectsReply ? this.#codec.timeoutOf?.(message) : undefined;
     const context = new IncomingContext(
       message,
@@ -267,13 +281,19 @@ export class Incoming<M> {
       this.#origin,
     );
     context.size = size + HANDLING_CHARGE;
-    context.streams = this.streams;
     this.#bytes += context.size;
     if (expectsReply) {
       this.#handling.set(id, context);
       if (this.#link.timed) {
         context.receivedAt = performance.now();
       }
+    }
+    if (streaming) {
+      // A stream runs beside the executor: it may live long, and its
+      // progress needs reading, which a full executor would stop.
+      context.streams = this.streams;
+      this.streams.open++;
+      return void this.#run(handler, context);
     }
     this.#executor ??= new BoundedExecutor({
       onError: (e) => this.#link.onError(e),
@@ -350,6 +370,7 @@ export class Incoming<M> {
     error: ErrorInfo | undefined,
   ): void {
     context.timer?.cancel();
+    if (context.streams !== undefined) this.streams.open--;
     if (!context.expectsReply) return this.#release(context.size);
     const id = context.id;
     if (this.#handling.get(id) === context) this.#handling.delete(id);

@@ -17,6 +17,8 @@ import { StreamState } from "./_stream_state.ts";
  * @internal
  */
 export class IncomingStreams<M> implements StreamAcceptor<M> {
+  /** Streams the peer opened whose handlers have not finished. */
+  open = 0;
   #link: Link<M>;
   /** How many of the peer's messages may wait per stream. */
   #window: number;
@@ -39,11 +41,15 @@ export class IncomingStreams<M> implements StreamAcceptor<M> {
   }
 
   /** A `stream`, `stream_end` or `stream_credit` of a stream the peer opened. */
-  onFrame(message: M, kind: "stream" | "stream_end" | "stream_credit"): void {
+  onFrame(
+    message: M,
+    kind: "stream" | "stream_end" | "stream_credit",
+    size: number,
+  ): void {
     const codec = this.#link.codec;
     const stream = this.#lookup(codec.id(message))?.stream;
     if (stream === undefined) return; // ended here (or never opened): dropped
-    if (kind === "stream") stream.push(message);
+    if (kind === "stream") stream.push(message, size);
     else if (kind === "stream_end") stream.endInput();
     else stream.grant(codec.streams!.count(message));
   }

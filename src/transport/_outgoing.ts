@@ -156,14 +156,14 @@ export class Outgoing<M> {
   }
 
   /** A `stream_reply` or `reply_credit` of a stream this side opened. */
-  onStreamFrame(message: M, credit: boolean): void {
+  onStreamFrame(message: M, credit: boolean, size: number): void {
     const stream = this.#pending.get(this.#codec.id(message))?.stream;
     if (stream === undefined) {
       this.#stats.lateReplies++;
       return;
     }
     if (credit) stream.grant(this.#codec.streams!.count(message));
-    else stream.push(message);
+    else stream.push(message, size);
   }
 
   /** Gives up a request (a stream its reader stopped reading); the peer is told. */

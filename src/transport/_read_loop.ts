@@ -274,11 +274,12 @@ export class ReadLoop<M> {
         return this.#incoming.streams.onFrame(
           message,
           codec.kind(message) as "stream",
+          payload.byteLength,
         );
       case "stream_reply":
-        return this.#outgoing.onStreamFrame(message, false);
+        return this.#outgoing.onStreamFrame(message, false, payload.byteLength);
       case "reply_credit":
-        return this.#outgoing.onStreamFrame(message, true);
+        return this.#outgoing.onStreamFrame(message, true, 0);
       case "ping":
         return this.#incoming.onMessage(
           message,

@@ -1,7 +1,8 @@
 /**
  * One side of one stream: {@linkcode StreamState}. It holds the messages
- * received and not yet read (at most the credit this side granted), and the
- * credit this side may still spend on sending.
+ * received and not yet read (at most the credit this side granted, and the
+ * one message that may overdraw it), and the credit this side may still
+ * spend on sending. Credit counts payload bytes.
  *
  * @module
  */
@@ -36,14 +37,15 @@ export class StreamState<M> {
   readonly #streams: StreamCodec<M>;
   readonly #opener: boolean;
   readonly #decode: (message: M) => unknown;
-  /** Messages received, not yet read. */
+  /** Messages received, not yet read, and their sizes. */
   #buffer: M[] = [];
+  #sizes: number[] = [];
   #head = 0;
-  /** How many messages the peer may have outstanding (the credit granted). */
+  /** The credit this side grants, in bytes. */
   readonly #window: number;
-  /** Messages received and not yet credited back. */
-  #held = 0;
-  /** Messages read and not yet credited back. */
+  /** Bytes the peer may still send before more credit. */
+  #available: number;
+  /** Bytes read and not yet credited back. */
   #read = 0;
   /** True once the peer's messages are complete. */
   #inputDone = false;
@@ -80,6 +82,7 @@ export class StreamState<M> {
     this.#streams = streams;
     this.#opener = opener;
     this.#window = window;
+    this.#available = window;
     this.#decode = decode;
     this.#accepted = !opener;
   }
@@ -91,20 +94,29 @@ export class StreamState<M> {
 
   // ---- receiving --------------------------------------------------------
 
-  /** A message of the peer's stream arrived. */
-  push(message: M): void {
+  /**
+   * A message of the peer's stream arrived.
+   *
+   * @param message The message.
+   * @param size Its payload's bytes.
+   * @throws {ProtocolError} If the peer had no credit left.
+   */
+  push(message: M, size: number): void {
     if (this.#inputDone || this.#error !== undefined) return;
-    if (this.#held >= this.#window) {
+    if (this.#available <= 0) {
       throw new ProtocolError(
-        `Stream ${this.id}: the peer sent more than the ${this.#window} messages of its credit`,
+        `Stream ${this.id}: the peer sent past its credit of ${this.#window} bytes`,
       );
     }
-    this.#held++;
+    this.#available -= size;
     const reader = this.#reader;
     if (reader !== undefined) {
       this.#reader = undefined;
-      this.#deliver(message, reader.resolve, reader.reject);
-    } else this.#buffer.push(message);
+      this.#deliver(message, size, reader.resolve, reader.reject);
+    } else {
+      this.#buffer.push(message);
+      this.#sizes.push(size);
+    }
   }
 
   /** The peer's messages are complete (its `stream_end`, or the reply). */
@@ -122,13 +134,15 @@ export class StreamState<M> {
   next(): Promise<IteratorResult<unknown>> {
     if (this.#head < this.#buffer.length) {
       const message = this.#buffer[this.#head];
+      const size = this.#sizes[this.#head];
       this.#buffer[this.#head++] = undefined as M;
       if (this.#head === this.#buffer.length) {
         this.#buffer.length = 0;
+        this.#sizes.length = 0;
         this.#head = 0;
       }
       return new Promise((resolve, reject) =>
-        this.#deliver(message, resolve, reject)
+        this.#deliver(message, size, resolve, reject)
       );
     }
     if (this.#error !== undefined) return Promise.reject(this.#error);
@@ -143,6 +157,7 @@ export class StreamState<M> {
 
   #deliver(
     message: M,
+    size: number,
     resolve: (r: IteratorResult<unknown>) => void,
     reject: (e: Error) => void,
   ): void {
@@ -155,24 +170,24 @@ export class StreamState<M> {
       this.cancel(failure);
       return;
     }
-    this.#consumed();
+    this.#consumed(size);
     resolve({ value, done: false });
   }
 
-  /** One message was read: credits the peer back in batches of half the window. */
-  #consumed(): void {
-    this.#read++;
-    if (this.#read < (this.#window >> 1 || 1) || this.#inputDone) return;
+  /** A message was read: credits the peer back once half the window was read. */
+  #consumed(size: number): void {
+    this.#read += size;
+    if (this.#read < (this.#window >>> 1 || 1) || this.#inputDone) return;
     if (this.#sendClosed !== undefined) return;
-    const count = this.#read;
-    this.#read = 0;
-    this.#held -= count;
+    const count = Math.min(this.#read, 0xffff_ffff);
+    this.#read -= count;
+    this.#available += count;
     this.#link.tryWrite(this.#streams.credit(this.id, count, this.#opener));
   }
 
   // ---- sending ----------------------------------------------------------
 
-  /** The peer granted `count` more messages. */
+  /** The peer granted `count` more bytes. */
   grant(count: number): void {
     this.#credit += count;
     this.#accepted = true;
@@ -184,7 +199,9 @@ export class StreamState<M> {
   }
 
   /**
-   * Sends one message of this side's stream, once there is credit.
+   * Sends one message of this side's stream, once there is credit: while
+   * the credit is positive a message goes, whatever its size (the credit
+   * may go below zero by less than one message).
    *
    * @returns `undefined` once queued, or a promise while it waits for
    *   credit or room in the send queue.
@@ -192,11 +209,13 @@ export class StreamState<M> {
    */
   send(message: M): void | Promise<void> {
     if (this.#sendClosed !== undefined) throw this.#sendClosed;
-    if (this.#credit === 0) {
+    if (this.#credit <= 0) {
       return this.#whenCredit().then(() => this.send(message));
     }
-    this.#credit--;
-    return this.#link.write(this.#link.codec.withId(message, this.id));
+    const codec = this.#link.codec;
+    const out = codec.withId(message, this.id);
+    this.#credit -= codec.encodedLength?.(out) ?? sizeOf(codec.encode(out));
+    return this.#link.write(out);
   }
 
   /** Sends `stream_end` (the opener's messages are complete). */
@@ -245,6 +264,13 @@ export class StreamState<M> {
     this.#sender = undefined;
     sender?.reject(reason);
   }
+}
+
+/** The bytes of a message's encoded parts. */
+function sizeOf(parts: Uint8Array[]): number {
+  let size = 0;
+  for (const part of parts) size += part.byteLength;
+  return size;
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   DEFAULT_MAX_HANDLING_BYTES,
   DEFAULT_MAX_PENDING_REQUESTS,
   DEFAULT_SLOW_REQUEST_THRESHOLD,
+  DEFAULT_MAX_STREAMS,
   DEFAULT_STREAM_WINDOW,
   DEFAULT_TIMEOUT,
   type MessageHandler,
@@ -39,6 +40,7 @@ export interface TransportConfig<M> {
   maxPendingRequests: number;
   maxHandlingBytes: number;
   streamWindow: number;
+  maxStreams: number;
   queue: SendQueueOptions | undefined;
   /** `undefined`: a `BoundedExecutor` is made when the first request arrives. */
   executor: Executor | undefined;
@@ -105,6 +107,12 @@ export function resolveTransportOptions<M>(
       `streamWindow must be an integer from 1 to 2^32-1, got ${streamWindow}`,
     );
   }
+  const maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
+  if (!Number.isInteger(maxStreams) || maxStreams < 0) {
+    throw new RangeError(
+      `maxStreams must be an integer >= 0, got ${maxStreams}`,
+    );
+  }
   const closeTimeout = checkTimeout(
     options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
   );
@@ -123,6 +131,7 @@ export function resolveTransportOptions<M>(
     maxPendingRequests,
     maxHandlingBytes,
     streamWindow,
+    maxStreams,
     queue: options.queue,
     executor: options.executor,
     timers: options.timers ?? sharedTimers(),

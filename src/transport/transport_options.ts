@@ -114,11 +114,18 @@ export const HANDLING_CHARGE = 1024;
  */
 export const DEFAULT_CLOSE_TIMEOUT = 5_000;
 /**
- * The default credit of a stream, in messages: how many of the peer's
- * messages may wait unread per stream. The `streamWindow` option overrides it.
- * @default {32}
+ * The default credit of a stream, in bytes: how much of the peer's
+ * messages may wait unread per stream (plus one message). The
+ * `streamWindow` option overrides it.
+ * @default {262144}
  */
-export const DEFAULT_STREAM_WINDOW = 32;
+export const DEFAULT_STREAM_WINDOW = 256 * 1024;
+/**
+ * The default number of streams the peer may have open on one connection.
+ * The `maxStreams` option overrides it.
+ * @default {1024}
+ */
+export const DEFAULT_MAX_STREAMS = 1024;
 /**
  * The default bound on what received requests and notifications hold
  * until their handlers finish and their replies are queued: 4 MiB, counted
@@ -241,14 +248,24 @@ export interface ConnectionLimits<M = any> {
    */
   maxHandlingBytes?: number;
   /**
-   * How many messages of one stream the peer may send before this side
-   * has read them: the credit each stream grants (half of it is granted
-   * back each time half has been read). A slow reader of one stream stops
-   * only that stream's sender; what waits here for one stream is at most
-   * this many messages (each at most the framing's `maxFrameSize`).
-   * @default {32}
+   * How many bytes of one stream's messages the peer may send before this
+   * side has read them: the credit each stream grants, in payload bytes
+   * (it is granted back as the reader takes messages, each time half of it
+   * was read). A sender whose credit is positive may send one more message
+   * of any size, so what waits unread here for one stream is at most this
+   * plus one message. A slow reader stops only its own stream's sender.
+   * @default {262144}
    */
   streamWindow?: number;
+  /**
+   * Streams the peer may have open on this connection at once; one more is
+   * refused with the error `TOO_MANY_STREAMS`. Stream handlers run beside
+   * the executor (a stream lives long; it does not hold a request's slot).
+   * What the peer's streams may hold unread here is at most `maxStreams ×
+   * (streamWindow + one message)`: lower both where handlers read slowly.
+   * @default {1024}
+   */
+  maxStreams?: number;
   /** The send queue's bound and overflow behaviour. */
   queue?: SendQueueOptions;
   /** Runs handlers. @default {new BoundedExecutor()} */
