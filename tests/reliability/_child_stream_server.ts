@@ -13,7 +13,7 @@
  *   (4 bytes);
  * - `flood` (server stream): a fresh 64 KiB message as fast as it may send,
  *   forever; counts how many it was pulled for, by the stream's `tag`
- *   metadata;
+ *   metadata (`id<request id>` without one);
  * - `stats` (request): JSON bytes `{ pulled, rss, heapUsed, handling,
  *   connections, pid }`, the resident set size taken right after a full
  *   garbage collection, so that garbage not yet collected does not count.
@@ -64,7 +64,7 @@ const router = new Router()
     return reply;
   })
   .serverStream("flood", async function* (_body: Uint8Array, ctx) {
-    const tag = String(ctx.metadata.get("tag") ?? "");
+    const tag = String(ctx.metadata.get("tag") ?? `id${ctx.id}`);
     pulled[tag] = 0;
     for (;;) {
       // A fresh message each time: one that waited anywhere would show in

@@ -31,7 +31,7 @@ const CHILD = fileURLToPath(
   new URL("./_child_stream_server.ts", import.meta.url),
 );
 /** Streams of each shape open when the server dies. */
-const PER_SHAPE = 40;
+const PER_SHAPE = 30;
 const BUDGET_MS = 90_000;
 
 /** What the test opens streams on: a Connection, or a Client. */
