@@ -11,7 +11,8 @@
  * payload, and the reply's metadata (read with `withMetadata: true`) against
  * the entries sent. At the same time, the stream checks of _stream_checks.ts
  * on the same connection: `--streams` streams of each kind at once (server, client,
- * bidirectional) of `--stream-messages` messages or more, byte-checked, and
+ * bidirectional) of `--stream-messages` messages or more, byte-checked (this
+ * side granting `--stream-window` bytes of credit per stream, 16 KiB), and
  * two streams cancelled mid-way whose handlers must report `ctx.signal`
  * aborted. Prints one JSON line
  * (`{"ok":true,"transports":{"tcp":{"requests":N,"streams":S,"messages":M,"ms":T},…}}`)
@@ -47,6 +48,9 @@ const concurrency = Number(option(argv, "concurrency", "64"));
 const timeLimit = Number(option(argv, "time-limit", "30"));
 const streams = Number(option(argv, "streams", "3"));
 const streamMessages = Number(option(argv, "stream-messages", "40"));
+// The client grants 16 KiB per stream (the server its default 256 KiB): less
+// than the largest message, which still goes, one at a time.
+const streamWindow = Number(option(argv, "stream-window", "16384"));
 const runtime = detectRuntime();
 
 interface Job {
@@ -123,7 +127,9 @@ try {
   let seedBase = 1 + ["deno", "bun", "node"].indexOf(runtime) * 1000;
   for (const transport of transports) {
     current = transport;
-    const peer = new Connection(await adapter.dial(keyOf(transport)));
+    const peer = new Connection(await adapter.dial(keyOf(transport)), {
+      streamWindow,
+    });
     const started = performance.now();
     // Streams and requests at once: they share the connection.
     const plan = { perKind: streams, messages: streamMessages };
