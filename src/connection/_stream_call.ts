@@ -237,8 +237,17 @@ async function pump(
   caller: Caller,
 ): Promise<void> {
   const { protocol, body } = caller;
+  // A ReadableStream is read with a reader of our own, so that a read that
+  // waits when the stream ends can be cancelled (and the lock released).
+  let reader: ReadableStreamDefaultReader<unknown> | undefined;
+  const values = typeof (source as ReadableStream).getReader === "function"
+    ? readAll(reader = (source as ReadableStream).getReader())
+    : iterate(source);
+  state.onSendClosed = (reason) => {
+    reader?.cancel(reason).catch(() => {});
+  };
   try {
-    for await (const value of iterate(source)) {
+    for await (const value of values) {
       const sent = state.send(protocol.streamMessage!(value, body, true));
       if (sent !== undefined) await sent;
     }
@@ -259,15 +268,16 @@ export function iterate<T>(
     typeof (source as Iterable<T>)[Symbol.iterator] === "function"
   ) return source as AsyncIterable<T> | Iterable<T>;
   if (typeof (source as ReadableStream<T>).getReader === "function") {
-    return readAll(source as ReadableStream<T>);
+    return readAll((source as ReadableStream<T>).getReader());
   }
   throw new TypeError(
     "A stream's source must be an async iterable, an iterable or a ReadableStream",
   );
 }
 
-async function* readAll<T>(stream: ReadableStream<T>): AsyncGenerator<T> {
-  const reader = stream.getReader();
+async function* readAll<T>(
+  reader: ReadableStreamDefaultReader<T>,
+): AsyncGenerator<T> {
   try {
     for (;;) {
       const { done, value } = await reader.read();

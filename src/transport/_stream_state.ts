@@ -258,8 +258,12 @@ export class StreamState<M> {
     this.onEnd?.(undefined, error);
   }
 
+  /** Called once when the stream ends for sending (the opener's pump stops its source). */
+  onSendClosed: ((reason: Error) => void) | undefined = undefined;
+
   #close(reason: Error): void {
     this.#sendClosed = reason;
+    this.onSendClosed?.(reason);
     const sender = this.#sender;
     this.#sender = undefined;
     sender?.reject(reason);

@@ -132,10 +132,6 @@ describe("The caller's source once its stream ends", () => {
 
   it(
     "a ReadableStream waiting for its next value is cancelled and unlocked when the peer ends the stream",
-    {
-      todo:
-        "core bug: src/connection/_stream_call.ts pump() only leaves the source between values; a read that waits when the stream ends is never cancelled",
-    },
     async () => {
       const { client, close } = pair();
       const { stream, state } = quietAfterOne();
@@ -157,10 +153,6 @@ describe("The caller's source once its stream ends", () => {
 
   it(
     "a ReadableStream waiting for its next value is cancelled and unlocked when the connection closes",
-    {
-      todo:
-        "core bug: src/connection/_stream_call.ts pump() only leaves the source between values; a read that waits when the stream fails is never cancelled",
-    },
     async () => {
       const { client, server, close } = pair();
       const { stream, state } = quietAfterOne();
