@@ -19,7 +19,10 @@
  *   `request()`), in messages/s. Target: streams ≥ 0.7 × request/reply.
  *
  * Every message is checked. Prints a table per case (one row per runtime)
- * with the ratios, targets missed marked `*`; `--json` prints one JSON line
+ * with the ratios, targets missed marked `*`; for flood also the CPU time
+ * each side used per GB read (warm-up included: from the client's connect
+ * to its end, and from the server's start), which other work on the
+ * machine changes far less than the rates; `--json` prints one JSON line
  * per measurement instead. Missing a target does not fail the run; a
  * failing process does.
  *
@@ -99,8 +102,14 @@ async function measure(runtime, peer, clientArgs) {
     ]);
     const result = await client.next(limit);
     server.send("rss");
-    const { rssMiB } = await server.next(10);
-    return { ...result, serverRssMiB: rssMiB, clientRssMiB: result.rssMiB };
+    const { rssMiB, cpuMs } = await server.next(10);
+    return {
+      ...result,
+      serverRssMiB: rssMiB,
+      clientRssMiB: result.rssMiB,
+      serverCpuMs: cpuMs,
+      clientCpuMs: result.cpuMs,
+    };
   } finally {
     await Promise.all([client?.stop(), server.stop()]);
   }
@@ -222,6 +231,7 @@ function printTables() {
     if (peers.includes("listenrain") && peers.includes("grpc")) {
       header.push(`listenrain ÷ gRPC (≥ ${TARGET_GRPC})`);
     }
+    header.push(`CPU s per GB, server + client (${peers.join(" / ")})`);
     header.push("RSS MiB, server + client");
     const rows = runtimes.map((runtime) => {
       const row = (peer) =>
@@ -239,6 +249,12 @@ function printTables() {
       if (peers.includes("listenrain") && peers.includes("grpc")) {
         cells.push(ratio(value(lr), value(grpc), TARGET_GRPC));
       }
+      const perGB = (ms, r) => (ms / 1000 / (r.allBytes / 1e9)).toFixed(2);
+      cells.push(
+        peers.map((p) => row(p)).map((r) =>
+          ok(r) ? `${perGB(r.serverCpuMs, r)}+${perGB(r.clientCpuMs, r)}` : "–"
+        ).join(" / "),
+      );
       cells.push(
         peers.map((p) => row(p)).map((r) =>
           ok(r)

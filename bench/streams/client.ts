@@ -4,7 +4,8 @@
  *
  * `--mode flood` (every peer): one stream of `--payload`-byte messages,
  * server → client, read for `--warmup` then counted for `--seconds`, then
- * cancelled. Prints `{"messages", "bytes", "seconds", "rssMiB"}`.
+ * cancelled. Prints `{"messages", "bytes", "seconds", "allBytes", "cpuMs",
+ * "rssMiB"}` (`allBytes`: warm-up included, read in `cpuMs` of CPU time).
  * - listenrain: `for await` over `connection.serverStream("flood", …)`,
  *   leaving the loop at the end (that cancels the stream on both sides);
  * - raw: the runtime's socket (_raw.ts); grpc: grpc-js (Node only).
@@ -24,7 +25,7 @@
 import process from "node:process";
 import { Connection } from "../../src/connection/connection.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
-import { args, flag, rssMiB, sizes } from "../_process.ts";
+import { args, cpuMs, flag, rssMiB, sizes } from "../_process.ts";
 import { deadline, die, emit } from "../compare/_control.ts";
 import { check, encodeRequest, payload } from "./_payload.ts";
 import { loadRaw } from "./_raw.ts";
@@ -42,15 +43,22 @@ const perStream = Number(flag(argv, "per-stream", "100"));
 const runtime = detectRuntime();
 deadline(Number(flag(argv, "max-seconds", "600")));
 
-/** A one-way reading: messages counted after the warm-up, for `seconds`. */
+/**
+ * A one-way reading: messages counted after the warm-up, for `seconds`;
+ * and every byte read with the CPU time this process took for them (from
+ * before connecting, to the end).
+ */
 class Meter {
+  #cpu = cpuMs();
   #start = performance.now();
   #from = -1;
   #counted = 0;
+  #all = 0;
   #end = 0;
 
   /** Counts one message; false once the window is over. */
   message(): boolean {
+    this.#all++;
     if (this.#from >= 0) {
       this.#counted++;
       const now = performance.now();
@@ -70,6 +78,8 @@ class Meter {
       messages: this.#counted,
       bytes: this.#counted * size,
       seconds: elapsed,
+      allBytes: this.#all * size,
+      cpuMs: cpuMs() - this.#cpu,
       rssMiB: rssMiB(),
     };
   }
@@ -83,8 +93,8 @@ async function dial(): Promise<Connection<typeof router>> {
 }
 
 async function floodListenrain(): Promise<Record<string, number>> {
-  const client = await dial();
   const meter = new Meter();
+  const client = await dial();
   for await (
     const message of client.serverStream("flood", encodeRequest(0, size))
   ) {

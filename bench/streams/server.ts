@@ -9,7 +9,7 @@
  * - `--peer grpc`: `@grpc/grpc-js` server streaming (Node only).
  *
  * Prints `{"port": …}` when ready; answers `rss` on stdin with its peak
- * RSS; exits on `exit`, when stdin ends, or after `--max-seconds`. Run by
+ * RSS and the CPU time it used since it was ready; exits on `exit`, when stdin ends, or after `--max-seconds`. Run by
  * scripts/bench_streams.mjs.
  *
  * @module
@@ -18,7 +18,7 @@
 import process from "node:process";
 import { Connection } from "../../src/connection/connection.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
-import { args, flag } from "../_process.ts";
+import { args, cpuMs, flag } from "../_process.ts";
 import { commands, deadline, die, emit, RssPeak } from "../compare/_control.ts";
 import { router } from "./_routes.ts";
 import { loadRaw } from "./_raw.ts";
@@ -53,8 +53,9 @@ async function start(): Promise<number> {
 try {
   const port = await start();
   const rss = new RssPeak();
+  const cpuAtReady = cpuMs();
   commands({
-    rss: () => emit({ rssMiB: rss.peak }),
+    rss: () => emit({ rssMiB: rss.peak, cpuMs: cpuMs() - cpuAtReady }),
     exit: () => process.exit(0),
   });
   emit({ ready: true, peer, runtime, port });
