@@ -7,8 +7,9 @@
  * protocol. Prints one line per pair and transport,
  * `interop tcp server=<runtime> client=<runtime> ok <n> requests, <s> streams
  * (<m> messages) in <t> ms`, then a summary, and exits 1 if any pair failed.
- * Each pair runs request/reply checks, then server, client and bidirectional
- * streams (byte-checked) and two streams the client cancels mid-way, whose
+ * Each pair runs request/reply checks and, at the same time, server, client
+ * and bidirectional streams (byte-checked) and three the client cancels
+ * mid-way (one of each kind), whose
  * server handlers must see `ctx.signal` abort (tests/interop/_streams.ts).
  *
  * Pairs run one after another; each server serves its three clients, and

@@ -1,9 +1,10 @@
 /**
  * The interop client's stream checks, run on one connection at once: server
  * streams, client streams and bidirectional streams of `patternOf` messages,
- * each checked byte for byte (or by the server's SHA-256 digest), and two
- * streams cancelled mid-way (a `break` out of `for await`, an aborted
- * signal) whose handlers must report their `ctx.signal` aborted.
+ * each checked byte for byte (or by the server's SHA-256 digest), and three
+ * streams cancelled mid-way (a `break` out of a server stream's `for await`,
+ * an aborted signal on a bidirectional and on a client stream) whose
+ * handlers must report their `ctx.signal` aborted.
  *
  * @module
  */
@@ -65,6 +66,7 @@ export async function runStreams(
   runs.push(
     cancelByBreak(peer, seedBase, count),
     cancelBySignal(peer, seedBase, count),
+    cancelUpload(peer, seedBase, count),
   );
   await Promise.all(runs);
   return count;
@@ -167,7 +169,7 @@ async function assertCancelled(
     throw new Error(
       `${what}: the server's handler saw signal aborted=${
         seen[0] === 1
-      }, generator closed=${seen[1] === 1}`,
+      }, handler ended (generator closed)=${seen[1] === 1}`,
     );
   }
 }
@@ -224,4 +226,38 @@ async function cancelBySignal(
   await assertCancelled(peer, token, "bidi stream cancelled by its signal");
   count.streams++;
   count.messages += read + 1;
+}
+
+/** Uploads to an endless client stream, and aborts its signal mid-way. */
+async function cancelUpload(
+  peer: Connection,
+  seedBase: number,
+  count: StreamCount,
+): Promise<void> {
+  const token = tokenOf(seedBase, 3);
+  const controller = new AbortController();
+  let sent = 0;
+  async function* source() {
+    yield token;
+    for (; sent < 100_000; sent++) {
+      if (sent === 40) controller.abort(new Error("enough"));
+      yield new Uint8Array(1024);
+    }
+  }
+  let error: unknown;
+  try {
+    await peer.clientStream("stream.endless.upload", source(), {
+      signal: controller.signal,
+    });
+  } catch (caught) {
+    error = caught;
+  }
+  if (!(error instanceof AbortedError)) {
+    throw new Error(
+      `client stream cancelled by its signal: the call got ${error}, expected AbortedError`,
+    );
+  }
+  await assertCancelled(peer, token, "client stream cancelled by its signal");
+  count.streams++;
+  count.messages += sent + 1;
 }

@@ -103,6 +103,25 @@ export function addStreamRoutes(router: Router<any>): Router<any> {
         yield* endless(watch, ctx);
       },
     )
+    .clientStream(
+      "stream.endless.upload",
+      async (messages: AsyncIterable<Uint8Array>, ctx) => {
+        let watch: Watch | undefined;
+        let count = 0;
+        try {
+          for await (const message of messages) {
+            watch ??= watchSignal(tokenKey(message), ctx);
+            count++;
+          }
+          return new Uint8Array([count & 0xff]);
+        } finally {
+          if (watch !== undefined) {
+            watch.finished = true;
+            watch.update();
+          }
+        }
+      },
+    )
     .handle("stream.cancelled", async (token: Uint8Array) => {
       const key = tokenKey(token);
       const watch = watchOf(key);

@@ -13,10 +13,13 @@
  * - "stream.endless" (server stream until cancelled): the request is a
  *   token; the handler yields 1 KiB messages until its `ctx.signal`
  *   aborts, and records that under the token. "stream.endless.bidi" does the
- *   same for a bidirectional stream whose first message is the token.
+ *   same for a bidirectional stream whose first message is the token, and
+ *   "stream.endless.upload" for a client stream (the token, then messages
+ *   it reads until its signal aborts).
  * - "stream.cancelled" (request/reply): the token in, `[aborted, finished]`
- *   out once the handler of that token saw its signal abort and its
- *   generator was closed (or `[0, …]` after `CANCEL_WAIT_MS`).
+ *   out once the handler of that token saw its signal abort and ended (its
+ *   generator was closed, or its loop over the requests left) — or what it
+ *   saw by `CANCEL_WAIT_MS`.
  *
  * @module
  */

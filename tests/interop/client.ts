@@ -13,8 +13,8 @@
  * on the same connection: `--streams` streams of each kind at once (server, client,
  * bidirectional) of `--stream-messages` messages or more, byte-checked (this
  * side granting `--stream-window` bytes of credit per stream, 16 KiB), and
- * two streams cancelled mid-way whose handlers must report `ctx.signal`
- * aborted. Prints one JSON line
+ * three streams cancelled mid-way (one of each kind) whose handlers must
+ * report `ctx.signal` aborted. Prints one JSON line
  * (`{"ok":true,"transports":{"tcp":{"requests":N,"streams":S,"messages":M,"ms":T},…}}`)
  * and exits 0, or prints
  * `{"ok":false,"error":…}` (and the stack on stderr) and exits 1. Stops by
