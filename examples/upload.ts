@@ -4,8 +4,9 @@
  * reads them with `for await`, and answers once with the SHA-256 of what it
  * received (crypto.subtle, the same on every runtime). The client checks it
  * against its own SHA-256 of the file. Chunks go as the stream's credit
- * allows: the client never has more than the window (32 messages by
- * default) in flight, however large the file.
+ * allows: the client reads the file no faster than the server takes it,
+ * with at most the server's window (256 KiB by default, plus one chunk) in
+ * flight, however large the file.
  *
  * Run (any runtime; the adapter is picked for it), with a file of yours or a
  * generated one of 1 MiB and a bit:
