@@ -47,7 +47,7 @@ describe("stream examples: log_tail, upload, chat", () => {
   it("upload: the server's SHA-256 of the chunks is the file's", {
     timeout: 30_000,
   }, async () => {
-    // A file of 100 chunks and a bit: past the stream's window of 32.
+    // 100 chunks of 16 KiB and a bit: 1.6 MiB, past the 256 KiB window.
     const path = join(
       tmpdir(),
       `listenrain-upload-test-${crypto.randomUUID()}`,
