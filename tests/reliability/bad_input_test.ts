@@ -108,11 +108,11 @@ for (const [netName, makeNet] of Object.entries(networks)) {
 
     it("an unknown message kind: ProtocolError, that connection closes", async () => {
       await attack(makeNet, async (s) => {
-        await closedBy(s, rawFrame(9, 1));
+        await closedBy(s, rawFrame(14, 1));
         const error = await nextError(s, 0);
         assert.ok(error instanceof ProtocolError, String(error));
         assert.equal(error.code, "ERR_PROTOCOL");
-        assert.match(error.message, /unknown kind 9/);
+        assert.match(error.message, /unknown kind 14/);
         // Also unknown flag bits and a route that runs past the frame.
         await closedBy(s, rawFrame(1, 2, new Uint8Array([0]), 0x80));
         await closedBy(s, rawFrame(1, 3, new Uint8Array([200, 0x61])));
