@@ -1,7 +1,7 @@
 /**
  * The cross-runtime interop matrix (`npm test` step `interop`): a server on
  * each of Deno, Bun and Node (tests/interop/server.ts), and against each a
- * client on each runtime (tests/interop/client.ts), nine pairs over loopback
+ * client on each runtime (tests/interop/client.ts), nine pairs over loopback TCP and nine over ws://
  * TCP and nine over WebSocket (the server's runtime's own HTTP server with
  * the adapter's upgrade; the client's adapter dials ws://), with the default
  * protocol. Prints one line per pair and transport,
@@ -19,7 +19,7 @@
  * with its process group, if it outlives ours; none is left behind.
  *
  * Usage:
- *   node scripts/interop.mjs                    all nine pairs
+ *   node scripts/interop.mjs                    all nine pairs (TCP and ws:// each)
  *   node scripts/interop.mjs --runtimes deno,node
  *   node scripts/interop.mjs --transports ws
  *

@@ -15,7 +15,7 @@
  * (`deno doc --lint` of every entry point: scripts/doc_lint.mjs), deno, bun,
  * node (tests/ under each runtime), browser (the browser demo in headless
  * Chromium: tests/browser/chromium.ts), interop (a server and a client on each
- * runtime, nine pairs: scripts/interop.mjs), build (npm/), package (publint
+ * runtime, nine pairs over TCP and nine over ws://: scripts/interop.mjs), build (npm/), package (publint
  * and attw on npm/: scripts/check_npm.mjs), smoke (the packed npm/ installed
  * into a fresh project: a TypeScript consumer and the README's quick starts
  * on Node, Deno and Bun: scripts/smoke_npm.mjs), bench (every benchmark once
@@ -157,7 +157,7 @@ const STEPS = [
   {
     name: "interop",
     title:
-      "interop matrix: servers and clients on Deno, Bun and Node, nine pairs",
+      "interop matrix: servers and clients on Deno, Bun and Node, nine pairs over TCP and nine over ws://, requests and streams",
     cmd: NODE,
     args: () => ["scripts/interop.mjs"],
   },
