@@ -34,12 +34,18 @@ export {
   DEFAULT_MAX_QUEUE_BYTES,
 } from "./send_queue_options.ts";
 
+/** A batch is written once it holds this many frames... */
+const PIECE_FRAMES = 32;
+/** ...or this many copied bytes, without waiting for the end of the tick. */
+const PIECE_BYTES = 64 * 1024;
+
 /**
- * Queues frames for one writable stream. Every frame pushed in one tick goes
+ * Queues frames for one writable stream. The frames pushed in one tick go
  * out in one `write()` (small parts are copied into one batch; large parts
- * follow as their own chunks, uncopied). Writes are issued one at a time, so
- * the stream's backpressure holds frames in the queue, and the queue is bound
- * in bytes.
+ * follow as their own chunks, uncopied), in pieces of 32 frames or 64 KiB
+ * when the tick makes more, so the peer starts on the first piece while the
+ * next is made. Writes are issued one at a time, so the stream's
+ * backpressure holds frames in the queue, and the queue is bound in bytes.
  *
  * @example Two frames, one write
  * ```ts
@@ -72,6 +78,8 @@ export class SendQueue {
   #bytes = 0;
   #waiters: Waiter[] = [];
   #scheduled = false;
+  /** Frames queued since the last write began. */
+  #frames = 0;
   #writing = false;
   #idle: (() => void)[] = [];
   #error: Error | undefined;
@@ -292,7 +300,18 @@ export class SendQueue {
   }
 
   #schedule(): void {
-    if (!this.#scheduled && !this.#writing) {
+    if (this.#writing) return;
+    // A batch that grows large is written in pieces: the peer starts on the
+    // first while this side makes the next, so both ends work at once
+    // instead of taking turns (measured: 64 B × 256 in flight, 0.32-0.42 →
+    // 0.52-0.70 × the raw echo on Node and Deno; docs/benchmarks.md).
+    if (
+      ++this.#frames >= PIECE_FRAMES || this.#fill - this.#start >= PIECE_BYTES
+    ) {
+      void this.#writeLoop();
+      return;
+    }
+    if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(this.#flushTask);
     }
@@ -319,6 +338,7 @@ export class SendQueue {
 
   async #writeLoop(): Promise<void> {
     this.#writing = true;
+    this.#frames = 0;
     try {
       while (!this.#error) {
         this.#seal();

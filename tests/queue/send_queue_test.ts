@@ -178,6 +178,39 @@ describe("SendQueue batching", () => {
     await queue.close();
   });
 
+  it("SendQueue writes a large batch in pieces of 32 frames, in order, so the peer can start on the first", async () => {
+    const writes: number[] = [];
+    let written = new Uint8Array(0);
+    const io = {
+      read: () => Promise.resolve(null),
+      write(chunk: Uint8Array) {
+        writes.push(chunk.byteLength);
+        const next = new Uint8Array(written.byteLength + chunk.byteLength);
+        next.set(written);
+        next.set(chunk, written.byteLength);
+        written = next;
+        return undefined; // taken at once, as a socket with room does
+      },
+      closeWrite: () => Promise.resolve(),
+    };
+    const queue = new SendQueue(io);
+    for (let i = 0; i < 100; i++) queue.push([new Uint8Array([i, i])]);
+    // The first 32 frames went out while the tick was still making more.
+    assert.deepEqual(writes, [64, 64, 64]);
+    await queue.flush();
+    assert.deepEqual(writes, [64, 64, 64, 8]);
+    assert.deepEqual(
+      written,
+      new Uint8Array(Array.from({ length: 100 }, (_, i) => [i, i]).flat()),
+    );
+    // A tick with fewer frames is still one write.
+    writes.length = 0;
+    for (let i = 0; i < 31; i++) queue.push([new Uint8Array([i])]);
+    await queue.flush();
+    assert.deepEqual(writes, [31]);
+    await queue.close();
+  });
+
   it("SendQueue writes a batch with a large part in one writev() when the channel offers it", async () => {
     const calls: number[][] = [];
     const io = {
