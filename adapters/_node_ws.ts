@@ -113,20 +113,37 @@ function loadWs(): Promise<WsModule> {
 
 /**
  * Dials `ws://` or `wss://` with Node's global `WebSocket` (Node ≥ 22), or
- * the `ws` package's where there is none.
+ * the `ws` package's where there is none or where `caCerts` must be
+ * trusted (the global one takes no CA).
  *
  * @param key The key.
  * @param signal Aborts the attempt.
+ * @param caCerts PEM certificates to trust for `wss://`, beside the system's.
  * @returns The channel.
  */
 export async function dialNodeWebSocket(
   key: TransportKey,
   signal?: AbortSignal,
+  caCerts?: string[],
 ): Promise<Channel> {
   const global = (globalThis as { WebSocket?: WebSocketConstructor })
     .WebSocket;
-  const WebSocket = global ?? (await loadWs()).WebSocket;
-  return await dialWebSocket(key, { signal, WebSocket });
+  if (caCerts === undefined || key.transport !== "wss") {
+    const WebSocket = global ?? (await loadWs()).WebSocket;
+    return await dialWebSocket(key, { signal, WebSocket });
+  }
+  const ca = caCerts;
+  const Base = (await loadWs()).WebSocket as unknown as new (
+    url: string,
+    protocols: string | string[] | undefined,
+    options: { ca: string[] },
+  ) => object;
+  const Trusting = class extends Base {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, { ca });
+    }
+  } as unknown as WebSocketConstructor;
+  return await dialWebSocket(key, { signal, WebSocket: Trusting });
 }
 
 /**

@@ -36,11 +36,11 @@ export interface DialOptions {
    * @default {false}
    */
   keepAlive?: boolean | number;
-  /** TLS settings for `tls://` keys. */
+  /** TLS settings for `tls://` keys (and `caCerts` for `wss://` keys). */
   tls?: {
     /**
      * CA certificates (PEM) to trust: on Bun and Node instead of the default
-     * roots, on Deno in addition to them.
+     * roots, on Deno in addition to them. For `wss://` too, on every runtime.
      */
     caCerts?: string[];
     /**

@@ -61,7 +61,10 @@ import { formatKey, type ParsedKey, parseKey } from "./_key.ts";
 import type { TransportKeyLike } from "./_key.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
 
-import { dialWebSocket } from "../src/channel/websocket_channel.ts";
+import {
+  dialWebSocket,
+  type WebSocketConstructor,
+} from "../src/channel/websocket_channel.ts";
 import { webSocketKey } from "./_key.ts";
 import { listenWebSocket } from "./_bun_ws.ts";
 
@@ -109,7 +112,12 @@ export async function dial(
   options: DialOptions = {},
 ): Promise<Channel> {
   const web = webSocketKey(key);
-  if (web !== undefined) return dialWebSocket(web, { signal: options.signal });
+  if (web !== undefined) {
+    return dialWebSocket(web, {
+      signal: options.signal,
+      WebSocket: trustingWebSocket(web.transport, options.tls?.caCerts),
+    });
+  }
   const parsed = parseKey(key);
   const what = `dial ${formatKey(parsed)}`;
   throwIfAborted(options.signal, what);
@@ -332,4 +340,23 @@ export function serveOnEveryCore(
   options: EveryCoreOptions,
 ): Promise<CoreGroup> {
   return serveProcesses(options, { runtime: "bun", listen });
+}
+
+/**
+ * Bun's global `WebSocket`, trusting `caCerts` for `wss://` (Bun's client
+ * takes a `tls` option); `undefined` (the global as it is) without them.
+ */
+function trustingWebSocket(
+  transport: string,
+  caCerts: string[] | undefined,
+): WebSocketConstructor | undefined {
+  if (caCerts === undefined || transport !== "wss") return undefined;
+  const Base = (globalThis as unknown as {
+    WebSocket: new (url: string, options: object) => object;
+  }).WebSocket;
+  return class extends Base {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, { protocols, tls: { ca: caCerts } });
+    }
+  } as unknown as WebSocketConstructor;
 }

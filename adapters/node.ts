@@ -106,7 +106,9 @@ export async function dial(
   options: DialOptions = {},
 ): Promise<Channel> {
   const web = webSocketKey(key);
-  if (web !== undefined) return dialNodeWebSocket(web, options.signal);
+  if (web !== undefined) {
+    return dialNodeWebSocket(web, options.signal, options.tls?.caCerts);
+  }
   const parsed = parseKey(key);
   const what = `dial ${formatKey(parsed)}`;
   throwIfAborted(options.signal, what);

@@ -2,8 +2,8 @@
  * `listen("wss://…", { tls })` through the runtime's adapter (Deno.serve,
  * Bun.serve or node:https with the fixtures' certificate): a client that
  * trusts the test CA calls over TLS, byte-exact; without `tls` the listen
- * is refused. The client: the adapter's dial with `tls.caCerts` on Deno,
- * Bun's global WebSocket with `tls.ca`, ws's WebSocket with `ca` on Node.
+ * is refused. The client: the adapter's dial with `tls.caCerts` (Deno's own
+ * client, Bun's WebSocket with `tls.ca`, ws's WebSocket with `ca` on Node).
  *
  * @module
  */
@@ -14,42 +14,17 @@ import { readFileSync } from "node:fs";
 import { Connection } from "../../src/connection/connection.ts";
 import { Router } from "../../src/transport/router.ts";
 import type { Channel } from "../../src/channel/channel.ts";
-import {
-  dialWebSocket,
-  type WebSocketConstructor,
-} from "../../src/channel/websocket_channel.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../_fixtures/${name}`, import.meta.url), "utf8");
 const runtime = detectRuntime();
 
-/** Dials `url` trusting the test CA, with what the runtime offers. */
+/** Dials `url` trusting the test CA: the adapter's dial with `tls.caCerts`. */
 async function dialTrusting(url: string, ca: string): Promise<Channel> {
   const adapter = await loadAdapter(runtime);
-  if (runtime === "deno") return adapter.dial(url, { tls: { caCerts: [ca] } });
-  let Trusting: WebSocketConstructor;
-  if (runtime === "bun") {
-    const Base = (globalThis as unknown as {
-      WebSocket: new (url: string, options: object) => WebSocketLikeBase;
-    }).WebSocket;
-    Trusting = class extends Base {
-      constructor(url: string, protocols?: string | string[]) {
-        super(url, { protocols, tls: { ca } });
-      }
-    } as unknown as WebSocketConstructor;
-  } else {
-    const ws = await import("ws");
-    Trusting = class extends ws.WebSocket {
-      constructor(url: string, protocols?: string | string[]) {
-        super(url, protocols, { ca });
-      }
-    } as unknown as WebSocketConstructor;
-  }
-  return dialWebSocket(url, { WebSocket: Trusting });
+  return await adapter.dial(url, { tls: { caCerts: [ca] } });
 }
-
-type WebSocketLikeBase = object;
 
 describe(`wss:// through the ${runtime} adapter's listen`, () => {
   it("serves a client that trusts the CA, byte-exact, and needs tls", {
