@@ -136,6 +136,25 @@ export function usageError(message) {
   process.exit(2);
 }
 
+/**
+ * The runtimes a `--<name> deno,bun,node` flag names, each checked (a usage
+ * error for an unknown one).
+ *
+ * @param {string[]} argv
+ * @param {string} name
+ * @param {string} fallback
+ * @returns {string[]}
+ */
+export function runtimesFlag(argv, name, fallback) {
+  const runtimes = flag(argv, name, fallback).split(",");
+  for (const runtime of runtimes) {
+    if (!RUNTIMES[runtime]) {
+      usageError(`unknown runtime "${runtime}" (deno, bun or node)`);
+    }
+  }
+  return runtimes;
+}
+
 /** `4 KiB`, `4 MiB`, `64 B`. */
 export function formatSize(bytes) {
   if (bytes >= 1 << 20 && bytes % (1 << 20) === 0) return `${bytes >> 20} MiB`;

@@ -45,18 +45,13 @@ import {
   flag,
   formatSize,
   progress,
-  RUNTIMES,
+  runtimesFlag,
   sizes,
   usageError,
 } from "./_bench.mjs";
 
 const argv = process.argv.slice(2);
-const runtimes = flag(argv, "runtime", "deno").split(",");
-for (const runtime of runtimes) {
-  if (!RUNTIMES[runtime]) {
-    usageError(`unknown runtime "${runtime}" (deno, bun or node)`);
-  }
-}
+const runtimes = runtimesFlag(argv, "runtime", "deno");
 const peers = flag(argv, "peers", "listenrain,raw,grpc").split(",");
 for (const peer of peers) {
   if (!["listenrain", "raw", "grpc"].includes(peer)) {

@@ -34,18 +34,13 @@ import {
   flag,
   formatSize,
   progress,
-  RUNTIMES,
+  runtimesFlag,
   sizes,
   usageError,
 } from "./_bench.mjs";
 
 const argv = process.argv.slice(2);
-const runtimes = flag(argv, "runtimes", "deno,bun,node").split(",");
-for (const runtime of runtimes) {
-  if (!RUNTIMES[runtime]) {
-    usageError(`unknown runtime "${runtime}" (deno, bun or node)`);
-  }
-}
+const runtimes = runtimesFlag(argv, "runtimes", "deno,bun,node");
 const PEERS = ["tcp", "ws", "raw-ws"];
 const parallels = counts(flag(argv, "parallel", "16"), "count");
 const payloads = sizes(flag(argv, "payload", "64,64k"));
