@@ -54,8 +54,9 @@ export class Incoming<M> {
   #maxBytes: number;
   /** Streams the peer may have open at once. */
   #maxStreams: number;
-  /** The streams the peer opened (each is a request being handled). */
-  readonly streams: IncomingStreams<M>;
+  /** The streams the peer opened; made when the first stream arrives. */
+  #streams: IncomingStreams<M> | undefined = undefined;
+  #streamWindow: number;
   /** Bytes of the requests and notifications whose handlers have not finished. */
   #bytes = 0;
   /** Resumes the read loop paused by `#bytes` at its bound. */
@@ -81,12 +82,17 @@ export class Incoming<M> {
     this.#executor = config.executor;
     this.#maxBytes = config.maxHandlingBytes;
     this.#maxStreams = config.maxStreams;
-    this.streams = new IncomingStreams(
-      link,
-      config.streamWindow,
+    this.#streamWindow = config.streamWindow;
+    this.#replies = new Replies(link, this.#release);
+  }
+
+  /** The streams the peer opened (each is a request being handled). */
+  get streams(): IncomingStreams<M> {
+    return this.#streams ??= new IncomingStreams(
+      this.#link,
+      this.#streamWindow,
       (id) => this.#handling.get(id),
     );
-    this.#replies = new Replies(link, this.#release);
   }
 
   /** Requests being handled whose replies are wanted. */
