@@ -119,6 +119,16 @@ export class TimerHeap {
     this.#onError = onError ?? defaultOnError;
   }
 
+  /**
+   * The heap's clock: a deadline `now() + ms` is what
+   * {@linkcode TimerHeap.schedule}`(ms, …)` fires at.
+   *
+   * @returns The current time in milliseconds.
+   */
+  now(): number {
+    return this.#now();
+  }
+
   /** The number of active timers. */
   get size(): number {
     return this.#nodes.length;

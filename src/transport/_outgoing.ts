@@ -15,7 +15,7 @@ import {
   TimeoutError,
   TooManyPendingError,
 } from "../errors.ts";
-import type { TimerHeap } from "../timer/timer_heap.ts";
+import type { Timer, TimerHeap } from "../timer/timer_heap.ts";
 import type { Link } from "./_link.ts";
 import { PendingRequest } from "./_pending_request.ts";
 import { ReservedIds } from "./_reserved_ids.ts";
@@ -44,6 +44,8 @@ export class Outgoing<M> {
   #timeout: number;
   #maxPending: number;
   #pending = new Map<MessageId, PendingRequest<M>>();
+  /** The one timer of the requests with the default deadline (see #sweep). */
+  #sweeper: Timer<Outgoing<M>> | undefined = undefined;
   /** Ids that timed out or were aborted here and may still be answered. */
   #reserved = new ReservedIds();
   /** True while a fence (see `ReservedIds`) is out. */
@@ -116,7 +118,15 @@ export class Outgoing<M> {
     if (entry.counted) this.#stats.requestsSent++;
     if (timeout !== Infinity) {
       entry.timeout = timeout;
-      entry.timer = this.#timers.schedule(timeout, Outgoing.#expire, entry);
+      if (timeout === this.#timeout) {
+        // The default deadline: requests get it in the order they are sent
+        // (the pending table's order), so one timer, for the oldest, serves
+        // them all (#sweep): no timer per request.
+        entry.deadline = this.#timers.now() + timeout;
+        this.#sweeper ??= this.#timers.schedule(timeout, Outgoing.#sweep, this);
+      } else {
+        entry.timer = this.#timers.schedule(timeout, Outgoing.#expire, entry);
+      }
     }
     if (this.#link.timed) {
       entry.sentAt = performance.now();
@@ -182,6 +192,8 @@ export class Outgoing<M> {
 
   /** Rejects every pending request with `error`: no reply can come. */
   rejectAll(error: Error): void {
+    this.#sweeper?.cancel();
+    this.#sweeper = undefined;
     for (const entry of [...this.#pending.values()]) {
       if (this.#take(entry)) {
         this.#stats.closedWhilePending++;
@@ -193,6 +205,28 @@ export class Outgoing<M> {
   /** Frees every reserved id: the peer can answer nothing any more. */
   releaseReserved(): void {
     this.#reserved.clear();
+  }
+
+  /**
+   * Expires the requests with the default deadline whose time has come, in
+   * the pending table's order (which is their deadlines' order), and arms
+   * the timer again for the first one left.
+   */
+  static #sweep<M>(outgoing: Outgoing<M>): void {
+    outgoing.#sweeper = undefined;
+    const now = outgoing.#timers.now();
+    for (const entry of outgoing.#pending.values()) {
+      if (entry.deadline === 0) continue;
+      if (entry.deadline > now + 1) {
+        outgoing.#sweeper = outgoing.#timers.schedule(
+          entry.deadline - now,
+          Outgoing.#sweep,
+          outgoing,
+        );
+        return;
+      }
+      Outgoing.#expire(entry);
+    }
   }
 
   static #expire<M>(entry: PendingRequest<M>): void {
@@ -243,8 +277,14 @@ export class Outgoing<M> {
   #take(entry: PendingRequest<M>): boolean {
     if (!entry.active) return false;
     entry.active = false;
-    this.#pending.delete(entry.id);
+    const pending = this.#pending;
+    pending.delete(entry.id);
     entry.timer?.cancel();
+    if (pending.size === 0 && this.#sweeper !== undefined) {
+      // Nothing waits: no timer is left behind.
+      this.#sweeper.cancel();
+      this.#sweeper = undefined;
+    }
     if (entry.signal) {
       entry.signal.removeEventListener("abort", entry.onAbort!);
     }

@@ -18,6 +18,12 @@ export class PendingRequest<M> {
   /** The transport that owns the entry (typed loosely to avoid a cycle). */
   owner: unknown;
   timeout = 0;
+  /**
+   * With the connection's default timeout: when it expires (the heap's
+   * clock); its deadline is then kept by the connection's one sweep timer,
+   * not a timer of its own. 0 otherwise.
+   */
+  deadline = 0;
   timer: Timer<PendingRequest<M>> | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;

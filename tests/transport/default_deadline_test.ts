@@ -1,0 +1,69 @@
+/**
+ * Requests with the connection's default timeout share one deadline timer
+ * (the pending table is in deadline order): each still times out on time,
+ * and no timer is left once nothing waits. A request with its own timeout
+ * keeps a timer of its own.
+ */
+
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Connection, Router, TimeoutError } from "../../mod.ts";
+import { TimerHeap } from "../../advanced.ts";
+import { createMemoryPipe } from "../../testing.ts";
+
+describe("the default deadline", () => {
+  it("100 requests sent over 40 ms with the default timeout each time out on time, on one timer", async () => {
+    const timers = new TimerHeap();
+    const router = new Router().handle("never", () => new Promise(() => {}));
+    const [a, b] = createMemoryPipe();
+    const server = new Connection(a, { router });
+    const client = new Connection<typeof router>(b, { timeout: 150, timers });
+    const outcomes: Promise<number>[] = [];
+    for (let i = 0; i < 100; i++) {
+      const sent = performance.now();
+      outcomes.push(
+        client.request("never", new Uint8Array([i])).then(
+          () => assert.fail("no reply can come"),
+          (error) => {
+            assert.ok(error instanceof TimeoutError, String(error));
+            return performance.now() - sent;
+          },
+        ),
+      );
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 4));
+    }
+    // One timer holds all their deadlines (not one per request).
+    assert.equal(client.inFlight, 100);
+    assert.ok(timers.size <= 1, `${timers.size} timers for 100 requests`);
+    const elapsed = await Promise.all(outcomes);
+    for (const ms of elapsed) {
+      assert.ok(ms >= 149, `timed out after ${ms} ms, before its 150 ms`);
+    }
+    // Nothing waits: no timer is left (the fence that frees the ids may
+    // still be out; its pong comes back).
+    for (let i = 0; i < 100 && timers.size > 0; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(client.inFlight, 0);
+    assert.equal(timers.size, 0);
+    await client.close();
+    await server.close();
+  });
+
+  it("a request with its own timeout keeps its own timer and expires first", async () => {
+    const timers = new TimerHeap();
+    const router = new Router().handle("never", () => new Promise(() => {}));
+    const [a, b] = createMemoryPipe();
+    const server = new Connection(a, { router });
+    const client = new Connection<typeof router>(b, { timeout: 5_000, timers });
+    const slow = client.request("never", new Uint8Array([1]));
+    const quick = client.request("never", new Uint8Array([2]), { timeout: 30 });
+    assert.equal(timers.size, 2);
+    await assert.rejects(quick, TimeoutError);
+    assert.equal(client.inFlight, 1);
+    await client.close();
+    await assert.rejects(slow); // closed, not timed out
+    await server.close();
+    assert.equal(timers.size, 0);
+  });
+});
