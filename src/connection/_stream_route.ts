@@ -11,14 +11,9 @@ import type { StreamShape } from "../codec/message_codec.ts";
 import { RemoteError } from "../errors.ts";
 import type { Protocol } from "../protocol/protocol.ts";
 import type { IncomingContext } from "../transport/_incoming_context.ts";
-import type { StreamState } from "../transport/_stream_state.ts";
+import { DONE, type StreamState } from "../transport/_stream_state.ts";
 import type { RequestContext } from "../transport/request_context.ts";
 import type { Route } from "../transport/router.ts";
-
-const DONE: IteratorResult<never> = Object.freeze({
-  value: undefined,
-  done: true,
-}) as IteratorResult<never>;
 
 /**
  * Checks that the request's shape is the route's: a stream route called as

@@ -7,12 +7,7 @@
 
 import type { Metadata } from "../codec/metadata.ts";
 import { AbortedError } from "../errors.ts";
-import type { StreamState } from "../transport/_stream_state.ts";
-
-const DONE: IteratorResult<never> = Object.freeze({
-  value: undefined,
-  done: true,
-}) as IteratorResult<never>;
+import { DONE, type StreamState } from "../transport/_stream_state.ts";
 
 /**
  * Connects a reply stream to its stream once it has opened (after the

@@ -11,7 +11,8 @@ import type { MessageId, StreamCodec } from "../codec/message_codec.ts";
 import { ProtocolError } from "../errors.ts";
 import type { Link } from "./_link.ts";
 
-const DONE: IteratorResult<never> = Object.freeze({
+/** The end of a stream's messages, as an iterator says it. @internal */
+export const DONE: IteratorResult<never> = Object.freeze({
   value: undefined,
   done: true,
 }) as IteratorResult<never>;
