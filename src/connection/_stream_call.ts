@@ -259,17 +259,14 @@ async function pump(
   }
 }
 
-/** A source as an async iterable (a `ReadableStream` without one too). */
-export function iterate<T>(
+/** An iterable source as it is; anything else is a `TypeError`. */
+function iterate<T>(
   source: StreamSource<T>,
 ): AsyncIterable<T> | Iterable<T> {
   if (
     typeof (source as AsyncIterable<T>)[Symbol.asyncIterator] === "function" ||
     typeof (source as Iterable<T>)[Symbol.iterator] === "function"
   ) return source as AsyncIterable<T> | Iterable<T>;
-  if (typeof (source as ReadableStream<T>).getReader === "function") {
-    return readAll((source as ReadableStream<T>).getReader());
-  }
   throw new TypeError(
     "A stream's source must be an async iterable, an iterable or a ReadableStream",
   );
