@@ -325,7 +325,13 @@ describe("streams: cancel, deadlines, close", () => {
       TimeoutError,
     );
     assert.deepEqual(seen, ["hello"]);
-    assert.ok(await reason.promise instanceof TimeoutError);
+    // The handler's own copy of the deadline and the caller's cancel (sent
+    // when its deadline passed) race: either ends it.
+    const why = await reason.promise;
+    assert.ok(
+      why instanceof TimeoutError || why instanceof AbortedError,
+      String(why),
+    );
     await close();
   });
 
