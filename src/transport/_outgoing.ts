@@ -176,7 +176,10 @@ export class Outgoing<M> {
     else stream.push(message, size);
   }
 
-  /** Gives up a request (a stream its reader stopped reading); the peer is told. */
+  /**
+   * Gives up a request (its signal aborted, or a stream its reader stopped
+   * reading): it fails with `error`, and the peer is told.
+   */
   cancel(entry: PendingRequest<M>, error: Error): void {
     if (!this.#take(entry)) return;
     this.#stats.aborts++;
@@ -258,11 +261,9 @@ export class Outgoing<M> {
   }
 
   #abort(entry: PendingRequest<M>): void {
-    if (!this.#take(entry)) return;
-    this.#stats.aborts++;
-    this.#sendCancel(entry.id);
-    this.#reserve(entry.id);
-    entry.fail(
+    if (!entry.active) return;
+    this.cancel(
+      entry,
       new AbortedError(`Request ${entry.id} aborted`, {
         cause: entry.signal?.reason,
       }),
