@@ -3,43 +3,14 @@
  * the same length-prefixed framing as listenrain, written by hand for speed.
  * Every frame produced in one tick goes out in one `socket.write()` (a
  * {@linkcode Batch}); what Bun does not take at once waits for `drain`.
- * Bun's API is typed as a small local interface.
+ * Bun's API is typed in bench/_bun_sockets.ts.
  *
  * @module
  */
 
 import { Batch, FrameReader, type OnFrame } from "./_frames.ts";
 import type { RawClient, RawServer } from "./_raw.ts";
-
-interface Socket<T> {
-  data: T;
-  write(bytes: Uint8Array): number;
-  end(): void;
-  setNoDelay?(noDelay?: boolean): boolean;
-}
-interface Handlers<T> {
-  open?(socket: Socket<T>): void;
-  data?(socket: Socket<T>, bytes: Uint8Array): void;
-  drain?(socket: Socket<T>): void;
-  close?(socket: Socket<T>): void;
-  error?(socket: Socket<T>, error: Error): void;
-}
-interface BunLike {
-  listen<T>(options: {
-    hostname: string;
-    port: number;
-    backlog?: number;
-    socket: Handlers<T>;
-  }): { port: number };
-  connect<T>(options: {
-    hostname: string;
-    port: number;
-    data?: T;
-    socket: Handlers<T>;
-  }): Promise<Socket<T>>;
-}
-
-const bun = (globalThis as unknown as { Bun: BunLike }).Bun;
+import { bun, type BunHandlers, type BunSocket } from "../_bun_sockets.ts";
 
 /** One socket's framing and write state. */
 class State {
@@ -48,7 +19,7 @@ class State {
   /** Bytes Bun did not take yet, in order; written on `drain`. */
   pending: Uint8Array[] = [];
   scheduled = false;
-  socket!: Socket<State>;
+  socket!: BunSocket<State>;
   onFrame!: OnFrame;
   flush = () => {
     this.scheduled = false;
@@ -104,7 +75,7 @@ class State {
   }
 }
 
-const echoHandlers: Handlers<State> = {
+const echoHandlers: BunHandlers<State> = {
   open(socket) {
     const state = new State();
     state.socket = socket;
@@ -155,7 +126,7 @@ export function serveEcho(backlog = 511): Promise<RawServer> {
  * @returns The server.
  */
 export function serveHold(backlog = 511): Promise<RawServer> {
-  const sockets = new Set<Socket<undefined>>();
+  const sockets = new Set<BunSocket<undefined>>();
   const server = bun.listen<undefined>({
     hostname: "127.0.0.1",
     port: 0,

@@ -3,7 +3,7 @@
  * handlers. The server writes the prebuilt frame until `socket.write()`
  * takes less than all of it, then writes the rest on `drain` (at most 256
  * frames per turn of the event loop); the client's `data` handler feeds a
- * frame reader. Bun's API is typed as a small local interface.
+ * frame reader. Bun's API is typed in bench/_bun_sockets.ts.
  *
  * @module
  */
@@ -11,35 +11,8 @@
 import { FrameReader } from "../compare/_frames.ts";
 import { decodeRequest } from "./_payload.ts";
 import { frameOf, type RawReader, requestReader } from "./_raw.ts";
+import { bun, type BunSocket } from "../_bun_sockets.ts";
 
-interface Socket<T> {
-  data: T;
-  write(bytes: Uint8Array): number;
-  end(): void;
-  setNoDelay?(noDelay?: boolean): boolean;
-}
-interface Handlers<T> {
-  open?(socket: Socket<T>): void;
-  data?(socket: Socket<T>, bytes: Uint8Array): void;
-  drain?(socket: Socket<T>): void;
-  close?(socket: Socket<T>): void;
-  error?(socket: Socket<T>, error: Error): void;
-}
-interface BunLike {
-  listen<T>(options: {
-    hostname: string;
-    port: number;
-    socket: Handlers<T>;
-  }): { port: number };
-  connect<T>(options: {
-    hostname: string;
-    port: number;
-    data?: T;
-    socket: Handlers<T>;
-  }): Promise<Socket<T>>;
-}
-
-const bun = (globalThis as unknown as { Bun: BunLike }).Bun;
 /** Frames written per turn of the event loop at most. */
 const TURN = 256;
 
@@ -53,14 +26,14 @@ class Flood {
   sent = 0;
   closed = false;
 
-  start(socket: Socket<Flood>, request: Uint8Array): void {
+  start(socket: BunSocket<Flood>, request: Uint8Array): void {
     const { count, size } = decodeRequest(request);
     this.count = count;
     this.frame = frameOf(size);
     this.pump(socket);
   }
 
-  pump(socket: Socket<Flood>): void {
+  pump(socket: BunSocket<Flood>): void {
     if (this.rest !== undefined) {
       const n = socket.write(this.rest);
       if (n < 0) return;
