@@ -57,32 +57,54 @@ export class PendingRequest<M> {
   }
 
   succeed(reply: M): void {
-    if (this.#resolve) {
-      if (this.decode === undefined) return this.#resolve(reply);
+    const resolve = this.#resolve;
+    if (resolve) {
+      const decode = this.decode;
+      const reject = this.#reject!;
+      this.#forget();
+      if (decode === undefined) return resolve(reply);
       let value: unknown;
       try {
-        value = this.decode(reply);
+        value = decode(reply);
       } catch (error) {
-        return this.#reject!(
+        return reject(
           error instanceof Error ? error : new Error(String(error)),
         );
       }
-      return (this.#resolve as (value: unknown) => void)(value);
+      return (resolve as (value: unknown) => void)(value);
     }
-    this.#call(() => this.#machine!.onMessage(reply));
+    const machine = this.#machine!;
+    this.#forget();
+    this.#call(() => machine.onMessage(reply));
   }
 
   fail(error: Error): void {
-    if (this.#reject) return this.#reject(error);
+    const reject = this.#reject;
     const machine = this.#machine!;
+    this.#forget();
+    if (reject) return reject(error);
     this.#call(() => machine.onError?.(error));
   }
 
   timedOut(error: TimeoutError): void {
-    if (this.#reject) return this.#reject(error);
+    const reject = this.#reject;
     const machine = this.#machine!;
+    this.#forget();
+    if (reject) return reject(error);
     if (machine.onTimeout) this.#call(() => machine.onTimeout!(error));
     else this.#call(() => machine.onError?.(error));
+  }
+
+  /**
+   * Drops what the settled entry points to. An entry that lived long
+   * enough to be promoted to the old generation would otherwise keep its
+   * promise, its reply and their young objects alive, and promoted in turn,
+   * until the next full collection (measured: 190-300 B promoted per
+   * request at 256 in flight, about 2 B without).
+   */
+  #forget(): void {
+    this.#resolve = this.#reject = this.#machine = undefined;
+    this.decode = undefined;
   }
 
   #call(callback: () => void): void {
