@@ -61,8 +61,11 @@ export class Incoming<M> {
   #bytes = 0;
   /** Resumes the read loop paused by `#bytes` at its bound. */
   #room: (() => void) | undefined;
-  /** Requests being handled here whose replies are still wanted, by id. */
-  #handling = new Map<MessageId, IncomingContext<M>>();
+  /**
+   * Requests being handled here whose replies are still wanted, by id; made
+   * by the first one (an idle connection has none).
+   */
+  #handling: Map<MessageId, IncomingContext<M>> | undefined;
   #replies: Replies<M>;
   #backlog = new Backlog();
   /** True once `drain()` was called: no new work is taken. */
@@ -91,13 +94,13 @@ export class Incoming<M> {
     return this.#streams ??= new IncomingStreams(
       this.#link,
       this.#streamWindow,
-      (id) => this.#handling.get(id),
+      (id) => this.#handling?.get(id),
     );
   }
 
   /** Requests being handled whose replies are wanted. */
   get count(): number {
-    return this.#handling.size;
+    return this.#handling?.size ?? 0;
   }
 
   /** What the requests being handled are charged, in bytes. */
@@ -161,7 +164,7 @@ export class Incoming<M> {
 
   /** The peer cancelled request `id`. */
   onCancel(id: MessageId): void {
-    const context = this.#handling.get(id);
+    const context = this.#handling?.get(id);
     if (context === undefined) {
       // Still in the backlog? It is dropped when its turn comes.
       this.#backlog.cancel(id);
@@ -170,18 +173,20 @@ export class Incoming<M> {
     this.#stats.cancelsReceived++;
     // The id is free from now on: the peer may reuse it at once, and the
     // handler's result goes nowhere (its bytes count until it settles).
-    this.#handling.delete(id);
+    this.#handling!.delete(id);
     context.cancel(new AbortedError(`Request ${id} was cancelled by the peer`));
   }
 
   /** Cancels the handlers still running, and their deadline timers. */
   cancelAll(error: Error): void {
-    for (const context of this.#handling.values()) {
+    const handling = this.#handling;
+    if (handling === undefined) return;
+    for (const context of handling.values()) {
       context.timer?.cancel();
       context.timer = undefined;
       context.cancel(error);
     }
-    this.#handling.clear();
+    handling.clear();
   }
 
   /** The connection closed: drops what waits and cancels the handlers. */
@@ -258,7 +263,7 @@ export class Incoming<M> {
       }
       return;
     }
-    if (expectsReply && this.#handling.has(id)) {
+    if (expectsReply && this.#handling?.has(id)) {
       this.#refuse(
         id,
         size,
@@ -289,7 +294,7 @@ export class Incoming<M> {
     context.size = size + HANDLING_CHARGE;
     this.#bytes += context.size;
     if (expectsReply) {
-      this.#handling.set(id, context);
+      (this.#handling ??= new Map()).set(id, context);
       if (this.#link.timed) {
         context.receivedAt = performance.now();
       }
@@ -379,7 +384,7 @@ export class Incoming<M> {
     if (context.streams !== undefined) this.streams.open--;
     if (!context.expectsReply) return this.#release(context.size);
     const id = context.id;
-    if (this.#handling.get(id) === context) this.#handling.delete(id);
+    if (this.#handling?.get(id) === context) this.#handling.delete(id);
     if (context.cancelled || this.#link.state === "closed") {
       this.#release(context.size);
     } else {

@@ -43,7 +43,8 @@ export class Outgoing<M> {
   /** The default deadline in ms; `Infinity` for none. */
   #timeout: number;
   #maxPending: number;
-  #pending = new Map<MessageId, PendingRequest<M>>();
+  /** The requests waiting for their reply, by id; made by the first one. */
+  #pending: Map<MessageId, PendingRequest<M>> | undefined;
   /** The one timer of the requests with the default deadline (see #sweep). */
   #sweeper: Timer<Outgoing<M>> | undefined = undefined;
   /** Ids that timed out or were aborted here and may still be answered. */
@@ -52,7 +53,7 @@ export class Outgoing<M> {
   #fenceOut = false;
   /** True while an id may not be handed out: pending, or reserved. */
   readonly inUse = (id: MessageId): boolean =>
-    this.#pending.has(id) ||
+    this.#pending?.has(id) === true ||
     (this.#reserved.size !== 0 && this.#reserved.has(id));
 
   constructor(link: Link<M>, config: TransportConfig<M>) {
@@ -72,7 +73,7 @@ export class Outgoing<M> {
   }
 
   get count(): number {
-    return this.#pending.size - (this.#fenceOut ? 1 : 0);
+    return (this.#pending?.size ?? 0) - (this.#fenceOut ? 1 : 0);
   }
 
   /**
@@ -114,7 +115,7 @@ export class Outgoing<M> {
     }
     const queued = this.#link.write(outgoing);
     entry.id = id;
-    this.#pending.set(id, entry);
+    (this.#pending ??= new Map()).set(id, entry);
     if (entry.counted) this.#stats.requestsSent++;
     if (timeout !== Infinity) {
       entry.timeout = timeout;
@@ -144,7 +145,7 @@ export class Outgoing<M> {
   /** A reply, pong or error reply (`isError`) arrived. */
   onReply(message: M, isError: boolean): void {
     const id = this.#codec.id(message);
-    const entry = this.#pending.get(id);
+    const entry = this.#pending?.get(id);
     if (entry === undefined) {
       // A reply to a request that ended here (or to none): dropped. Its id
       // may now be used again.
@@ -167,7 +168,7 @@ export class Outgoing<M> {
 
   /** A `stream_reply` or `reply_credit` of a stream this side opened. */
   onStreamFrame(message: M, credit: boolean, size: number): void {
-    const stream = this.#pending.get(this.#codec.id(message))?.stream;
+    const stream = this.#pending?.get(this.#codec.id(message))?.stream;
     if (stream === undefined) {
       this.#stats.lateReplies++;
       return;
@@ -190,13 +191,16 @@ export class Outgoing<M> {
 
   /** Tells the peer to stop working on every pending request (closing). */
   cancelAll(): void {
-    for (const id of this.#pending.keys()) this.#sendCancel(id);
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    for (const id of pending.keys()) this.#sendCancel(id);
   }
 
   /** Rejects every pending request with `error`: no reply can come. */
   rejectAll(error: Error): void {
     this.#sweeper?.cancel();
     this.#sweeper = undefined;
+    if (this.#pending === undefined) return;
     for (const entry of [...this.#pending.values()]) {
       if (this.#take(entry)) {
         this.#stats.closedWhilePending++;
@@ -218,7 +222,7 @@ export class Outgoing<M> {
   static #sweep<M>(outgoing: Outgoing<M>): void {
     outgoing.#sweeper = undefined;
     const now = outgoing.#timers.now();
-    for (const entry of outgoing.#pending.values()) {
+    for (const entry of outgoing.#pending?.values() ?? []) {
       if (entry.deadline === 0) continue;
       if (entry.deadline > now + 1) {
         outgoing.#sweeper = outgoing.#timers.schedule(
@@ -279,9 +283,9 @@ export class Outgoing<M> {
     if (!entry.active) return false;
     entry.active = false;
     const pending = this.#pending;
-    pending.delete(entry.id);
+    pending?.delete(entry.id);
     entry.timer?.cancel();
-    if (pending.size === 0 && this.#sweeper !== undefined) {
+    if (pending?.size === 0 && this.#sweeper !== undefined) {
       // Nothing waits: no timer is left behind.
       this.#sweeper.cancel();
       this.#sweeper = undefined;

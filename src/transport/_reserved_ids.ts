@@ -16,23 +16,26 @@ import type { MessageId } from "../codec/message_codec.ts";
 
 /** @internal */
 export class ReservedIds {
-  /** Id → the fence generation that was open when it was reserved. */
-  #ids = new Map<MessageId, number>();
+  /**
+   * Id → the fence generation that was open when it was reserved; made when
+   * the first id is reserved (most connections never reserve one).
+   */
+  #ids: Map<MessageId, number> | undefined;
   #generation = 0;
 
   /** How many ids are reserved. */
   get size(): number {
-    return this.#ids.size;
+    return this.#ids?.size ?? 0;
   }
 
   /** True while `id` may still be answered by the peer. */
   has(id: MessageId): boolean {
-    return this.#ids.has(id);
+    return this.#ids?.has(id) ?? false;
   }
 
   /** Reserves `id` until its late reply or the next fence comes back. */
   add(id: MessageId): void {
-    this.#ids.set(id, this.#generation);
+    (this.#ids ??= new Map()).set(id, this.#generation);
   }
 
   /**
@@ -41,13 +44,15 @@ export class ReservedIds {
    * @returns Whether it was reserved.
    */
   release(id: MessageId): boolean {
-    return this.#ids.delete(id);
+    return this.#ids?.delete(id) ?? false;
   }
 
   /** Releases the longest-held id, to make room in a full table. */
   releaseOldest(): void {
-    for (const id of this.#ids.keys()) {
-      this.#ids.delete(id);
+    const ids = this.#ids;
+    if (ids === undefined) return;
+    for (const id of ids.keys()) {
+      ids.delete(id);
       return;
     }
   }
@@ -67,13 +72,15 @@ export class ReservedIds {
    * @param generation What {@linkcode ReservedIds.fence} returned.
    */
   releaseUpTo(generation: number): void {
-    for (const [id, reservedIn] of this.#ids) {
-      if (reservedIn <= generation) this.#ids.delete(id);
+    const ids = this.#ids;
+    if (ids === undefined) return;
+    for (const [id, reservedIn] of ids) {
+      if (reservedIn <= generation) ids.delete(id);
     }
   }
 
   /** Releases everything (the connection closed). */
   clear(): void {
-    this.#ids.clear();
+    this.#ids?.clear();
   }
 }
