@@ -33,13 +33,13 @@ export function routeHandler<M>(
   body: BodyCodec<unknown>,
   outer: readonly HandleInterceptor[],
 ): MessageHandler<M> {
-  const metadataOf = protocol.metadata?.bind(protocol);
+  const carriesMetadata = protocol.metadata !== undefined;
   const streams = protocol.streamMessage ? protocol.codec.streams : undefined;
   return (message: M, ctx: RequestContext<M>): M | Promise<M> => {
     const context = ctx as IncomingContext<M>;
     const name = protocol.route(message);
     context.route = name;
-    if (metadataOf !== undefined) context.received = metadataOf(message);
+    if (carriesMetadata) context.received = protocol.metadata!(message);
     const route = router.lookup(name);
     if (route === undefined) {
       throw new RemoteError(

@@ -81,13 +81,12 @@ export class SendQueue {
   /** Frames queued since the last write began. */
   #frames = 0;
   #writing = false;
-  #idle: (() => void)[] = [];
+  /** Called once the queue is empty; made by the first `flush()` that waits. */
+  #idle: (() => void)[] | undefined;
   #error: Error | undefined;
   #closed = false;
-  #flushTask = () => {
-    this.#scheduled = false;
-    if (!this.#writing) void this.#writeLoop();
-  };
+  /** Writes the batch a turn gathered; made when the first one is scheduled. */
+  #flushTask: (() => void) | undefined;
 
   /**
    * Creates a queue that writes to `writable`.
@@ -217,7 +216,9 @@ export class SendQueue {
     if (this.#error) return Promise.reject(this.#error);
     if (this.#bytes === 0 && !this.#writing) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.#idle.push(() => this.#error ? reject(this.#error) : resolve());
+      (this.#idle ??= []).push(() =>
+        this.#error ? reject(this.#error) : resolve()
+      );
     });
   }
 
@@ -313,7 +314,12 @@ export class SendQueue {
     }
     if (!this.#scheduled) {
       this.#scheduled = true;
-      queueMicrotask(this.#flushTask);
+      queueMicrotask(
+        this.#flushTask ??= () => {
+          this.#scheduled = false;
+          if (!this.#writing) void this.#writeLoop();
+        },
+      );
     }
   }
 
@@ -416,7 +422,9 @@ export class SendQueue {
   }
 
   #notifyIdle(): void {
+    const idle = this.#idle;
+    if (idle === undefined || idle.length === 0) return;
     if (this.#writing || (this.#bytes > 0 && !this.#error)) return;
-    for (const done of this.#idle.splice(0)) done();
+    for (const done of idle.splice(0)) done();
   }
 }

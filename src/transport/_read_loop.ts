@@ -107,7 +107,7 @@ export class ReadLoop<M> {
   /** Takes no new work, and waits for the work in flight: see `Transport.drain()`. */
   drain(signal: AbortSignal | undefined): Promise<void> {
     this.#incoming.draining = true;
-    this.#incoming.afterFinish = this.#afterFinish;
+    this.#incoming.afterFinish ??= () => this.#afterFinish();
     if (signal?.aborted) {
       return Promise.reject(
         new AbortedError("Drain aborted", { cause: signal.reason }),
@@ -321,14 +321,14 @@ export class ReadLoop<M> {
    * peer has ended: runs the drain checks, and closes an ended transport
    * whose handlers have all finished.
    */
-  #afterFinish = (): void => {
+  #afterFinish(): void {
     if (this.#drainChecks !== undefined) {
       for (const check of [...this.#drainChecks]) check();
     }
     if (this.#link.state === "ended" && this.#incoming.count === 0) {
       void this.close();
     }
-  };
+  }
 
   /**
    * The peer's side ended: no reply can come. A peer that only half-closed
@@ -340,7 +340,7 @@ export class ReadLoop<M> {
   #onPeerEnd(): void {
     const link = this.#link;
     if (link.state === "open") link.state = "ended";
-    this.#incoming.afterFinish = this.#afterFinish;
+    this.#incoming.afterFinish ??= () => this.#afterFinish();
     link.refusal ??= new ConnectionClosedError("Connection closed by peer");
     this.#outgoing.rejectAll(link.refusal);
     this.#outgoing.releaseReserved();

@@ -160,7 +160,7 @@ export class Replies<M> {
         this.#waiting ??= new WaitingReplies(
           queue,
           this.#release,
-          this.#resumeReading,
+          () => this.#resumeReading(),
         );
         this.#waiting.waitFor(queued, charge);
       }
@@ -172,9 +172,9 @@ export class Replies<M> {
   }
 
   /** Resumes reading paused while replies waited. */
-  #resumeReading = (): void => {
+  #resumeReading(): void {
     const resume = this.#resumeRead;
     this.#resumeRead = undefined;
     resume?.();
-  };
+  }
 }
