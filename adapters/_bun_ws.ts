@@ -186,6 +186,8 @@ export class BunWebSocketListener extends WebSocketListenerBase {
             send: (message) => ws.send(message) !== 0,
             bufferedAmount: () => ws.getBufferedAmount(),
             close: (code, reason) => ws.close(code, reason),
+            // Bun copies a message into its own buffer before send returns.
+            copies: true,
           },
           listener.limits,
           localAddr,

@@ -17,6 +17,7 @@ import type {
   WebSocketConstructor,
   WebSocketLike,
 } from "../src/channel/websocket_options.ts";
+import { markSendCopies } from "../src/channel/websocket_channel.ts";
 
 interface DenoConn {
   read(buffer: Uint8Array): Promise<number | null>;
@@ -88,6 +89,8 @@ class DenoSocketWebSocket implements WebSocketLike {
     options: DenoWebSocketOptions,
   ) {
     this.#options = options;
+    // send() frames a copy of the bytes at once.
+    markSendCopies(this);
     this.#run(new URL(url), protocols).catch((error) => {
       if (this.readyState < 2) this.#emit("error", { error });
       this.#end(1006, "");

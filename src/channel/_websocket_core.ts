@@ -38,6 +38,13 @@ export interface MessageSink {
   bufferedAmount(): number;
   /** Starts the closing handshake (after the queued messages). */
   close(code: number, reason: string): void;
+  /**
+   * True if `send` is done with the bytes once it returns (it copied them
+   * or wrote them, as Bun's sockets and Deno's do; `ws` on Node keeps them
+   * for later): the channel then builds every message in one shared buffer
+   * instead of a new one each.
+   */
+  readonly copies?: boolean;
 }
 
 /** The limits of one WebSocket channel. */
@@ -57,6 +64,12 @@ const CREDIT = 1;
 const END = 2;
 /** How long a write waits before it polls `bufferedAmount` again, in ms. */
 const POLL_MS = 2;
+/** A write short of credit waits for this much (or what it has left). */
+const MIN_PIECE = INITIAL_WINDOW / 4;
+/** The largest message built in the shared buffer (larger ones: a new one). */
+const MAX_SCRATCH = 1024 * 1024;
+/** The shared buffer messages are built in for sinks that copy. */
+let scratch = new Uint8Array(0);
 
 /**
  * WebSocket close codes. The web `WebSocket` may send only 1000 and
@@ -243,26 +256,45 @@ export class MessageChannel extends IOChannel {
   }
 
   write(chunk: Uint8Array): Promise<void> | undefined {
+    return this.writev([chunk]);
+  }
+
+  /**
+   * The chunks as one DATA message when they fit (a frame's header and its
+   * body, which the send queue hands over as two chunks, then arrive in one
+   * message and the peer's frame decoder passes a view instead of joining a
+   * copy); else in messages as credit and `maxMessageSize` allow.
+   */
+  writev(chunks: readonly Uint8Array[]): Promise<void> | undefined {
     if (this.#closed || this.#writeEnded) {
       throw this.#error ?? closedError();
     }
-    const max = this.#limits.maxMessageSize - 1;
+    let total = 0;
+    for (const chunk of chunks) total += chunk.length;
     if (
-      this.#open && chunk.length <= this.#credit && chunk.length <= max &&
+      this.#open && total <= this.#credit &&
+      total < this.#limits.maxMessageSize &&
       this.#sink.bufferedAmount() <= this.#limits.highWaterMark
     ) {
-      this.#sendData(chunk);
+      if (total > 0) this.#sendData(chunks, 0, total);
       return undefined;
     }
-    return this.#writeSlowly(chunk);
+    return this.#writeSlowly(chunks, total);
   }
 
-  async #writeSlowly(chunk: Uint8Array): Promise<void> {
+  async #writeSlowly(
+    chunks: readonly Uint8Array[],
+    total: number,
+  ): Promise<void> {
     const max = this.#limits.maxMessageSize - 1;
-    for (let offset = 0; offset < chunk.length;) {
-      await this.#ready();
-      const n = Math.min(chunk.length - offset, this.#credit, max);
-      this.#sendData(chunk.subarray(offset, offset + n));
+    for (let offset = 0; offset < total;) {
+      // Waits for credit for a whole piece, not a sliver of one: a frame
+      // split over messages costs the peer a copy to join it. Every end
+      // grants once it read a quarter of its window (at least 64 KiB), so a
+      // sender whose peer read everything has more than that.
+      await this.#ready(Math.min(total - offset, max, MIN_PIECE));
+      const n = Math.min(total - offset, this.#credit, max);
+      this.#sendData(chunks, offset, n);
       offset += n;
     }
   }
@@ -271,7 +303,7 @@ export class MessageChannel extends IOChannel {
     if (this.#closed || this.#writeEnded) {
       throw this.#error ?? closedError();
     }
-    while (!this.#open) await this.#ready();
+    while (!this.#open) await this.#ready(0);
     this.#writeEnded = true;
     this.#sink.send(new Uint8Array([END]));
     if (this.#readEnded) this.#release();
@@ -292,13 +324,16 @@ export class MessageChannel extends IOChannel {
     this.#finish();
   }
 
-  /** Resolves once a write may send: open, credit, room in the socket. */
-  #ready(): Promise<void> {
+  /**
+   * Resolves once a write may send: open, `least` bytes of credit, room in
+   * the socket.
+   */
+  #ready(least = 1): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = () => {
         this.#wake = undefined;
         if (this.#closed) return reject(this.#error ?? closedError());
-        if (!this.#open || this.#credit === 0) {
+        if (!this.#open || this.#credit < least) {
           this.#wake = check;
         } else if (this.#sink.bufferedAmount() > this.#limits.highWaterMark) {
           this.#wake = check;
@@ -313,12 +348,47 @@ export class MessageChannel extends IOChannel {
     this.#wake?.();
   }
 
-  #sendData(bytes: Uint8Array): void {
-    // A copy with the tag: the writer may reuse `bytes` at once.
-    const message = new Uint8Array(bytes.length + 1);
+  /**
+   * Sends `length` bytes of the chunks, from `offset` (counted across them),
+   * as one DATA message: copied after the tag, so the writer may reuse its
+   * chunks at once; into one shared buffer when the sink is done with a
+   * message once `send` returns, else into a new one.
+   */
+  #sendData(
+    chunks: readonly Uint8Array[],
+    offset: number,
+    length: number,
+  ): void {
+    const size = length + 1;
+    let message: Uint8Array;
+    if (this.#sink.copies && size <= MAX_SCRATCH) {
+      // One buffer for every channel: `send` is done with it when it returns.
+      if (scratch.length < size) {
+        scratch = new Uint8Array(
+          Math.min(MAX_SCRATCH, Math.max(size, scratch.length * 2)),
+        );
+      }
+      message = scratch.subarray(0, size);
+    } else message = new Uint8Array(size);
     message[0] = DATA;
-    message.set(bytes, 1);
-    this.#credit -= bytes.length;
+    let at = 1;
+    for (const chunk of chunks) {
+      if (offset >= chunk.length) {
+        offset -= chunk.length;
+        continue;
+      }
+      const n = Math.min(chunk.length - offset, size - at);
+      message.set(
+        offset === 0 && n === chunk.length
+          ? chunk
+          : chunk.subarray(offset, offset + n),
+        at,
+      );
+      offset = 0;
+      at += n;
+      if (at === size) break;
+    }
+    this.#credit -= length;
     if (this.#sink.send(message) === false) {
       this.#fail(
         new ConnectionClosedError(

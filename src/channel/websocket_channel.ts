@@ -40,6 +40,45 @@ export type {
 
 const MiB = 1024 * 1024;
 const infos = new WeakMap<object, unknown>();
+const copying = new WeakSet<object>();
+
+/**
+ * Whether `socket.send` is done with the bytes when it returns, so the
+ * channel may build its messages in one reused buffer: true for the web
+ * `WebSocket` (its standard sends "a copy of the bytes"; Deno's server
+ * sockets are ones too) and sockets marked by {@linkcode markSendCopies};
+ * false for the rest, such as the `ws` package's, which keeps the bytes
+ * until it writes them.
+ */
+function sendCopies(socket: WebSocketLike): boolean {
+  const Standard = (globalThis as { WebSocket?: WebSocketConstructor })
+    .WebSocket;
+  return copying.has(socket) ||
+    (Standard !== undefined && socket instanceof Standard);
+}
+
+/**
+ * Marks a socket whose `send` copies the bytes (or writes them) before it
+ * returns, for an adapter's own `WebSocket` class: its channel then builds
+ * every message in one reused buffer instead of a new one each.
+ *
+ * @param socket The socket.
+ *
+ * @example An adapter's socket class marks its sockets
+ * ```ts
+ * import { markSendCopies } from "./websocket_channel.ts";
+ *
+ * class CopyingSocket {
+ *   constructor() {
+ *     markSendCopies(this);
+ *   }
+ * }
+ * console.log(new CopyingSocket() instanceof CopyingSocket); // true
+ * ```
+ */
+export function markSendCopies(socket: object): void {
+  copying.add(socket);
+}
 
 /**
  * The limits of `options`, checked, with their defaults.
@@ -108,6 +147,7 @@ export function webSocketChannel(
       send: (message) => socket.send(message),
       bufferedAmount: () => socket.bufferedAmount,
       close: (code, reason) => socket.close(code, reason),
+      copies: sendCopies(socket),
     },
     webSocketLimits(options),
     options.localAddr,
@@ -200,6 +240,7 @@ export function dialWebSocket(
       send: (message) => socket.send(message),
       bufferedAmount: () => socket.bufferedAmount,
       close: (code, reason) => socket.close(code, reason),
+      copies: sendCopies(socket),
     },
     limits,
     { transport, hostname: "", port: 0 },
