@@ -14,11 +14,14 @@
  *
  * Every reply is checked. Prints a table per runtime with requests/s of
  * each peer, ws ÷ tcp and ws ÷ raw-ws (marked below the target of 0.8);
- * `--json` prints one JSON line per cell and peer instead.
+ * `--json` prints one JSON line per cell and peer instead. `--cpu` adds a
+ * table of the CPU time per request of the client and server processes, in
+ * µs (process.cpuUsage over the run, warm-up included, ÷ replies), a figure
+ * the load of a shared machine disturbs less than requests/s.
  *
  * Usage: node scripts/bench_websocket.mjs [--runtimes deno,bun,node]
  *   [--parallel 16] [--payload 64,64k] [--seconds 3] [--warmup 0.5]
- *   [--repeat 1] [--json]
+ *   [--repeat 1] [--json] [--cpu]
  *
  * @module
  */
@@ -52,6 +55,7 @@ if (!Number.isInteger(repeat) || repeat < 1) {
   usageError("--repeat must be a positive integer");
 }
 const json = argv.includes("--json");
+const cpu = argv.includes("--cpu");
 /** The issue's target: listenrain over WebSocket at least 0.8 × raw echo. */
 const TARGET = 0.8;
 const caseSeconds = warmup + seconds + 60;
@@ -64,6 +68,11 @@ async function measure(runtime, peer, parallel, payload) {
   let client;
   try {
     const { port } = await server.next(60);
+    const serverCpu = async () => {
+      server.send("cpu");
+      return (await server.next(30)).cpuMs;
+    };
+    const serverBefore = cpu ? await serverCpu() : 0;
     client = new BenchProcess(runtime, "bench/websocket/client.ts", [
       ...["--peer", peer, "--port", String(port)],
       ...["--parallel", String(parallel), "--payload", String(payload)],
@@ -71,7 +80,15 @@ async function measure(runtime, peer, parallel, payload) {
       ...["--max-seconds", String(caseSeconds)],
     ]);
     const result = await client.next(caseSeconds);
-    return { reqPerSec: result.requests / result.seconds };
+    const measured = { reqPerSec: result.requests / result.seconds };
+    if (!cpu) return measured;
+    // µs per request, warm-up included on both sides.
+    const perRequest = (ms) => (ms * 1000) / result.verified;
+    return {
+      ...measured,
+      clientCpuUs: perRequest(result.cpuMs),
+      serverCpuUs: perRequest((await serverCpu()) - serverBefore),
+    };
   } finally {
     await Promise.all([client?.stop(), server.stop()]);
   }
@@ -114,6 +131,9 @@ for (const runtime of runtimes) {
             parallel,
             payload,
             reqPerSec: best.reqPerSec,
+            ...(cpu
+              ? { clientCpuUs: best.clientCpuUs, serverCpuUs: best.serverCpuUs }
+              : {}),
           }));
         }
       } catch (error) {
@@ -185,6 +205,33 @@ function printTable() {
     }
   }
   if (marked) console.log(`\n* below the target of ${TARGET} × raw ws`);
+  if (!cpu) return;
+  console.log(
+    "\nCPU time per request, µs, client / server (process.cpuUsage ÷ replies, warm-up included):\n",
+  );
+  console.log(`| runtime | parallel | payload | ${PEERS.join(" | ")} |`);
+  console.log(
+    `| ------- | -------- | ------- | ${PEERS.map(() => "---").join(" | ")} |`,
+  );
+  for (const runtime of runtimes) {
+    for (const [parallel, payload] of cells) {
+      const cell = PEERS.map((peer) => {
+        const r = rows.find((r) =>
+          r.runtime === runtime && r.peer === peer &&
+          r.parallel === parallel && r.payload === payload &&
+          r.error === undefined
+        );
+        return r === undefined
+          ? "FAILED"
+          : `${r.clientCpuUs.toFixed(0)} / ${r.serverCpuUs.toFixed(0)}`;
+      });
+      console.log(
+        `| ${runtime} | ${parallel} | ${formatSize(payload)} | ${
+          cell.join(" | ")
+        } |`,
+      );
+    }
+  }
 }
 
 if (!json) printTable();

@@ -5,14 +5,16 @@
  * `--warmup`. `--peer tcp` and `--peer ws`: a listenrain Connection dialed
  * by the runtime's adapter, `parallel` closed loops of `request("echo")`;
  * `--peer raw-ws`: one WebSocket message per request, replies in FIFO order.
- * Prints one JSON line, `{"requests", "seconds", "verified", "rssMiB"}`.
+ * Prints one JSON line, `{"requests", "seconds", "verified", "rssMiB",
+ * "cpuMs"}` (`cpuMs`: this process's CPU time from the open connection to the
+ * last reply, warm-up included, so per request it is `cpuMs / verified`).
  *
  * @module
  */
 
 import process from "node:process";
 import { Connection } from "../../src/connection/connection.ts";
-import { args, flag, sizes } from "../_process.ts";
+import { args, cpuMs, flag, sizes } from "../_process.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 import { deadline, die, emit } from "../compare/_control.ts";
 import {
@@ -36,27 +38,31 @@ const workload: Workload = {
 const runtime = detectRuntime();
 deadline(Number(flag(argv, "max-seconds", "600")));
 
-async function runListenrain(): Promise<ClientResult> {
+async function runListenrain(): Promise<ClientResult & { cpuMs: number }> {
   const adapter = await loadAdapter(runtime);
   const key = peer === "tcp"
     ? `tcp://127.0.0.1:${port}`
     : `ws://127.0.0.1:${port}/`;
   const client = new Connection(await adapter.dial(key));
+  const cpu = cpuMs();
   const result = await closedLoops(
     workload,
     (body) => client.request("echo", body),
   );
+  const used = cpuMs() - cpu;
   await client.close();
-  return result;
+  return { ...result, cpuMs: used };
 }
 
-async function runRaw(): Promise<ClientResult> {
+async function runRaw(): Promise<ClientResult & { cpuMs: number }> {
   const fifo: FifoConnection = { send: () => {}, onReply: () => {} };
   const conn = await connect(runtime, port, (payload) => fifo.onReply(payload));
   fifo.send = conn.send;
+  const cpu = cpuMs();
   const result = await fifoPipeline(workload, fifo);
+  const used = cpuMs() - cpu;
   conn.close();
-  return result;
+  return { ...result, cpuMs: used };
 }
 
 try {

@@ -4,7 +4,8 @@
  * "echo" route over the adapter's TCP), `--peer ws` (the same over the
  * adapter's `listen("ws://…")`: Deno.serve, Bun.serve, node:http + ws), or
  * `--peer raw-ws` (the raw WebSocket echo, _raw_ws.ts). Prints
- * `{"port": …}` when ready; answers `rss` on stdin; exits on `exit`, when
+ * `{"port": …}` when ready; answers `rss` and `cpu` (its CPU time so far,
+ * `{"cpuMs": …}`) on stdin; exits on `exit`, when
  * stdin ends, or after `--max-seconds`.
  *
  * @module
@@ -12,7 +13,7 @@
 
 import process from "node:process";
 import { Connection } from "../../src/connection/connection.ts";
-import { args, flag } from "../_process.ts";
+import { args, cpuMs, flag } from "../_process.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 import { commands, deadline, die, emit, RssPeak } from "../compare/_control.ts";
 import { Router } from "../../src/transport/router.ts";
@@ -44,6 +45,7 @@ try {
   const rss = new RssPeak();
   commands({
     rss: () => emit({ rssMiB: rss.peak }),
+    cpu: () => emit({ cpuMs: cpuMs() }),
     exit: () => process.exit(0),
   });
   emit({ ready: true, peer, runtime, port });
