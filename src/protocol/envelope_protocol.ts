@@ -42,9 +42,11 @@ export const envelopeProtocol: Protocol<Envelope> = Object.freeze({
     metadata?: Metadata,
   ): Envelope {
     const bytes = bodyCodec.encode(body);
+    // `timeout` is there from the start (the transport sets it on most
+    // requests): setting it then changes no shape and allocates nothing.
     return metadata === undefined
-      ? { kind, id: 0, route, body: bytes }
-      : { kind, id: 0, route, body: bytes, metadata };
+      ? { kind, id: 0, route, timeout: undefined, body: bytes }
+      : { kind, id: 0, route, timeout: undefined, body: bytes, metadata };
   },
   reply(
     body: unknown,
