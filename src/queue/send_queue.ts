@@ -42,9 +42,9 @@ const PIECE_BYTES = 64 * 1024;
 /**
  * Queues frames for one writable stream. The frames pushed in one tick go
  * out in one `write()` (small parts are copied into one batch; large parts
- * follow as their own chunks, uncopied), in pieces of 32 frames or 64 KiB
- * when the tick makes more, so the peer starts on the first piece while the
- * next is made. Writes are issued one at a time, so the stream's
+ * follow as their own chunks, uncopied), in pieces when the tick makes
+ * more: the first of 32 frames or 64 KiB, so the peer starts on it while
+ * the next is made, each later one twice as large. Writes are issued one at a time, so the stream's
  * backpressure holds frames in the queue, and the queue is bound in bytes.
  *
  * @example Two frames, one write
@@ -80,6 +80,9 @@ export class SendQueue {
   #scheduled = false;
   /** Frames queued since the last write began. */
   #frames = 0;
+  /** The frames and bytes of the next piece: doubled by each piece of a turn. */
+  #pieceFrames = PIECE_FRAMES;
+  #pieceBytes = PIECE_BYTES;
   #writing = false;
   /** Called once the queue is empty; made by the first `flush()` that waits. */
   #idle: (() => void)[] | undefined;
@@ -306,9 +309,15 @@ export class SendQueue {
     // first while this side makes the next, so both ends work at once
     // instead of taking turns (measured: 64 B × 256 in flight, 0.32-0.42 →
     // 0.52-0.70 × the raw echo on Node and Deno; docs/benchmarks.md).
+    // Each piece of a turn is twice the one before: the first starts the
+    // peer early, the later ones cost fewer writes (a write to a socket
+    // costs the more, the smaller the frames).
     if (
-      ++this.#frames >= PIECE_FRAMES || this.#fill - this.#start >= PIECE_BYTES
+      ++this.#frames >= this.#pieceFrames ||
+      this.#fill - this.#start >= this.#pieceBytes
     ) {
+      this.#pieceFrames *= 2;
+      this.#pieceBytes = Math.min(this.#pieceBytes * 2, MAX_ARENA_SIZE);
       void this.#writeLoop();
       return;
     }
@@ -317,6 +326,8 @@ export class SendQueue {
       queueMicrotask(
         this.#flushTask ??= () => {
           this.#scheduled = false;
+          this.#pieceFrames = PIECE_FRAMES;
+          this.#pieceBytes = PIECE_BYTES;
           if (!this.#writing) void this.#writeLoop();
         },
       );

@@ -178,7 +178,7 @@ describe("SendQueue batching", () => {
     await queue.close();
   });
 
-  it("SendQueue writes a large batch in pieces of 32 frames, in order, so the peer can start on the first", async () => {
+  it("SendQueue writes a large batch in pieces of 32, 64, 128... frames, in order, so the peer can start on the first", async () => {
     const writes: number[] = [];
     let written = new Uint8Array(0);
     const io = {
@@ -194,15 +194,23 @@ describe("SendQueue batching", () => {
       closeWrite: () => Promise.resolve(),
     };
     const queue = new SendQueue(io);
-    for (let i = 0; i < 100; i++) queue.push([new Uint8Array([i, i])]);
-    // The first 32 frames went out while the tick was still making more.
-    assert.deepEqual(writes, [64, 64, 64]);
+    for (let i = 0; i < 250; i++) queue.push([new Uint8Array([i, i])]);
+    // The first 32 frames went out while the tick was still making more;
+    // each later piece is twice the one before (fewer writes).
+    assert.deepEqual(writes, [64, 128, 256]);
     await queue.flush();
-    assert.deepEqual(writes, [64, 64, 64, 8]);
+    assert.deepEqual(writes, [64, 128, 256, 52]);
     assert.deepEqual(
       written,
-      new Uint8Array(Array.from({ length: 100 }, (_, i) => [i, i]).flat()),
+      new Uint8Array(Array.from({ length: 250 }, (_, i) => [i, i]).flat()),
     );
+    // The next turn starts again with a piece of 32.
+    writes.length = 0;
+    written = new Uint8Array(0);
+    for (let i = 0; i < 40; i++) queue.push([new Uint8Array([i])]);
+    assert.deepEqual(writes, [32]);
+    await queue.flush();
+    assert.deepEqual(writes, [32, 8]);
     // A tick with fewer frames is still one write.
     writes.length = 0;
     for (let i = 0; i < 31; i++) queue.push([new Uint8Array([i])]);
