@@ -181,26 +181,43 @@ export function encodeRoute(route: string): Uint8Array {
   return bytes;
 }
 
-/** A route name from its UTF-8 bytes; throws a ProtocolError if not UTF-8. */
-export function decodeRoute(bytes: Uint8Array): string {
-  // Short ASCII routes (the usual case) skip the TextDecoder.
-  if (bytes.byteLength <= 32) {
-    let ascii = "";
-    for (let i = 0; i < bytes.byteLength; i++) {
-      const byte = bytes[i];
-      if (byte >= 0x80) {
-        ascii = "";
-        break;
-      }
-      ascii += String.fromCharCode(byte);
-      if (i === bytes.byteLength - 1) return ascii;
-    }
+/** Routes decoded lately, by a hash of their bytes: see `decodeRoute`. */
+const ROUTE_SLOTS = 64;
+const routeSlots: ({ bytes: Uint8Array; route: string } | undefined)[] = Array
+  .from({ length: ROUTE_SLOTS }, () => undefined);
+
+/**
+ * The route name in `payload[at]` to `payload[at + length]`; throws a
+ * ProtocolError if not UTF-8. A route decoded lately (a service has few) is
+ * found by its bytes and returned as the same string: nothing is allocated.
+ */
+export function decodeRoute(
+  payload: Uint8Array,
+  at: number,
+  length: number,
+): string {
+  let hash = length;
+  for (let i = 0; i < length; i++) hash = (hash * 31 + payload[at + i]) | 0;
+  const slot = hash & (ROUTE_SLOTS - 1);
+  const seen = routeSlots[slot];
+  if (seen !== undefined && seen.bytes.byteLength === length) {
+    const bytes = seen.bytes;
+    let i = 0;
+    while (i < length && bytes[i] === payload[at + i]) i++;
+    if (i === length) return seen.route;
   }
+  // A copy (not a view: the read buffer may be reused, and a Node Buffer's
+  // slice() is a view).
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i++) bytes[i] = payload[at + i];
+  let route: string;
   try {
-    return routeDecoder.decode(bytes);
+    route = routeDecoder.decode(bytes);
   } catch (cause) {
     throw new ProtocolError("Cannot decode envelope: route is not UTF-8", {
       cause,
     });
   }
+  routeSlots[slot] = { bytes, route };
+  return route;
 }

@@ -234,7 +234,7 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
       const routeLength = payload[at++];
       if (routeLength > 0) {
         need(payload, at + routeLength, "route");
-        route = decodeRoute(payload.subarray(at, at + routeLength));
+        route = decodeRoute(payload, at, routeLength);
         at += routeLength;
       }
     }

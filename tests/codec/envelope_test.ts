@@ -330,6 +330,34 @@ describe("EnvelopeCodec decode", () => {
     }
   });
 
+  it("EnvelopeCodec.decode names each route right while routes share the decoder's cache of recent ones", () => {
+    // More routes than the cache has slots, so they collide; routes of the
+    // same length that differ in one byte; UTF-8 beyond ASCII; a route read
+    // again after a buffer that held it was overwritten.
+    const routes = Array.from({ length: 300 }, (_, i) => `route-${i}`);
+    routes.push("échó", "路由", "a", "b", "ab", "ba", "x".repeat(255));
+    for (let round = 0; round < 3; round++) {
+      for (const [i, route] of routes.entries()) {
+        const encoded = codec.encode({
+          kind: "request",
+          id: i + 1,
+          route,
+          body: new Uint8Array([round]),
+        })[0];
+        const decoded = codec.decode(encoded);
+        assert.equal(decoded.route, route);
+        encoded.fill(0x7a); // the read buffer is reused: the name stays
+        assert.equal(decoded.route, route);
+      }
+    }
+    const bytes = hex("01 00 00000001 02 6162");
+    assert.equal(codec.decode(bytes).route, "ab");
+    bytes[8] = 0x63; // "ac" in the same buffer
+    assert.equal(codec.decode(bytes).route, "ac");
+    bytes[8] = 0xff; // not UTF-8: still refused after a hit of its length
+    assert.throws(() => codec.decode(bytes), ProtocolError);
+  });
+
   it("EnvelopeCodec.toError gives RemoteError UNKNOWN for a malformed error body", () => {
     const bodies = [
       "",
