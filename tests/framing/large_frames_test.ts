@@ -1,0 +1,158 @@
+/**
+ * Large frames that span many reads: assembled once, into one buffer of
+ * their own, and never overwritten once handed out, in the decoder and over
+ * the runtime's TCP adapter.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { FrameAssembler } from "../../src/framing/_frame_assembler.ts";
+import { LengthPrefixedCodec } from "../../src/framing/length_prefixed.ts";
+import { Connection } from "../../src/connection/connection.ts";
+import { Router } from "../../src/transport/router.ts";
+import { loadAdapter } from "../../adapters/runtime.ts";
+import { collectGarbage } from "../reliability/_helpers.ts";
+import { pattern } from "./_helpers.ts";
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Fails the test if `frame` is emitted (the frame must not complete yet). */
+const never = (): void => assert.fail("the frame completed too early");
+
+/** The arrays joined into one. */
+function concat(arrays: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const array of arrays) {
+    out.set(array, at);
+    at += array.length;
+  }
+  return out;
+}
+
+/** `bytes` cut into pieces of `size`, each in an array of its own. */
+function pieces(bytes: Uint8Array, size: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += size) {
+    out.push(bytes.slice(at, at + size));
+  }
+  return out;
+}
+
+describe("large frames in the decoder", () => {
+  it("a frame no larger than one completed before is copied as its pieces arrive: their arrays are not held until the frame is whole", async () => {
+    const assembler = new FrameAssembler();
+    const size = 4 * MiB;
+    // The first frame of this size: pieces kept as views, joined at the end.
+    let first: Uint8Array | undefined;
+    assembler.start(size);
+    for (const piece of pieces(pattern(size, 1), 64 * KiB)) {
+      assembler.fill(piece, 0, (f) => first = f);
+    }
+    assert.deepEqual(first, pattern(size, 1));
+    // The second: each piece is copied into the frame's own buffer.
+    assembler.start(size);
+    const refs: WeakRef<ArrayBufferLike>[] = [];
+    const second = pattern(size, 2);
+    for (let at = 0; at < size - 64 * KiB; at += 64 * KiB) {
+      const piece = second.slice(at, at + 64 * KiB);
+      refs.push(new WeakRef(piece.buffer));
+      assembler.fill(piece, 0, never);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    collectGarbage();
+    const alive = refs.filter((ref) => ref.deref() !== undefined).length;
+    // Without the copy on arrival all 63 are held (as views) until the end.
+    assert.ok(alive <= 2, `${alive} of ${refs.length} pieces still held`);
+    assert.equal(assembler.retainedBytes, size, "the frame's own buffer");
+    let frame: Uint8Array | undefined;
+    assembler.fill(second.slice(size - 64 * KiB), 0, (f) => frame = f);
+    assert.equal(frame!.byteLength, size);
+    assert.equal(frame!.buffer.byteLength, size, "one buffer, the frame's");
+    assert.deepEqual(frame, second);
+    assert.equal(assembler.retainedBytes, 0);
+    assert.equal(assembler.active, false);
+  });
+
+  it("frames split across many reads, held while more arrive, keep their bytes (no buffer of the decoder's is reused under them)", () => {
+    const codec = new LengthPrefixedCodec();
+    const sizes = [300 * KiB, 300 * KiB, 100 * KiB, 300 * KiB, 64, 300 * KiB];
+    const payloads = sizes.map((size, i) => pattern(size, i + 1));
+    const stream = concat(
+      payloads.flatMap((p) =>
+        codec.encode([p], p.length).map((b) => b.slice())
+      ),
+    );
+    for (const cut of [1000, 64 * KiB, 64 * KiB + 7, 256 * KiB]) {
+      const decoder = codec.createDecoder();
+      const held: Uint8Array[] = [];
+      // Every frame is held, uncopied, while the next ones are assembled:
+      // a buffer of the decoder's reused for a later frame would show.
+      for (const piece of pieces(stream, cut)) {
+        decoder.decode(piece, (frame) => held.push(frame));
+      }
+      assert.equal(held.length, payloads.length, `pieces of ${cut}`);
+      held.forEach((frame, i) => {
+        assert.deepEqual(frame, payloads[i], `frame ${i}, pieces of ${cut}`);
+      });
+    }
+  });
+});
+
+describe("large messages over the runtime's TCP adapter", () => {
+  it(
+    "echoes 16 bodies of 256 KiB and 4 of 4 MiB at once, twice; every reply held until the end keeps its bytes",
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      const adapter = await loadAdapter();
+      const listener = await adapter.listen("tcp://127.0.0.1:0");
+      const router = new Router().handle("echo", (body: Uint8Array) => body);
+      const served: Connection[] = [];
+      void (async () => {
+        for await (const channel of listener) {
+          served.push(new Connection(channel, { router }));
+        }
+      })();
+      const client = new Connection(
+        await adapter.dial(`tcp://127.0.0.1:${listener.addr.port}`),
+      );
+      try {
+        const bodies: Uint8Array[] = [];
+        for (let round = 0; round < 2; round++) {
+          for (let i = 0; i < 16; i++) {
+            bodies.push(
+              pattern(256 * KiB, 100 * round + i),
+            );
+          }
+          for (let i = 0; i < 4; i++) {
+            bodies.push(
+              pattern(4 * MiB, 100 * round + 50 + i),
+            );
+          }
+        }
+        const replies: Uint8Array[] = [];
+        // Two rounds, one after the other: the second's frames reuse nothing
+        // the first's replies (still held) live in.
+        for (const round of [bodies.slice(0, 20), bodies.slice(20)]) {
+          replies.push(
+            ...await Promise.all(
+              round.map((body) =>
+                client.request("echo", body) as Promise<Uint8Array>
+              ),
+            ),
+          );
+        }
+        replies.forEach((reply, i) => {
+          assert.equal(reply.byteLength, bodies[i].byteLength, `reply ${i}`);
+          assert.ok(reply.every((b, j) => b === bodies[i][j]), `reply ${i}`);
+        });
+      } finally {
+        await client.close();
+        for (const connection of served) await connection.close();
+        listener.close();
+      }
+    },
+  );
+});
