@@ -18,6 +18,7 @@ import type {
   WebSocketLike,
 } from "../src/channel/websocket_options.ts";
 import { markSendCopies } from "../src/channel/websocket_channel.ts";
+import { MaskedFrames } from "./_masked_frames.ts";
 
 interface DenoConn {
   read(buffer: Uint8Array): Promise<number | null>;
@@ -42,6 +43,8 @@ export interface DenoWebSocketOptions {
 }
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+/** A frame at least this large that is not all in the buffer is read into its own array. */
+const DIRECT_READ = 16 * 1024;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 // deno-lint-ignore no-explicit-any
@@ -72,12 +75,17 @@ class DenoSocketWebSocket implements WebSocketLike {
   readonly #listeners = new Map<string, Listener[]>();
   readonly #options: DenoWebSocketOptions;
   #conn: DenoConn | undefined;
-  #queue: Uint8Array[] = [];
+  /** Frames not yet written. */
+  #out = new MaskedFrames();
   #pumping = false;
   #closeSent = false;
   #ended = false;
   #buffer = new Uint8Array(64 * 1024);
   #length = 0;
+  /** A large frame's payload, read straight into its own array. */
+  #large:
+    | { fin: boolean; opcode: number; payload: Uint8Array; filled: number }
+    | undefined;
   #fragments: Uint8Array[] = [];
   #fragmentsLength = 0;
   #messageOpcode = 2;
@@ -105,7 +113,7 @@ class DenoSocketWebSocket implements WebSocketLike {
 
   send(data: Uint8Array): void {
     if (this.readyState !== 1) return;
-    this.#write(frame(2, data));
+    this.#write(2, data);
   }
 
   close(code = 1000, reason = ""): void {
@@ -174,8 +182,19 @@ class DenoSocketWebSocket implements WebSocketLike {
     this.#end(1006, "");
   }
 
-  /** Reads more into the buffer; false at the end. */
+  /** Reads more into the buffer (or a large frame's payload); false at the end. */
   async #fill(): Promise<boolean> {
+    const large = this.#large;
+    if (large !== undefined) {
+      const n = await this.#conn!.read(large.payload.subarray(large.filled));
+      if (n === null) return false;
+      large.filled += n;
+      if (large.filled === large.payload.length) {
+        this.#large = undefined;
+        this.#frame(large.fin, large.opcode, large.payload);
+      }
+      return true;
+    }
     if (this.#buffer.length - this.#length < 16 * 1024) {
       const grown = new Uint8Array(this.#buffer.length * 2);
       grown.set(this.#buffer.subarray(0, this.#length));
@@ -215,7 +234,18 @@ class DenoSocketWebSocket implements WebSocketLike {
       if (size + this.#fragmentsLength > this.#options.maxMessageSize) {
         return this.#fail(1009, "message too big");
       }
-      if (this.#length - at < head + size) break;
+      const available = this.#length - at - head;
+      if (available < size) {
+        if (size >= DIRECT_READ && available >= 0) {
+          // The rest of the payload is read into its own array: no copy of
+          // it out of the buffer, nor of the buffer's tail to its start.
+          const payload = new Uint8Array(size);
+          payload.set(b.subarray(at + head, this.#length));
+          this.#large = { fin, opcode, payload, filled: available };
+          at = this.#length;
+        }
+        break;
+      }
       const payload = b.slice(at + head, at + head + size);
       at += head + size;
       this.#frame(fin, opcode, payload);
@@ -230,7 +260,7 @@ class DenoSocketWebSocket implements WebSocketLike {
       if (!this.#closeSent) this.#sendClose(code === 1005 ? 1000 : code, "");
       return this.#end(code, reason);
     }
-    if (opcode === 9) return this.#write(frame(10, payload));
+    if (opcode === 9) return this.#write(10, payload);
     if (opcode === 10) return;
     if (opcode === 1 || opcode === 2) {
       this.#fragments = [];
@@ -269,36 +299,26 @@ class DenoSocketWebSocket implements WebSocketLike {
     payload[0] = code >> 8;
     payload[1] = code & 0xff;
     payload.set(text, 2);
-    this.#write(frame(8, payload));
+    this.#write(8, payload);
   }
 
-  #write(bytes: Uint8Array): void {
+  #write(opcode: number, payload: Uint8Array): void {
     if (this.#ended || this.#conn === undefined) return;
-    this.bufferedAmount += bytes.length;
-    this.#queue.push(bytes);
+    const before = this.#out.length;
+    this.#out.put(opcode, payload);
+    this.bufferedAmount += this.#out.length - before;
     if (!this.#pumping) void this.#pump();
   }
 
-  /** Writes the queue, small frames joined into one write. */
+  /** Writes the frames put so far in one write, again while more come. */
   async #pump(): Promise<void> {
     this.#pumping = true;
     try {
-      while (this.#queue.length > 0 && !this.#ended) {
-        const queued = this.#queue;
-        this.#queue = [];
-        let total = 0;
-        for (const bytes of queued) total += bytes.length;
-        let joined = queued[0];
-        if (queued.length > 1) {
-          joined = new Uint8Array(total);
-          let at = 0;
-          for (const bytes of queued) {
-            joined.set(bytes, at);
-            at += bytes.length;
-          }
-        }
-        await writeAll(this.#conn!, joined);
-        this.bufferedAmount -= total;
+      while (this.#out.length > 0 && !this.#ended) {
+        const bytes = this.#out.take();
+        await writeAll(this.#conn!, bytes);
+        this.bufferedAmount -= bytes.length;
+        this.#out.release(bytes);
       }
     } catch {
       this.#end(1006, "");
@@ -315,57 +335,17 @@ class DenoSocketWebSocket implements WebSocketLike {
     clearTimeout(this.#closeTimer);
     const conn = this.#conn;
     // Let a queued close frame go first.
-    const pending = this.#queue.length > 0 || this.#pumping;
+    const pending = this.#out.length > 0 || this.#pumping;
     const closeConn = () => {
       try {
         conn?.close();
       } catch { /* closed */ }
     };
     if (pending && conn) {
-      const rest = this.#queue;
-      this.#queue = [];
-      let joined = new Uint8Array(0);
-      for (const bytes of rest) {
-        const next = new Uint8Array(joined.length + bytes.length);
-        next.set(joined);
-        next.set(bytes, joined.length);
-        joined = next;
-      }
-      writeAll(conn, joined).catch(() => {}).finally(closeConn);
+      writeAll(conn, this.#out.take()).catch(() => {}).finally(closeConn);
     } else closeConn();
     this.#emit("close", { code, reason });
   }
-}
-
-/** One unfragmented frame from the client: masked, as RFC 6455 wants. */
-function frame(opcode: number, payload: Uint8Array): Uint8Array {
-  const n = payload.length;
-  const ext = n < 126 ? 0 : n < 65536 ? 2 : 8;
-  const head = 2 + ext + 4;
-  // The payload starts 4-aligned, so it is masked a word at a time.
-  const pad = (4 - (head % 4)) % 4;
-  const out = new Uint8Array(pad + head + n).subarray(pad);
-  out[0] = 0x80 | opcode;
-  if (ext === 0) out[1] = 0x80 | n;
-  else if (ext === 2) {
-    out[1] = 0x80 | 126;
-    out[2] = n >>> 8;
-    out[3] = n & 0xff;
-  } else {
-    out[1] = 0x80 | 127;
-    const view = new DataView(out.buffer, out.byteOffset + 2, 8);
-    view.setUint32(0, Math.floor(n / 2 ** 32));
-    view.setUint32(4, n >>> 0);
-  }
-  const key = random(4);
-  out.set(key, head - 4);
-  out.set(payload, head);
-  const words = n >>> 2;
-  const masked = new Uint32Array(out.buffer, out.byteOffset + head, words);
-  const key32 = new Uint32Array(key.buffer)[0];
-  for (let i = 0; i < words; i++) masked[i] ^= key32;
-  for (let i = words << 2; i < n; i++) out[head + i] ^= key[i & 3];
-  return out;
 }
 
 function random(n: number): Uint8Array {
