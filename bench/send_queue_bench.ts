@@ -50,7 +50,29 @@ group(
   },
 );
 
+// How the queue schedules its end-of-turn flush: Node's queueMicrotask()
+// makes an AsyncResource and a bound function per call (measured on Node
+// 20: ~200-400 ns against ~40-70 ns); Deno's and Bun's are native.
+const SETTLED = Promise.resolve();
+let flushes = 0;
+const flushTask = (): void => {
+  flushes++;
+};
+group("schedule 64 end-of-turn flushes, then let them run", () => {
+  summary(() => {
+    bench("a settled promise's then() (what SendQueue does)", async () => {
+      for (let i = 0; i < 64; i++) void SETTLED.then(flushTask);
+      await null;
+    });
+    bench("queueMicrotask()", async () => {
+      for (let i = 0; i < 64; i++) queueMicrotask(flushTask);
+      await null;
+    }).baseline(true);
+  });
+});
+
 await run();
+if (flushes === 0) throw new Error("no flush ran");
 await queue.close();
 await writer.close();
 if (writes === 0) throw new Error("nothing was written");

@@ -34,6 +34,9 @@ export {
   DEFAULT_MAX_QUEUE_BYTES,
 } from "./send_queue_options.ts";
 
+/** Schedules the end-of-turn flush. */
+const SETTLED = Promise.resolve();
+
 /** A batch is written once it holds this many frames... */
 const PIECE_FRAMES = 32;
 /** ...or this many copied bytes, without waiting for the end of the tick. */
@@ -323,7 +326,9 @@ export class SendQueue {
     }
     if (!this.#scheduled) {
       this.#scheduled = true;
-      queueMicrotask(
+      // A microtask through a settled promise: Node's queueMicrotask()
+      // makes an AsyncResource and a bound function each time.
+      void SETTLED.then(
         this.#flushTask ??= () => {
           this.#scheduled = false;
           this.#pieceFrames = PIECE_FRAMES;
