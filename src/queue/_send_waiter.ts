@@ -52,6 +52,43 @@ export function waitToProduce(
 }
 
 /**
+ * Admits waiting frames, oldest first, while the queue has room: a frame
+ * given as parts when it fits under `max` (or the queue is empty), a
+ * producer while the queue holds less than `max`.
+ *
+ * @param waiters The waiting frames; admitted ones are removed.
+ * @param max The queue's bound in bytes.
+ * @param bytes What the queue holds now.
+ * @param append Queues an admitted frame.
+ */
+export function admitWaiters(
+  waiters: Waiter[],
+  max: number,
+  bytes: () => number,
+  append: (parts: readonly Uint8Array[], length: number) => void,
+): void {
+  while (waiters.length > 0) {
+    const next = waiters[0];
+    const { parts } = next;
+    if (typeof parts === "function") {
+      if (bytes() >= max) break;
+      waiters.shift();
+      const made = produceParts(next, parts);
+      if (made === undefined) continue;
+      let length = 0;
+      for (const part of made) length += part.byteLength;
+      append(made, length);
+    } else {
+      const held = bytes();
+      if (held > 0 && held + next.length > max) break;
+      waiters.shift();
+      append(parts, next.length);
+    }
+    next.resolve();
+  }
+}
+
+/**
  * Runs an admitted waiter's producer.
  *
  * @returns The frame's parts, or `undefined` if `produce` threw: then the

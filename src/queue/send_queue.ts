@@ -14,7 +14,7 @@ import {
   takeArena,
 } from "./_arena_pool.ts";
 import {
-  produceParts,
+  admitWaiters,
   type Waiter,
   waitToProduce,
   waitWithParts,
@@ -408,24 +408,13 @@ export class SendQueue {
   }
 
   #admitWaiters(): void {
-    while (this.#waiters.length > 0) {
-      const next = this.#waiters[0];
-      const { parts } = next;
-      if (typeof parts === "function") {
-        if (this.#bytes >= this.#max) break;
-        this.#waiters.shift();
-        const made = produceParts(next, parts);
-        if (made === undefined) continue;
-        let length = 0;
-        for (const part of made) length += part.byteLength;
-        this.#append(made, length);
-      } else {
-        if (this.#bytes > 0 && this.#bytes + next.length > this.#max) break;
-        this.#waiters.shift();
-        this.#append(parts, next.length);
-      }
-      next.resolve();
-    }
+    if (this.#waiters.length === 0) return;
+    admitWaiters(
+      this.#waiters,
+      this.#max,
+      () => this.#bytes,
+      (parts, length) => this.#append(parts, length),
+    );
   }
 
   #fail(cause: unknown): void {
