@@ -14,6 +14,7 @@ import type {
 import { IOChannel } from "../src/channel/channel_io.ts";
 import { ConnectionClosedError } from "../src/errors.ts";
 import { type BunHandlers, type BunSocket, closeSocket } from "./_bun_api.ts";
+import { gather } from "./_gather.ts";
 import { channelAddrs, type ParsedKey } from "./_key.ts";
 import { peerCertificateOf } from "./_peer_certificate.ts";
 import { plainBytes, PushSource } from "./_streams.ts";
@@ -81,6 +82,26 @@ export class SocketState extends IOChannel {
       this.pending = { chunk, offset: 0, resolve, reject };
       this.flush();
     });
+  }
+
+  /**
+   * Several chunks: Bun's socket has no vectored write, so they are written
+   * as {@linkcode gather} groups them (a frame's header with its body's
+   * first 16 KiB, the rest of the body uncopied), each once the one before
+   * it was taken.
+   */
+  writev(chunks: readonly Uint8Array[]): Promise<void> | undefined {
+    return this.#writeFrom(gather(chunks), 0);
+  }
+
+  #writeFrom(writes: Uint8Array[], from: number): Promise<void> | undefined {
+    for (let i = from; i < writes.length; i++) {
+      const waiting = this.write(writes[i]);
+      if (waiting !== undefined) {
+        return waiting.then(() => this.#writeFrom(writes, i + 1));
+      }
+    }
+    return undefined;
   }
 
   closeWrite(): Promise<void> {

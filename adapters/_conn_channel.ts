@@ -12,6 +12,7 @@
 import type { Channel, ChannelAddr } from "../src/channel/channel.ts";
 import { IOChannel } from "../src/channel/channel_io.ts";
 import { ConnectionClosedError } from "../src/errors.ts";
+import { gather } from "./_gather.ts";
 import { ReadBuffer } from "./_read_buffer.ts";
 
 /** A connection read and written by calls, as `Deno.Conn` is. */
@@ -78,9 +79,6 @@ const closedError = (cause?: unknown) =>
     cause === undefined ? undefined : { cause },
   );
 
-/** How many bytes of a large chunk `writev` copies behind the small ones before it. */
-const GATHER_HEAD = 16 * 1024;
-
 class ConnChannel extends IOChannel {
   readonly localAddr: ChannelAddr;
   readonly remoteAddr: ChannelAddr;
@@ -131,12 +129,9 @@ class ConnChannel extends IOChannel {
   }
 
   /**
-   * Several chunks: `conn` has no vectored write, so the small chunks before
-   * a large one are copied into one buffer with the large one's first
-   * 16 KiB and go out in one write, and the rest of
-   * the large one follows uncopied: a frame's header leaves with its body
-   * (one write and one TCP segment fewer, and the peer's first read finds
-   * both), for a copy of at most 16 KiB more.
+   * Several chunks: `conn` has no vectored write, so they are written as
+   * {@linkcode gather} groups them (a frame's header with its body's first
+   * 16 KiB, the rest of the body uncopied).
    */
   writev(chunks: readonly Uint8Array[]): Promise<void> | undefined {
     if (this.#closed) throw closedError();
@@ -144,35 +139,7 @@ class ConnChannel extends IOChannel {
   }
 
   async #writevAll(chunks: readonly Uint8Array[]): Promise<void> {
-    let i = 0;
-    while (i < chunks.length) {
-      let small = 0;
-      let j = i;
-      while (j < chunks.length && chunks[j].length <= GATHER_HEAD) {
-        small += chunks[j++].length;
-      }
-      const large = chunks[j];
-      if (j === i) {
-        await this.#writeAll(large);
-        i++;
-        continue;
-      }
-      const head = large === undefined
-        ? 0
-        : Math.min(large.length, GATHER_HEAD);
-      const gathered = new Uint8Array(small + head);
-      let at = 0;
-      for (let k = i; k < j; k++) {
-        gathered.set(chunks[k], at);
-        at += chunks[k].length;
-      }
-      if (head > 0) gathered.set(large.subarray(0, head), at);
-      await this.#writeAll(gathered);
-      if (large !== undefined && head < large.length) {
-        await this.#writeAll(large.subarray(head));
-      }
-      i = large === undefined ? j : j + 1;
-    }
+    for (const chunk of gather(chunks)) await this.#writeAll(chunk);
   }
 
   async #writeAll(chunk: Uint8Array): Promise<void> {

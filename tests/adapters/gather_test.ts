@@ -1,0 +1,94 @@
+/**
+ * The vectored write of sockets that have none: `gather` and the Bun
+ * channel's `writev` over a fake socket that takes part of each write.
+ * Runtime-neutral.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { gather, GATHER_HEAD } from "../../adapters/_gather.ts";
+import { SocketState } from "../../adapters/_bun_channel.ts";
+import type { BunSocket } from "../../adapters/_bun_api.ts";
+
+function bytes(length: number, seed: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (i * 7 + seed) & 0xff);
+}
+
+function concat(arrays: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const array of arrays) {
+    out.set(array, at);
+    at += array.length;
+  }
+  return out;
+}
+
+const mixes: Uint8Array[][] = [
+  [bytes(11, 1), bytes(256 * 1024, 2)],
+  [bytes(5, 1), bytes(100 * 1024, 2), bytes(7, 3), bytes(70 * 1024, 4)],
+  [bytes(GATHER_HEAD, 1), bytes(GATHER_HEAD + 1, 2), bytes(3, 3)],
+  [bytes(64 * 1024, 1), bytes(9, 2)],
+  [bytes(4, 1), bytes(4, 2)],
+  [],
+];
+
+describe("gather", () => {
+  it("sends a header with its body's first 16 KiB, and the rest of the body as a view, uncopied", () => {
+    const header = bytes(11, 1);
+    const body = bytes(256 * 1024, 2);
+    const writes = gather([header, body]);
+    assert.deepEqual(writes.map((w) => w.length), [
+      11 + GATHER_HEAD,
+      256 * 1024 - GATHER_HEAD,
+    ]);
+    assert.equal(writes[1].buffer, body.buffer, "the rest is not copied");
+    assert.deepEqual(concat(writes), concat([header, body]));
+  });
+
+  it("keeps every byte in order, for any mix of small and large chunks", () => {
+    for (const [i, chunks] of mixes.entries()) {
+      assert.deepEqual(concat(gather(chunks)), concat(chunks), `mix ${i}`);
+    }
+  });
+});
+
+/** A fake Bun socket that takes at most `most` bytes per write. */
+function fakeSocket(state: SocketState, most: number) {
+  const taken: Uint8Array[] = [];
+  const socket = {
+    data: state,
+    write(chunk: Uint8Array): number {
+      const n = Math.min(chunk.length, most);
+      taken.push(chunk.slice(0, n));
+      return n;
+    },
+    shutdown() {},
+    end() {},
+  } as BunSocket;
+  state.attach(socket);
+  return taken;
+}
+
+describe("Bun channel writev", () => {
+  it("writes a frame's header with its body, in order, waiting for drain when the socket takes part", async () => {
+    for (const most of [1000, 40 * 1024, Infinity]) {
+      for (const [i, chunks] of mixes.entries()) {
+        const state = new SocketState();
+        const taken = fakeSocket(state, most);
+        let finished = false;
+        const done = state.writev(chunks)?.then(() => finished = true);
+        // Each drain writes more of what the socket did not take.
+        for (let i = 0; done !== undefined && !finished && i < 1000; i++) {
+          state.flush();
+          await Promise.resolve();
+        }
+        await done;
+        assert.deepEqual(concat(taken), concat(chunks), `mix ${i}, ${most}`);
+        if (most === Infinity && i === 0) {
+          assert.equal(taken.length, 2, "header and body start in one write");
+        }
+        state.close();
+      }
+    }
+  });
+});
