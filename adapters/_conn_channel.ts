@@ -34,7 +34,8 @@ export interface PullConn {
  *   adaptive buffers ({@linkcode ReadBuffer}: 4 KiB while traffic is light,
  *   up to 1 MiB during bulk transfers), only when asked, so a slow reader
  *   holds at most one buffer; it resolves `null` at end of stream and rejects
- *   if a read fails. `write()` resolves once `conn.write` took every byte, so
+ *   if a read fails. `readInto()` reads into the caller's buffer instead (the
+ *   rest of a large frame, into the frame's own buffer). `write()` resolves once `conn.write` took every byte, so
  *   a full socket makes it wait; `writev()` sends a frame's header with its
  *   body's first 16 KiB in one write (`conn` has no vectored write), the
  *   rest uncopied; `closeWrite()` calls `conn.closeWrite()`.
@@ -119,6 +120,27 @@ class ConnChannel extends IOChannel {
         return null;
       }
       if (n > 0) return buffers.take(n);
+    }
+    return null;
+  }
+
+  /** Reads into `target` (a large frame's own buffer): no chunk, no copy. */
+  async readInto(target: Uint8Array): Promise<number | null> {
+    while (!this.#readEnded && !this.#closed) {
+      let n: number | null;
+      try {
+        n = await this.#conn.read(target);
+      } catch (error) {
+        this.#readEnded = true;
+        if (this.#closed) return null;
+        throw error;
+      }
+      if (n === null) {
+        this.#readEnded = true;
+        this.#releaseIfDone();
+        return null;
+      }
+      if (n > 0) return n;
     }
     return null;
   }

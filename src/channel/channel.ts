@@ -176,6 +176,12 @@ export interface PeerCertificate {
  *   already holds no reference to it (the kernel took every byte), or a
  *   promise that resolves once it holds none; it rejects (or throws) once
  *   the channel is closed or broken. One call at a time.
+ * - `readInto()`, optional, reads into the caller's buffer (a large frame's
+ *   own, so its bytes are not copied from a chunk): it resolves to how many
+ *   bytes it put at the buffer's start (more than 0), or `null` as `read()`
+ *   does, and holds no reference to the buffer once settled. It is called
+ *   only while no `read()` is pending, and `read()` only while no
+ *   `readInto()` is.
  * - `writev()`, optional, writes several chunks as one call where the
  *   runtime can, so a frame's header and its large body leave together.
  * - `closeWrite()` half-closes: the peer reads end of stream.
@@ -201,6 +207,13 @@ export interface PeerCertificate {
 export interface ChannelIO {
   /** The next chunk, or `null` at end of stream. One call at a time. */
   read(): Promise<Uint8Array | null>;
+  /**
+   * Optional: reads into `target` instead of a chunk of the channel's.
+   * Resolves to the count read into `target`'s start (more than 0), or
+   * `null` at end of stream; the channel holds no reference to `target`
+   * once settled. One call at a time, never while `read()` is pending.
+   */
+  readInto?(target: Uint8Array): Promise<number | null>;
   /**
    * Writes `chunk`: `undefined` when done at once, else a promise that
    * resolves when the channel no longer holds the chunk. One call at a time.

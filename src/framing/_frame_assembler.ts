@@ -22,7 +22,9 @@
  *   collections: on Node, 256 KiB echoed with one in flight went from
  *   0.4-0.6 to 0.8-0.9 × the raw echo; bench/large_frames_bench.ts), and
  *   the frame is still copied once. Such a frame holds its length, which is
- *   at most what the peer already sent in one frame.
+ *   at most what the peer already sent in one frame. A reader that can read
+ *   into a buffer of its choosing reads the rest of such a frame straight
+ *   into it ({@linkcode FrameAssembler.target}): no chunk, no copy.
  *
  * @module
  */
@@ -115,6 +117,40 @@ export class FrameAssembler {
     const frame = this.join(this.#need, chunk.subarray(at, end));
     onFrame(frame);
     return end;
+  }
+
+  /**
+   * Where the rest of the frame can be read to directly: a view of its whole
+   * buffer (a frame no larger than one completed before, once its first
+   * piece arrived), when at least `min` bytes are missing.
+   *
+   * @param min The fewest missing bytes worth it.
+   * @returns The view, or `undefined`.
+   */
+  target(min: number): Uint8Array | undefined {
+    const whole = this.#whole;
+    const filled = this.#filled;
+    if (whole === undefined || this.#need - filled < min) return undefined;
+    return whole.subarray(filled);
+  }
+
+  /**
+   * Counts `count` bytes read into {@linkcode FrameAssembler.target}'s view;
+   * emits the frame once it is whole.
+   *
+   * @param count Bytes read, at most what the view holds.
+   * @param onFrame Called with the frame if it is now whole.
+   */
+  advance(count: number, onFrame: (payload: Uint8Array) => void): void {
+    const filled = this.#filled + count;
+    if (filled < this.#need) {
+      this.#filled = filled;
+      return;
+    }
+    const whole = this.#whole!;
+    this.#whole = undefined;
+    this.#filled = this.#need = 0;
+    onFrame(whole);
   }
 
   /**

@@ -231,6 +231,14 @@ class LengthPrefixedDecoder implements FrameDecoder {
     return this.#headerFill + this.#frame.filled;
   }
 
+  target(min: number): Uint8Array | undefined {
+    return this.#frame.target(min);
+  }
+
+  advance(count: number, onFrame: (payload: Uint8Array) => void): void {
+    this.#frame.advance(count, onFrame);
+  }
+
   decode(chunk: Uint8Array, onFrame: (payload: Uint8Array) => void): void {
     const size = this.#size;
     const end = chunk.byteLength;

@@ -37,6 +37,25 @@ export interface FrameDecoder {
   decode(chunk: Uint8Array, onFrame: (payload: Uint8Array) => void): void;
   /** Bytes of an incomplete frame held between calls. */
   readonly bufferedBytes: number;
+  /**
+   * Optional, with `advance`: where the rest of the frame being assembled
+   * can be read to directly (a view of the frame's own buffer), when at
+   * least `min` bytes of it are missing and it has such a buffer; else
+   * `undefined`. A reader that can read into a buffer of its choosing (a
+   * channel's `readInto`) reads there, then calls `advance`.
+   *
+   * @param min The fewest missing bytes worth a direct read.
+   * @returns The view to read into, or `undefined`.
+   */
+  target?(min: number): Uint8Array | undefined;
+  /**
+   * Optional, with `target`: counts `count` bytes read into the view
+   * `target` returned, and calls `onFrame` with the frame once it is whole.
+   *
+   * @param count Bytes read into the view, from its start.
+   * @param onFrame Called with the frame's payload if it is now whole.
+   */
+  advance?(count: number, onFrame: (payload: Uint8Array) => void): void;
 }
 
 /**

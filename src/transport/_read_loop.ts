@@ -28,6 +28,8 @@ import type { ConnectionStats } from "./stats.ts";
 
 /** How often `drain()` looks at the pending table once no handler runs. */
 const DRAIN_POLL_MS = 10;
+/** The fewest missing bytes of a frame read straight into its buffer. */
+const DIRECT_READ_MIN = 16 * 1024;
 
 /**
  * Reads the channel, decodes its frames and hands each message to the part
@@ -176,6 +178,17 @@ export class ReadLoop<M> {
     const incoming = this.#incoming;
     try {
       for (;;) {
+        // The rest of a large frame that has its own buffer is read straight
+        // into it, where the channel can (no chunk, no copy).
+        const target = io?.readInto && decoder.target?.(DIRECT_READ_MIN);
+        if (target) {
+          const count = await io!.readInto!(target);
+          if (count === null || link.state === "closed") break;
+          stats.bytesIn += count;
+          decoder.advance!(count, this.#onFrame);
+          if (incoming.blocked) await incoming.takeBacklog();
+          continue;
+        }
         let value: Uint8Array | null;
         if (io !== undefined) value = await io.read();
         else {

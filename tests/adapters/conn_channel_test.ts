@@ -7,6 +7,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { connChannel, type PullConn } from "../../adapters/_conn_channel.ts";
 import type { ChannelAddr } from "../../src/channel/channel.ts";
+import { Connection } from "../../src/connection/connection.ts";
+import { Router } from "../../src/transport/router.ts";
 
 const addr: ChannelAddr = { transport: "tcp", hostname: "127.0.0.1", port: 1 };
 
@@ -80,4 +82,88 @@ describe("connChannel writev", () => {
     channel.close();
     assert.throws(() => channel.io!.writev!([new Uint8Array(1)]));
   });
+});
+
+/**
+ * Two pull-based connections joined in memory, as Deno's TCP pair: each
+ * write is taken up to 64 KiB at a time, each read copies what waits into
+ * the reader's buffer. Every buffer a read was given is recorded.
+ */
+function pullPair(): [PullConn, PullConn, Uint8Array[]] {
+  const targets: Uint8Array[] = [];
+  const inboxes: Uint8Array[][] = [[], []];
+  const ended = [false, false];
+  const wakers: ((() => void) | undefined)[] = [undefined, undefined];
+  const end = (side: number) => {
+    const peer = 1 - side;
+    ended[peer] = true;
+    wakers[peer]?.();
+  };
+  const side = (me: number): PullConn => ({
+    async read(buffer) {
+      targets.push(buffer);
+      const inbox = inboxes[me];
+      while (inbox.length === 0) {
+        if (ended[me]) return null;
+        await new Promise<void>((resolve) => wakers[me] = resolve);
+        wakers[me] = undefined;
+      }
+      let n = 0;
+      while (inbox.length > 0 && n < buffer.length) {
+        const piece = inbox[0];
+        const take = Math.min(piece.length, buffer.length - n);
+        buffer.set(piece.subarray(0, take), n);
+        n += take;
+        if (take === piece.length) inbox.shift();
+        else inbox[0] = piece.subarray(take);
+      }
+      return n;
+    },
+    write(bytes) {
+      const taken = bytes.slice(0, 64 * 1024);
+      inboxes[1 - me].push(taken);
+      wakers[1 - me]?.();
+      return Promise.resolve(taken.length);
+    },
+    closeWrite: () => Promise.resolve(end(me)),
+    close: () => {
+      end(me);
+      end(1 - me);
+    },
+  });
+  return [side(0), side(1), targets];
+}
+
+describe("connChannel readInto", () => {
+  it(
+    "the rest of a large frame is read straight into the frame's own buffer: the replies held are those buffers, each its own",
+    {
+      timeout: 30_000,
+    },
+    async () => {
+      const [a, b, targets] = pullPair();
+      const router = new Router().handle("echo", (body: Uint8Array) => body);
+      const server = new Connection(connChannel(b, addr, addr), { router });
+      const client = new Connection(connChannel(a, addr, addr));
+      const bodies = [1, 2, 3, 4].map((seed) => bytes(1024 * 1024, seed));
+      const replies: Uint8Array[] = [];
+      for (const body of bodies) {
+        replies.push(await client.request("echo", body) as Uint8Array);
+      }
+      await client.close();
+      await server.close();
+      replies.forEach((reply, i) => {
+        assert.ok(reply.every((x, j) => x === bodies[i][j]), `reply ${i}`);
+      });
+      // The first reply of its size is joined from chunks; the later ones are
+      // read into their own buffers (the frame's, which the body views).
+      for (const reply of replies.slice(1)) {
+        assert.ok(
+          targets.some((t) => t.buffer === reply.buffer),
+          "no read went straight into the reply's buffer",
+        );
+      }
+      assert.equal(new Set(replies.map((r) => r.buffer)).size, 4);
+    },
+  );
 });

@@ -156,3 +156,47 @@ describe("large messages over the runtime's TCP adapter", () => {
     },
   );
 });
+
+describe("large frames read straight into their buffer", () => {
+  it("the decoder offers the rest of a frame no larger than one before as a view of its own buffer, and emits that buffer", () => {
+    const codec = new LengthPrefixedCodec();
+    const size = 1 * MiB;
+    const decoder = codec.createDecoder();
+    const frames: Uint8Array[] = [];
+    const onFrame = (frame: Uint8Array) => frames.push(frame);
+    const [first, second, third] = [1, 2, 3].map((seed) => pattern(size, seed));
+    // The first frame of its size has no buffer of its own to read into.
+    const stream = concat(
+      [first, second, third].flatMap((p) =>
+        codec.encode([p], p.length).map((b) => b.slice())
+      ),
+    );
+    const frameBytes = 4 + size;
+    decoder.decode(stream.slice(0, 1000), onFrame);
+    assert.equal(decoder.target!(16 * KiB), undefined);
+    decoder.decode(stream.slice(1000, frameBytes + 1000), onFrame);
+    assert.equal(frames.length, 1);
+    // The second: after its first piece, the rest is read into its buffer.
+    for (const start of [frameBytes, 2 * frameBytes]) {
+      const seed = start === frameBytes ? second : third;
+      if (start === 2 * frameBytes) {
+        decoder.decode(stream.slice(start, start + 1000), onFrame);
+      }
+      let at = start + 1000;
+      for (let target; (target = decoder.target!(16 * KiB)) !== undefined;) {
+        const n = Math.min(target.length, 100_000);
+        target.set(stream.subarray(at, at + n));
+        decoder.advance!(n, onFrame);
+        at += n;
+      }
+      assert.ok(start + frameBytes - at < 16 * KiB, "read straight in");
+      decoder.decode(stream.slice(at, start + frameBytes), onFrame);
+      assert.deepEqual(frames.at(-1), seed);
+    }
+    assert.equal(frames.length, 3);
+    // Each frame has its own buffer: held, none was overwritten.
+    assert.deepEqual(frames, [first, second, third]);
+    assert.notEqual(frames[1].buffer, frames[2].buffer);
+    assert.equal(decoder.bufferedBytes, 0);
+  });
+});
