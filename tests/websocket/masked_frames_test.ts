@@ -43,22 +43,11 @@ const bytes = (length: number, seed: number) =>
 
 describe("MaskedFrames", () => {
   it("frames and masks every length, at every alignment, in one buffer", () => {
-    const lengths = [
-      0,
-      1,
-      2,
-      3,
-      4,
-      5,
-      6,
-      7,
-      125,
-      126,
-      127,
-      65535,
-      65536,
-      70001,
-    ];
+    // Each frame shifts where the next one's payload starts, so the
+    // payloads start at every offset modulo 8.
+    const lengths = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 31];
+    lengths.push(...lengths.map((n) => n + 1000), 125, 126, 127, 65535);
+    lengths.push(65536, 70001, 70002, 70003);
     const frames = new MaskedFrames();
     const sent: Uint8Array[] = [];
     for (const [i, length] of lengths.entries()) {
