@@ -25,6 +25,11 @@ import type { SlowRequest } from "./slow_request.ts";
 import type { ConnectionStats } from "./stats.ts";
 import type { RequestOptions } from "./transport_options.ts";
 
+/** Queues the idle checks of the sweep timer. */
+const SETTLED = Promise.resolve();
+/** Microtasks an emptied pending table waits for a new request. */
+const IDLE_HOPS = 3;
+
 /**
  * The requests a transport sent that wait for their replies (the pending
  * table), by id: ids handed out around those in flight and those reserved
@@ -47,6 +52,8 @@ export class Outgoing<M> {
   #pending: Map<MessageId, PendingRequest<M>> | undefined;
   /** The one timer of the requests with the default deadline (see #sweep). */
   #sweeper: Timer<Outgoing<M>> | undefined = undefined;
+  /** True while a check whether to cancel `#sweeper` is queued. */
+  #idle = false;
   /** Ids that timed out or were aborted here and may still be answered. */
   #reserved = new ReservedIds();
   /** True while a fence (see `ReservedIds`) is out. */
@@ -236,6 +243,19 @@ export class Outgoing<M> {
     }
   }
 
+  /** Cancels the sweep timer if nothing waits after `hops` microtasks more. */
+  #cancelSweepIfIdle(hops: number): void {
+    if ((this.#pending?.size ?? 0) !== 0 || this.#sweeper === undefined) {
+      this.#idle = false;
+    } else if (hops > 0) {
+      void SETTLED.then(() => this.#cancelSweepIfIdle(hops - 1));
+    } else {
+      this.#idle = false;
+      this.#sweeper.cancel();
+      this.#sweeper = undefined;
+    }
+  }
+
   static #expire<M>(entry: PendingRequest<M>): void {
     const outgoing = entry.owner as Outgoing<M>;
     entry.timer = undefined;
@@ -285,10 +305,12 @@ export class Outgoing<M> {
     const pending = this.#pending;
     pending?.delete(entry.id);
     entry.timer?.cancel();
-    if (pending?.size === 0 && this.#sweeper !== undefined) {
-      // Nothing waits: no timer is left behind.
-      this.#sweeper.cancel();
-      this.#sweeper = undefined;
+    if (pending?.size === 0 && this.#sweeper !== undefined && !this.#idle) {
+      // Nothing waits: no timer is left behind, unless the callers send
+      // again within a few microtasks (a closed loop's next request after
+      // its reply), which would arm a runtime timer again per round trip.
+      this.#idle = true;
+      void SETTLED.then(() => this.#cancelSweepIfIdle(IDLE_HOPS));
     }
     if (entry.signal) {
       entry.signal.removeEventListener("abort", entry.onAbort!);

@@ -2,7 +2,8 @@
  * Requests with the connection's default timeout share one deadline timer
  * (the pending table is in deadline order): each still times out on time,
  * and no timer is left once nothing waits. A request with its own timeout
- * keeps a timer of its own.
+ * keeps a timer of its own. A closed loop (the next request sent when the
+ * reply came) arms the runtime timer once, not once per round trip.
  */
 
 import { describe, it } from "node:test";
@@ -65,5 +66,43 @@ describe("the default deadline", () => {
     await assert.rejects(slow); // closed, not timed out
     await server.close();
     assert.equal(timers.size, 0);
+  });
+
+  it("closed loops of requests arm the runtime timer once, not once per round trip; it is cleared once nothing waits", async () => {
+    let armed = 0;
+    let cleared = 0;
+    const timers = new TimerHeap({
+      setTimer: (callback, ms) => {
+        armed++;
+        return setTimeout(callback, ms);
+      },
+      clearTimer: (handle) => {
+        cleared++;
+        clearTimeout(handle as ReturnType<typeof setTimeout>);
+      },
+    });
+    const router = new Router().handle("echo", (body: Uint8Array) => body);
+    const [a, b] = createMemoryPipe();
+    const server = new Connection(a, { router });
+    const client = new Connection<typeof router>(b, {
+      timeout: 30_000,
+      timers,
+    });
+    for (const loops of [1, 16]) {
+      await Promise.all(Array.from({ length: loops }, async (_, slot) => {
+        for (let i = 0; i < 200; i++) {
+          const reply = await client.request("echo", new Uint8Array([slot, i]));
+          assert.deepEqual([...reply], [slot, i]);
+        }
+      }));
+    }
+    // 3,400 round trips (each emptied the pending table): one timer.
+    assert.equal(armed, 1, `the runtime timer was armed ${armed} times`);
+    // Nothing waits: the timer goes within a few microtasks.
+    for (let i = 0; i < 10 && timers.size > 0; i++) await Promise.resolve();
+    assert.equal(timers.size, 0);
+    assert.equal(cleared, 1);
+    await client.close();
+    await server.close();
   });
 });
