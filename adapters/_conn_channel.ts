@@ -89,6 +89,11 @@ class ConnChannel extends IOChannel {
   #readEnded = false;
   #writeEnded = false;
   #onClose: (() => void) | undefined;
+  /** The read callbacks, made by the first read. */
+  #onRead:
+    | ((n: number | null) => Promise<Uint8Array | null> | Uint8Array | null)
+    | undefined;
+  #onReadError: ((error: unknown) => null) | undefined;
 
   constructor(
     conn: PullConn,
@@ -103,25 +108,31 @@ class ConnChannel extends IOChannel {
     this.#onClose = onClose;
   }
 
-  async read(): Promise<Uint8Array | null> {
-    const buffers = this.#buffers;
-    while (!this.#readEnded && !this.#closed) {
-      let n: number | null;
-      try {
-        n = await this.#conn.read(buffers.next());
-      } catch (error) {
-        this.#readEnded = true;
-        if (this.#closed) return null;
-        throw error;
-      }
-      if (n === null) {
-        this.#readEnded = true;
-        this.#releaseIfDone();
-        return null;
-      }
-      if (n > 0) return buffers.take(n);
+  read(): Promise<Uint8Array | null> {
+    if (this.#readEnded || this.#closed) return Promise.resolve(null);
+    // Chained callbacks made once per channel, not an async function: an
+    // idle connection's pending read holds no suspended async frame (about
+    // 220 B each on Deno).
+    return this.#conn.read(this.#buffers.next()).then(
+      this.#onRead ??= (n) => this.#afterRead(n),
+      this.#onReadError ??= (error) => this.#readFailed(error),
+    );
+  }
+
+  #afterRead(n: number | null): Promise<Uint8Array | null> | Uint8Array | null {
+    if (n === null) {
+      this.#readEnded = true;
+      this.#releaseIfDone();
+      return null;
     }
-    return null;
+    // A read of no bytes: read again.
+    return n > 0 ? this.#buffers.take(n) : this.read();
+  }
+
+  #readFailed(error: unknown): null {
+    this.#readEnded = true;
+    if (this.#closed) return null;
+    throw error;
   }
 
   /** Reads into `target` (a large frame's own buffer): no chunk, no copy. */

@@ -33,10 +33,8 @@ export class Caller {
   /** The request interceptors, in order. */
   readonly interceptors: readonly RequestInterceptor[];
   #defaults: Metadata | undefined;
-  /** Reply → body. */
-  readonly decodeBody: (reply: unknown) => unknown;
-  /** Reply → `{ body, metadata }`. */
-  readonly decodeFull: (reply: unknown) => ReplyWithMetadata;
+  #decodeBody: ((reply: unknown) => unknown) | undefined;
+  #decodeFull: ((reply: unknown) => ReplyWithMetadata) | undefined;
 
   /**
    * @param protocol The protocol.
@@ -59,8 +57,18 @@ export class Caller {
     this.interceptors = (interceptors ?? []).flatMap((i) =>
       i.request ? [i.request] : []
     );
-    this.decodeBody = (reply) => protocol.body(reply, body);
-    this.decodeFull = (reply) => ({
+  }
+
+  /** Reply → body (made on first use: an idle connection holds none). */
+  get decodeBody(): (reply: unknown) => unknown {
+    const { protocol, body } = this;
+    return this.#decodeBody ??= (reply) => protocol.body(reply, body);
+  }
+
+  /** Reply → `{ body, metadata }` (made on first use). */
+  get decodeFull(): (reply: unknown) => ReplyWithMetadata {
+    const { protocol, body } = this;
+    return this.#decodeFull ??= (reply) => ({
       body: protocol.body(reply, body),
       metadata: protocol.metadata?.(reply) ?? new Metadata(),
     });

@@ -58,10 +58,14 @@ export class Outgoing<M> {
   #reserved = new ReservedIds();
   /** True while a fence (see `ReservedIds`) is out. */
   #fenceOut = false;
+  /** `inUse` as a function value, for the id allocator (made on first use). */
+  #inUse: ((id: MessageId) => boolean) | undefined;
+
   /** True while an id may not be handed out: pending, or reserved. */
-  readonly inUse = (id: MessageId): boolean =>
-    this.#pending?.has(id) === true ||
-    (this.#reserved.size !== 0 && this.#reserved.has(id));
+  inUse(id: MessageId): boolean {
+    return this.#pending?.has(id) === true ||
+      (this.#reserved.size !== 0 && this.#reserved.has(id));
+  }
 
   constructor(link: Link<M>, config: TransportConfig<M>) {
     this.#link = link;
@@ -115,7 +119,7 @@ export class Outgoing<M> {
       ? this.#timeout
       : checkTimeout(options.timeout);
     const codec = this.#codec;
-    const id = this.#ids.next(this.inUse);
+    const id = this.#ids.next(this.#inUse ??= (id) => this.inUse(id));
     let outgoing = codec.withId(message, id);
     if (timeout !== Infinity && codec.withTimeout) {
       outgoing = codec.withTimeout(outgoing, timeout);

@@ -62,7 +62,8 @@ export class ReadLoop<M> {
   /** Why it closed: set with the state `closed`. */
   #closedReason: Error | undefined;
   #resolveClosed!: () => void;
-  #onFrame = (payload: Uint8Array): void => this.#dispatch(payload);
+  /** Hands each frame to `#dispatch` (made by the first read that brings bytes). */
+  #onFrame: ((payload: Uint8Array) => void) | undefined;
 
   constructor(
     channel: Channel,
@@ -185,7 +186,10 @@ export class ReadLoop<M> {
           const count = await io!.readInto!(target);
           if (count === null || link.state === "closed") break;
           stats.bytesIn += count;
-          decoder.advance!(count, this.#onFrame);
+          decoder.advance!(
+            count,
+            this.#onFrame ??= (payload) => this.#dispatch(payload),
+          );
           if (incoming.blocked) await incoming.takeBacklog();
           continue;
         }
@@ -198,7 +202,10 @@ export class ReadLoop<M> {
         if (value === null || link.state === "closed") break;
         stats.bytesIn += value.byteLength;
         this.#chunk = value;
-        decoder.decode(value, this.#onFrame);
+        decoder.decode(
+          value,
+          this.#onFrame ??= (payload) => this.#dispatch(payload),
+        );
         this.#chunk = undefined;
         // Requests that could not be taken wait in the backlog: read no
         // more until it is empty and new ones may be taken.

@@ -167,3 +167,44 @@ describe("connChannel readInto", () => {
     },
   );
 });
+
+describe("connChannel read", () => {
+  /** A connection whose reads play `script`: a byte count, an error, or the end. */
+  function scripted(script: (number | Error | null)[]): PullConn {
+    return {
+      read(buffer) {
+        const step = script.shift();
+        if (step instanceof Error) return Promise.reject(step);
+        if (typeof step === "number") buffer.fill(7, 0, step);
+        return Promise.resolve(step === undefined ? null : step);
+      },
+      write: (bytes) => Promise.resolve(bytes.length),
+      closeWrite: () => Promise.resolve(),
+      close() {},
+    };
+  }
+
+  it("skips reads of no bytes, hands out what each read brought, and ends with null", async () => {
+    const io = connChannel(scripted([0, 3, 0, 0, 2, null]), addr, addr).io!;
+    assert.deepEqual(await io.read(), new Uint8Array([7, 7, 7]));
+    assert.deepEqual(await io.read(), new Uint8Array([7, 7]));
+    assert.equal(await io.read(), null);
+    assert.equal(await io.read(), null);
+  });
+
+  it("a failed read throws once; later reads end; once closed, a failure ends quietly", async () => {
+    const failure = new Error("reset");
+    const io = connChannel(scripted([1, failure]), addr, addr).io!;
+    assert.deepEqual(await io.read(), new Uint8Array([7]));
+    await assert.rejects(io.read(), (error) => error === failure);
+    assert.equal(await io.read(), null);
+    const channel = connChannel(
+      scripted([new Error("closed under it")]),
+      addr,
+      addr,
+    );
+    const pending = channel.io!.read();
+    channel.close();
+    assert.equal(await pending, null);
+  });
+});
