@@ -40,7 +40,10 @@
  *   [--peers listenrain,raw,grpc] [--parallel 1,16] [--payload 64,4k]
  *   (peers: listenrain, listenrain-metadata, listenrain-otel, raw, grpc)
  *   [--seconds 3] [--warmup 0.5] [--repeat 1] [--api request|call]
- *   [--rate-fraction 0.5 | --rate 20000] [--json]
+ *   [--rate-fraction 0.5 | --rate 20000] [--json] [--cpu]
+ *
+ * `--cpu` adds a table of CPU time per request, client and server, per peer
+ * (the closed loops only: it skips the open loop), and listenrain's ÷ raw's.
  *
  * `--repeat n` runs each cell n times and keeps the best (other work on the
  * machine only ever lowers a throughput). `--api call` makes the listenrain
@@ -57,6 +60,7 @@
 import { loadavg } from "node:os";
 import process from "node:process";
 import { printLatency } from "./_bench_latency.mjs";
+import { printCpu } from "./_bench_cpu.mjs";
 import {
   BenchProcess,
   buildForNode,
@@ -103,7 +107,10 @@ if (!Number.isInteger(repeat) || repeat < 1) {
   usageError("--repeat must be a positive integer");
 }
 const json = argv.includes("--json");
-const fixedRate = Number(flag(argv, "rate", "-1"));
+const cpu = argv.includes("--cpu");
+// --cpu measures the closed loops only: the server's CPU time would
+// otherwise include the open loop's.
+const fixedRate = cpu ? 0 : Number(flag(argv, "rate", "-1"));
 const rateFraction = Number(flag(argv, "rate-fraction", "0.5"));
 if (!(rateFraction >= 0) || Number.isNaN(fixedRate)) {
   usageError("--rate and --rate-fraction must be non-negative numbers");
@@ -154,6 +161,11 @@ async function measure(peer, parallel, payload, rate) {
   let client;
   try {
     const { port } = await server.next(60);
+    const serverCpu = async () => {
+      server.send("cpu");
+      return (await server.next(30)).cpuMs;
+    };
+    const serverBefore = cpu ? await serverCpu() : 0;
     client = new BenchProcess(on, "bench/compare/client.ts", [
       ...["--peer", peer, "--port", String(port), "--api", api],
       ...["--parallel", String(parallel), "--payload", String(payload)],
@@ -162,6 +174,14 @@ async function measure(peer, parallel, payload, rate) {
       ...(rate ? [`--${rate[0]}`, String(rate[1])] : []),
     ]);
     const result = await client.next(caseSeconds);
+    // CPU µs per reply, warm-up included on both sides.
+    const perReply = (ms) => (ms * 1000) / result.verified;
+    const cpuUs = cpu
+      ? {
+        client: perReply(result.cpuMs),
+        server: perReply((await serverCpu()) - serverBefore),
+      }
+      : undefined;
     server.send("rss");
     const { rssMiB: serverRss } = await server.next(10);
     const reqPerSec = result.requests / result.seconds;
@@ -177,6 +197,7 @@ async function measure(peer, parallel, payload, rate) {
       clientRssMiB: result.rssMiB,
       verified: result.verified,
       latency: result.latency,
+      cpuUs,
       open: result.open && {
         offered: result.open.offered,
         reqPerSec: result.open.requests / result.open.seconds,
@@ -221,7 +242,8 @@ for (const [parallel, payload] of cases) {
       rows.push(row);
       if (peer === reference) cellRate ??= row.open?.offered ?? 0;
       if (json) {
-        const { runtime, reqPerSec, gbitPerSec, rssMiB, latency, open } = row;
+        const { runtime, reqPerSec, gbitPerSec, rssMiB, latency, open, cpuUs } =
+          row;
         console.log(JSON.stringify({
           runtime,
           peer,
@@ -232,6 +254,7 @@ for (const [parallel, payload] of cases) {
           rssMiB,
           latency,
           open,
+          ...(cpuUs ? { cpuUs } : {}),
         }));
       }
     } catch (error) {
@@ -346,6 +369,7 @@ function printTable() {
   }
   if (marked) console.log(`\n* below the target of ${TARGET_RAW} × raw`);
   printLatency({ peers, cases, rows, names, find, reference });
+  if (cpu) printCpu({ peers, cases, names, find });
 }
 
 if (!json) printTable();

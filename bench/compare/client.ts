@@ -6,7 +6,9 @@
  * the rate the closed loops just measured), an open loop on the same
  * connection: that rate offered for another warm-up and window, at most
  * `--parallel` in flight (_open_loop.ts). Prints one JSON line,
- * `{"requests", "seconds", "verified", "rssMiB", "latency", "open"}` (`open`:
+ * `{"requests", "seconds", "verified", "rssMiB", "latency", "cpuMs", "open"}`
+ * (`cpuMs`: this process's CPU time in the closed loops, warm-up included;
+ * `open`:
  * the open loop's `{"offered", "requests", "seconds", "latency", …}` or
  * absent), and exits.
  *
@@ -23,7 +25,7 @@
 
 import process from "node:process";
 import { Connection } from "../../src/connection/connection.ts";
-import { args, flag, sizes } from "../_process.ts";
+import { args, cpuMs, flag, sizes } from "../_process.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 import { deadline, die, emit } from "./_control.ts";
 import { loadRaw } from "./_raw.ts";
@@ -94,15 +96,20 @@ function callLoops(
   });
 }
 
-/** What a peer's run reports: the closed loops, then the open loop. */
-type Result = ClientResult & { open?: OpenResult };
+/**
+ * What a peer's run reports: the closed loops (with this process's CPU
+ * time in them, warm-up included), then the open loop.
+ */
+type Result = ClientResult & { cpuMs: number; open?: OpenResult };
 
 /** The closed loops' result, and the open loop's at the rate asked for. */
 async function both(
   closed: () => Promise<ClientResult>,
   open: (rate: number) => Promise<OpenResult>,
 ): Promise<Result> {
-  const result = await closed();
+  const cpuBefore = cpuMs();
+  const result = { ...await closed(), cpuMs: 0 };
+  result.cpuMs = cpuMs() - cpuBefore;
   const offered = rate > 0
     ? rate
     : rateFraction * result.requests / result.seconds;

@@ -2,7 +2,7 @@
  * One server of the side-by-side benchmark, in a process of its own: the
  * listenrain echo route, the raw echo or the gRPC echo, on 127.0.0.1 and any
  * free port. Prints `{"port": …}` when ready; answers `rss` on stdin with its
- * peak RSS; exits on `exit`, when stdin ends, or after `--max-seconds`.
+ * peak RSS and `cpu` with its CPU time so far (`{"cpuMs": …}`); exits on `exit`, when stdin ends, or after `--max-seconds`.
  *
  * Run by scripts/bench_compare.mjs: `<runtime> bench/compare/server.ts
  * --peer listenrain|listenrain-metadata|listenrain-otel|raw|grpc`.
@@ -12,7 +12,7 @@
 
 import process from "node:process";
 import { Connection } from "../../src/connection/connection.ts";
-import { args, flag } from "../_process.ts";
+import { args, cpuMs, flag } from "../_process.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 import { commands, deadline, die, emit, RssPeak } from "./_control.ts";
 import { loadRaw } from "./_raw.ts";
@@ -58,6 +58,7 @@ try {
   const rss = new RssPeak();
   commands({
     rss: () => emit({ rssMiB: rss.peak }),
+    cpu: () => emit({ cpuMs: cpuMs() }),
     exit: () => process.exit(0),
   });
   emit({ ready: true, peer, runtime, port });
