@@ -31,3 +31,15 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/**
+ * `length` bytes of a pattern that differs with `seed`, for checking
+ * payloads byte for byte.
+ *
+ * @param length How many bytes.
+ * @param seed Shifts the pattern.
+ * @returns The bytes.
+ */
+export function pattern(length: number, seed: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (i * 7 + seed) & 0xff);
+}

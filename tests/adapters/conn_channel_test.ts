@@ -9,6 +9,7 @@ import { connChannel, type PullConn } from "../../adapters/_conn_channel.ts";
 import type { ChannelAddr } from "../../src/channel/channel.ts";
 import { Connection } from "../../src/connection/connection.ts";
 import { Router } from "../../src/transport/router.ts";
+import { concat, pattern as bytes } from "../_helpers/bytes.ts";
 
 const addr: ChannelAddr = { transport: "tcp", hostname: "127.0.0.1", port: 1 };
 
@@ -26,20 +27,6 @@ function recording(most: number): PullConn & { writes: Uint8Array[] } {
     closeWrite: () => Promise.resolve(),
     close() {},
   };
-}
-
-function bytes(length: number, seed: number): Uint8Array {
-  return Uint8Array.from({ length }, (_, i) => (i * 7 + seed) & 0xff);
-}
-
-function concat(arrays: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
-  let at = 0;
-  for (const array of arrays) {
-    out.set(array, at);
-    at += array.length;
-  }
-  return out;
 }
 
 describe("connChannel writev", () => {

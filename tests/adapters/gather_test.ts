@@ -8,20 +8,7 @@ import assert from "node:assert/strict";
 import { gather, GATHER_HEAD } from "../../adapters/_gather.ts";
 import { SocketState } from "../../adapters/_bun_channel.ts";
 import type { BunSocket } from "../../adapters/_bun_api.ts";
-
-function bytes(length: number, seed: number): Uint8Array {
-  return Uint8Array.from({ length }, (_, i) => (i * 7 + seed) & 0xff);
-}
-
-function concat(arrays: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
-  let at = 0;
-  for (const array of arrays) {
-    out.set(array, at);
-    at += array.length;
-  }
-  return out;
-}
+import { concat, pattern as bytes } from "../_helpers/bytes.ts";
 
 const mixes: Uint8Array[][] = [
   [bytes(11, 1), bytes(256 * 1024, 2)],

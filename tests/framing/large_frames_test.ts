@@ -12,23 +12,13 @@ import { Router } from "../../src/transport/router.ts";
 import { loadAdapter } from "../../adapters/runtime.ts";
 import { collectGarbage } from "../reliability/_helpers.ts";
 import { pattern } from "./_helpers.ts";
+import { concat } from "../_helpers/bytes.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
 /** Fails the test if `frame` is emitted (the frame must not complete yet). */
 const never = (): void => assert.fail("the frame completed too early");
-
-/** The arrays joined into one. */
-function concat(arrays: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
-  let at = 0;
-  for (const array of arrays) {
-    out.set(array, at);
-    at += array.length;
-  }
-  return out;
-}
 
 /** `bytes` cut into pieces of `size`, each in an array of its own. */
 function pieces(bytes: Uint8Array, size: number): Uint8Array[] {
