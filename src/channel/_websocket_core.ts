@@ -24,52 +24,29 @@
 
 import type { ChannelAddr } from "./channel.ts";
 import { IOChannel } from "./channel_io.ts";
+import type { MessageLimits, MessageSink } from "./_websocket_sink.ts";
+import {
+  CREDIT,
+  creditMessage,
+  DATA,
+  dataMessage,
+  END,
+  endMessage,
+} from "./_websocket_messages.ts";
 import {
   ConnectionClosedError,
   MessageTooLargeError,
   ProtocolError,
 } from "../errors.ts";
 
-/** What the channel needs from the runtime's socket. */
-export interface MessageSink {
-  /** Sends one binary message; `false` if the runtime dropped it. */
-  send(message: Uint8Array): boolean | void;
-  /** Bytes queued by `send` and not yet handed to the network. */
-  bufferedAmount(): number;
-  /** Starts the closing handshake (after the queued messages). */
-  close(code: number, reason: string): void;
-  /**
-   * True if `send` is done with the bytes once it returns (it copied them
-   * or wrote them, as Bun's sockets and Deno's do; `ws` on Node keeps them
-   * for later): the channel then builds every message in one shared buffer
-   * instead of a new one each.
-   */
-  readonly copies?: boolean;
-}
-
-/** The limits of one WebSocket channel. */
-export interface MessageLimits {
-  /** The largest message accepted, tag byte included; also the largest sent. */
-  readonly maxMessageSize: number;
-  /** A write waits while `bufferedAmount` is above this. */
-  readonly highWaterMark: number;
-  /** How many unread bytes this end accepts from its peer. */
-  readonly window: number;
-}
+export type { MessageLimits, MessageSink } from "./_websocket_sink.ts";
 
 /** The window every end starts with, before any credit. */
 export const INITIAL_WINDOW = 256 * 1024;
-const DATA = 0;
-const CREDIT = 1;
-const END = 2;
 /** How long a write waits before it polls `bufferedAmount` again, in ms. */
 const POLL_MS = 2;
 /** A write short of credit waits for this much (or what it has left). */
 const MIN_PIECE = INITIAL_WINDOW / 4;
-/** The largest message built in the shared buffer (larger ones: a new one). */
-const MAX_SCRATCH = 1024 * 1024;
-/** The shared buffer messages are built in for sinks that copy. */
-let scratch = new Uint8Array(0);
 
 /**
  * WebSocket close codes. The web `WebSocket` may send only 1000 and
@@ -305,7 +282,7 @@ export class MessageChannel extends IOChannel {
     }
     while (!this.#open) await this.#ready(0);
     this.#writeEnded = true;
-    this.#sink.send(new Uint8Array([END]));
+    this.#sink.send(endMessage());
     if (this.#readEnded) this.#release();
   }
 
@@ -350,44 +327,14 @@ export class MessageChannel extends IOChannel {
 
   /**
    * Sends `length` bytes of the chunks, from `offset` (counted across them),
-   * as one DATA message: copied after the tag, so the writer may reuse its
-   * chunks at once; into one shared buffer when the sink is done with a
-   * message once `send` returns, else into a new one.
+   * as one DATA message (`dataMessage`).
    */
   #sendData(
     chunks: readonly Uint8Array[],
     offset: number,
     length: number,
   ): void {
-    const size = length + 1;
-    let message: Uint8Array;
-    if (this.#sink.copies && size <= MAX_SCRATCH) {
-      // One buffer for every channel: `send` is done with it when it returns.
-      if (scratch.length < size) {
-        scratch = new Uint8Array(
-          Math.min(MAX_SCRATCH, Math.max(size, scratch.length * 2)),
-        );
-      }
-      message = scratch.subarray(0, size);
-    } else message = new Uint8Array(size);
-    message[0] = DATA;
-    let at = 1;
-    for (const chunk of chunks) {
-      if (offset >= chunk.length) {
-        offset -= chunk.length;
-        continue;
-      }
-      const n = Math.min(chunk.length - offset, size - at);
-      message.set(
-        offset === 0 && n === chunk.length
-          ? chunk
-          : chunk.subarray(offset, offset + n),
-        at,
-      );
-      offset = 0;
-      at += n;
-      if (at === size) break;
-    }
+    const message = dataMessage(chunks, offset, length, this.#sink.copies);
     this.#credit -= length;
     if (this.#sink.send(message) === false) {
       this.#fail(
@@ -401,10 +348,7 @@ export class MessageChannel extends IOChannel {
   }
 
   #sendCredit(count: number): void {
-    const message = new Uint8Array(5);
-    message[0] = CREDIT;
-    new DataView(message.buffer).setUint32(1, count);
-    this.#sink.send(message);
+    this.#sink.send(creditMessage(count));
   }
 
   /** A chunk leaves for the reader: count it, grant credit in batches. */
