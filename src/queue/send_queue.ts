@@ -47,8 +47,9 @@ const PIECE_BYTES = 64 * 1024;
  * out in one `write()` (small parts are copied into one batch; large parts
  * follow as their own chunks, uncopied), in pieces when the tick makes
  * more: the first of 32 frames or 64 KiB, so the peer starts on it while
- * the next is made, each later one twice as large. Writes are issued one at a time, so the stream's
- * backpressure holds frames in the queue, and the queue is bound in bytes.
+ * the next is made, each later one twice as large. Writes are issued one at
+ * a time, so the stream's backpressure holds frames in the queue, and the
+ * queue is bound in bytes.
  *
  * @example Two frames, one write
  * ```ts

@@ -62,7 +62,7 @@ export class ReadLoop<M> {
   /** Why it closed: set with the state `closed`. */
   #closedReason: Error | undefined;
   #resolveClosed!: () => void;
-  /** Hands each frame to `#dispatch` (made by the first read that brings bytes). */
+  /** `#dispatch` as the decoder's callback: see `#frameCallback`. */
   #onFrame: ((payload: Uint8Array) => void) | undefined;
 
   constructor(
@@ -186,10 +186,7 @@ export class ReadLoop<M> {
           const count = await io!.readInto!(target);
           if (count === null || link.state === "closed") break;
           stats.bytesIn += count;
-          decoder.advance!(
-            count,
-            this.#onFrame ??= (payload) => this.#dispatch(payload),
-          );
+          decoder.advance!(count, this.#frameCallback());
           if (incoming.blocked) await incoming.takeBacklog();
           continue;
         }
@@ -202,10 +199,7 @@ export class ReadLoop<M> {
         if (value === null || link.state === "closed") break;
         stats.bytesIn += value.byteLength;
         this.#chunk = value;
-        decoder.decode(
-          value,
-          this.#onFrame ??= (payload) => this.#dispatch(payload),
-        );
+        decoder.decode(value, this.#frameCallback());
         this.#chunk = undefined;
         // Requests that could not be taken wait in the backlog: read no
         // more until it is empty and new ones may be taken.
@@ -241,6 +235,11 @@ export class ReadLoop<M> {
   }
 
   /** Decodes one frame's payload and hands it to the part it is for. */
+  /** `#dispatch` as a callback, made by the first read that brings bytes. */
+  #frameCallback(): (payload: Uint8Array) => void {
+    return this.#onFrame ??= (payload) => this.#dispatch(payload);
+  }
+
   #dispatch(payload: Uint8Array): void {
     this.#stats.framesIn++;
     if (this.#link.state === "closed") return;
