@@ -5,15 +5,10 @@
  * @module
  */
 
-import {
-  TransportKey,
-  type TransportKeyInit,
-} from "../channel/transport_key.ts";
+import type { TransportKey } from "../channel/transport_key.ts";
 import { type Connection, connectionParts } from "../connection/connection.ts";
 import { bodyOf, failMachine } from "../connection/_reply_decoder.ts";
-import { Caller } from "../connection/_caller.ts";
 import type { ReplyWithMetadata } from "../connection/interceptor.ts";
-import type { Metadata } from "../codec/metadata.ts";
 import { ConnectionClosedError } from "../errors.ts";
 import type { RouteName } from "../protocol/protocol.ts";
 import type {
@@ -30,10 +25,10 @@ import {
   streamReplies,
   streamRequests,
 } from "../connection/_stream_call.ts";
-import { TimerHeap } from "../timer/timer_heap.ts";
+import type { TimerHeap } from "../timer/timer_heap.ts";
 import type { StateMachine } from "../transport/state_machine.ts";
-import type { CallHost, ClientCall } from "./_client_call.ts";
-import { newClientCall } from "./_new_client_call.ts";
+import type { ClientCall } from "./_client_call.ts";
+import { ClientCalls } from "./_client_calls.ts";
 import { clientConnection } from "./_client_connection.ts";
 import type {
   ClientNotifyOptions,
@@ -43,7 +38,6 @@ import type {
 import { ConnectionPool } from "./connection_pool.ts";
 import type { Connector } from "./_connector.ts";
 import { clientParts } from "./_client_parts.ts";
-import type { EndpointGroup } from "./_endpoint_group.ts";
 import { poolHost } from "./_balanced_host.ts";
 
 export type {
@@ -94,22 +88,12 @@ export type {
 export class Client<T = any> {
   /** The client's connections, by endpoint; listen here for `connect`, `disconnect`, `connecterror`. */
   readonly pool: ConnectionPool;
-  #key: TransportKey | undefined;
-  #timeout: number;
-  #retry: number;
+  #calls: ClientCalls;
   #timers: TimerHeap;
   #ownTimers: boolean;
-  #caller: Caller;
   #connector: Connector;
   #onError: (error: unknown) => void;
   #closing: Promise<void> | undefined;
-  #group: EndpointGroup | undefined;
-  #balanced: CallHost<unknown> | undefined;
-  #host: CallHost<unknown> = poolHost(
-    () => this.#pool(),
-    () => this.#connector,
-    (error) => this.#onError(error),
-  );
 
   /**
    * Creates the client; it connects on the first request.
@@ -120,22 +104,24 @@ export class Client<T = any> {
    */
   constructor(options: ClientOptions) {
     const parts = clientParts(options, () => this.#pool());
-    this.#key = parts.key;
-    this.#retry = parts.retry;
-    this.#timeout = parts.timeout;
     this.#timers = parts.timers;
     this.#ownTimers = parts.ownTimers;
     this.#onError = parts.onError;
-    this.#caller = parts.caller;
     this.#connector = parts.connector;
     this.pool = parts.pool;
-    this.#group = parts.group;
-    this.#balanced = parts.balanced;
+    this.#calls = new ClientCalls(
+      parts,
+      poolHost(
+        () => this.#pool(),
+        () => this.#connector,
+        (error) => this.#onError(error),
+      ),
+    );
   }
 
   /** The endpoint of requests that name no key, if there is one. */
   get endpoint(): TransportKey | undefined {
-    return this.#key;
+    return this.#calls.key;
   }
 
   /**
@@ -175,12 +161,13 @@ export class Client<T = any> {
     body: unknown,
     options: ClientRequestOptions = {},
   ): Promise<unknown> {
-    if (this.#caller.interceptors.length > 0) {
-      const reply = this.#intercepted(route, body, options);
+    const calls = this.#calls;
+    if (calls.caller.interceptors.length > 0) {
+      const reply = calls.intercepted(route, body, options);
       return options.withMetadata ? reply : reply.then(bodyOf);
     }
     return new Promise<unknown>((resolve, reject) =>
-      this.#call(route, body, options, undefined).run(resolve, reject)
+      calls.call(route, body, options, undefined).run(resolve, reject)
     );
   }
 
@@ -202,9 +189,10 @@ export class Client<T = any> {
     options: ClientRequestOptions = {},
   ): void {
     const sink = machine as StateMachine<unknown>;
-    if (this.#caller.interceptors.length > 0) {
+    const calls = this.#calls;
+    if (calls.caller.interceptors.length > 0) {
       const full = options.withMetadata === true;
-      this.#intercepted(route, body, options).then(
+      calls.intercepted(route, body, options).then(
         (reply) =>
           this.#callback(() => sink.onMessage(full ? reply : reply.body)),
         (error) => this.#callback(() => failMachine(sink, error)),
@@ -213,41 +201,12 @@ export class Client<T = any> {
     }
     let call: ClientCall<unknown, unknown>;
     try {
-      call = this.#call(route, body, options, undefined);
+      call = calls.call(route, body, options, undefined);
     } catch (error) {
       this.#callback(() => machine.onError?.(error as Error));
       return;
     }
     call.runInto(sink);
-  }
-
-  #intercepted(
-    route: RouteName,
-    body: unknown,
-    options: ClientRequestOptions,
-  ): Promise<ReplyWithMetadata> {
-    let endpoint: TransportKey;
-    try {
-      endpoint = this.#endpoint(options.key);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#caller.intercept(
-      route,
-      body,
-      options,
-      this.#timeout,
-      endpoint,
-      (request) =>
-        new Promise<ReplyWithMetadata>((resolve, reject) =>
-          this.#call(
-            request.route,
-            request.body,
-            { ...options, timeout: request.timeout, signal: request.signal },
-            request.metadata,
-          ).run(resolve as (value: unknown) => void, reject)
-        ),
-    );
   }
 
   /**
@@ -266,7 +225,7 @@ export class Client<T = any> {
     body: RequestOf<T, N>,
     options: ClientNotifyOptions = {},
   ): Promise<void> {
-    const caller = this.#caller;
+    const caller = this.#calls.caller;
     const message = caller.message(
       "notify",
       route,
@@ -334,8 +293,8 @@ export class Client<T = any> {
 
   get #streamHost(): StreamCallHost {
     return {
-      caller: this.#caller,
-      endpoint: (options) => this.#endpoint(options.key),
+      caller: this.#calls.caller,
+      endpoint: (options) => this.#calls.endpoint(options.key),
       transport: (options: StreamOptions) =>
         this.connection(options).then((c) => connectionParts(c).transport),
     };
@@ -363,12 +322,13 @@ export class Client<T = any> {
    * @throws {ConnectionClosedError} The client is closed.
    */
   connection(options: ClientNotifyOptions = {}): Promise<Connection<T>> {
+    const calls = this.#calls;
     return clientConnection(
-      this.#group,
+      calls.group,
       () => this.#pool(),
       this.#connector,
-      this.#timeout,
-      () => this.#keyOf(options.key),
+      calls.timeout,
+      () => calls.keyOf(options.key),
       options,
     ) as Promise<Connection<T>>;
   }
@@ -381,7 +341,7 @@ export class Client<T = any> {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      this.#group?.close();
+      this.#calls.group?.close();
       await this.pool.close();
       if (this.#ownTimers) this.#timers.clear();
     })();
@@ -393,48 +353,9 @@ export class Client<T = any> {
     return this.close();
   }
 
-  #call(
-    route: RouteName,
-    body: unknown,
-    options: ClientRequestOptions,
-    metadata: Metadata | undefined,
-  ): ClientCall<unknown, unknown> {
-    const balanced = this.#balanced !== undefined && options.key === undefined;
-    return newClientCall(
-      this.#caller,
-      balanced ? this.#balanced! : this.#host,
-      balanced ? "the resolver's endpoints" : this.#keyOf(options.key),
-      this.#timeout,
-      this.#retry,
-      route,
-      body,
-      options,
-      metadata,
-    );
-  }
-
-  /** Where a request goes, for interceptors. */
-  #endpoint(key: string | TransportKeyInit | undefined): TransportKey {
-    return this.#group && key === undefined
-      ? this.#group.label
-      : TransportKey.from(this.#keyOf(key));
-  }
-
   #pool(): ConnectionPool {
     if (this.#closing) throw new ConnectionClosedError("Client closed");
     return this.pool;
-  }
-
-  #keyOf(
-    key: string | TransportKeyInit | undefined,
-  ): TransportKey | string | TransportKeyInit {
-    if (key !== undefined) return key;
-    if (this.#key === undefined) {
-      throw new TypeError(
-        "The request names no key and the client has no endpoint",
-      );
-    }
-    return this.#key;
   }
 
   #callback(callback: () => void): void {
