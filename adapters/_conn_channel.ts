@@ -13,6 +13,7 @@ import type { Channel, ChannelAddr } from "../src/channel/channel.ts";
 import { IOChannel } from "../src/channel/channel_io.ts";
 import { ConnectionClosedError } from "../src/errors.ts";
 import { gather } from "./_gather.ts";
+import { channelAddrs, type ParsedKey, type SocketAddrLike } from "./_key.ts";
 import { ReadBuffer } from "./_read_buffer.ts";
 
 /** A connection read and written by calls, as `Deno.Conn` is. */
@@ -25,6 +26,10 @@ export interface PullConn {
   closeWrite(): Promise<void>;
   /** Closes the connection; may throw if already closed. */
   close(): void;
+  /** This end's address, as the runtime reports it (read by {@linkcode connChannelOf}). */
+  readonly localAddr?: SocketAddrLike;
+  /** The peer's address, as the runtime reports it (read by {@linkcode connChannelOf}). */
+  readonly remoteAddr?: SocketAddrLike;
 }
 
 /**
@@ -42,6 +47,9 @@ export interface PullConn {
  * - `readable` and `writable` are made from those calls on first use.
  * - `close()` closes `conn`; it is idempotent. Once both directions ended
  *   cleanly, `conn` is closed too, releasing the resource.
+ *
+ * {@linkcode connChannelOf} makes the same channel with its addresses read
+ * from `conn` on first use.
  *
  * @param conn The connection.
  * @param localAddr This end's address.
@@ -71,7 +79,46 @@ export function connChannel(
   remoteAddr: ChannelAddr,
   onClose?: () => void,
 ): Channel {
-  return new ConnChannel(conn, localAddr, remoteAddr, onClose);
+  const channel = new ConnChannel(conn, undefined, "client", onClose);
+  channel.setAddrs(localAddr, remoteAddr);
+  return channel;
+}
+
+/**
+ * {@linkcode connChannel} for a connection that reports its own addresses
+ * (`conn.localAddr`, `conn.remoteAddr`, as `Deno.Conn` does): the channel's
+ * addresses are made from them and `key` on first use (see
+ * {@linkcode channelAddrs}), so an idle connection whose addresses nobody
+ * reads holds no copies of them. The runtime keeps them after close.
+ *
+ * @param conn The connection.
+ * @param key The key it was dialed or accepted on.
+ * @param side Whether this end dialed (`"client"`) or accepted (`"server"`).
+ * @param onClose Called once, when the channel closes.
+ * @returns The channel.
+ *
+ * @example A server-side channel over a Unix socket
+ * ```ts
+ * import { connChannelOf } from "./_conn_channel.ts";
+ * import { parseKey } from "./_key.ts";
+ * const conn = {
+ *   read: () => Promise.resolve(null),
+ *   write: (bytes: Uint8Array) => Promise.resolve(bytes.length),
+ *   closeWrite: () => Promise.resolve(),
+ *   close() {},
+ * };
+ * const channel = connChannelOf(conn, parseKey("unix:///tmp/a.sock"), "server");
+ * console.log(channel.localAddr.path, channel.remoteAddr.path); // "/tmp/a.sock" ""
+ * channel.close();
+ * ```
+ */
+export function connChannelOf(
+  conn: PullConn,
+  key: ParsedKey,
+  side: "client" | "server",
+  onClose?: () => void,
+): Channel {
+  return new ConnChannel(conn, key, side, onClose);
 }
 
 const closedError = (cause?: unknown) =>
@@ -81,9 +128,12 @@ const closedError = (cause?: unknown) =>
   );
 
 class ConnChannel extends IOChannel {
-  readonly localAddr: ChannelAddr;
-  readonly remoteAddr: ChannelAddr;
   #conn: PullConn;
+  /** The key the addresses are made from on first use; `undefined` once made. */
+  #key: ParsedKey | undefined;
+  #side: "client" | "server";
+  #localAddr: ChannelAddr | undefined;
+  #remoteAddr: ChannelAddr | undefined;
   #buffers = new ReadBuffer();
   #closed = false;
   #readEnded = false;
@@ -97,15 +147,44 @@ class ConnChannel extends IOChannel {
 
   constructor(
     conn: PullConn,
-    localAddr: ChannelAddr,
-    remoteAddr: ChannelAddr,
+    key: ParsedKey | undefined,
+    side: "client" | "server",
     onClose: (() => void) | undefined,
   ) {
     super();
     this.#conn = conn;
-    this.localAddr = localAddr;
-    this.remoteAddr = remoteAddr;
+    this.#key = key;
+    this.#side = side;
     this.#onClose = onClose;
+  }
+
+  /** Sets both addresses (given, or made from the key). */
+  setAddrs(localAddr: ChannelAddr, remoteAddr: ChannelAddr): void {
+    this.#localAddr = localAddr;
+    this.#remoteAddr = remoteAddr;
+    this.#key = undefined;
+  }
+
+  get localAddr(): ChannelAddr {
+    if (this.#key !== undefined) this.#makeAddrs(this.#key);
+    return this.#localAddr!;
+  }
+
+  get remoteAddr(): ChannelAddr {
+    if (this.#key !== undefined) this.#makeAddrs(this.#key);
+    return this.#remoteAddr!;
+  }
+
+  #makeAddrs(key: ParsedKey): void {
+    const conn = this.#conn;
+    this.setAddrs(
+      ...channelAddrs(
+        key,
+        this.#side,
+        conn.localAddr ?? {},
+        conn.remoteAddr ?? {},
+      ),
+    );
   }
 
   read(): Promise<Uint8Array | null> {

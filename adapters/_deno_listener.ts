@@ -7,10 +7,10 @@
  */
 
 import type { Channel, ChannelAddr, Listener } from "../src/channel/channel.ts";
-import { connChannel } from "./_conn_channel.ts";
+import { connChannelOf } from "./_conn_channel.ts";
 import { closeQuietly, deno, type DenoListener } from "./_deno_api.ts";
 import { watchHandshake } from "./_deno_tls.ts";
-import { channelAddrs, type ParsedKey } from "./_key.ts";
+import type { ParsedKey } from "./_key.ts";
 import type { ListenLimits } from "./_listen_limits.ts";
 import { Slots } from "./_slots.ts";
 
@@ -51,13 +51,7 @@ export function denoListener(
         const conn = await native.accept();
         slots.take();
         if (key.transport === "tcp") conn.setNoDelay?.(true);
-        const addrs = channelAddrs(
-          key,
-          "server",
-          conn.localAddr,
-          conn.remoteAddr,
-        );
-        const channel = connChannel(conn, ...addrs, slots.release);
+        const channel = connChannelOf(conn, key, "server", slots.release);
         if (key.transport === "tls") {
           watchHandshake(conn, channel, limits.handshakeTimeout);
         }

@@ -13,8 +13,6 @@ import { closedAfterHandshake } from "./_tls_verdict.ts";
 
 /** The parts of a `Deno.TlsConn` these helpers use. */
 export interface TlsConnLike extends PullConn {
-  readonly localAddr: unknown;
-  readonly remoteAddr: unknown;
   handshake?(): Promise<unknown>;
 }
 

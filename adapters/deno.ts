@@ -58,11 +58,11 @@ import type { Channel, Listener } from "../src/channel/channel.ts";
 import { raceAbort, throwIfAborted } from "./_abort.ts";
 import { DEFAULT_BACKLOG } from "./_accept_queue.ts";
 import { bindError } from "./_bind_error.ts";
-import { connChannel } from "./_conn_channel.ts";
+import { connChannelOf } from "./_conn_channel.ts";
 import { closeQuietly, deno, type DenoListener } from "./_deno_api.ts";
 import { Attempt, connect } from "./_deno_connect.ts";
 import { denoListener, readLimits } from "./_deno_listener.ts";
-import { channelAddrs, formatKey, type ParsedKey, parseKey } from "./_key.ts";
+import { formatKey, type ParsedKey, parseKey } from "./_key.ts";
 import type { TransportKeyLike } from "./_key.ts";
 import { listenLimits } from "./_listen_limits.ts";
 import type { DialOptions, ListenOptions } from "./_options.ts";
@@ -122,10 +122,7 @@ export async function dial(
     closeQuietly,
     () => attempt.abort(),
   );
-  return connChannel(
-    conn,
-    ...channelAddrs(parsed, "client", conn.localAddr, conn.remoteAddr),
-  );
+  return connChannelOf(conn, parsed, "client");
 }
 
 /**

@@ -26,6 +26,8 @@ import type {
 } from "./interceptor.ts";
 import { runRequestChain } from "./_request_chain.ts";
 
+const NO_INTERCEPTORS: readonly RequestInterceptor[] = Object.freeze([]);
+
 /** Builds requests and decodes replies for one connection or client. */
 export class Caller {
   readonly protocol: Protocol<unknown>;
@@ -54,9 +56,9 @@ export class Caller {
       ? undefined
       : new Metadata(metadata);
     if (this.#defaults !== undefined) this.#check(this.#defaults);
-    this.interceptors = (interceptors ?? []).flatMap((i) =>
-      i.request ? [i.request] : []
-    );
+    const requests = interceptors?.flatMap((i) => i.request ? [i.request] : []);
+    // A connection without request interceptors holds no array of its own.
+    this.interceptors = requests?.length ? requests : NO_INTERCEPTORS;
   }
 
   /** Reply → body (made on first use: an idle connection holds none). */

@@ -19,7 +19,7 @@ import type { InternalTransportOptions } from "../transport/_transport_config.ts
 import type { ConnectionLimits } from "../transport/transport_options.ts";
 import type { Caller } from "./_caller.ts";
 import type { Interceptor, ReplyWithMetadata } from "./interceptor.ts";
-import { routeHandler } from "./_route_handler.ts";
+import { sharedRouteHandler } from "./_route_handler.ts";
 import { decodingMachine, failMachine } from "./_reply_decoder.ts";
 import type { MessageId } from "../codec/message_codec.ts";
 import type { StateMachine } from "../transport/state_machine.ts";
@@ -47,7 +47,9 @@ export function transportOptionsOf(
     codec: protocol.codec,
     packetCodec: framing ?? protocol.framing,
     ids: protocol.ids?.(),
-    handler: router ? routeHandler(protocol, router, body, handles) : undefined,
+    handler: router
+      ? sharedRouteHandler(protocol, router, body, handles)
+      : undefined,
     // Handlers see this connection and its channel as their caller's.
     origin: origin as InternalTransportOptions<unknown>["origin"],
   };

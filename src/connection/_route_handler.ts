@@ -17,6 +17,50 @@ import type { MessageHandler } from "../transport/transport_options.ts";
 import type { HandleInterceptor } from "./interceptor.ts";
 import { acceptStream, checkShape } from "./_stream_route.ts";
 
+/** The last handler made for a router without outer interceptors. */
+interface SharedHandler {
+  protocol: Protocol<unknown>;
+  body: BodyCodec<unknown>;
+  handler: MessageHandler<unknown>;
+}
+
+const sharedHandlers = new WeakMap<Router, SharedHandler>();
+
+/**
+ * {@linkcode routeHandler}, shared: connections that serve the same router
+ * over the same protocol and body codec, without handle interceptors of
+ * their own (a server's accepted connections), get the same handler instead
+ * of one closure and its scope each. The handler keeps no state of its own
+ * (the router is read on each message), so sharing it changes nothing seen.
+ *
+ * @param protocol The connection's protocol.
+ * @param router The routes.
+ * @param body The body codec of routes that name none.
+ * @param outer The connection's handle interceptors.
+ * @returns The handler.
+ */
+export function sharedRouteHandler<M>(
+  protocol: Protocol<M>,
+  router: Router,
+  body: BodyCodec<unknown>,
+  outer: readonly HandleInterceptor[],
+): MessageHandler<M> {
+  if (outer.length > 0) return routeHandler(protocol, router, body, outer);
+  const last = sharedHandlers.get(router);
+  if (last !== undefined && last.protocol === protocol && last.body === body) {
+    return last.handler as MessageHandler<M>;
+  }
+  const handler = routeHandler(protocol, router, body, NO_INTERCEPTORS);
+  sharedHandlers.set(router, {
+    protocol: protocol as Protocol<unknown>,
+    body,
+    handler: handler as MessageHandler<unknown>,
+  });
+  return handler;
+}
+
+const NO_INTERCEPTORS: readonly HandleInterceptor[] = Object.freeze([]);
+
 /**
  * The transport handler serving `router` over `protocol`.
  *

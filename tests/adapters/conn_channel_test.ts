@@ -5,7 +5,12 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { connChannel, type PullConn } from "../../adapters/_conn_channel.ts";
+import {
+  connChannel,
+  connChannelOf,
+  type PullConn,
+} from "../../adapters/_conn_channel.ts";
+import { parseKey } from "../../adapters/_key.ts";
 import type { ChannelAddr } from "../../src/channel/channel.ts";
 import { Connection } from "../../src/connection/connection.ts";
 import { Router } from "../../src/transport/router.ts";
@@ -193,5 +198,74 @@ describe("connChannel read", () => {
     const pending = channel.io!.read();
     channel.close();
     assert.equal(await pending, null);
+  });
+});
+
+describe("connChannelOf addresses", () => {
+  /** A connection that counts how often its addresses are read. */
+  function reporting(): PullConn & { looks: number } {
+    const conn = {
+      looks: 0,
+      read: () => new Promise<number | null>(() => {}),
+      write: (bytes: Uint8Array) => Promise.resolve(bytes.length),
+      closeWrite: () => Promise.resolve(),
+      close() {},
+      get localAddr() {
+        conn.looks++;
+        return { transport: "tcp", hostname: "10.0.0.1", port: 7000 };
+      },
+      get remoteAddr() {
+        conn.looks++;
+        return { transport: "tcp", hostname: "10.0.0.2", port: 40000 };
+      },
+    };
+    return conn;
+  }
+
+  it("are made from the connection's on first use, once, and stay right after close", async () => {
+    const conn = reporting();
+    const channel = connChannelOf(
+      conn,
+      parseKey("tls://example.com:7000"),
+      "client",
+    );
+    void channel.io!.read(); // an idle connection: a read pending, nothing else
+    await Promise.resolve();
+    assert.equal(
+      conn.looks,
+      0,
+      "nothing read the addresses before they were asked for",
+    );
+    channel.close();
+    assert.deepEqual({ ...channel.remoteAddr }, {
+      transport: "tls",
+      hostname: "10.0.0.2",
+      port: 40000,
+    });
+    assert.deepEqual({ ...channel.localAddr }, {
+      transport: "tls",
+      hostname: "10.0.0.1",
+      port: 7000,
+    });
+    assert.equal(conn.looks, 2);
+    assert.equal(channel.localAddr, channel.localAddr, "made once");
+    assert.equal(channel.remoteAddr, channel.remoteAddr);
+    assert.equal(conn.looks, 2);
+  });
+
+  it("name the key's path on a Unix socket's listening side, and \"\" on its dialing side", () => {
+    const key = parseKey("unix:///tmp/listenrain-lazy.sock");
+    const server = connChannelOf(reporting(), key, "server");
+    const client = connChannelOf(reporting(), key, "client");
+    assert.deepEqual([server.localAddr, server.remoteAddr], [
+      { transport: "unix", path: "/tmp/listenrain-lazy.sock" },
+      { transport: "unix", path: "" },
+    ]);
+    assert.deepEqual([client.remoteAddr, client.localAddr], [
+      { transport: "unix", path: "/tmp/listenrain-lazy.sock" },
+      { transport: "unix", path: "" },
+    ]);
+    server.close();
+    client.close();
   });
 });

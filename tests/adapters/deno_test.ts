@@ -97,3 +97,37 @@ test("deno dial refuses tls.serverName together with a client certificate", {
     TypeError,
   );
 });
+
+test(
+  "deno channels' addresses read for the first time after both ends closed are the sockets'",
+  {
+    skip: !isDeno && "runs on Deno only",
+  },
+  async () => {
+    const listener = await adapter.listen("tcp://127.0.0.1:0");
+    try {
+      const accepting = listener[Symbol.asyncIterator]().next();
+      const client = await adapter.dial(
+        `tcp://127.0.0.1:${listener.addr.port}`,
+      );
+      const server = (await accepting).value!;
+      const writer = client.writable.getWriter();
+      await writer.write(new Uint8Array([1, 2, 3]));
+      assert.equal(
+        (await readExactly(server.readable.getReader(), 3)).length,
+        3,
+      );
+      client.close();
+      server.close();
+      assert.deepEqual({ ...server.localAddr }, { ...listener.addr });
+      assert.deepEqual({ ...client.remoteAddr }, { ...listener.addr });
+      assert.deepEqual({ ...server.remoteAddr }, { ...client.localAddr });
+      assert.equal(client.localAddr.transport, "tcp");
+      assert.equal(client.localAddr.hostname, "127.0.0.1");
+      assert.ok((client.localAddr.port ?? 0) > 0);
+      assert.notEqual(client.localAddr.port, listener.addr.port);
+    } finally {
+      listener.close();
+    }
+  },
+);
