@@ -10,15 +10,13 @@ import { logging } from "../logger.ts";
 import { AbortedError, ConnectionClosedError } from "../errors.ts";
 import { TimerHeap } from "../timer/timer_heap.ts";
 import type { Connection } from "../connection/connection.ts";
-import {
-  addStats,
-  type ConnectionStats,
-  createStats,
-} from "../transport/stats.ts";
+import type { ConnectionStats } from "../transport/stats.ts";
 import type { HeartbeatOptions } from "../transport/connection_monitor.ts";
 import { backoffDelay, type BackoffOptions } from "./backoff.ts";
 import type { ConnectionPoolOptions, PoolGetOptions } from "./pool_options.ts";
-import { KeyState } from "./_key_state.ts";
+import type { KeyState } from "./_key_state.ts";
+import { KeyTable } from "./_key_table.ts";
+import { PoolCounters } from "./_pool_counters.ts";
 import { logPoolEvent } from "./_pool_log.ts";
 import { resolvePoolOptions } from "./_pool_config.ts";
 import {
@@ -27,9 +25,9 @@ import {
   type PoolEventType,
 } from "./pool_event.ts";
 import type { PoolStats } from "./pool_stats.ts";
-import {
+import type {
   TransportKey,
-  type TransportKeyInit,
+  TransportKeyInit,
 } from "../channel/transport_key.ts";
 
 export type { PoolStats } from "./pool_stats.ts";
@@ -81,18 +79,9 @@ export class ConnectionPool extends EventTarget {
   #maxAttempts: number;
   #timers: TimerHeap;
   #ownTimers: boolean;
-  #states = new Map<string, KeyState>();
-  #names = new Map<string, string>();
+  #keys = new KeyTable();
   #closing: Promise<void> | undefined;
-  #stats: PoolStats = {
-    connections: 0,
-    connects: 0,
-    reconnects: 0,
-    connectErrors: 0,
-    disconnects: 0,
-  };
-  /** The summed counters of the connections that closed. */
-  #closedStats: ConnectionStats = createStats();
+  #counters = new PoolCounters();
 
   /**
    * Creates an empty pool; nothing connects before the first `get()`.
@@ -118,10 +107,10 @@ export class ConnectionPool extends EventTarget {
   /** Connects, reconnects, connect errors and disconnects, and the open connections now. */
   get stats(): PoolStats {
     let connections = 0;
-    for (const state of this.#states.values()) {
+    for (const state of this.#keys.values()) {
       connections += state.connections.length;
     }
-    return { ...this.#stats, connections };
+    return this.#counters.stats(connections);
   }
 
   /**
@@ -130,16 +119,12 @@ export class ConnectionPool extends EventTarget {
    * current values (`pending`, `handling`, `queuedBytes`) over the open ones.
    */
   get connectionStats(): ConnectionStats {
-    const total = { ...this.#closedStats };
-    for (const connection of this.connections()) {
-      addStats(total, connection.stats, true);
-    }
-    return total;
+    return this.#counters.connectionStats(this.connections());
   }
 
   /** The keys the pool has connections, attempts or backoff state for. */
   get keys(): TransportKey[] {
-    return [...this.#states.values()].map((state) => state.key);
+    return [...this.#keys.values()].map((state) => state.key);
   }
 
   /**
@@ -150,9 +135,9 @@ export class ConnectionPool extends EventTarget {
    */
   connections(key?: string | TransportKeyInit): Connection[] {
     if (key === undefined) {
-      return [...this.#states.values()].flatMap((state) => state.connections);
+      return [...this.#keys.values()].flatMap((state) => state.connections);
     }
-    return [...(this.#states.get(this.#name(key))?.connections ?? [])];
+    return [...(this.#keys.get(key)?.connections ?? [])];
   }
 
   /**
@@ -165,7 +150,7 @@ export class ConnectionPool extends EventTarget {
    */
   tryGet(key: string | TransportKeyInit): Connection | undefined {
     if (this.#closing) return undefined;
-    const state = this.#stateOf(key);
+    const state = this.#keys.stateOf(key);
     const connection = state.pick();
     this.#topUp(state);
     return connection;
@@ -192,7 +177,7 @@ export class ConnectionPool extends EventTarget {
       }
       const connection = this.tryGet(key);
       if (connection) return Promise.resolve(connection);
-      return this.#wait(this.#stateOf(key), options);
+      return this.#wait(this.#keys.stateOf(key), options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -207,7 +192,7 @@ export class ConnectionPool extends EventTarget {
    * @throws {TypeError} If `key` is invalid.
    */
   drop(key: string | TransportKeyInit): Promise<void> {
-    const state = this.#states.get(this.#name(key));
+    const state = this.#keys.get(key);
     if (state === undefined) return Promise.resolve();
     return this.#drop(state, `Connections to ${state.key} dropped`);
   }
@@ -220,7 +205,7 @@ export class ConnectionPool extends EventTarget {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await Promise.all(
-        [...this.#states.values()].map((state) =>
+        [...this.#keys.values()].map((state) =>
           this.#drop(state, "Connection pool closed")
         ),
       );
@@ -232,29 +217,6 @@ export class ConnectionPool extends EventTarget {
   /** Closes the pool. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  #name(key: string | TransportKeyInit): string {
-    if (typeof key !== "string") return TransportKey.from(key).toString();
-    let name = this.#names.get(key);
-    if (name === undefined) {
-      name = new TransportKey(key).toString();
-      if (this.#names.size >= 1024) this.#names.clear();
-      this.#names.set(key, name);
-    }
-    return name;
-  }
-
-  #stateOf(key: string | TransportKeyInit): KeyState {
-    const name = this.#name(key);
-    let state = this.#states.get(name);
-    if (state === undefined) {
-      state = new KeyState(
-        TransportKey.from(typeof key === "string" ? name : key),
-      );
-      this.#states.set(name, state);
-    }
-    return state;
   }
 
   #wait(state: KeyState, options: PoolGetOptions): Promise<Connection> {
@@ -310,8 +272,8 @@ export class ConnectionPool extends EventTarget {
       return;
     }
     const attempt = state.failures + 1;
-    this.#stats.connects++;
-    if (state.reconnecting || state.failures > 0) this.#stats.reconnects++;
+    this.#counters.connects++;
+    if (state.reconnecting || state.failures > 0) this.#counters.reconnects++;
     // The failure count stays until the connection proves healthy (see #lost):
     // a server that accepts and at once refuses must not be hammered.
     state.retryAt = 0;
@@ -334,7 +296,7 @@ export class ConnectionPool extends EventTarget {
   ): void {
     state.dials.delete(controller);
     if (this.#closing || state.dropped) return;
-    this.#stats.connectErrors++;
+    this.#counters.connectErrors++;
     state.failures++;
     state.lastError = error;
     const delay = backoffDelay(state.failures, this.#backoff);
@@ -355,8 +317,7 @@ export class ConnectionPool extends EventTarget {
   #lost(state: KeyState, connection: Connection): void {
     const lived = performance.now() - (state.openedAt.get(connection) ?? 0);
     state.remove(connection);
-    this.#stats.disconnects++;
-    addStats(this.#closedStats, connection.stats, false);
+    this.#counters.lost(connection);
     const expected = state.retiring.delete(connection);
     this.#emit("disconnect", {
       key: state.key,
@@ -379,13 +340,13 @@ export class ConnectionPool extends EventTarget {
       this.#topUp(state);
       if (state.dials.size === 0) this.#scheduleRetry(state);
     }
-    this.#forgetIfEmpty(state);
+    this.#keys.forgetIfEmpty(state);
   }
 
   /** Hands connections to waiters, or fails them when nothing more is coming. */
   #wake(state: KeyState): void {
     state.wake();
-    this.#forgetIfEmpty(state);
+    this.#keys.forgetIfEmpty(state);
   }
 
   #scheduleRetry(state: KeyState): void {
@@ -398,19 +359,8 @@ export class ConnectionPool extends EventTarget {
     });
   }
 
-  #forgetIfEmpty(state: KeyState): void {
-    if (
-      state.idle() && state.retryAt <= performance.now() &&
-      this.#states.get(String(state.key)) === state
-    ) {
-      this.#states.delete(String(state.key));
-    }
-  }
-
   async #drop(state: KeyState, reason: string): Promise<void> {
-    if (this.#states.get(String(state.key)) === state) {
-      this.#states.delete(String(state.key));
-    }
+    this.#keys.delete(state);
     await state.drop(reason);
   }
 
