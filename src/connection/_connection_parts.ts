@@ -1,30 +1,72 @@
 /**
- * What a {@linkcode Connection} is built from: the options of its
- * transport, and a request sent through its request interceptors.
+ * What a {@linkcode Connection} is built from: its options taken apart into
+ * its caller and the options of its transport.
  *
  * @module
  */
 
-import type { Channel, ChannelAddr } from "../channel/channel.ts";
-import type { BodyCodec } from "../codec/body_codec.ts";
-import type { Protocol, RouteName } from "../protocol/protocol.ts";
+import type { Channel } from "../channel/channel.ts";
+import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
+import { envelopeProtocol } from "../protocol/envelope_protocol.ts";
+import type { Protocol } from "../protocol/protocol.ts";
 import type { PacketCodec } from "../framing/packet_codec.ts";
 import type { Router } from "../transport/router.ts";
-import {
-  requestDecoded,
-  type RequestOptions,
-  type Transport,
-} from "../transport/transport.ts";
 import type { InternalTransportOptions } from "../transport/_transport_config.ts";
 import type { ConnectionLimits } from "../transport/transport_options.ts";
-import type { Caller } from "./_caller.ts";
-import type { Interceptor, ReplyWithMetadata } from "./interceptor.ts";
+import { Caller } from "./_caller.ts";
+import type { ConnectionOptions } from "./connection_options.ts";
+import type { Interceptor } from "./interceptor.ts";
 import { sharedRouteHandler } from "./_route_handler.ts";
-import { decodingMachine, failMachine } from "./_reply_decoder.ts";
-import type { MessageId } from "../codec/message_codec.ts";
-import type { StateMachine } from "../transport/state_machine.ts";
 // deno-lint-ignore no-unused-vars
 import type { Connection } from "./connection.ts";
+
+/** A connection's options taken apart. */
+export interface ConnectionSetup {
+  /** The protocol, body codec, default metadata and request interceptors. */
+  caller: Caller;
+  /** Receives what a caller's callback throws (the `onError` option). */
+  onError: (error: unknown) => void;
+  /** The options of the connection's transport. */
+  transportOptions: InternalTransportOptions<unknown>;
+}
+
+/**
+ * Takes a connection's options apart, with their defaults: the envelope
+ * protocol, raw bodies.
+ *
+ * @param options The connection's options.
+ * @param origin The connection and its channel, for its handlers.
+ * @returns The caller, `onError` and the transport's options.
+ */
+export function connectionSetup(
+  options: ConnectionOptions,
+  origin: { connection: unknown; channel: Channel },
+): ConnectionSetup {
+  const {
+    protocol = envelopeProtocol,
+    framing,
+    router,
+    body,
+    metadata,
+    interceptors,
+    ...rest
+  } = options;
+  const proto = protocol as Protocol<unknown>;
+  const bodyCodec = (body ?? rawBody) as BodyCodec<unknown>;
+  return {
+    caller: new Caller(proto, bodyCodec, metadata, interceptors),
+    onError: rest.onError ?? ignore,
+    transportOptions: transportOptionsOf(
+      proto,
+      framing,
+      router,
+      bodyCodec,
+      interceptors,
+      rest,
+      origin,
+    ),
+  };
+}
 
 /**
  * The options of a connection's transport: the protocol's codecs and ids,
@@ -55,67 +97,5 @@ export function transportOptionsOf(
   };
 }
 
-/** A request through the request interceptors; the last `next` sends it. */
-export function interceptedRequest(
-  caller: Caller,
-  transport: Transport<unknown>,
-  remoteAddr: ChannelAddr,
-  route: RouteName,
-  body: unknown,
-  options: RequestOptions | undefined,
-): Promise<ReplyWithMetadata> {
-  return caller.intercept(
-    route,
-    body,
-    options,
-    transport.timeout,
-    remoteAddr,
-    (request) => {
-      let message: unknown;
-      try {
-        message = caller.message(
-          "request",
-          request.route,
-          request.body,
-          request.metadata.size > 0 ? request.metadata : undefined,
-        );
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return requestDecoded(transport, message, caller.decodeFull, {
-        timeout: request.timeout === Infinity ? 0 : request.timeout,
-        signal: request.signal,
-      });
-    },
-  );
-}
-
-/** `Connection.call`: the outcome goes to `machine` (async mode). */
-export function callInto(
-  caller: Caller,
-  transport: Transport<unknown>,
-  remoteAddr: ChannelAddr,
-  onError: (error: unknown) => void,
-  route: RouteName,
-  body: unknown,
-  machine: StateMachine<unknown>,
-  options: RequestOptions | undefined,
-): MessageId | undefined {
-  if (caller.interceptors.length > 0) {
-    const full = options?.withMetadata === true;
-    interceptedRequest(caller, transport, remoteAddr, route, body, options)
-      .then(
-        (reply) => machine.onMessage(full ? reply : reply.body),
-        (error) => failMachine(machine, error),
-      ).catch(onError);
-    return undefined;
-  }
-  return transport.call(
-    caller.message("request", route, body, caller.metadata(options?.metadata)),
-    decodingMachine(
-      options?.withMetadata ? caller.decodeFull : caller.decodeBody,
-      machine,
-    ),
-    options,
-  );
-}
+/** Where a callback's throw goes without an `onError` option, as in the transport. */
+function ignore(): void {}

@@ -6,10 +6,9 @@
  */
 
 import type { Channel, ChannelAddr } from "../channel/channel.ts";
-import { type BodyCodec, rawBody } from "../codec/body_codec.ts";
+import type { BodyCodec } from "../codec/body_codec.ts";
 import type { MessageId } from "../codec/message_codec.ts";
 import type { MetadataInit } from "../codec/metadata.ts";
-import { envelopeProtocol } from "../protocol/envelope_protocol.ts";
 import type { Protocol, RouteName } from "../protocol/protocol.ts";
 import type {
   ReplyOf,
@@ -27,19 +26,11 @@ import {
 } from "./_stream_call.ts";
 import type { StateMachine } from "../transport/state_machine.ts";
 import type { ConnectionStats } from "../transport/stats.ts";
-import {
-  requestDecoded,
-  type RequestOptions,
-  Transport,
-} from "../transport/transport.ts";
+import { type RequestOptions, Transport } from "../transport/transport.ts";
 import type { ConnectionOptions } from "./connection_options.ts";
-import { bodyOf } from "./_reply_decoder.ts";
-import { Caller } from "./_caller.ts";
-import {
-  callInto,
-  interceptedRequest,
-  transportOptionsOf,
-} from "./_connection_parts.ts";
+import type { Caller } from "./_caller.ts";
+import { connectionSetup } from "./_connection_parts.ts";
+import { callInto, sendRequest } from "./_connection_requests.ts";
 import type { ReplyWithMetadata } from "./interceptor.ts";
 
 /**
@@ -98,29 +89,10 @@ export class Connection<T = any> {
    * @throws {RangeError} If an option is out of range.
    */
   constructor(channel: Channel, options: ConnectionOptions = {}) {
-    const {
-      protocol = envelopeProtocol,
-      framing,
-      router,
-      body,
-      metadata,
-      interceptors,
-      ...rest
-    } = options;
-    const proto = protocol as Protocol<unknown>;
-    const bodyCodec = (body ?? rawBody) as BodyCodec<unknown>;
-    this.#caller = new Caller(proto, bodyCodec, metadata, interceptors);
-    this.#onError = rest.onError ?? ignore;
-    const transportOptions = transportOptionsOf(
-      proto,
-      framing,
-      router,
-      bodyCodec,
-      interceptors,
-      rest,
-      { connection: this, channel },
-    );
-    this.#transport = new Transport<unknown>(channel, transportOptions);
+    const setup = connectionSetup(options, { connection: this, channel });
+    this.#caller = setup.caller;
+    this.#onError = setup.onError;
+    this.#transport = new Transport<unknown>(channel, setup.transportOptions);
   }
 
   static {
@@ -217,43 +189,7 @@ export class Connection<T = any> {
     body: unknown,
     options?: RequestOptions,
   ): Promise<unknown> {
-    const caller = this.#caller;
-    if (caller.interceptors.length > 0) {
-      const reply = this.#intercepted(route, body, options);
-      return options?.withMetadata ? reply : reply.then(bodyOf);
-    }
-    let message: unknown;
-    try {
-      message = caller.message(
-        "request",
-        route,
-        body,
-        caller.metadata(options?.metadata),
-      );
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return requestDecoded(
-      this.#transport,
-      message,
-      options?.withMetadata ? caller.decodeFull : caller.decodeBody,
-      options,
-    );
-  }
-
-  #intercepted(
-    route: RouteName,
-    body: unknown,
-    options: RequestOptions | undefined,
-  ): Promise<ReplyWithMetadata> {
-    return interceptedRequest(
-      this.#caller,
-      this.#transport,
-      this.remoteAddr,
-      route,
-      body,
-      options,
-    );
+    return sendRequest(this.#caller, this.#transport, route, body, options);
   }
 
   /**
@@ -430,6 +366,3 @@ export class Connection<T = any> {
     return this.close();
   }
 }
-
-/** Where a callback's throw goes without an `onError` option, as in the transport. */
-function ignore(): void {}
