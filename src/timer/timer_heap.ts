@@ -32,6 +32,24 @@ const SLACK_MS = 1;
 /** The longest delay runtimes accept; longer delays are armed in steps. */
 const MAX_TIMER_DELAY = 2_147_483_647;
 
+/**
+ * An emptied heap keeps its runtime timer (unreferenced) only if it fires
+ * within this many milliseconds: the timer holds the heap until it fires.
+ */
+const PARK_LIMIT_MS = 60_000;
+
+/** A runtime timer handle that can stop and resume keeping the process alive. */
+interface Unrefable {
+  ref(): unknown;
+  unref(): unknown;
+}
+
+function canUnref(handle: unknown): handle is Unrefable {
+  return typeof handle === "object" && handle !== null &&
+    typeof (handle as Partial<Unrefable>).unref === "function" &&
+    typeof (handle as Partial<Unrefable>).ref === "function";
+}
+
 // Friend function: TimerHeap's static block defines it so that RepeatingTask
 // can schedule on a planned deadline.
 let scheduleAt: <T>(
@@ -50,8 +68,15 @@ let scheduleAt: <T>(
  *
  * When the runtime timer fires, every timer due within 1 ms runs, then the
  * runtime timer is armed for the next deadline. Cancelling the earliest timer
- * does not re-arm (the armed timer fires early and finds nothing due), except
- * that an empty heap disarms at once, so the process can exit.
+ * does not re-arm (the armed timer fires early and finds nothing due). When
+ * the last timer is cancelled, a runtime timer that can be unreferenced (its
+ * handle has `unref()` and `ref()`, as Node's and Bun's have) and fires within
+ * a minute stays armed but stops keeping the process alive; the next
+ * {@linkcode TimerHeap.schedule} references it again and keeps it if it
+ * fires no later than the new deadline, so a timer scheduled and cancelled
+ * per request arms no runtime timer each time. Other handles (Deno's
+ * numbers) are disarmed at once. Either way an idle heap never keeps the
+ * process alive.
  *
  * @example Request timeouts
  * ```ts
@@ -80,6 +105,10 @@ export class TimerHeap {
   #armed = false;
   /** When the armed runtime timer fires; `Infinity` when disarmed. */
   #armedAt = Infinity;
+  /** Whether the armed runtime timer may stay armed, unreferenced, when the heap empties. */
+  #parkable = false;
+  /** The heap is empty and the armed runtime timer is unreferenced. */
+  #parked = false;
   #firing = false;
   #onTimer = (): void => this.#fire();
   #report = (error: unknown): void => {
@@ -193,7 +222,10 @@ export class TimerHeap {
     return this.#nodes.length > 0 ? this.#nodes[0].deadline : undefined;
   }
 
-  /** Cancels every timer and disarms the runtime timer. The heap stays usable. */
+  /**
+   * Cancels every timer and disarms the runtime timer (a parked one too).
+   * The heap stays usable.
+   */
   clear(): void {
     dropAll(this.#nodes);
     this.#disarm();
@@ -207,7 +239,13 @@ export class TimerHeap {
   ): Timer<T> {
     const timer = createTimer(this, deadline, this.#seq++, callback, arg);
     pushTimer(this.#nodes, timer as Timer);
-    if (!this.#firing && deadline < this.#armedAt) this.#arm(deadline, now);
+    if (this.#firing) return timer;
+    if (deadline < this.#armedAt) this.#arm(deadline, now);
+    else if (this.#parked) {
+      // The parked runtime timer fires first: it keeps the process alive again.
+      this.#parked = false;
+      (this.#handle as Unrefable).ref();
+    }
     return timer;
   }
 
@@ -215,13 +253,26 @@ export class TimerHeap {
     if (this.#armed) this.#clearTimer(this.#handle);
     const delay = Math.min(Math.max(0, deadline - now), MAX_TIMER_DELAY);
     this.#armed = true;
+    this.#parked = false;
     this.#armedAt = now + delay;
-    this.#handle = this.#setTimer(this.#onTimer, delay);
+    const handle = this.#setTimer(this.#onTimer, delay);
+    this.#handle = handle;
+    this.#parkable = delay <= PARK_LIMIT_MS && canUnref(handle);
+  }
+
+  /** The heap emptied: park the runtime timer if it can be, else disarm. */
+  #emptied(): void {
+    if (!this.#armed) return;
+    if (this.#parkable) {
+      this.#parked = true;
+      (this.#handle as Unrefable).unref();
+    } else this.#disarm();
   }
 
   #disarm(): void {
     if (!this.#armed) return;
     this.#armed = false;
+    this.#parked = false;
     this.#armedAt = Infinity;
     const handle = this.#handle;
     this.#handle = undefined;
@@ -230,6 +281,7 @@ export class TimerHeap {
 
   #fire(): void {
     this.#armed = false;
+    this.#parked = false;
     this.#armedAt = Infinity;
     this.#handle = undefined;
     const nodes = this.#nodes;
@@ -245,7 +297,7 @@ export class TimerHeap {
   static {
     setRemoveFromHeap((heap, timer) => {
       removeTimer(heap.#nodes, timer);
-      if (heap.#nodes.length === 0) heap.#disarm();
+      if (heap.#nodes.length === 0) heap.#emptied();
     });
     scheduleAt = (heap, deadline, now, callback, arg) =>
       heap.#insert(deadline, now, callback, arg);

@@ -35,7 +35,9 @@ export interface TimerHeapOptions {
    */
   now?: () => number;
   /**
-   * Arms the runtime timer. Given together with `clearTimer`.
+   * Arms the runtime timer. Given together with `clearTimer`. If the handle
+   * it returns has `unref()` and `ref()` (Node's and Bun's timers), an
+   * emptied heap keeps it armed but unreferenced instead of clearing it.
    * @default {globalThis.setTimeout}
    */
   setTimer?: (callback: () => void, delayMs: number) => unknown;
