@@ -30,6 +30,8 @@ export interface BunSocket {
 
 /** The socket handlers of `Bun.connect` and `Bun.listen`. */
 export interface BunHandlers {
+  /** How `data` delivers bytes: `"uint8array"`, not Bun's `Buffer`. */
+  binaryType?: "uint8array" | "buffer" | "arraybuffer";
   open(socket: BunSocket): void;
   handshake(socket: BunSocket, success: boolean, error: Error | null): void;
   data(socket: BunSocket, bytes: Uint8Array): void;

@@ -14,13 +14,26 @@ import type {
 import { IOChannel } from "../src/channel/channel_io.ts";
 import { ConnectionClosedError } from "../src/errors.ts";
 import { type BunHandlers, type BunSocket, closeSocket } from "./_bun_api.ts";
-import { gather } from "./_gather.ts";
+import { copyGroup, type Group, nextGroup } from "./_gather.ts";
 import { channelAddrs, type ParsedKey } from "./_key.ts";
 import { peerCertificateOf } from "./_peer_certificate.ts";
 import { plainBytes, PushSource } from "./_streams.ts";
 
 const closedError = () =>
   new ConnectionClosedError("Cannot write: the channel was closed");
+
+/** The largest group of chunks copied into {@linkcode scratch}. */
+const SCRATCH_MAX = 128 * 1024;
+/** The scratch buffer's first size: a header and 16 KiB of body, and more. */
+const GROUP_MIN = 32 * 1024;
+/**
+ * Where `writev` copies a frame's header and its body's first bytes, shared
+ * by this thread's sockets: Bun's `write()` has taken (copied) what it
+ * accepted when it returns, so the buffer is free again after each write
+ * (what a socket did not take is copied out of it first). A new array per
+ * frame cost its zeroing and counted toward the engine's next collection.
+ */
+let scratch: Uint8Array | undefined;
 
 /**
  * What the adapter keeps per socket (`socket.data`), and the channel the
@@ -64,6 +77,17 @@ export class SocketState extends IOChannel {
   }
 
   write(chunk: Uint8Array): Promise<void> | undefined {
+    return this.#write(chunk, false);
+  }
+
+  /**
+   * Writes `chunk`; resolves once Bun took every byte.
+   *
+   * @param chunk The bytes.
+   * @param shared Whether `chunk` is reused once this returns (the scratch
+   *   buffer): what Bun did not take is then copied.
+   */
+  #write(chunk: Uint8Array, shared: boolean): Promise<void> | undefined {
     if (this.closed) throw closedError();
     const socket = this.socket;
     if (socket !== undefined && this.pending === undefined) {
@@ -74,34 +98,77 @@ export class SocketState extends IOChannel {
         throw closedError();
       }
       if (written === chunk.length) return undefined;
+      const rest = shared ? chunk.slice(written) : chunk;
+      const offset = shared ? 0 : written;
       return new Promise<void>((resolve, reject) => {
-        this.pending = { chunk, offset: written, resolve, reject };
+        this.pending = { chunk: rest, offset, resolve, reject };
       });
     }
+    const rest = shared ? chunk.slice() : chunk;
     return new Promise<void>((resolve, reject) => {
-      this.pending = { chunk, offset: 0, resolve, reject };
+      this.pending = { chunk: rest, offset: 0, resolve, reject };
       this.flush();
     });
   }
 
   /**
    * Several chunks: Bun's socket has no vectored write, so they are written
-   * as {@linkcode gather} groups them (a frame's header with its body's
-   * first 16 KiB, the rest of the body uncopied), each once the one before
-   * it was taken.
+   * in the groups of `nextGroup` (`_gather.ts`: a frame's header with its
+   * body's first 16 KiB, copied into a buffer shared by the thread's sockets,
+   * then the rest of the body uncopied), each once the one before it was
+   * taken.
    */
   writev(chunks: readonly Uint8Array[]): Promise<void> | undefined {
-    return this.#writeFrom(gather(chunks), 0);
+    return this.#writeFrom(chunks, 0, 0);
   }
 
-  #writeFrom(writes: Uint8Array[], from: number): Promise<void> | undefined {
-    for (let i = from; i < writes.length; i++) {
-      const waiting = this.write(writes[i]);
+  /** Writes `chunks` from `chunks[from]`, whose first `skip` bytes left. */
+  #writeFrom(
+    chunks: readonly Uint8Array[],
+    from: number,
+    skip: number,
+  ): Promise<void> | undefined {
+    let i = from;
+    while (i < chunks.length) {
+      let waiting: Promise<void> | undefined;
+      if (skip === 0) {
+        const group = nextGroup(chunks, i);
+        if (group.end > i) {
+          waiting = this.#writeGroup(chunks, i, group);
+          skip = group.head;
+          i = group.end;
+          if (waiting !== undefined) {
+            return waiting.then(() => this.#writeFrom(chunks, i, skip));
+          }
+          if (i === chunks.length) return undefined;
+        }
+      }
+      const large = chunks[i++];
+      waiting = this.write(skip === 0 ? large : large.subarray(skip));
+      skip = 0;
       if (waiting !== undefined) {
-        return waiting.then(() => this.#writeFrom(writes, i + 1));
+        return waiting.then(() => this.#writeFrom(chunks, i, 0));
       }
     }
     return undefined;
+  }
+
+  /** Writes a group's small chunks and head, copied into the scratch buffer. */
+  #writeGroup(
+    chunks: readonly Uint8Array[],
+    from: number,
+    group: Group,
+  ): Promise<void> | undefined {
+    const size = group.size;
+    if (group.end === from + 1 && group.head === 0) {
+      return this.write(chunks[from]); // one small chunk: nothing to join
+    }
+    const shared = size <= SCRATCH_MAX;
+    if (shared && (scratch === undefined || scratch.length < size)) {
+      scratch = new Uint8Array(Math.max(size, GROUP_MIN));
+    }
+    const into = shared ? scratch! : new Uint8Array(size);
+    return this.#write(copyGroup(chunks, from, group, into), shared);
   }
 
   closeWrite(): Promise<void> {
@@ -160,6 +227,8 @@ export class SocketState extends IOChannel {
 
 /** The handlers every socket shares: each finds its state in `socket.data`. */
 export const handlers: BunHandlers = {
+  // Plain Uint8Arrays: no Buffer to re-wrap per chunk (plainBytes).
+  binaryType: "uint8array",
   open(socket) {
     socket.data.attach(socket);
   },

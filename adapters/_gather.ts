@@ -1,13 +1,80 @@
 /**
  * A vectored write for sockets that have none (Deno's `conn.write`, Bun's
- * `socket.write`): {@linkcode gather}. Runtime-neutral. Private to
- * `adapters/`.
+ * `socket.write`): {@linkcode gather}, and the groups it is made of
+ * ({@linkcode nextGroup}). Runtime-neutral. Private to `adapters/`.
  *
  * @module
  */
 
 /** How many bytes of a large chunk are copied behind the small ones before it. */
 export const GATHER_HEAD = 16 * 1024;
+
+/**
+ * One write's worth of `chunks` from index `from`: the small chunks (up to
+ * {@linkcode GATHER_HEAD} bytes each) `from` ≤ i < `end`, copied together
+ * with the first `head` bytes of `chunks[end]`, a large one (if any); the
+ * rest of that large chunk follows as a view. When `end === from`, the
+ * large chunk `chunks[from]` goes out alone, uncopied (`head` is 0).
+ */
+export interface Group {
+  /** The index of the large chunk after the small ones (or `chunks.length`). */
+  end: number;
+  /** Bytes of `chunks[end]` copied behind the small chunks. */
+  head: number;
+  /** Bytes to copy: the small chunks' and `head`. */
+  size: number;
+}
+
+/**
+ * The group that starts at `chunks[from]` (see {@linkcode Group}).
+ *
+ * @param chunks The chunks, in order.
+ * @param from The first chunk of the group (< `chunks.length`).
+ * @returns The group.
+ *
+ * @example A header and a large body
+ * ```ts
+ * import { nextGroup } from "./_gather.ts";
+ * const group = nextGroup([new Uint8Array(4), new Uint8Array(100_000)], 0);
+ * console.log(group); // { end: 1, head: 16384, size: 16388 }
+ * ```
+ */
+export function nextGroup(chunks: readonly Uint8Array[], from: number): Group {
+  let size = 0;
+  let end = from;
+  while (end < chunks.length && chunks[end].length <= GATHER_HEAD) {
+    size += chunks[end++].length;
+  }
+  const large: Uint8Array | undefined = chunks[end];
+  const head = end === from || large === undefined
+    ? 0
+    : Math.min(large.length, GATHER_HEAD);
+  return { end, head, size: size + head };
+}
+
+/**
+ * Copies a group's small chunks and its large chunk's head into `into`.
+ *
+ * @param chunks The chunks, in order.
+ * @param from The group's first chunk.
+ * @param group The group, from {@linkcode nextGroup}.
+ * @param into At least `group.size` bytes.
+ * @returns `into`'s first `group.size` bytes.
+ */
+export function copyGroup(
+  chunks: readonly Uint8Array[],
+  from: number,
+  group: Group,
+  into: Uint8Array,
+): Uint8Array {
+  let at = 0;
+  for (let k = from; k < group.end; k++) {
+    into.set(chunks[k], at);
+    at += chunks[k].length;
+  }
+  if (group.head > 0) into.set(chunks[group.end].subarray(0, group.head), at);
+  return group.size === into.length ? into : into.subarray(0, group.size);
+}
 
 /**
  * The writes that send `chunks` in order with few calls and few copies: the
@@ -32,30 +99,15 @@ export function gather(chunks: readonly Uint8Array[]): Uint8Array[] {
   const writes: Uint8Array[] = [];
   let i = 0;
   while (i < chunks.length) {
-    let small = 0;
-    let j = i;
-    while (j < chunks.length && chunks[j].length <= GATHER_HEAD) {
-      small += chunks[j++].length;
+    const group = nextGroup(chunks, i);
+    const large: Uint8Array | undefined = chunks[group.end];
+    if (group.end > i) {
+      writes.push(copyGroup(chunks, i, group, new Uint8Array(group.size)));
     }
-    const large: Uint8Array | undefined = chunks[j];
-    if (j === i) {
-      writes.push(large);
-      i++;
-      continue;
+    if (large !== undefined && group.head < large.length) {
+      writes.push(group.head === 0 ? large : large.subarray(group.head));
     }
-    const head = large === undefined ? 0 : Math.min(large.length, GATHER_HEAD);
-    const gathered = new Uint8Array(small + head);
-    let at = 0;
-    for (let k = i; k < j; k++) {
-      gathered.set(chunks[k], at);
-      at += chunks[k].length;
-    }
-    if (head > 0) gathered.set(large.subarray(0, head), at);
-    writes.push(gathered);
-    if (large !== undefined && head < large.length) {
-      writes.push(large.subarray(head));
-    }
-    i = large === undefined ? j : j + 1;
+    i = group.end + 1;
   }
   return writes;
 }

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { gather, GATHER_HEAD } from "../../adapters/_gather.ts";
 import { SocketState } from "../../adapters/_bun_channel.ts";
-import type { BunSocket } from "../../adapters/_bun_api.ts";
+import { fakeSocket } from "./_fake_bun_socket.ts";
 import { concat, pattern as bytes } from "../_helpers/bytes.ts";
 
 const mixes: Uint8Array[][] = [
@@ -39,29 +39,12 @@ describe("gather", () => {
   });
 });
 
-/** A fake Bun socket that takes at most `most` bytes per write. */
-function fakeSocket(state: SocketState, most: number) {
-  const taken: Uint8Array[] = [];
-  const socket = {
-    data: state,
-    write(chunk: Uint8Array): number {
-      const n = Math.min(chunk.length, most);
-      taken.push(chunk.slice(0, n));
-      return n;
-    },
-    shutdown() {},
-    end() {},
-  } as BunSocket;
-  state.attach(socket);
-  return taken;
-}
-
 describe("Bun channel writev", () => {
   it("writes a frame's header with its body, in order, waiting for drain when the socket takes part", async () => {
     for (const most of [1000, 40 * 1024, Infinity]) {
       for (const [i, chunks] of mixes.entries()) {
         const state = new SocketState();
-        const taken = fakeSocket(state, most);
+        const { taken } = fakeSocket(state, { most });
         let finished = false;
         const done = state.writev(chunks)?.then(() => finished = true);
         // Each drain writes more of what the socket did not take.
