@@ -1,0 +1,76 @@
+/**
+ * What the Bun channel itself spends writing a large frame, without the
+ * socket: its vectored write of a frame's header and its body over a fake
+ * socket that takes every byte, µs per call. The header and the body's first
+ * 16 KiB are copied into one write: into a buffer shared by the thread's
+ * sockets (`writev`), against `gather()`'s new array per frame (what the
+ * channel did before 55a4276).
+ *
+ * The sockets' own cost (the kernel's copies, Bun's copy of each received
+ * chunk out of its 512 KiB receive buffer, page faults on fresh memory) is
+ * the same for the raw echo (bench/compare/raw_bun.ts) and is not measured
+ * here: bench/large_frames_bench.ts measures both end to end.
+ *
+ * Run: bun bench/bun_large_frames_bench.ts [--seconds 1]
+ * (also node --import tsx, deno run -A: the channel is runtime-neutral.)
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { SocketState } from "../adapters/_bun_channel.ts";
+import { gather } from "../adapters/_gather.ts";
+import type { BunSocket } from "../adapters/_bun_api.ts";
+import { args, cpuMs, flag, formatSize } from "./_process.ts";
+
+const argv = args();
+const seconds = Number(
+  flag(argv, "seconds", process.env.BENCH_QUICK === "1" ? "0.05" : "1"),
+);
+
+/** Calls `fn` for `seconds`; CPU ms per call. */
+function measure(fn: () => void): number {
+  for (let i = 0; i < 50; i++) fn();
+  const cpu = cpuMs();
+  const end = performance.now() + seconds * 1000;
+  let calls = 0;
+  while (performance.now() < end) {
+    for (let i = 0; i < 20; i++) fn();
+    calls += 20;
+  }
+  return (cpuMs() - cpu) / calls;
+}
+
+console.log(`Bun channel writev of a large frame, ${seconds} s per row`);
+console.log("| case | size | cost |");
+console.log("| ---- | ---- | ---- |");
+
+const state = new SocketState();
+let sink = 0;
+state.attach({
+  data: state,
+  write(chunk: Uint8Array) {
+    sink ^= chunk[chunk.length - 1];
+    return chunk.length;
+  },
+  shutdown() {},
+  end() {},
+} as BunSocket);
+const header = new Uint8Array(20);
+for (const size of [32 * 1024, 256 * 1024]) {
+  const body = new Uint8Array(size);
+  const us = measure(() => state.writev([header, body])) * 1000;
+  console.log(`| writev | ${formatSize(size)} | ${us.toFixed(2)} µs |`);
+  // As before: gather() copies the head into a new array per frame.
+  const old = measure(() => {
+    for (const write of gather([header, body])) state.write(write);
+  }) * 1000;
+  console.log(
+    `| writev, a new array per frame | ${formatSize(size)} | ${
+      old.toFixed(2)
+    } µs |`,
+  );
+}
+
+if (sink === -1) console.log(sink);
+process.exit(0);
