@@ -63,14 +63,25 @@ export class Caller {
 
   /** Reply → body (made on first use: an idle connection holds none). */
   get decodeBody(): (reply: unknown) => unknown {
-    const { protocol, body } = this;
-    return this.#decodeBody ??= (reply) => protocol.body(reply, body);
+    return this.#decodeBody ??= this.#makeDecodeBody();
   }
 
   /** Reply → `{ body, metadata }` (made on first use). */
   get decodeFull(): (reply: unknown) => ReplyWithMetadata {
+    return this.#decodeFull ??= this.#makeDecodeFull();
+  }
+
+  // The decoders are made by methods of their own: a closure in the getters
+  // would make every call (every request) allocate a context for it.
+
+  #makeDecodeBody(): (reply: unknown) => unknown {
     const { protocol, body } = this;
-    return this.#decodeFull ??= (reply) => ({
+    return (reply) => protocol.body(reply, body);
+  }
+
+  #makeDecodeFull(): (reply: unknown) => ReplyWithMetadata {
+    const { protocol, body } = this;
+    return (reply) => ({
       body: protocol.body(reply, body),
       metadata: protocol.metadata?.(reply) ?? new Metadata(),
     });

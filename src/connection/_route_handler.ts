@@ -125,16 +125,33 @@ export function routeHandler<M>(
     if (outer.length === 0 && inner.length === 0) {
       const result = run(value, context);
       if (result instanceof Promise) {
-        return result.then((value) =>
-          protocol.reply(value, replyCodec, context.replyMetadataIfSet)
-        );
+        return replyLater(result, protocol, replyCodec, context);
       }
       return protocol.reply(result, replyCodec, context.replyMetadataIfSet);
     }
-    return intercepted(outer, inner, run, value, context).then((value) =>
-      protocol.reply(value, replyCodec, context.replyMetadataIfSet)
+    return replyLater(
+      intercepted(outer, inner, run, value, context),
+      protocol,
+      replyCodec,
+      context,
     );
   };
+}
+
+/**
+ * The reply, once the handler's promise resolves. A function of its own: a
+ * closure in the route handler would make every request allocate a context
+ * for it, async or not.
+ */
+function replyLater<M>(
+  result: Promise<unknown>,
+  protocol: Protocol<M>,
+  codec: BodyCodec<unknown>,
+  context: IncomingContext<M>,
+): Promise<M> {
+  return result.then((value) =>
+    protocol.reply(value, codec, context.replyMetadataIfSet)
+  );
 }
 
 /** Runs `outer`, then `inner`, then the route's handler. */

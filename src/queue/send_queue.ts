@@ -329,15 +329,21 @@ export class SendQueue {
       this.#scheduled = true;
       // A microtask through a settled promise: Node's queueMicrotask()
       // makes an AsyncResource and a bound function each time.
-      void SETTLED.then(
-        this.#flushTask ??= () => {
-          this.#scheduled = false;
-          this.#pieceFrames = PIECE_FRAMES;
-          this.#pieceBytes = PIECE_BYTES;
-          if (!this.#writing) void this.#writeLoop();
-        },
-      );
+      void SETTLED.then(this.#flushTask ??= this.#makeFlushTask());
     }
+  }
+
+  /**
+   * The end-of-turn flush. Made here, not in `#schedule`: a closure there
+   * would make every call allocate a context (measured: ~50 B per frame).
+   */
+  #makeFlushTask(): () => void {
+    return () => {
+      this.#scheduled = false;
+      this.#pieceFrames = PIECE_FRAMES;
+      this.#pieceBytes = PIECE_BYTES;
+      if (!this.#writing) void this.#writeLoop();
+    };
   }
 
   /**

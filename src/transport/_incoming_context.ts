@@ -137,6 +137,11 @@ export class IncomingContext<M> implements RequestContext<M> {
     return this.#origin?.channel.peerCertificate;
   }
 
+  /** True once the handler finished (and its reply, if any, was queued). */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
   /** Marks the handler finished: later cancels change nothing. */
   finish(): void {
     this.#finished = true;

@@ -88,7 +88,7 @@ export class Link<M> {
   write(message: M): void | Promise<void> {
     const queue = this.queue;
     // A full queue keeps the message, not its bytes, until there is room.
-    if (queue.full) return queue.pushLater(() => this.frame(message));
+    if (queue.full) return this.#writeLater(message);
     // A small message whose codecs can write in place goes straight into
     // the queue's batch.
     const direct = this.#direct;
@@ -101,6 +101,14 @@ export class Link<M> {
       }
     }
     return queue.push(this.frame(message));
+  }
+
+  /**
+   * Queues `message` to be framed once the queue has room. A method of its
+   * own: a closure in `write` would make every call allocate a context.
+   */
+  #writeLater(message: M): Promise<void> | void {
+    return this.queue.pushLater(() => this.frame(message));
   }
 
   /** Encodes and frames one message; counts it as sent. */

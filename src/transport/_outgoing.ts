@@ -119,7 +119,7 @@ export class Outgoing<M> {
       ? this.#timeout
       : checkTimeout(options.timeout);
     const codec = this.#codec;
-    const id = this.#ids.next(this.#inUse ??= (id) => this.inUse(id));
+    const id = this.#ids.next(this.#inUse ??= this.#inUseFunction());
     let outgoing = codec.withId(message, id);
     if (timeout !== Infinity && codec.withTimeout) {
       outgoing = codec.withTimeout(outgoing, timeout);
@@ -144,13 +144,28 @@ export class Outgoing<M> {
       entry.sentAt = performance.now();
       entry.request = outgoing;
     }
-    if (signal) {
-      entry.signal = signal;
-      entry.onAbort = () => this.#abort(entry);
-      signal.addEventListener("abort", entry.onAbort, { once: true });
-    }
-    if (queued) queued.catch((error) => this.#fail(entry, error));
+    if (signal) this.#watch(entry, signal);
+    if (queued) this.#failIfUnsent(entry, queued);
     return id;
+  }
+
+  // The closures of `start` are made by methods of their own: a closure in
+  // `start` would make every call allocate a context for it, needed or not.
+
+  #inUseFunction(): (id: MessageId) => boolean {
+    return (id) => this.inUse(id);
+  }
+
+  /** Cancels the request when `signal` aborts. */
+  #watch(entry: PendingRequest<M>, signal: AbortSignal): void {
+    entry.signal = signal;
+    entry.onAbort = () => this.#abort(entry);
+    signal.addEventListener("abort", entry.onAbort, { once: true });
+  }
+
+  /** Fails the request if its frame, queued for later, cannot be sent. */
+  #failIfUnsent(entry: PendingRequest<M>, queued: Promise<void>): void {
+    queued.catch((error) => this.#fail(entry, error));
   }
 
   /** A reply, pong or error reply (`isError`) arrived. */
@@ -314,7 +329,8 @@ export class Outgoing<M> {
       // again within a few microtasks (a closed loop's next request after
       // its reply), which would arm a runtime timer again per round trip.
       this.#idle = true;
-      void SETTLED.then(() => this.#cancelSweepIfIdle(IDLE_HOPS));
+      // (Through the method, not a closure here: see `start`.)
+      this.#cancelSweepIfIdle(IDLE_HOPS + 1);
     }
     if (entry.signal) {
       entry.signal.removeEventListener("abort", entry.onAbort!);

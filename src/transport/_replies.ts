@@ -156,19 +156,24 @@ export class Replies<M> {
         ? queue.push(this.#link.frame(message))
         : this.#link.write(message);
       if (queued === undefined) this.#release(charge);
-      else {
-        this.#waiting ??= new WaitingReplies(
-          queue,
-          this.#release,
-          () => this.#resumeReading(),
-        );
-        this.#waiting.waitFor(queued, charge);
-      }
+      else (this.#waiting ??= this.#waitingReplies()).waitFor(queued, charge);
       return undefined;
     } catch (error) {
       this.#release(charge);
       return toError(error);
     }
+  }
+
+  /**
+   * Made here, not in `#send`: a closure there would make every reply
+   * allocate a context for it.
+   */
+  #waitingReplies(): WaitingReplies {
+    return new WaitingReplies(
+      this.#link.queue,
+      this.#release,
+      () => this.#resumeReading(),
+    );
   }
 
   /** Resumes reading paused while replies waited. */

@@ -17,7 +17,7 @@ import { ends, log, logging } from "../logger.ts";
 import { Incoming } from "./_incoming.ts";
 import { Link } from "./_link.ts";
 import { Outgoing } from "./_outgoing.ts";
-import { PendingRequest } from "./_pending_request.ts";
+import { capture, PendingRequest } from "./_pending_request.ts";
 import { ReadLoop } from "./_read_loop.ts";
 import { StreamState } from "./_stream_state.ts";
 import type { StreamShape } from "../codec/message_codec.ts";
@@ -198,14 +198,14 @@ export class Transport<M> {
    * @throws {FrameTooLargeError} The request exceeds `maxFrameSize`.
    */
   request(message: M, options?: RequestOptions): Promise<M> {
-    return new Promise<M>((resolve, reject) => {
-      try {
-        const entry = new PendingRequest<M>(this.#outgoing, resolve, reject);
-        this.#outgoing.start(message, entry, options);
-      } catch (error) {
-        reject(error);
-      }
-    });
+    const reply = new Promise<M>(capture);
+    const entry = PendingRequest.captured<M>(this.#outgoing);
+    try {
+      this.#outgoing.start(message, entry, options);
+    } catch (error) {
+      entry.refuse(error);
+    }
+    return reply;
   }
 
   static {
@@ -214,20 +214,17 @@ export class Transport<M> {
       message: M,
       decode: (reply: M) => R,
       options: RequestOptions | undefined,
-    ): Promise<R> =>
-      new Promise<R>((resolve, reject) => {
-        try {
-          const entry = new PendingRequest<M>(
-            transport.#outgoing,
-            resolve as (value: unknown) => void,
-            reject,
-          );
-          entry.decode = decode;
-          transport.#outgoing.start(message, entry, options);
-        } catch (error) {
-          reject(error);
-        }
-      });
+    ): Promise<R> => {
+      const reply = new Promise<R>(capture);
+      const entry = PendingRequest.captured<M>(transport.#outgoing);
+      entry.decode = decode;
+      try {
+        transport.#outgoing.start(message, entry, options);
+      } catch (error) {
+        entry.refuse(error);
+      }
+      return reply;
+    };
   }
 
   static {
