@@ -101,7 +101,6 @@ export function interceptedRequest(
 export function callInto(
   caller: Caller,
   transport: Transport<unknown>,
-  remoteAddr: ChannelAddr,
   onError: (error: unknown) => void,
   route: RouteName,
   body: unknown,
@@ -109,12 +108,7 @@ export function callInto(
   options: RequestOptions | undefined,
 ): MessageId | undefined {
   if (caller.interceptors.length > 0) {
-    const full = options?.withMetadata === true;
-    interceptedRequest(caller, transport, remoteAddr, route, body, options)
-      .then(
-        (reply) => machine.onMessage(full ? reply : reply.body),
-        (error) => failMachine(machine, error),
-      ).catch(onError);
+    callIntercepted(caller, transport, onError, route, body, machine, options);
     return undefined;
   }
   return transport.call(
@@ -125,4 +119,26 @@ export function callInto(
     ),
     options,
   );
+}
+
+/**
+ * `Connection.call` through the interceptors. A function of its own: its
+ * closures in `callInto` would make every call allocate their context.
+ */
+function callIntercepted(
+  caller: Caller,
+  transport: Transport<unknown>,
+  onError: (error: unknown) => void,
+  route: RouteName,
+  body: unknown,
+  machine: StateMachine<unknown>,
+  options: RequestOptions | undefined,
+): void {
+  const full = options?.withMetadata === true;
+  const remoteAddr = transport.channel.remoteAddr;
+  interceptedRequest(caller, transport, remoteAddr, route, body, options)
+    .then(
+      (reply) => machine.onMessage(full ? reply : reply.body),
+      (error) => failMachine(machine, error),
+    ).catch(onError);
 }

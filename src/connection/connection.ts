@@ -214,7 +214,6 @@ export class Connection<T = any> {
     return callInto(
       this.#caller,
       this.#transport,
-      this.remoteAddr,
       this.#onError,
       route,
       body,
