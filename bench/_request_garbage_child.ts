@@ -1,0 +1,82 @@
+/**
+ * The child of request_garbage_bench.ts: one process that is both the
+ * server and the client of `requests` echo requests of 64 B, `parallel` in
+ * flight, over TCP on 127.0.0.1 — listenrain's `Connection.request`, or the
+ * raw length-prefixed echo of bench/compare (FIFO, no ids). It prints
+ * `MARK-START` and `MARK-END {json}` around the measured requests, so that
+ * the parent can sum V8's `--trace-gc-nvp` lines between them.
+ *
+ * Run by the parent: node --trace-gc-nvp --import tsx bench/_request_garbage_child.ts listenrain|raw parallel requests
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { Connection, Router } from "../mod.ts";
+import { dial, listen } from "../adapters/node.ts";
+import { connect, serveEcho } from "./compare/raw_node.ts";
+
+const [peer = "listenrain", parallelArg = "256", requestsArg = "300000"] =
+  process.argv.slice(2);
+const parallel = Number(parallelArg);
+const requests = Number(requestsArg);
+const body = new Uint8Array(64).fill(7);
+
+/** Sends `total` requests, `parallel` in flight; resolves when all are answered. */
+type Run = (total: number) => Promise<void>;
+
+async function listenrainRun(): Promise<Run> {
+  const router = new Router().handle("echo", (bytes: Uint8Array) => bytes);
+  const listener = await listen("tcp://127.0.0.1:0");
+  (async () => {
+    for await (const channel of listener) new Connection(channel, { router });
+  })();
+  const client = new Connection<typeof router>(
+    await dial(`tcp://127.0.0.1:${listener.addr.port}`),
+  );
+  return async (total) => {
+    let sent = 0;
+    await Promise.all(Array.from({ length: parallel }, async () => {
+      while (sent < total) {
+        sent++;
+        const reply = await client.request("echo", body);
+        if (reply.byteLength !== body.byteLength) throw new Error("bad reply");
+      }
+    }));
+  };
+}
+
+async function rawRun(): Promise<Run> {
+  const server = await serveEcho();
+  let onDone = (): void => {};
+  let sent = 0;
+  let received = 0;
+  let total = 0;
+  const client = await connect(server.port, (payload) => {
+    if (payload.byteLength !== body.byteLength) throw new Error("bad reply");
+    if (++received === total) onDone();
+    else if (sent < total) {
+      sent++;
+      client.send(body);
+    }
+  });
+  return (count) =>
+    new Promise<void>((resolve) => {
+      total = count;
+      sent = received = 0;
+      onDone = resolve;
+      for (; sent < Math.min(parallel, total); sent++) client.send(body);
+    });
+}
+
+const run = peer === "raw" ? await rawRun() : await listenrainRun();
+await run(Math.min(requests, 50_000)); // warm-up: optimized code, grown tables
+console.log("MARK-START");
+const start = process.cpuUsage();
+await run(requests);
+const cpu = process.cpuUsage(start);
+console.log(
+  "MARK-END",
+  JSON.stringify({ requests, cpuUs: cpu.user + cpu.system }),
+);
+process.exit(0);
