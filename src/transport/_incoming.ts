@@ -9,10 +9,8 @@ import type {
   MessageCodec,
   MessageId,
 } from "../codec/message_codec.ts";
-import { AbortedError, TimeoutError } from "../errors.ts";
+import { AbortedError } from "../errors.ts";
 import { BoundedExecutor, type Executor } from "../executor/executor.ts";
-import { executeNow } from "../executor/bounded_executor.ts";
-import type { TimerHeap } from "../timer/timer_heap.ts";
 import {
   Backlog,
   INCOMING_NOTIFY,
@@ -20,8 +18,8 @@ import {
   INCOMING_REQUEST,
 } from "./_backlog.ts";
 import type { Link } from "./_link.ts";
-import { contextRoute } from "./_log_request.ts";
-import { handlerFailed } from "./_handler_failed.ts";
+import { reportIfSlow } from "./_log_request.ts";
+import { HandlerRunner } from "./_handler_runner.ts";
 import { Replies } from "./_replies.ts";
 import type { TransportConfig } from "./_transport_config.ts";
 import type { HandlerFailure } from "./handler_failure.ts";
@@ -44,7 +42,6 @@ export class Incoming<M> {
   #link: Link<M>;
   #codec: MessageCodec<M>;
   #stats: ConnectionStats;
-  #timers: TimerHeap;
   #handler: MessageHandler<M> | undefined;
   #onHandlerError: ((failure: HandlerFailure<M>) => void) | undefined;
   #exposeErrors: boolean;
@@ -52,6 +49,8 @@ export class Incoming<M> {
   #origin: RequestOrigin | undefined;
   /** Runs handlers; made when the first request arrives, unless given. */
   #executor: Executor | undefined;
+  /** Runs the handler of each request; made when the first one arrives. */
+  #runner: HandlerRunner<M> | undefined = undefined;
   #maxBytes: number;
   /** Streams the peer may have open at once. */
   #maxStreams: number;
@@ -67,7 +66,10 @@ export class Incoming<M> {
    * by the first one (an idle connection has none).
    */
   #handling: Map<MessageId, IncomingContext<M>> | undefined;
-  /** The request whose handler runs now, synchronously, outside the table. */
+  /**
+   * The request whose handler runs now, synchronously, outside the table
+   * (counted as being handled until it finishes).
+   */
   #current: IncomingContext<M> | undefined = undefined;
   #replies: Replies<M>;
   #backlog = new Backlog();
@@ -80,7 +82,6 @@ export class Incoming<M> {
     this.#link = link;
     this.#codec = link.codec;
     this.#stats = link.stats;
-    this.#timers = link.timers;
     this.#handler = config.handler;
     this.#onHandlerError = config.onHandlerError;
     this.#exposeErrors = config.exposeErrors;
@@ -103,7 +104,7 @@ export class Incoming<M> {
 
   /** Requests being handled whose replies are wanted. */
   get count(): number {
-    return this.#handling?.size ?? 0;
+    return (this.#handling?.size ?? 0) + (this.#current === undefined ? 0 : 1);
   }
 
   /** What the requests being handled are charged, in bytes. */
@@ -238,9 +239,16 @@ export class Incoming<M> {
   /**
    * Answers a request at once with an error reply, charged like a handled
    * request until the reply is queued: a peer that floods such requests and
-   * reads nothing is bounded like any other.
+   * reads nothing is bounded like any other. A notification is dropped.
    */
-  #refuse(id: MessageId, size: number, code: string, message: string): void {
+  #refuse(
+    expectsReply: boolean,
+    id: MessageId,
+    size: number,
+    code: string,
+    message: string,
+  ): void {
+    if (!expectsReply) return;
     const charge = size + HANDLING_CHARGE;
     this.#bytes += charge;
     this.#replies.error(id, code, message, charge);
@@ -249,43 +257,24 @@ export class Incoming<M> {
   /** Starts handling a request or notification. */
   #admit(message: M, expectsReply: boolean, size: number): void {
     const id = this.#codec.id(message);
+    // (No closure for the refusals: see `#makeRunner`.)
     if (this.draining) {
-      if (expectsReply) {
-        this.#refuse(
-          id,
-          size,
-          "GOING_AWAY",
-          "The peer is shutting down and takes no new requests",
-        );
-      }
-      return;
+      const text = "The peer is shutting down and takes no new requests";
+      return this.#refuse(expectsReply, id, size, "GOING_AWAY", text);
     }
-    const handler = this.#handler;
-    if (handler === undefined) {
-      if (expectsReply) {
-        this.#refuse(id, size, "NO_HANDLER", "This peer handles no requests");
-      }
-      return;
+    if (this.#handler === undefined) {
+      const text = "This peer handles no requests";
+      return this.#refuse(expectsReply, id, size, "NO_HANDLER", text);
     }
     if (expectsReply && this.#handling?.has(id)) {
-      this.#refuse(
-        id,
-        size,
-        "DUPLICATE_ID",
-        `Request ${id} is already in flight`,
-      );
-      return;
+      const text = `Request ${id} is already in flight`;
+      return this.#refuse(true, id, size, "DUPLICATE_ID", text);
     }
     const streaming = expectsReply &&
       this.#codec.streams?.shape(message) !== undefined;
     if (streaming && this.streams.open >= this.#maxStreams) {
-      this.#refuse(
-        id,
-        size,
-        "TOO_MANY_STREAMS",
-        `The peer has ${this.#maxStreams} streams open, its limit`,
-      );
-      return;
+      const text = `The peer has ${this.#maxStreams} streams open, its limit`;
+      return this.#refuse(true, id, size, "TOO_MANY_STREAMS", text);
     }
     const timeout = expectsReply ? this.#codec.timeoutOf?.(message) : undefined;
     const context = new IncomingContext(
@@ -306,7 +295,7 @@ export class Incoming<M> {
       (this.#handling ??= new Map()).set(id, context);
       context.streams = this.streams;
       this.streams.open++;
-      return void this.#run(handler, context);
+      return void this.#handlers().run(context);
     }
     // A handler that finishes at once is never entered in the table: no
     // message can arrive (to cancel it, or reuse its id) while it runs, and
@@ -314,7 +303,7 @@ export class Incoming<M> {
     // table over and over (measured: ~180 B per request on the server).
     // Only closing can cancel it meanwhile: `cancelAll` sees `#current`.
     this.#current = context;
-    const accepted = this.#execute(handler, context);
+    const accepted = this.#handlers().execute(context);
     this.#current = undefined;
     if (!accepted) {
       return this.#finish(context, undefined, {
@@ -325,104 +314,25 @@ export class Incoming<M> {
     if (expectsReply && !context.finished) {
       (this.#handling ??= new Map()).set(id, context);
     }
-    if (!context.started && timeout !== undefined && timeout > 0) {
-      // Queued behind other handlers: the deadline runs while it waits, so
-      // a request whose caller has given up is dropped before it starts.
-      context.timer = this.#timers.schedule(timeout, expireContext, context);
-    }
   }
 
-  // The closures of handling a request are made by methods of their own:
-  // one in `#admit` or `#run` would make every call allocate a context for
-  // it, needed or not (measured: ~100 B per request).
-
-  /** Gives the handler's run to the executor; false if it refused it. */
-  #execute(handler: MessageHandler<M>, context: IncomingContext<M>): boolean {
-    const executor = this.#executor ??= this.#defaultExecutor();
-    if (
-      executor instanceof BoundedExecutor &&
-      executeNow(executor, Incoming.#runHandler, this, context)
-    ) return true;
-    return this.#executeLater(executor, handler, context);
+  /** The handler runner, made with the first request (and the executor). */
+  #handlers(): HandlerRunner<M> {
+    return this.#runner ??= this.#makeRunner();
   }
 
-  static #runHandler<M>(
-    incoming: Incoming<M>,
-    context: IncomingContext<M>,
-  ): PromiseLike<void> | void {
-    return incoming.#run(incoming.#handler!, context);
-  }
-
-  #executeLater(
-    executor: Executor,
-    handler: MessageHandler<M>,
-    context: IncomingContext<M>,
-  ): boolean {
-    return executor.execute(() => this.#run(handler, context));
-  }
-
-  #defaultExecutor(): Executor {
-    return new BoundedExecutor({ onError: (e) => this.#link.onError(e) });
-  }
-
-  #run(
-    handler: MessageHandler<M>,
-    context: IncomingContext<M>,
-  ): PromiseLike<void> | void {
-    context.started = true;
-    // Cancelled (by the caller, the deadline or the connection closing)
-    // while it waited in the executor: nobody waits for this work.
-    if (context.cancelled) return this.#finish(context, undefined, undefined);
-    let result: M | undefined | Promise<M | undefined>;
-    try {
-      result = handler(context.message, context);
-    } catch (error) {
-      return this.#finish(
-        context,
-        undefined,
-        handlerFailed(
-          context,
-          error,
-          this.#exposeErrors,
-          this.#onHandlerError,
-          this.#link,
-        ),
-      );
-    }
-    if (isPromiseLike(result)) {
-      // The deadline only needs a timer when the handler goes async (or
-      // waited in the executor's queue: then it has one already).
-      const timeout = context.timeout;
-      if (
-        timeout !== undefined && timeout > 0 && !context.cancelled &&
-        context.timer === undefined
-      ) {
-        context.timer = this.#timers.schedule(timeout, expireContext, context);
-      }
-      return this.#finishLater(context, result);
-    }
-    this.#finish(context, result, undefined);
-  }
-
-  /** Finishes the request once its handler's promise settles. */
-  #finishLater(
-    context: IncomingContext<M>,
-    result: PromiseLike<M | undefined>,
-  ): PromiseLike<void> {
-    return result.then(
-      (reply) => this.#finish(context, reply, undefined),
-      (error) =>
-        this.#finish(
-          context,
-          undefined,
-          handlerFailed(
-            context,
-            error,
-            this.#exposeErrors,
-            this.#onHandlerError,
-            this.#link,
-          ),
-        ),
+  // A method of its own: its closures in `#handlers` would make every call
+  // (every request) allocate their context.
+  #makeRunner(): HandlerRunner<M> {
+    return new HandlerRunner(
+      this.#link,
+      this.#handler!,
+      this.#executor ??= new BoundedExecutor({
+        onError: (e) => this.#link.onError(e),
+      }),
+      this.#exposeErrors,
+      this.#onHandlerError,
+      (context, reply, error) => this.#finish(context, reply, error),
     );
   }
 
@@ -432,6 +342,7 @@ export class Incoming<M> {
     error: ErrorInfo | undefined,
   ): void {
     context.timer?.cancel();
+    if (this.#current === context) this.#current = undefined;
     if (context.streams !== undefined) this.streams.open--;
     if (!context.expectsReply) return this.#release(context.size);
     const id = context.id;
@@ -462,18 +373,11 @@ export class Incoming<M> {
         );
       } else replies.reply(id, reply, context.size);
       if (context.receivedAt !== 0) {
-        const elapsed = performance.now() - context.receivedAt;
-        if (elapsed > this.#link.slowAfter) {
-          const outcome = error || reply === undefined ? "error" : "reply";
-          this.#link.reportSlow(
-            "incoming",
-            id,
-            context.message,
-            elapsed,
-            outcome,
-            contextRoute(context),
-          );
-        }
+        reportIfSlow(
+          this.#link,
+          context,
+          error || reply === undefined ? "error" : "reply",
+        );
       }
     }
     context.finish();
@@ -493,17 +397,4 @@ export class Incoming<M> {
     this.#room = undefined;
     resume?.();
   }
-}
-
-function expireContext<M>(context: IncomingContext<M>): void {
-  context.timer = undefined;
-  context.cancel(
-    new TimeoutError(
-      `Request ${context.id} passed its ${context.timeout} ms deadline`,
-    ),
-  );
-}
-
-function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | undefined)?.then === "function";
 }

@@ -9,6 +9,8 @@ import type { MessageId } from "../codec/message_codec.ts";
 import { RemoteError } from "../errors.ts";
 import { ends, log } from "../logger.ts";
 import type { Channel } from "../channel/channel.ts";
+import type { IncomingContext } from "./_incoming_context.ts";
+import type { Link } from "./_link.ts";
 
 /**
  * The route of an incoming request's context, once the connection's route
@@ -50,4 +52,28 @@ export function logHandlerError(
       route === undefined ? "" : ` (${route})`
     }, error id ${errorId}: ${err.message}`,
   );
+}
+
+/**
+ * Reports a handled request that took longer than the link's threshold,
+ * from its arrival (`receivedAt`, set while slow requests are watched).
+ *
+ * @internal
+ */
+export function reportIfSlow<M>(
+  link: Link<M>,
+  context: IncomingContext<M>,
+  outcome: "reply" | "error",
+): void {
+  const elapsed = performance.now() - context.receivedAt;
+  if (elapsed > link.slowAfter) {
+    link.reportSlow(
+      "incoming",
+      context.id,
+      context.message,
+      elapsed,
+      outcome,
+      contextRoute(context),
+    );
+  }
 }
