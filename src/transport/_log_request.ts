@@ -11,6 +11,8 @@ import { ends, log } from "../logger.ts";
 import type { Channel } from "../channel/channel.ts";
 import type { IncomingContext } from "./_incoming_context.ts";
 import type { Link } from "./_link.ts";
+import type { PendingRequest } from "./_pending_request.ts";
+import type { SlowRequest } from "./slow_request.ts";
 
 /**
  * The route of an incoming request's context, once the connection's route
@@ -75,5 +77,25 @@ export function reportIfSlow<M>(
       outcome,
       contextRoute(context),
     );
+  }
+}
+
+/**
+ * Reports a request this side sent that ended (`outcome`) longer than the
+ * link's threshold after it was sent (`sentAt`, set while slow requests are
+ * watched), and drops the request it kept for the report.
+ *
+ * @internal
+ */
+export function reportSentIfSlow<M>(
+  link: Link<M>,
+  entry: PendingRequest<M>,
+  outcome: SlowRequest<M>["outcome"],
+): void {
+  const elapsed = performance.now() - entry.sentAt;
+  const request = entry.request!;
+  entry.request = undefined;
+  if (elapsed > link.slowAfter) {
+    link.reportSlow("outgoing", entry.id, request, elapsed, outcome);
   }
 }

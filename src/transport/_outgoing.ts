@@ -19,9 +19,9 @@ import type { Timer, TimerHeap } from "../timer/timer_heap.ts";
 import type { Link } from "./_link.ts";
 import { PendingRequest } from "./_pending_request.ts";
 import { ReservedIds } from "./_reserved_ids.ts";
+import { reportSentIfSlow } from "./_log_request.ts";
 import { toError } from "./_to_error.ts";
 import { checkTimeout, type TransportConfig } from "./_transport_config.ts";
-import type { SlowRequest } from "./slow_request.ts";
 import type { ConnectionStats } from "./stats.ts";
 import type { RequestOptions } from "./transport_options.ts";
 
@@ -52,6 +52,10 @@ export class Outgoing<M> {
   #pending: Map<MessageId, PendingRequest<M>> | undefined;
   /** The one timer of the requests with the default deadline (see #sweep). */
   #sweeper: Timer<Outgoing<M>> | undefined = undefined;
+  /** Requests of this turn whose default deadline is set at its end. */
+  #unstamped: PendingRequest<M>[] | undefined = undefined;
+  /** `#stamp` as a callback; made by the first request that needs it. */
+  #stampTask: (() => void) | undefined = undefined;
   /** True while a check whether to cancel `#sweeper` is queued. */
   #idle = false;
   /** Ids that timed out or were aborted here and may still be answered. */
@@ -77,12 +81,12 @@ export class Outgoing<M> {
     this.#maxPending = config.maxPendingRequests;
   }
 
-  /** The pending table's size without the fence: the user's requests. */
   /** The default deadline of a request, in ms (`Infinity` for none). */
   get timeout(): number {
     return this.#timeout;
   }
 
+  /** The pending table's size without the fence: the user's requests. */
   get count(): number {
     return (this.#pending?.size ?? 0) - (this.#fenceOut ? 1 : 0);
   }
@@ -133,8 +137,11 @@ export class Outgoing<M> {
       if (timeout === this.#timeout) {
         // The default deadline: requests get it in the order they are sent
         // (the pending table's order), so one timer, for the oldest, serves
-        // them all (#sweep): no timer per request.
-        entry.deadline = this.#timers.now() + timeout;
+        // them all (#sweep), and one clock reading per turn (#stamp).
+        const unstamped = this.#unstamped ??= [];
+        if (unstamped.push(entry) === 1) {
+          void SETTLED.then(this.#stampTask ??= this.#makeStampTask());
+        }
         this.#sweeper ??= this.#timers.schedule(timeout, Outgoing.#sweep, this);
       } else {
         entry.timer = this.#timers.schedule(timeout, Outgoing.#expire, entry);
@@ -151,6 +158,26 @@ export class Outgoing<M> {
 
   // The closures of `start` are made by methods of their own: a closure in
   // `start` would make every call allocate a context for it, needed or not.
+
+  #makeStampTask(): () => void {
+    return () => this.#stamp();
+  }
+
+  /**
+   * The requests of the turn that ended get their default deadline from one
+   * clock reading taken after all were sent: never early, late by at most
+   * the turn. (Reading the clock per request is a call into the runtime on
+   * Deno: 8 % of a client's CPU at 256 small requests in flight.)
+   */
+  #stamp(): void {
+    const unstamped = this.#unstamped!;
+    const deadline = this.#timers.now() + this.#timeout;
+    for (let i = 0; i < unstamped.length; i++) {
+      const entry = unstamped[i];
+      if (entry.active) entry.deadline = deadline;
+    }
+    unstamped.length = 0;
+  }
 
   #inUseFunction(): (id: MessageId) => boolean {
     return (id) => this.inUse(id);
@@ -182,7 +209,7 @@ export class Outgoing<M> {
     this.#take(entry);
     if (entry.counted) this.#stats.repliesReceived++;
     if (entry.sentAt !== 0) {
-      this.#sentSlowly(entry, isError ? "error" : "reply");
+      reportSentIfSlow(this.#link, entry, isError ? "error" : "reply");
     }
     if (!isError) return entry.succeed(message);
     this.#stats.errorsReceived++;
@@ -287,20 +314,7 @@ export class Outgoing<M> {
         `Request ${entry.id} timed out after ${entry.timeout} ms`,
       ),
     );
-    if (entry.sentAt !== 0) outgoing.#sentSlowly(entry, "timeout");
-  }
-
-  /** Reports an outgoing request that ended after the threshold. */
-  #sentSlowly(
-    entry: PendingRequest<M>,
-    outcome: SlowRequest<M>["outcome"],
-  ): void {
-    const elapsed = performance.now() - entry.sentAt;
-    const request = entry.request!;
-    entry.request = undefined;
-    if (elapsed > this.#link.slowAfter) {
-      this.#link.reportSlow("outgoing", entry.id, request, elapsed, outcome);
-    }
+    if (entry.sentAt !== 0) reportSentIfSlow(outgoing.#link, entry, "timeout");
   }
 
   #abort(entry: PendingRequest<M>): void {

@@ -111,4 +111,38 @@ describe("the default deadline", () => {
     await client.close();
     await server.close();
   });
+
+  it("the requests of one turn read the clock once for their deadlines, and still time out no earlier than the timeout", async () => {
+    let readings = 0;
+    const timers = new TimerHeap({
+      now: () => {
+        readings++;
+        return performance.now();
+      },
+    });
+    const router = new Router().handle("never", () => new Promise(() => {}));
+    const [a, b] = createMemoryPipe();
+    const server = new Connection(a, { router });
+    const client = new Connection<typeof router>(b, { timeout: 60, timers });
+    const sent = performance.now();
+    const outcomes = Array.from(
+      { length: 200 },
+      (_, i) =>
+        client.request("never", Uint8Array.of(i)).then(
+          () => assert.fail("no reply can come"),
+          (error) => {
+            assert.ok(error instanceof TimeoutError, String(error));
+            return performance.now() - sent;
+          },
+        ),
+    );
+    await Promise.resolve();
+    // The sweep timer's schedule and the turn's one stamp (not 200 reads).
+    assert.ok(readings <= 3, `${readings} clock readings for 200 requests`);
+    for (const ms of await Promise.all(outcomes)) {
+      assert.ok(ms >= 59, `timed out after ${ms} ms, before its 60 ms`);
+    }
+    await client.close();
+    await server.close();
+  });
 });
