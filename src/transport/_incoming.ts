@@ -302,7 +302,7 @@ export class Incoming<M> {
     // a Map that gains and loses one entry per request reallocates its
     // table over and over (measured: ~180 B per request on the server).
     // Only closing can cancel it meanwhile: `cancelAll` sees `#current`.
-    this.#current = context;
+    if (expectsReply) this.#current = context;
     const accepted = this.#handlers().execute(context);
     this.#current = undefined;
     if (!accepted) {

@@ -99,6 +99,29 @@ describe("synchronous handlers", () => {
     await server.closed;
   });
 
+  it("a request's handler counts itself as being handled while it runs; a notification's does not", async () => {
+    const seen: Record<string, number> = {};
+    const router = new Router()
+      .handle("ask", (body: Uint8Array) => {
+        seen.ask = server.stats.handling;
+        return body;
+      })
+      .handle("tell", (body: Uint8Array) => {
+        seen.tell = server.stats.handling;
+        return body;
+      });
+    const [a, b] = createMemoryPipe();
+    const server: Connection = new Connection(a, { router });
+    const client = new Connection<typeof router>(b);
+    await client.request("ask", new Uint8Array([1]));
+    await client.notify("tell", new Uint8Array([2]));
+    for (let i = 0; i < 100 && seen.tell === undefined; i++) await tick();
+    assert.deepEqual(seen, { ask: 1, tell: 0 });
+    assert.equal(server.stats.handling, 0);
+    await client.close();
+    await server.closed;
+  });
+
   it("a full executor starts handlers in the order their requests came", async () => {
     const started: number[] = [];
     const gates: (() => void)[] = [];
