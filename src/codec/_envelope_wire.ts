@@ -148,15 +148,6 @@ export function putU32(bytes: Uint8Array, at: number, value: number): void {
   bytes[at + 3] = value;
 }
 
-/** Throws a {@linkcode ProtocolError} if `payload` ends before `end`. */
-export function need(payload: Uint8Array, end: number, what: string): void {
-  if (end > payload.byteLength) {
-    throw new ProtocolError(
-      `Cannot decode envelope: ${what} runs past the end (${payload.byteLength} bytes)`,
-    );
-  }
-}
-
 /** Throws a `RangeError` if `value` is not a u32. */
 export function checkU32(value: number, what: string): void {
   if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {

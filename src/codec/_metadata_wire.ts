@@ -125,6 +125,7 @@ function asciiText(
  * @param payload The envelope.
  * @param at Where the block starts.
  * @param max The largest block allowed, in bytes.
+ * @param stop Where the envelope ends in `payload`.
  * @returns The metadata and where the body starts.
  * @throws {ProtocolError} If the block is truncated, too large or malformed.
  */
@@ -132,14 +133,15 @@ export function readMetadata(
   payload: Uint8Array,
   at: number,
   max: number,
+  stop: number = payload.byteLength,
 ): [Metadata, number] {
-  if (at + 2 > payload.byteLength) fail("its length is cut off");
+  if (at + 2 > stop) fail("its length is cut off");
   const length = (payload[at] << 8) | payload[at + 1];
   if (length + 2 > max) {
     fail(`${length + 2} bytes exceeds maxMetadataSize ${max}`);
   }
   const end = at + 2 + length;
-  if (end > payload.byteLength) fail("it is cut off");
+  if (end > stop) fail("it is cut off");
   const pairs: [string, MetadataValue][] = [];
   let i = at + 2;
   while (i < end) {

@@ -5,27 +5,14 @@
  * @module
  */
 
-import { ProtocolError, RemoteError } from "../errors.ts";
+import { RemoteError } from "../errors.ts";
 import type { Metadata } from "./metadata.ts";
-import { DEFAULT_MAX_METADATA_SIZE, readMetadata } from "./_metadata_wire.ts";
+import { DEFAULT_MAX_METADATA_SIZE } from "./_metadata_wire.ts";
 import { allocate, SLAB_MAX } from "./_slab.ts";
-import {
-  decodeRoute,
-  headerLength,
-  KIND_NAMES,
-  need,
-  SHAPE_NAMES,
-  u32,
-  writeHeader,
-} from "./_envelope_wire.ts";
-import {
-  ENVELOPE_MIN_SIZE,
-  type EnvelopeKind,
-  FLAG_METADATA,
-  FLAG_NUMERIC_ROUTE,
-  FLAG_STREAM,
-  FLAG_TIMEOUT,
-} from "./envelope_format.ts";
+import { headerLength, writeHeader } from "./_envelope_wire.ts";
+import type { EnvelopeKind } from "./envelope_format.ts";
+import { decodeEnvelope } from "./_envelope_decode.ts";
+import { DECODE_RANGE, type RangeMessageDecoder } from "./_decode_range.ts";
 import { envelopeStreams } from "./_envelope_streams.ts";
 import type {
   ErrorInfo,
@@ -128,8 +115,10 @@ export interface EnvelopeCodecOptions {
  * console.log(codec.decode(bytes).route); // "echo"
  * ```
  */
-export class EnvelopeCodec implements MessageCodec<Envelope> {
-  #maxMetadata: number;
+export class EnvelopeCodec
+  implements MessageCodec<Envelope>, RangeMessageDecoder<Envelope> {
+  /** The metadata block's bytes at most, both ways (the option `maxMetadataSize`). */
+  readonly maxMetadataSize: number;
   /** The stream messages: `stream_end`, credits, and opening a stream. */
   readonly streams: StreamCodec<Envelope> = envelopeStreams;
 
@@ -146,7 +135,7 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
         `maxMetadataSize must be an integer >= 2, got ${max}`,
       );
     }
-    this.#maxMetadata = max;
+    this.maxMetadataSize = max;
   }
 
   /**
@@ -158,11 +147,11 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
    * @throws {RangeError} If the route, id or timeout does not fit the wire format.
    */
   encode(message: Envelope): Uint8Array[] {
-    const header = headerLength(message, this.#maxMetadata);
+    const header = headerLength(message, this.maxMetadataSize);
     const body = message.body;
     const inline = header + body.byteLength <= SLAB_MAX;
     const out = allocate(inline ? header + body.byteLength : header);
-    const at = writeHeader(message, out, 0, this.#maxMetadata);
+    const at = writeHeader(message, out, 0, this.maxMetadataSize);
     if (!inline) return [out, body];
     out.set(body, at);
     return [out];
@@ -176,7 +165,8 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
    * @throws {RangeError} If the route, id or timeout does not fit the wire format.
    */
   encodedLength(message: Envelope): number {
-    return headerLength(message, this.#maxMetadata) + message.body.byteLength;
+    return headerLength(message, this.maxMetadataSize) +
+      message.body.byteLength;
   }
 
   /**
@@ -191,7 +181,7 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
   encodeInto(message: Envelope, target: Uint8Array, offset: number): void {
     target.set(
       message.body,
-      writeHeader(message, target, offset, this.#maxMetadata),
+      writeHeader(message, target, offset, this.maxMetadataSize),
     );
   }
 
@@ -203,95 +193,12 @@ export class EnvelopeCodec implements MessageCodec<Envelope> {
    * @throws {ProtocolError} If the payload is not a valid envelope.
    */
   decode(payload: Uint8Array): Envelope {
-    const length = payload.byteLength;
-    if (length < ENVELOPE_MIN_SIZE) {
-      throw new ProtocolError(
-        `Cannot decode envelope: ${length} bytes is shorter than the ${ENVELOPE_MIN_SIZE}-byte header`,
-      );
-    }
-    const kind = KIND_NAMES[payload[0]];
-    if (kind === undefined) {
-      throw new ProtocolError(
-        `Cannot decode envelope: unknown kind ${payload[0]}`,
-      );
-    }
-    const flags = payload[1];
-    if (
-      flags & ~(FLAG_NUMERIC_ROUTE | FLAG_TIMEOUT | FLAG_METADATA | FLAG_STREAM)
-    ) {
-      throw new ProtocolError(
-        `Cannot decode envelope: unknown flags 0x${flags.toString(16)}`,
-      );
-    }
-    const id = u32(payload, 2);
-    let at = 6;
-    let route: string | number = "";
-    if (flags & FLAG_NUMERIC_ROUTE) {
-      need(payload, at + 4, "route command");
-      route = u32(payload, at);
-      at += 4;
-    } else {
-      const routeLength = payload[at++];
-      if (routeLength > 0) {
-        need(payload, at + routeLength, "route");
-        route = decodeRoute(payload, at, routeLength);
-        at += routeLength;
-      }
-    }
-    let timeout: number | undefined;
-    if (flags & FLAG_TIMEOUT) {
-      need(payload, at + 4, "timeout");
-      timeout = u32(payload, at);
-      at += 4;
-    }
-    if (flags & FLAG_STREAM) {
-      return this.#decodeStream(payload, kind, id, route, timeout, at);
-    }
-    if (flags & FLAG_METADATA) {
-      let metadata: Metadata;
-      [metadata, at] = readMetadata(payload, at, this.#maxMetadata);
-      const body = payload.subarray(at);
-      return timeout === undefined
-        ? { kind, id, route, body, metadata }
-        : { kind, id, route, timeout, body, metadata };
-    }
-    const body = payload.subarray(at);
-    return timeout === undefined
-      ? { kind, id, route, body }
-      : { kind, id, route, timeout, body };
+    return decodeEnvelope(payload, 0, payload.byteLength, this.maxMetadataSize);
   }
 
-  /** The rest of a request that opens a stream, from `at` (the shape byte). */
-  #decodeStream(
-    payload: Uint8Array,
-    kind: EnvelopeKind,
-    id: number,
-    route: string | number,
-    timeout: number | undefined,
-    at: number,
-  ): Envelope {
-    need(payload, at + 5, "stream");
-    const stream = SHAPE_NAMES[payload[at]];
-    if (kind !== "request" || stream === undefined) {
-      throw new ProtocolError(
-        `Cannot decode envelope: stream shape ${payload[at]} on a ${kind}`,
-      );
-    }
-    const message: Envelope = {
-      kind,
-      id,
-      route,
-      body: EMPTY,
-      stream,
-      window: u32(payload, at + 1),
-    };
-    at += 5;
-    if (timeout !== undefined) message.timeout = timeout;
-    if (payload[1] & FLAG_METADATA) {
-      [message.metadata, at] = readMetadata(payload, at, this.#maxMetadata);
-    }
-    message.body = payload.subarray(at);
-    return message;
+  /** `decode(bytes.subarray(start, end))` without the view: see `DECODE_RANGE`. */
+  [DECODE_RANGE](bytes: Uint8Array, start: number, end: number): Envelope {
+    return decodeEnvelope(bytes, start, end, this.maxMetadataSize);
   }
 
   /**

@@ -8,6 +8,11 @@
 import { FrameTooLargeError, ProtocolError } from "../errors.ts";
 import type { FrameDecoder, PacketCodec } from "./packet_codec.ts";
 import { FrameAssembler } from "./_frame_assembler.ts";
+import {
+  DECODE_RANGES,
+  type RangeCallback,
+  type RangeFrameDecoder,
+} from "./_frame_ranges.ts";
 
 /**
  * The default largest payload of a frame: 16 MiB. @default {16777216}
@@ -210,7 +215,7 @@ function readLength(
   return big > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(big);
 }
 
-class LengthPrefixedDecoder implements FrameDecoder {
+class LengthPrefixedDecoder implements FrameDecoder, RangeFrameDecoder {
   #max: number;
   #size: number;
   #le: boolean;
@@ -240,6 +245,22 @@ class LengthPrefixedDecoder implements FrameDecoder {
   }
 
   decode(chunk: Uint8Array, onFrame: (payload: Uint8Array) => void): void {
+    this.#decode(chunk, onFrame, undefined);
+  }
+
+  [DECODE_RANGES](
+    chunk: Uint8Array,
+    onFrame: (payload: Uint8Array) => void,
+    onRange: RangeCallback,
+  ): void {
+    this.#decode(chunk, onFrame, onRange);
+  }
+
+  #decode(
+    chunk: Uint8Array,
+    onFrame: (payload: Uint8Array) => void,
+    onRange: RangeCallback | undefined,
+  ): void {
     const size = this.#size;
     const end = chunk.byteLength;
     let at = 0;
@@ -263,7 +284,8 @@ class LengthPrefixedDecoder implements FrameDecoder {
         length = this.#check(readLength(header, 0, size, this.#le));
       }
       if (end - at >= length) {
-        onFrame(chunk.subarray(at, at + length));
+        if (onRange === undefined) onFrame(chunk.subarray(at, at + length));
+        else onRange(chunk, at, at + length);
         at += length;
       } else {
         this.#frame.start(length);

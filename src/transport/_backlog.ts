@@ -48,20 +48,26 @@ export class Backlog {
   /**
    * Adds a message at the end.
    *
-   * @param payload Its bytes.
+   * @param bytes Holds its payload, from `start` to `end`.
    * @param what What it is (kept as `what` when it is taken).
    * @param chunk The read chunk it was decoded from, if any.
    */
-  add(payload: Uint8Array, what: number, chunk: Uint8Array | undefined): void {
+  add(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    what: number,
+    chunk: Uint8Array | undefined,
+  ): void {
     let items = this.#items;
     if (items === undefined) {
       items = this.#items = [];
       this.#chunk = chunk;
     }
     const base = this.#chunk;
-    if (base !== undefined && payload.buffer === base.buffer) {
-      items.push(payload.byteOffset, payload.byteLength, what);
-    } else items.push(payload, payload.byteLength, what);
+    if (base !== undefined && bytes.buffer === base.buffer) {
+      items.push(bytes.byteOffset + start, end - start, what);
+    } else items.push(bytes.subarray(start, end), end - start, what);
   }
 
   /** The first message's payload (while `waiting` and not `done`); sets `what`. */

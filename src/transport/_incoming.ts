@@ -123,20 +123,23 @@ export class Incoming<M> {
    * wait in turn too, so that a peer that floods pings and reads nothing is
    * paused like one that floods requests.
    *
-   * @param chunk The read chunk `payload` was decoded from, if any.
+   * @param bytes Holds its payload, from `start` to `end`.
+   * @param chunk The read chunk `bytes` is or was decoded from, if any.
    */
   onMessage(
     message: M,
     what: number,
-    payload: Uint8Array,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
     chunk: Uint8Array | undefined,
   ): void {
     if (what === INCOMING_REQUEST) this.#stats.requestsReceived++;
     else if (what === INCOMING_NOTIFY) this.#stats.notifiesReceived++;
     if (!this.#backlog.waiting && !this.#busy()) {
-      return this.#take(message, what, payload.byteLength);
+      return this.#take(message, what, end - start);
     }
-    this.#backlog.add(payload, what, chunk);
+    this.#backlog.add(bytes, start, end, what, chunk);
   }
 
   /** Takes the backlog's messages in order as room allows; resolves once it is empty. */

@@ -5,24 +5,22 @@
  */
 
 import type { Channel } from "../channel/channel.ts";
-import type { MessageCodec } from "../codec/message_codec.ts";
 import {
   AbortedError,
   ConnectionClosedError,
   ProtocolError,
 } from "../errors.ts";
-import type { PacketCodec } from "../framing/packet_codec.ts";
+import type { FrameDecoder, PacketCodec } from "../framing/packet_codec.ts";
+import {
+  DECODE_RANGES,
+  type RangeFrameDecoder,
+} from "../framing/_frame_ranges.ts";
 import type { TimerHandle } from "../timer/timer_heap.ts";
 import { addrText, ends, log, logging } from "../logger.ts";
-import {
-  INCOMING_NOTIFY,
-  INCOMING_PING,
-  INCOMING_REQUEST,
-} from "./_backlog.ts";
+import { Dispatch } from "./_dispatch.ts";
 import type { Incoming } from "./_incoming.ts";
 import type { Link } from "./_link.ts";
 import type { Outgoing } from "./_outgoing.ts";
-import { toError } from "./_to_error.ts";
 import type { TransportConfig } from "./_transport_config.ts";
 import type { ConnectionStats } from "./stats.ts";
 
@@ -45,7 +43,6 @@ export class ReadLoop<M> {
   readonly closed: Promise<void>;
   #channel: Channel;
   #link: Link<M>;
-  #codec: MessageCodec<M>;
   #stats: ConnectionStats;
   #packet: PacketCodec;
   #outgoing: Outgoing<M>;
@@ -53,8 +50,6 @@ export class ReadLoop<M> {
   #closeTimeout: number;
   #onGoaway: ((reason: string) => void) | undefined;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  /** The chunk being decoded, for the backlog. */
-  #chunk: Uint8Array | undefined;
   /** The checks of `drain()` calls still waiting; run when a handler finishes. */
   #drainChecks: Set<() => void> | undefined;
   /** What `close()` returns, once called. */
@@ -62,8 +57,8 @@ export class ReadLoop<M> {
   /** Why it closed: set with the state `closed`. */
   #closedReason: Error | undefined;
   #resolveClosed!: () => void;
-  /** `#dispatch` as the decoder's callback: see `#frameCallback`. */
-  #onFrame: ((payload: Uint8Array) => void) | undefined;
+  /** Where decoded messages go: made by the first read that brings bytes. */
+  #dispatch: Dispatch<M> | undefined;
 
   constructor(
     channel: Channel,
@@ -74,7 +69,6 @@ export class ReadLoop<M> {
   ) {
     this.#channel = channel;
     this.#link = link;
-    this.#codec = link.codec;
     this.#stats = link.stats;
     this.#packet = config.packetCodec;
     this.#outgoing = outgoing;
@@ -173,7 +167,11 @@ export class ReadLoop<M> {
       return;
     }
     this.#reader = reader;
-    const decoder = this.#packet.createDecoder();
+    const decoder: FrameDecoder = this.#packet.createDecoder();
+    // A decoder that reads by range saves a view per frame.
+    const ranges = DECODE_RANGES in decoder
+      ? decoder as FrameDecoder & RangeFrameDecoder
+      : undefined;
     const link = this.#link;
     const stats = this.#stats;
     const incoming = this.#incoming;
@@ -186,7 +184,7 @@ export class ReadLoop<M> {
           const count = await io!.readInto!(target);
           if (count === null || link.state === "closed") break;
           stats.bytesIn += count;
-          decoder.advance!(count, this.#frameCallback());
+          decoder.advance!(count, this.#dispatcher().onFrame);
           if (incoming.blocked) await incoming.takeBacklog();
           continue;
         }
@@ -198,9 +196,12 @@ export class ReadLoop<M> {
         }
         if (value === null || link.state === "closed") break;
         stats.bytesIn += value.byteLength;
-        this.#chunk = value;
-        decoder.decode(value, this.#frameCallback());
-        this.#chunk = undefined;
+        const dispatch = this.#dispatcher();
+        dispatch.chunk = value;
+        if (ranges !== undefined) {
+          ranges[DECODE_RANGES](value, dispatch.onFrame, dispatch.onRange);
+        } else decoder.decode(value, dispatch.onFrame);
+        dispatch.chunk = undefined;
         // Requests that could not be taken wait in the backlog: read no
         // more until it is empty and new ones may be taken.
         if (incoming.blocked) await incoming.takeBacklog();
@@ -234,105 +235,16 @@ export class ReadLoop<M> {
     }
   }
 
-  /** Decodes one frame's payload and hands it to the part it is for. */
-  /** `#dispatch` as a callback, made by the first read that brings bytes. */
-  #frameCallback(): (payload: Uint8Array) => void {
-    return this.#onFrame ??= (payload) => this.#dispatch(payload);
-  }
-
-  #dispatch(payload: Uint8Array): void {
-    this.#stats.framesIn++;
-    if (this.#link.state === "closed") return;
-    const codec = this.#codec;
-    let message: M;
-    try {
-      message = codec.decode(payload);
-    } catch (cause) {
-      if (cause instanceof ProtocolError) throw cause;
-      throw new ProtocolError(
-        `Cannot decode message: ${toError(cause).message}`,
-        {
-          cause,
-        },
-      );
-    }
-    switch (codec.kind(message)) {
-      case "reply":
-      case "pong":
-        return this.#outgoing.onReply(message, false);
-      case "error":
-        return this.#outgoing.onReply(message, true);
-      case "request":
-        return this.#incoming.onMessage(
-          message,
-          INCOMING_REQUEST,
-          payload,
-          this.#chunk,
-        );
-      case "notify":
-        return this.#incoming.onMessage(
-          message,
-          INCOMING_NOTIFY,
-          payload,
-          this.#chunk,
-        );
-      case "message":
-        return this.#outgoing.inUse(codec.id(message))
-          ? this.#outgoing.onReply(message, false)
-          : this.#incoming.onMessage(
-            message,
-            INCOMING_REQUEST,
-            payload,
-            this.#chunk,
-          );
-      case "cancel":
-        return this.#incoming.onCancel(codec.id(message));
-      case "stream":
-      case "stream_end":
-      case "stream_credit":
-        return this.#incoming.streams.onFrame(
-          message,
-          codec.kind(message) as "stream",
-          payload.byteLength,
-        );
-      case "stream_reply":
-        return this.#outgoing.onStreamFrame(message, false, payload.byteLength);
-      case "reply_credit":
-        return this.#outgoing.onStreamFrame(message, true, 0);
-      case "ping":
-        return this.#incoming.onMessage(
-          message,
-          INCOMING_PING,
-          payload,
-          this.#chunk,
-        );
-      case "goaway":
-        return this.#onGoawayMessage(message);
-      default:
-        throw new ProtocolError(
-          `Cannot dispatch message: unknown kind "${codec.kind(message)}"`,
-        );
-    }
-  }
-
-  #onGoawayMessage(message: M): void {
-    const reason = this.#codec.goawayReason?.(message) ?? "goaway";
-    this.#link.refusal ??= new ConnectionClosedError(
-      `The peer is going away (${reason})`,
+  /** Where decoded messages go, made by the first read that brings bytes. */
+  #dispatcher(): Dispatch<M> {
+    return this.#dispatch ??= new Dispatch(
+      this.#link,
+      this.#outgoing,
+      this.#incoming,
+      this.#channel,
+      () => this.name(),
+      this.#onGoaway,
     );
-    if (logging()) {
-      log(
-        "debug",
-        {
-          event: "connection.goaway",
-          ...ends(this.#channel),
-          direction: "received",
-          reason,
-        },
-        `goaway received on ${this.name()} (${reason})`,
-      );
-    }
-    this.#onGoaway?.(reason);
   }
 
   /**

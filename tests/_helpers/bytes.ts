@@ -43,3 +43,15 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
 export function pattern(length: number, seed: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (i * 7 + seed) & 0xff);
 }
+
+/** `n` as 4 big-endian bytes. */
+export function u32(n: number): Uint8Array {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setUint32(0, n);
+  return bytes;
+}
+
+/** The big-endian u32 at the start of `bytes`. */
+export function readU32(bytes: Uint8Array): number {
+  return new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0);
+}

@@ -31,15 +31,9 @@ import {
   transports,
   until,
 } from "../_helpers/pair.ts";
+import { readU32, u32 } from "../_helpers/bytes.ts";
 
 const echo = (m: Envelope): Envelope => replyOf(m.body);
-const u32 = (n: number) => {
-  const bytes = new Uint8Array(4);
-  new DataView(bytes.buffer).setUint32(0, n);
-  return bytes;
-};
-const readU32 = (bytes: Uint8Array) =>
-  new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0);
 
 describe("Transport", () => {
   it("resolves 10,000 concurrent requests that are answered out of order", {
