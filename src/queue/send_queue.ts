@@ -7,12 +7,8 @@
 import { ConnectionClosedError, QueueFullError } from "../errors.ts";
 import type { ChannelIO } from "../channel/channel.ts";
 import { type ChunkWriter, streamWriter } from "../channel/_stream_io.ts";
-import {
-  MAX_ARENA_SIZE,
-  MIN_ARENA_SIZE,
-  releaseArena,
-  takeArena,
-} from "./_arena_pool.ts";
+import { MAX_ARENA_SIZE, releaseArena } from "./_arena_pool.ts";
+import { Batch } from "./_batch.ts";
 import {
   admitWaiters,
   type Waiter,
@@ -69,16 +65,8 @@ export class SendQueue {
   #max: number;
   #overflow: QueueOverflow;
   #onError: ((error: unknown) => void) | undefined;
-  /** Sealed chunks ready to write. */
-  #chunks: Uint8Array[] = [];
-  /** The arena frames are copied into; none while the queue is idle. */
-  #arena: Uint8Array | undefined;
-  #start = 0;
-  #fill = 0;
-  /** The size of the next arena (how it changes: see `_arena_pool.ts`). */
-  #arenaSize = MIN_ARENA_SIZE;
-  /** Full arenas whose chunks are queued or being written. */
-  #retired: Uint8Array[] = [];
+  /** The chunks to write and the arena small frames are copied into. */
+  #batch = new Batch();
   #bytes = 0;
   #waiters: Waiter[] = [];
   #scheduled = false;
@@ -197,9 +185,9 @@ export class SendQueue {
   pushInto<T>(length: number, writer: FrameWriter<T>, item: T): boolean {
     this.#checkOpen();
     if (length > DEFAULT_COPY_LIMIT || this.full) return false;
-    const arena = this.#room(length);
-    writer.writeFrame(item, arena, this.#fill);
-    this.#fill += length;
+    const batch = this.#batch;
+    writer.writeFrame(item, batch.room(length), batch.fill);
+    batch.fill += length;
     this.#bytes += length;
     this.#schedule();
     return true;
@@ -257,11 +245,8 @@ export class SendQueue {
   abort(reason: Error): void {
     if (this.#error === undefined) this.#error = reason;
     this.#closed = true;
-    this.#chunks = [];
-    this.#retired = [];
     // A write may still hold the arena: leave it to the garbage collector.
-    this.#arena = undefined;
-    this.#start = this.#fill = 0;
+    this.#batch.drop();
     this.#bytes = 0;
     for (const waiter of this.#waiters.splice(0)) waiter.reject(reason);
     this.#writer.abort?.(reason);
@@ -278,33 +263,17 @@ export class SendQueue {
 
   #append(parts: readonly Uint8Array[], length: number): void {
     this.#bytes += length;
+    const batch = this.#batch;
     for (const part of parts) {
       if (part.byteLength > DEFAULT_COPY_LIMIT) {
-        this.#seal();
-        this.#chunks.push(part);
+        batch.seal();
+        batch.chunks.push(part);
         continue;
       }
-      const arena = this.#room(part.byteLength);
-      arena.set(part, this.#fill);
-      this.#fill += part.byteLength;
+      batch.room(part.byteLength).set(part, batch.fill);
+      batch.fill += part.byteLength;
     }
     this.#schedule();
-  }
-
-  /** The arena, with `bytes` of room at `#fill` (a new one if needed). */
-  #room(bytes: number): Uint8Array {
-    let arena = this.#arena;
-    if (arena === undefined) {
-      arena = this.#arena = this.#takeArena(bytes);
-    } else if (this.#fill + bytes > arena.byteLength) {
-      this.#seal();
-      this.#retired.push(arena);
-      // The batch outgrew its arena: the next one is twice as large.
-      this.#arenaSize = Math.min(this.#arenaSize * 2, MAX_ARENA_SIZE);
-      arena = this.#arena = this.#takeArena(bytes);
-      this.#start = this.#fill = 0;
-    }
-    return arena;
   }
 
   #schedule(): void {
@@ -318,7 +287,7 @@ export class SendQueue {
     // costs the more, the smaller the frames).
     if (
       ++this.#frames >= this.#pieceFrames ||
-      this.#fill - this.#start >= this.#pieceBytes
+      this.#batch.fill - this.#batch.start >= this.#pieceBytes
     ) {
       this.#pieceFrames *= 2;
       this.#pieceBytes = Math.min(this.#pieceBytes * 2, MAX_ARENA_SIZE);
@@ -346,48 +315,22 @@ export class SendQueue {
     };
   }
 
-  /**
-   * An arena of the current size, or larger: twice `bytes` where it can, so
-   * that the frames after a large one still join its batch.
-   */
-  #takeArena(bytes: number): Uint8Array {
-    while (this.#arenaSize < bytes * 2 && this.#arenaSize < MAX_ARENA_SIZE) {
-      this.#arenaSize *= 2;
-    }
-    return takeArena(this.#arenaSize);
-  }
-
-  /** Ends the current batch: its bytes become a chunk of their own. */
-  #seal(): void {
-    if (this.#fill > this.#start) {
-      this.#chunks.push(this.#arena!.subarray(this.#start, this.#fill));
-      this.#start = this.#fill;
-    }
-  }
-
   async #writeLoop(): Promise<void> {
     this.#writing = true;
     this.#frames = 0;
     try {
       while (!this.#error) {
-        this.#seal();
-        if (this.#chunks.length === 0) {
+        const batch = this.#batch;
+        batch.seal();
+        if (batch.chunks.length === 0) {
           // Everything is written: the arena goes back to the shared pool.
-          const arena = this.#arena;
-          if (arena) {
-            if (this.#fill * 4 < arena.byteLength) {
-              this.#arenaSize = Math.max(this.#arenaSize / 2, MIN_ARENA_SIZE);
-            }
-            releaseArena(arena);
-          }
-          this.#arena = undefined;
-          this.#start = this.#fill = 0;
+          batch.release();
           break;
         }
-        const chunks = this.#chunks;
-        const retired = this.#retired;
-        this.#chunks = [];
-        this.#retired = [];
+        const chunks = batch.chunks;
+        const retired = batch.retired;
+        batch.chunks = [];
+        batch.retired = [];
         const writer = this.#writer;
         if (chunks.length > 1 && writer.writev !== undefined) {
           // A batch and a large part: one call to the operating system.
