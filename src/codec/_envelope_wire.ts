@@ -56,7 +56,8 @@ export function headerLength(
   message: Envelope,
   maxMetadataSize: number,
 ): number {
-  if (ENVELOPE_KINDS[message.kind] === undefined) {
+  // A number: "toString" and the like are found on the object too.
+  if (typeof ENVELOPE_KINDS[message.kind] !== "number") {
     throw new RangeError(
       `Cannot encode envelope: unknown kind "${message.kind}"`,
     );
@@ -113,9 +114,11 @@ export function writeHeader(
     out[at++] = 0;
   } else {
     const bytes = encodeRoute(route);
-    out[at++] = bytes.byteLength;
-    out.set(bytes, at);
-    at += bytes.byteLength;
+    const length = bytes.byteLength;
+    out[at++] = length;
+    // A route is short: a loop costs less than set()'s call.
+    for (let i = 0; i < length; i++) out[at + i] = bytes[i];
+    at += length;
   }
   if (timeout !== undefined) {
     putU32(out, at, Math.min(Math.max(0, Math.ceil(timeout)), 0xffff_ffff));
@@ -156,9 +159,13 @@ export function checkU32(value: number, what: string): void {
 }
 
 const routeCache = new Map<string, Uint8Array>();
+/** The route encoded last and its bytes: a frame's size and its header both ask. */
+let lastRoute = "";
+let lastBytes: Uint8Array = new Uint8Array(0);
 
 /** A route name's UTF-8 bytes (cached); throws if over 255 bytes. */
 export function encodeRoute(route: string): Uint8Array {
+  if (route === lastRoute) return lastBytes;
   let bytes = routeCache.get(route);
   if (bytes === undefined) {
     bytes = encoder.encode(route);
@@ -169,6 +176,8 @@ export function encodeRoute(route: string): Uint8Array {
     }
     if (routeCache.size < 1024) routeCache.set(route, bytes);
   }
+  lastRoute = route;
+  lastBytes = bytes;
   return bytes;
 }
 

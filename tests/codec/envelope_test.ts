@@ -414,10 +414,14 @@ describe("EnvelopeCodec encode errors", () => {
   });
 
   it("EnvelopeCodec.encode throws RangeError for an unknown kind", () => {
-    assert.throws(
-      () => encode({ ...base, route: "", kind: "bogus" as EnvelopeKind }),
-      RangeError,
-    );
+    // Names found on every object are not kinds either.
+    for (const kind of ["bogus", "toString", "constructor", "__proto__"]) {
+      assert.throws(
+        () => encode({ ...base, route: "", kind: kind as EnvelopeKind }),
+        RangeError,
+        kind,
+      );
+    }
   });
 });
 
