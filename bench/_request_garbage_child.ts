@@ -26,7 +26,11 @@ const body = new Uint8Array(64).fill(7);
 type Run = (total: number) => Promise<void>;
 
 async function listenrainRun(): Promise<Run> {
-  const router = new Router().handle("echo", (bytes: Uint8Array) => bytes);
+  // ASYNC=1: an async handler (its reply a promise), as most real ones are.
+  const router = process.env.ASYNC
+    // deno-lint-ignore require-await
+    ? new Router().handle("echo", async (bytes: Uint8Array) => bytes)
+    : new Router().handle("echo", (bytes: Uint8Array) => bytes);
   const listener = await listen("tcp://127.0.0.1:0");
   (async () => {
     for await (const channel of listener) new Connection(channel, { router });

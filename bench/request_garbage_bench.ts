@@ -11,6 +11,7 @@
  * Node only (the figure is V8's trace); each cell runs in a child process.
  *
  * Run: node --import tsx bench/request_garbage_bench.ts [requests]
+ * (`ASYNC=1` before it: listenrain's handler is an async function.)
  *
  * Measured 2026-12-03 (this machine, 200,000 requests): at 256 in flight
  * 2,156 B per request before the hot path stopped allocating closure
