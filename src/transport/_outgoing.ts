@@ -15,20 +15,20 @@ import {
   TimeoutError,
   TooManyPendingError,
 } from "../errors.ts";
-import type { Timer, TimerHeap } from "../timer/timer_heap.ts";
+import type { TimerHeap } from "../timer/timer_heap.ts";
+import { type DeadlineTable, DefaultDeadlines } from "./_default_deadlines.ts";
 import type { Link } from "./_link.ts";
-import { PendingRequest } from "./_pending_request.ts";
+import {
+  MachineRequest,
+  PendingExtras,
+  type PendingRequest,
+} from "./_pending_request.ts";
 import { ReservedIds } from "./_reserved_ids.ts";
 import { reportSentIfSlow } from "./_log_request.ts";
 import { toError } from "./_to_error.ts";
 import { checkTimeout, type TransportConfig } from "./_transport_config.ts";
 import type { ConnectionStats } from "./stats.ts";
 import type { RequestOptions } from "./transport_options.ts";
-
-/** Queues the idle checks of the sweep timer. */
-const SETTLED = Promise.resolve();
-/** Microtasks an emptied pending table waits for a new request. */
-const IDLE_HOPS = 3;
 
 /**
  * The requests a transport sent that wait for their replies (the pending
@@ -39,7 +39,7 @@ const IDLE_HOPS = 3;
  *
  * @internal
  */
-export class Outgoing<M> {
+export class Outgoing<M> implements DeadlineTable<M> {
   #link: Link<M>;
   #codec: MessageCodec<M>;
   #stats: ConnectionStats;
@@ -50,14 +50,8 @@ export class Outgoing<M> {
   #maxPending: number;
   /** The requests waiting for their reply, by id; made by the first one. */
   #pending: Map<MessageId, PendingRequest<M>> | undefined;
-  /** The one timer of the requests with the default deadline (see #sweep). */
-  #sweeper: Timer<Outgoing<M>> | undefined = undefined;
-  /** Requests of this turn whose default deadline is set at its end. */
-  #unstamped: PendingRequest<M>[] | undefined = undefined;
-  /** `#stamp` as a callback; made by the first request that needs it. */
-  #stampTask: (() => void) | undefined = undefined;
-  /** True while a check whether to cancel `#sweeper` is queued. */
-  #idle = false;
+  /** The default deadlines; made by the first request that has one. */
+  #deadlines: DefaultDeadlines<M> | undefined = undefined;
   /** Ids that timed out or were aborted here and may still be answered. */
   #reserved = new ReservedIds();
   /** True while a fence (see `ReservedIds`) is out. */
@@ -84,6 +78,16 @@ export class Outgoing<M> {
   /** The default deadline of a request, in ms (`Infinity` for none). */
   get timeout(): number {
     return this.#timeout;
+  }
+
+  /** The pending table's size, the fence included. */
+  get size(): number {
+    return this.#pending?.size ?? 0;
+  }
+
+  /** The pending requests, in the order they were sent. */
+  entries(): Iterable<PendingRequest<M>> {
+    return this.#pending?.values() ?? [];
   }
 
   /** The pending table's size without the fence: the user's requests. */
@@ -133,23 +137,19 @@ export class Outgoing<M> {
     (this.#pending ??= new Map()).set(id, entry);
     if (entry.counted) this.#stats.requestsSent++;
     if (timeout !== Infinity) {
-      entry.timeout = timeout;
       if (timeout === this.#timeout) {
-        // The default deadline: requests get it in the order they are sent
-        // (the pending table's order), so one timer, for the oldest, serves
-        // them all (#sweep), and one clock reading per turn (#stamp).
-        const unstamped = this.#unstamped ??= [];
-        if (unstamped.push(entry) === 1) {
-          void SETTLED.then(this.#stampTask ??= this.#makeStampTask());
-        }
-        this.#sweeper ??= this.#timers.schedule(timeout, Outgoing.#sweep, this);
+        (this.#deadlines ??= new DefaultDeadlines(this.#timers, timeout, this))
+          .add(entry);
       } else {
-        entry.timer = this.#timers.schedule(timeout, Outgoing.#expire, entry);
+        const extras = this.extras(entry);
+        extras.timeout = timeout;
+        extras.timer = this.#timers.schedule(timeout, Outgoing.#expire, entry);
       }
     }
     if (this.#link.timed) {
-      entry.sentAt = performance.now();
-      entry.request = outgoing;
+      const extras = this.extras(entry);
+      extras.sentAt = performance.now();
+      extras.request = outgoing;
     }
     if (signal) this.#watch(entry, signal);
     if (queued) this.#failIfUnsent(entry, queued);
@@ -159,24 +159,9 @@ export class Outgoing<M> {
   // The closures of `start` are made by methods of their own: a closure in
   // `start` would make every call allocate a context for it, needed or not.
 
-  #makeStampTask(): () => void {
-    return () => this.#stamp();
-  }
-
-  /**
-   * The requests of the turn that ended get their default deadline from one
-   * clock reading taken after all were sent: never early, late by at most
-   * the turn. (Reading the clock per request is a call into the runtime on
-   * Deno: 8 % of a client's CPU at 256 small requests in flight.)
-   */
-  #stamp(): void {
-    const unstamped = this.#unstamped!;
-    const deadline = this.#timers.now() + this.#timeout;
-    for (let i = 0; i < unstamped.length; i++) {
-      const entry = unstamped[i];
-      if (entry.active) entry.deadline = deadline;
-    }
-    unstamped.length = 0;
+  /** The rare parts of `entry`, made by the first that is set. */
+  extras(entry: PendingRequest<M>): PendingExtras<M> {
+    return entry.extras ??= new PendingExtras<M>(this);
   }
 
   #inUseFunction(): (id: MessageId) => boolean {
@@ -185,9 +170,10 @@ export class Outgoing<M> {
 
   /** Cancels the request when `signal` aborts. */
   #watch(entry: PendingRequest<M>, signal: AbortSignal): void {
-    entry.signal = signal;
-    entry.onAbort = () => this.#abort(entry);
-    signal.addEventListener("abort", entry.onAbort, { once: true });
+    const extras = this.extras(entry);
+    extras.signal = signal;
+    extras.onAbort = () => this.#abort(entry);
+    signal.addEventListener("abort", extras.onAbort, { once: true });
   }
 
   /** Fails the request if its frame, queued for later, cannot be sent. */
@@ -221,7 +207,8 @@ export class Outgoing<M> {
 
   /** A `stream_reply` or `reply_credit` of a stream this side opened. */
   onStreamFrame(message: M, credit: boolean, size: number): void {
-    const stream = this.#pending?.get(this.#codec.id(message))?.stream;
+    const stream = this.#pending?.get(this.#codec.id(message))?.extras
+      ?.stream;
     if (stream === undefined) {
       this.#stats.lateReplies++;
       return;
@@ -251,8 +238,7 @@ export class Outgoing<M> {
 
   /** Rejects every pending request with `error`: no reply can come. */
   rejectAll(error: Error): void {
-    this.#sweeper?.cancel();
-    this.#sweeper = undefined;
+    this.#deadlines?.stop();
     if (this.#pending === undefined) return;
     for (const entry of [...this.#pending.values()]) {
       if (this.#take(entry)) {
@@ -267,54 +253,23 @@ export class Outgoing<M> {
     this.#reserved.clear();
   }
 
-  /**
-   * Expires the requests with the default deadline whose time has come, in
-   * the pending table's order (which is their deadlines' order), and arms
-   * the timer again for the first one left.
-   */
-  static #sweep<M>(outgoing: Outgoing<M>): void {
-    outgoing.#sweeper = undefined;
-    const now = outgoing.#timers.now();
-    for (const entry of outgoing.#pending?.values() ?? []) {
-      if (entry.deadline === 0) continue;
-      if (entry.deadline > now + 1) {
-        outgoing.#sweeper = outgoing.#timers.schedule(
-          entry.deadline - now,
-          Outgoing.#sweep,
-          outgoing,
-        );
-        return;
-      }
-      Outgoing.#expire(entry);
-    }
-  }
-
-  /** Cancels the sweep timer if nothing waits after `hops` microtasks more. */
-  #cancelSweepIfIdle(hops: number): void {
-    if ((this.#pending?.size ?? 0) !== 0 || this.#sweeper === undefined) {
-      this.#idle = false;
-    } else if (hops > 0) {
-      void SETTLED.then(() => this.#cancelSweepIfIdle(hops - 1));
-    } else {
-      this.#idle = false;
-      this.#sweeper.cancel();
-      this.#sweeper = undefined;
-    }
-  }
-
+  /** The timer of a request with a deadline of its own fired. */
   static #expire<M>(entry: PendingRequest<M>): void {
-    const outgoing = entry.owner as Outgoing<M>;
-    entry.timer = undefined;
-    if (!outgoing.#take(entry)) return;
-    if (entry.counted) outgoing.#stats.timeouts++;
-    outgoing.#sendCancel(entry.id);
-    outgoing.#reserve(entry.id);
+    const extras = entry.extras!;
+    extras.timer = undefined;
+    (extras.owner as Outgoing<M>).timeOut(entry, extras.timeout);
+  }
+
+  /** Fails a request whose deadline (`timeout` ms after it was sent) passed. */
+  timeOut(entry: PendingRequest<M>, timeout: number): void {
+    if (!this.#take(entry)) return;
+    if (entry.counted) this.#stats.timeouts++;
+    this.#sendCancel(entry.id);
+    this.#reserve(entry.id);
     entry.timedOut(
-      new TimeoutError(
-        `Request ${entry.id} timed out after ${entry.timeout} ms`,
-      ),
+      new TimeoutError(`Request ${entry.id} timed out after ${timeout} ms`),
     );
-    if (entry.sentAt !== 0) reportSentIfSlow(outgoing.#link, entry, "timeout");
+    if (entry.sentAt !== 0) reportSentIfSlow(this.#link, entry, "timeout");
   }
 
   #abort(entry: PendingRequest<M>): void {
@@ -322,7 +277,7 @@ export class Outgoing<M> {
     this.cancel(
       entry,
       new AbortedError(`Request ${entry.id} aborted`, {
-        cause: entry.signal?.reason,
+        cause: entry.extras?.signal?.reason,
       }),
     );
   }
@@ -337,17 +292,11 @@ export class Outgoing<M> {
     entry.active = false;
     const pending = this.#pending;
     pending?.delete(entry.id);
-    entry.timer?.cancel();
-    if (pending?.size === 0 && this.#sweeper !== undefined && !this.#idle) {
-      // Nothing waits: no timer is left behind, unless the callers send
-      // again within a few microtasks (a closed loop's next request after
-      // its reply), which would arm a runtime timer again per round trip.
-      this.#idle = true;
-      // (Through the method, not a closure here: see `start`.)
-      this.#cancelSweepIfIdle(IDLE_HOPS + 1);
-    }
-    if (entry.signal) {
-      entry.signal.removeEventListener("abort", entry.onAbort!);
+    if (pending?.size === 0) this.#deadlines?.emptied();
+    const extras = entry.extras;
+    if (extras !== undefined) {
+      extras.timer?.cancel();
+      extras.signal?.removeEventListener("abort", extras.onAbort!);
     }
     return true;
   }
@@ -376,11 +325,11 @@ export class Outgoing<M> {
       if (passed) this.#reserved.releaseUpTo(generation);
       if (this.#reserved.size !== 0) this.#sendFence();
     };
-    const entry = new PendingRequest<M>(this, undefined, undefined, {
+    const entry = new MachineRequest<M>({
       onMessage: () => fenceDone(true),
       onError: () => fenceDone(false),
     }, this.#link.onError);
-    entry.counted = false;
+    this.extras(entry).counted = false;
     this.#fenceOut = true;
     try {
       this.start(codec.ping(0, false), entry, undefined);

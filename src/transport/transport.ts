@@ -17,7 +17,7 @@ import { ends, log, logging } from "../logger.ts";
 import { Incoming } from "./_incoming.ts";
 import { Link } from "./_link.ts";
 import { Outgoing } from "./_outgoing.ts";
-import { capture, PendingRequest } from "./_pending_request.ts";
+import { capture, MachineRequest, PendingRequest } from "./_pending_request.ts";
 import { ReadLoop } from "./_read_loop.ts";
 import { StreamState } from "./_stream_state.ts";
 import type { StreamShape } from "../codec/message_codec.ts";
@@ -199,7 +199,7 @@ export class Transport<M> {
    */
   request(message: M, options?: RequestOptions): Promise<M> {
     const reply = new Promise<M>(capture);
-    const entry = PendingRequest.captured<M>(this.#outgoing);
+    const entry = PendingRequest.captured<M>();
     try {
       this.#outgoing.start(message, entry, options);
     } catch (error) {
@@ -216,7 +216,7 @@ export class Transport<M> {
       options: RequestOptions | undefined,
     ): Promise<R> => {
       const reply = new Promise<R>(capture);
-      const entry = PendingRequest.captured<M>(transport.#outgoing);
+      const entry = PendingRequest.captured<M>();
       entry.decode = decode;
       try {
         transport.#outgoing.start(message, entry, options);
@@ -244,11 +244,10 @@ export class Transport<M> {
       const window = link.streamWindow;
       const stream = new StreamState<M>(link, streams, true, window, decode);
       const entry = new PendingRequest<M>(
-        outgoing,
         (reply) => stream.finish(reply),
         (error) => stream.fail(error),
       );
-      entry.stream = stream;
+      outgoing.extras(entry).stream = stream;
       stream.cancel = (error) => outgoing.cancel(entry, error);
       // A stream has no deadline unless the caller gives one.
       const timeout = options?.timeout ?? 0;
@@ -279,13 +278,7 @@ export class Transport<M> {
     machine: StateMachine<M>,
     options?: RequestOptions,
   ): MessageId {
-    const entry = new PendingRequest<M>(
-      this.#outgoing,
-      undefined,
-      undefined,
-      machine,
-      this.#link.onError,
-    );
+    const entry = new MachineRequest<M>(machine, this.#link.onError);
     return this.#outgoing.start(message, entry, options);
   }
 

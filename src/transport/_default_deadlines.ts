@@ -1,0 +1,147 @@
+/**
+ * The connection's default deadline on the requests it sent:
+ * {@linkcode DefaultDeadlines}.
+ *
+ * @module
+ */
+
+import type { Timer, TimerHeap } from "../timer/timer_heap.ts";
+import type { PendingRequest } from "./_pending_request.ts";
+
+/** Queues the stamp and the idle checks of the sweep timer. */
+const SETTLED = Promise.resolve();
+/** Microtasks an emptied pending table waits for a new request. */
+const IDLE_HOPS = 3;
+
+/**
+ * What {@linkcode DefaultDeadlines} needs of the pending table (`Outgoing`).
+ *
+ * @internal
+ */
+export interface DeadlineTable<M> {
+  /** The number of pending requests, fence included. */
+  readonly size: number;
+  /** The pending requests in the order they were sent. */
+  entries(): Iterable<PendingRequest<M>>;
+  /** Fails `entry`: its deadline, `timeout` ms after it was sent, passed. */
+  timeOut(entry: PendingRequest<M>, timeout: number): void;
+}
+
+/**
+ * The deadlines of the requests sent with the connection's default
+ * timeout. They get it in the order they are sent (the pending table's
+ * order), so one timer, for the oldest, serves them all (the sweep), and
+ * one clock reading per turn (the stamp). The timer is cancelled when the
+ * table stays empty.
+ *
+ * @internal
+ */
+export class DefaultDeadlines<M> {
+  #timers: TimerHeap;
+  /** The default deadline in ms. */
+  #timeout: number;
+  #table: DeadlineTable<M>;
+  /** The one timer of the requests with the default deadline (see #sweep). */
+  #sweeper: Timer<DefaultDeadlines<M>> | undefined = undefined;
+  /** Requests of this turn whose default deadline is set at its end. */
+  #unstamped: PendingRequest<M>[] | undefined = undefined;
+  /** `#stamp` as a callback; made by the first request that needs it. */
+  #stampTask: (() => void) | undefined = undefined;
+  /** True while a check whether to cancel `#sweeper` is queued. */
+  #idle = false;
+
+  constructor(timers: TimerHeap, timeout: number, table: DeadlineTable<M>) {
+    this.#timers = timers;
+    this.#timeout = timeout;
+    this.#table = table;
+  }
+
+  /** Gives `entry`, just sent and entered in the table, the deadline. */
+  add(entry: PendingRequest<M>): void {
+    const unstamped = this.#unstamped ??= [];
+    if (unstamped.push(entry) === 1) {
+      void SETTLED.then(this.#stampTask ??= this.#makeStampTask());
+    }
+    this.#sweeper ??= this.#timers.schedule(
+      this.#timeout,
+      DefaultDeadlines.#sweep,
+      this,
+    );
+  }
+
+  /**
+   * The table emptied. No timer is left behind, unless the callers send
+   * again within a few microtasks (a closed loop's next request after its
+   * reply), which would arm a runtime timer again per round trip.
+   */
+  emptied(): void {
+    if (this.#sweeper !== undefined && !this.#idle) {
+      this.#idle = true;
+      this.#cancelIfIdle(IDLE_HOPS + 1);
+    }
+  }
+
+  /** Cancels the timer: no request waits any more (the connection ended). */
+  stop(): void {
+    this.#sweeper?.cancel();
+    this.#sweeper = undefined;
+  }
+
+  // The closures are made by methods of their own: a closure in `add`
+  // would make every call allocate a context for it, needed or not.
+
+  #makeStampTask(): () => void {
+    return () => this.#stamp();
+  }
+
+  /**
+   * The requests of the turn that ended get their default deadline from one
+   * clock reading taken after all were sent: never early, late by at most
+   * the turn. (Reading the clock per request is a call into the runtime on
+   * Deno: 8 % of a client's CPU at 256 small requests in flight.)
+   */
+  #stamp(): void {
+    const unstamped = this.#unstamped!;
+    const deadline = this.#timers.now() + this.#timeout;
+    for (let i = 0; i < unstamped.length; i++) {
+      const entry = unstamped[i];
+      if (entry.active) entry.deadline = deadline;
+    }
+    unstamped.length = 0;
+  }
+
+  /**
+   * Expires the requests with the default deadline whose time has come, in
+   * the pending table's order (which is their deadlines' order), and arms
+   * the timer again for the first one left.
+   */
+  static #sweep<M>(deadlines: DefaultDeadlines<M>): void {
+    deadlines.#sweeper = undefined;
+    const now = deadlines.#timers.now();
+    for (const entry of deadlines.#table.entries()) {
+      if (entry.deadline === 0) continue;
+      if (entry.deadline > now + 1) {
+        deadlines.#sweeper = deadlines.#timers.schedule(
+          entry.deadline - now,
+          DefaultDeadlines.#sweep,
+          deadlines,
+        );
+        return;
+      }
+      deadlines.#table.timeOut(entry, deadlines.#timeout);
+    }
+  }
+
+  /** Cancels the sweep timer if nothing waits after `hops` microtasks more. */
+  #cancelIfIdle(hops: number): void {
+    if (this.#table.size !== 0 || this.#sweeper === undefined) {
+      this.#idle = false;
+    } else if (hops > 0) {
+      void SETTLED.then(() => this.#cancelIfIdle(hops - 1));
+    } else {
+      this.#idle = false;
+      this.#sweeper.cancel();
+      this.#sweeper = undefined;
+    }
+  }
+}
