@@ -6,7 +6,7 @@
  */
 
 import type { Timer, TimerHeap } from "../timer/timer_heap.ts";
-import type { PendingRequest } from "./_pending_request.ts";
+import { type PendingRequest, TurnDeadline } from "./_pending_request.ts";
 
 /** Queues the stamp and the idle checks of the sweep timer. */
 const SETTLED = Promise.resolve();
@@ -43,8 +43,8 @@ export class DefaultDeadlines<M> {
   #table: DeadlineTable<M>;
   /** The one timer of the requests with the default deadline (see #sweep). */
   #sweeper: Timer<DefaultDeadlines<M>> | undefined = undefined;
-  /** Requests of this turn whose default deadline is set at its end. */
-  #unstamped: PendingRequest<M>[] | undefined = undefined;
+  /** The deadline of this turn's requests, set at its end (see #stamp). */
+  #turn: TurnDeadline | undefined = undefined;
   /** `#stamp` as a callback; made by the first request that needs it. */
   #stampTask: (() => void) | undefined = undefined;
   /** True while a check whether to cancel `#sweeper` is queued. */
@@ -58,10 +58,12 @@ export class DefaultDeadlines<M> {
 
   /** Gives `entry`, just sent and entered in the table, the deadline. */
   add(entry: PendingRequest<M>): void {
-    const unstamped = this.#unstamped ??= [];
-    if (unstamped.push(entry) === 1) {
+    let turn = this.#turn;
+    if (turn === undefined) {
+      turn = this.#turn = new TurnDeadline();
       void SETTLED.then(this.#stampTask ??= this.#makeStampTask());
     }
+    entry.deadline = turn;
     this.#sweeper ??= this.#timers.schedule(
       this.#timeout,
       DefaultDeadlines.#sweep,
@@ -98,16 +100,14 @@ export class DefaultDeadlines<M> {
    * The requests of the turn that ended get their default deadline from one
    * clock reading taken after all were sent: never early, late by at most
    * the turn. (Reading the clock per request is a call into the runtime on
-   * Deno: 8 % of a client's CPU at 256 small requests in flight.)
+   * Deno: 8 % of a client's CPU at 256 small requests in flight.) They
+   * share it: a number in each would be a heap number per request, and a
+   * list of them an array grown again each turn (measured together: 70 B
+   * per request at 256 in flight, 37 B at 16).
    */
   #stamp(): void {
-    const unstamped = this.#unstamped!;
-    const deadline = this.#timers.now() + this.#timeout;
-    for (let i = 0; i < unstamped.length; i++) {
-      const entry = unstamped[i];
-      if (entry.active) entry.deadline = deadline;
-    }
-    unstamped.length = 0;
+    this.#turn!.at = this.#timers.now() + this.#timeout;
+    this.#turn = undefined;
   }
 
   /**
@@ -119,10 +119,11 @@ export class DefaultDeadlines<M> {
     deadlines.#sweeper = undefined;
     const now = deadlines.#timers.now();
     for (const entry of deadlines.#table.entries()) {
-      if (entry.deadline === 0) continue;
-      if (entry.deadline > now + 1) {
+      const deadline = entry.deadline?.at ?? 0;
+      if (deadline === 0) continue;
+      if (deadline > now + 1) {
         deadlines.#sweeper = deadlines.#timers.schedule(
-          entry.deadline - now,
+          deadline - now,
           DefaultDeadlines.#sweep,
           deadlines,
         );

@@ -35,6 +35,17 @@ export function capture(
 }
 
 /**
+ * The default deadline of the requests sent in one turn, set at its end
+ * (`DefaultDeadlines`).
+ *
+ * @internal
+ */
+export class TurnDeadline {
+  /** When it expires (the heap's clock); 0 until the turn ended. */
+  at = 0;
+}
+
+/**
  * What few requests need: a deadline of their own, an abort signal, the
  * slow-request report, a stream, or being a fence. Made by the first of
  * them (`Outgoing.extras`), so that a plain request carries none of it.
@@ -77,11 +88,11 @@ export class PendingRequest<M> {
   id: MessageId = 0;
   active = true;
   /**
-   * With the connection's default timeout: when it expires (the heap's
-   * clock); its deadline is then kept by the connection's one sweep timer,
-   * not a timer of its own. 0 otherwise.
+   * With the connection's default timeout: when it expires, shared with
+   * the requests sent in the same turn; its deadline is then kept by the
+   * connection's one sweep timer, not a timer of its own.
    */
-  deadline = 0;
+  deadline: TurnDeadline | undefined = undefined;
   /** Turns the reply into what the promise resolves with (Peer decodes the body). */
   decode: ((reply: M) => unknown) | undefined = undefined;
   /** The rare parts, once one of them is set. */
