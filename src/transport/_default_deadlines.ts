@@ -21,8 +21,8 @@ const IDLE_HOPS = 3;
 export interface DeadlineTable<M> {
   /** The number of pending requests, fence included. */
   readonly size: number;
-  /** The pending requests in the order they were sent. */
-  entries(): Iterable<PendingRequest<M>>;
+  /** The oldest pending request (then `next`: in the order they were sent). */
+  readonly first: PendingRequest<M> | undefined;
   /** Fails `entry`: its deadline, `timeout` ms after it was sent, passed. */
   timeOut(entry: PendingRequest<M>, timeout: number): void;
 }
@@ -118,9 +118,14 @@ export class DefaultDeadlines<M> {
   static #sweep<M>(deadlines: DefaultDeadlines<M>): void {
     deadlines.#sweeper = undefined;
     const now = deadlines.#timers.now();
-    for (const entry of deadlines.#table.entries()) {
+    const table = deadlines.#table;
+    let entry = table.first;
+    while (entry !== undefined) {
       const deadline = entry.deadline?.at ?? 0;
-      if (deadline === 0) continue;
+      if (deadline === 0) {
+        entry = entry.next;
+        continue;
+      }
       if (deadline > now + 1) {
         deadlines.#sweeper = deadlines.#timers.schedule(
           deadline - now,
@@ -129,7 +134,11 @@ export class DefaultDeadlines<M> {
         );
         return;
       }
-      deadlines.#table.timeOut(entry, deadlines.#timeout);
+      const next = entry.next;
+      table.timeOut(entry, deadlines.#timeout);
+      // What the timeout called may have ended the next one too (it is
+      // then out of the list): start again from the oldest.
+      entry = next?.active ? next : table.first;
     }
   }
 

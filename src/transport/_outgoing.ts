@@ -23,6 +23,7 @@ import {
   PendingExtras,
   type PendingRequest,
 } from "./_pending_request.ts";
+import { PendingTable } from "./_pending_table.ts";
 import { ReservedIds } from "./_reserved_ids.ts";
 import { reportSentIfSlow } from "./_log_request.ts";
 import { toError } from "./_to_error.ts";
@@ -49,7 +50,7 @@ export class Outgoing<M> implements DeadlineTable<M> {
   #timeout: number;
   #maxPending: number;
   /** The requests waiting for their reply, by id; made by the first one. */
-  #pending: Map<MessageId, PendingRequest<M>> | undefined;
+  #pending: PendingTable<M> | undefined;
   /** The default deadlines; made by the first request that has one. */
   #deadlines: DefaultDeadlines<M> | undefined = undefined;
   /** Ids that timed out or were aborted here and may still be answered. */
@@ -61,7 +62,7 @@ export class Outgoing<M> implements DeadlineTable<M> {
 
   /** True while an id may not be handed out: pending, or reserved. */
   inUse(id: MessageId): boolean {
-    return this.#pending?.has(id) === true ||
+    return this.#pending?.get(id) !== undefined ||
       (this.#reserved.size !== 0 && this.#reserved.has(id));
   }
 
@@ -85,9 +86,9 @@ export class Outgoing<M> implements DeadlineTable<M> {
     return this.#pending?.size ?? 0;
   }
 
-  /** The pending requests, in the order they were sent. */
-  entries(): Iterable<PendingRequest<M>> {
-    return this.#pending?.values() ?? [];
+  /** The oldest pending request (then `next`: in the order they were sent). */
+  get first(): PendingRequest<M> | undefined {
+    return this.#pending?.first;
   }
 
   /** The pending table's size without the fence: the user's requests. */
@@ -134,7 +135,7 @@ export class Outgoing<M> implements DeadlineTable<M> {
     }
     const queued = this.#link.write(outgoing);
     entry.id = id;
-    (this.#pending ??= new Map()).set(id, entry);
+    (this.#pending ??= new PendingTable()).add(entry);
     if (entry.counted) this.#stats.requestsSent++;
     if (timeout !== Infinity) {
       if (timeout === this.#timeout) {
@@ -233,14 +234,14 @@ export class Outgoing<M> implements DeadlineTable<M> {
   cancelAll(): void {
     const pending = this.#pending;
     if (pending === undefined) return;
-    for (const id of pending.keys()) this.#sendCancel(id);
+    for (const entry of pending.values()) this.#sendCancel(entry.id);
   }
 
   /** Rejects every pending request with `error`: no reply can come. */
   rejectAll(error: Error): void {
     this.#deadlines?.stop();
     if (this.#pending === undefined) return;
-    for (const entry of [...this.#pending.values()]) {
+    for (const entry of this.#pending.values()) {
       if (this.#take(entry)) {
         this.#stats.closedWhilePending++;
         entry.fail(error);
@@ -291,7 +292,7 @@ export class Outgoing<M> implements DeadlineTable<M> {
     if (!entry.active) return false;
     entry.active = false;
     const pending = this.#pending;
-    pending?.delete(entry.id);
+    pending?.delete(entry);
     if (pending?.size === 0) this.#deadlines?.emptied();
     const extras = entry.extras;
     if (extras !== undefined) {

@@ -97,6 +97,9 @@ export class PendingRequest<M> {
   decode: ((reply: M) => unknown) | undefined = undefined;
   /** The rare parts, once one of them is set. */
   extras: PendingExtras<M> | undefined = undefined;
+  /** The entries sent before and after it, while in the pending table. */
+  prev: PendingRequest<M> | undefined = undefined;
+  next: PendingRequest<M> | undefined = undefined;
   #resolve: ((reply: M) => void) | undefined;
   #reject: ((error: Error) => void) | undefined;
 
