@@ -4,9 +4,10 @@
  * notifications on the same channel; replies are matched to requests by id.
  *
  * The read loop and the lifecycle live here; the requests this side sent in
- * `_outgoing.ts`, the peer's requests in `_incoming.ts` (with `_backlog.ts`
- * and `_replies.ts`), the send side and what the parts share in `_link.ts`,
- * the options in `transport_options.ts`.
+ * `_outgoing.ts` (opening a stream in `_open_stream.ts`), the peer's
+ * requests in `_incoming.ts` (with `_backlog.ts` and `_replies.ts`), the
+ * send side and what the parts share in `_link.ts`, the options in
+ * `transport_options.ts`.
  *
  * @module
  */
@@ -19,8 +20,6 @@ import { Link } from "./_link.ts";
 import { Outgoing } from "./_outgoing.ts";
 import { capture, MachineRequest, PendingRequest } from "./_pending_request.ts";
 import { ReadLoop } from "./_read_loop.ts";
-import { StreamState } from "./_stream_state.ts";
-import type { StreamShape } from "../codec/message_codec.ts";
 import { resolveTransportOptions } from "./_transport_config.ts";
 import type { StateMachine } from "./state_machine.ts";
 import type { ConnectionStats } from "./stats.ts";
@@ -55,19 +54,14 @@ export let requestDecoded: <M, R>(
 ) => Promise<R>;
 
 /**
- * Opens a stream: sends `request` (made to open a stream of `shape`) and
- * returns this side of the stream, whose terminal is the request's reply.
- * For {@linkcode Connection}; not part of the public API.
+ * The send side and the pending table of `transport`, for the parts of it
+ * in files of their own (`_open_stream.ts`); not part of the public API.
  *
  * @internal
  */
-export let openStream: <M>(
+export let partsOf: <M>(
   transport: Transport<M>,
-  request: M,
-  shape: StreamShape,
-  decode: (message: M) => unknown,
-  options: RequestOptions | undefined,
-) => StreamState<M>;
+) => { link: Link<M>; outgoing: Outgoing<M> };
 
 /**
  * One channel's full-duplex loop, generic over the message type `M` its
@@ -228,37 +222,10 @@ export class Transport<M> {
   }
 
   static {
-    openStream = <M>(
-      transport: Transport<M>,
-      request: M,
-      shape: StreamShape,
-      decode: (message: M) => unknown,
-      options: RequestOptions | undefined,
-    ): StreamState<M> => {
-      const link = transport.#link;
-      const streams = link.codec.streams;
-      if (streams === undefined) {
-        throw new TypeError("This connection's protocol has no streams");
-      }
-      const outgoing = transport.#outgoing;
-      const window = link.streamWindow;
-      const stream = new StreamState<M>(link, streams, true, window, decode);
-      const entry = new PendingRequest<M>(
-        (reply) => stream.finish(reply),
-        (error) => stream.fail(error),
-      );
-      outgoing.extras(entry).stream = stream;
-      stream.cancel = (error) => outgoing.cancel(entry, error);
-      // A stream has no deadline unless the caller gives one.
-      const timeout = options?.timeout ?? 0;
-      stream.id = outgoing.start(
-        streams.open(request, shape, shape === "client" ? 0 : window),
-        entry,
-        { timeout, signal: options?.signal },
-      );
-      if (shape === "server") stream.grant(0);
-      return stream;
-    };
+    partsOf = (transport) => ({
+      link: transport.#link,
+      outgoing: transport.#outgoing,
+    });
   }
 
   /**
