@@ -21,6 +21,7 @@ import type { Link } from "./_link.ts";
 import {
   MachineRequest,
   PendingExtras,
+  type PendingOwner,
   type PendingRequest,
 } from "./_pending_request.ts";
 import { PendingTable } from "./_pending_table.ts";
@@ -40,7 +41,7 @@ import type { RequestOptions } from "./transport_options.ts";
  *
  * @internal
  */
-export class Outgoing<M> implements DeadlineTable<M> {
+export class Outgoing<M> implements DeadlineTable<M>, PendingOwner<M> {
   #link: Link<M>;
   #codec: MessageCodec<M>;
   #stats: ConnectionStats;
@@ -162,7 +163,7 @@ export class Outgoing<M> implements DeadlineTable<M> {
 
   /** The rare parts of `entry`, made by the first that is set. */
   extras(entry: PendingRequest<M>): PendingExtras<M> {
-    return entry.extras ??= new PendingExtras<M>(this);
+    return entry.extras ??= new PendingExtras<M>(this, entry);
   }
 
   #inUseFunction(): (id: MessageId) => boolean {
@@ -173,8 +174,7 @@ export class Outgoing<M> implements DeadlineTable<M> {
   #watch(entry: PendingRequest<M>, signal: AbortSignal): void {
     const extras = this.extras(entry);
     extras.signal = signal;
-    extras.onAbort = () => this.#abort(entry);
-    signal.addEventListener("abort", extras.onAbort, { once: true });
+    signal.addEventListener("abort", extras, { once: true });
   }
 
   /** Fails the request if its frame, queued for later, cannot be sent. */
@@ -258,7 +258,7 @@ export class Outgoing<M> implements DeadlineTable<M> {
   static #expire<M>(entry: PendingRequest<M>): void {
     const extras = entry.extras!;
     extras.timer = undefined;
-    (extras.owner as Outgoing<M>).timeOut(entry, extras.timeout);
+    extras.owner.timeOut(entry, extras.timeout);
   }
 
   /** Fails a request whose deadline (`timeout` ms after it was sent) passed. */
@@ -271,16 +271,6 @@ export class Outgoing<M> implements DeadlineTable<M> {
       new TimeoutError(`Request ${entry.id} timed out after ${timeout} ms`),
     );
     if (entry.sentAt !== 0) reportSentIfSlow(this.#link, entry, "timeout");
-  }
-
-  #abort(entry: PendingRequest<M>): void {
-    if (!entry.active) return;
-    this.cancel(
-      entry,
-      new AbortedError(`Request ${entry.id} aborted`, {
-        cause: entry.extras?.signal?.reason,
-      }),
-    );
   }
 
   #fail(entry: PendingRequest<M>, error: unknown): void {
@@ -297,7 +287,7 @@ export class Outgoing<M> implements DeadlineTable<M> {
     const extras = entry.extras;
     if (extras !== undefined) {
       extras.timer?.cancel();
-      extras.signal?.removeEventListener("abort", extras.onAbort!);
+      extras.signal?.removeEventListener("abort", extras);
     }
     return true;
   }

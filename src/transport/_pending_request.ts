@@ -8,7 +8,7 @@
  */
 
 import type { MessageId } from "../codec/message_codec.ts";
-import type { TimeoutError } from "../errors.ts";
+import { AbortedError, type TimeoutError } from "../errors.ts";
 import type { Timer } from "../timer/timer_heap.ts";
 import type { StateMachine } from "./state_machine.ts";
 import type { StreamState } from "./_stream_state.ts";
@@ -46,6 +46,18 @@ export class TurnDeadline {
 }
 
 /**
+ * What a {@linkcode PendingExtras} calls back: the transport's `Outgoing`.
+ *
+ * @internal
+ */
+export interface PendingOwner<M> {
+  /** Gives up a pending request: it fails with `error`, the peer is told. */
+  cancel(entry: PendingRequest<M>, error: Error): void;
+  /** Fails a request whose deadline (`timeout` ms after it was sent) passed. */
+  timeOut(entry: PendingRequest<M>, timeout: number): void;
+}
+
+/**
  * What few requests need: a deadline of their own, an abort signal, the
  * slow-request report, a stream, or being a fence. Made by the first of
  * them (`Outgoing.extras`), so that a plain request carries none of it.
@@ -53,14 +65,16 @@ export class TurnDeadline {
  * @internal
  */
 export class PendingExtras<M> {
-  /** The transport's `Outgoing` (typed loosely to avoid a cycle). */
-  owner: unknown;
+  /** The transport's `Outgoing`. */
+  owner: PendingOwner<M>;
+  /** The request these are the parts of. */
+  entry: PendingRequest<M>;
   /** A deadline of the request's own (not the default), in ms; else 0. */
   timeout = 0;
   /** The timer of that deadline. */
   timer: Timer<PendingRequest<M>> | undefined = undefined;
+  /** The abort signal; these parts are its listener (`handleEvent`). */
   signal: AbortSignal | undefined = undefined;
-  onAbort: (() => void) | undefined = undefined;
   /** When it was sent (performance.now()), if slow requests are watched; else 0. */
   sentAt = 0;
   /** The request as sent, kept only while slow requests are watched. */
@@ -70,8 +84,24 @@ export class PendingExtras<M> {
   /** False for the transport's own fences: they stay out of the counters. */
   counted = true;
 
-  constructor(owner: unknown) {
+  constructor(owner: PendingOwner<M>, entry: PendingRequest<M>) {
     this.owner = owner;
+    this.entry = entry;
+  }
+
+  /**
+   * The signal aborted: the request is cancelled. (An object listener: a
+   * closure would be one more allocation per request with a signal.)
+   */
+  handleEvent(): void {
+    const entry = this.entry;
+    if (!entry.active) return;
+    this.owner.cancel(
+      entry,
+      new AbortedError(`Request ${entry.id} aborted`, {
+        cause: this.signal?.reason,
+      }),
+    );
   }
 }
 
