@@ -6,10 +6,10 @@
  */
 
 import type { ErrorInfo } from "../codec/message_codec.ts";
-import { TimeoutError } from "../errors.ts";
 import { BoundedExecutor, type Executor } from "../executor/executor.ts";
 import { executeNow } from "../executor/bounded_executor.ts";
 import { handlerFailed } from "./_handler_failed.ts";
+import { HandlerDeadlines } from "./_handler_deadlines.ts";
 import type { IncomingContext } from "./_incoming_context.ts";
 import type { Link } from "./_link.ts";
 import type { HandlerFailure } from "./handler_failure.ts";
@@ -24,10 +24,10 @@ export type Finish<M> = (
 
 /**
  * Runs a transport's handler for each request it takes: in the executor (at
- * once when it has a free slot), with the request's deadline as a timer only
- * while the handler waits or runs asynchronously, and tells `finish` how it
- * ended, exactly once: its reply, or the error reply its throw or rejection
- * becomes.
+ * once when it has a free slot), with the request's deadline (in
+ * {@linkcode HandlerDeadlines}) only while the handler waits or runs
+ * asynchronously, and tells `finish` how it ended, exactly once: its reply,
+ * or the error reply its throw or rejection becomes.
  *
  * None of its methods makes a closure where a request passes every time:
  * a function with a closure anywhere in it allocates the closure's context
@@ -39,6 +39,8 @@ export type Finish<M> = (
 export class HandlerRunner<M> {
   /** The executor handlers run in. */
   readonly executor: Executor;
+  /** The deadlines of the handlers that wait or run asynchronously. */
+  readonly deadlines: HandlerDeadlines<M>;
   #link: Link<M>;
   #handler: MessageHandler<M>;
   #exposeErrors: boolean;
@@ -67,6 +69,7 @@ export class HandlerRunner<M> {
     this.#exposeErrors = exposeErrors;
     this.#onHandlerError = onHandlerError;
     this.#finish = finish;
+    this.deadlines = new HandlerDeadlines(link.timers);
   }
 
   /**
@@ -81,7 +84,7 @@ export class HandlerRunner<M> {
     const accepted = executor instanceof BoundedExecutor &&
         executeNow(executor, HandlerRunner.#runIn, this, context) ||
       this.#executeLater(executor, context);
-    if (accepted && !context.started) this.#armDeadline(context);
+    if (accepted && !context.started) this.deadlines.arm(context);
     return accepted;
   }
 
@@ -109,11 +112,9 @@ export class HandlerRunner<M> {
       return this.#finish(context, undefined, this.#failure(context, error));
     }
     if (isPromiseLike(result)) {
-      // The deadline only needs a timer when the handler goes async (or
-      // waited in the executor's queue: then it has one already).
-      if (!context.cancelled && context.timer === undefined) {
-        this.#armDeadline(context);
-      }
+      // The deadline only runs when the handler goes async (or waited in
+      // the executor's queue: then it runs already).
+      if (!context.cancelled && !context.armed) this.deadlines.arm(context);
       return this.#finishLater(context, result);
     }
     this.#finish(context, result, undefined);
@@ -141,26 +142,6 @@ export class HandlerRunner<M> {
       this.#link,
     );
   }
-
-  #armDeadline(context: IncomingContext<M>): void {
-    const timeout = context.timeout;
-    if (timeout !== undefined && timeout > 0) {
-      context.timer = this.#link.timers.schedule(
-        timeout,
-        expireContext,
-        context,
-      );
-    }
-  }
-}
-
-function expireContext<M>(context: IncomingContext<M>): void {
-  context.timer = undefined;
-  context.cancel(
-    new TimeoutError(
-      `Request ${context.id} passed its ${context.timeout} ms deadline`,
-    ),
-  );
 }
 
 function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {

@@ -182,19 +182,19 @@ export class Incoming<M> {
     // The id is free from now on: the peer may reuse it at once, and the
     // handler's result goes nowhere (its bytes count until it settles).
     this.#handling!.delete(id);
+    this.#runner?.deadlines.disarm(context);
     context.cancel(new AbortedError(`Request ${id} was cancelled by the peer`));
   }
 
-  /** Cancels the handlers still running, and their deadline timers. */
+  /** Cancels the handlers still running, and their deadlines. */
   cancelAll(error: Error): void {
     this.#current?.cancel(error);
-    const handling = this.#handling;
-    if (handling === undefined) return;
-    for (const context of handling.takeAll()) {
-      context.timer?.cancel();
-      context.timer = undefined;
+    const deadlines = this.#runner?.deadlines;
+    for (const context of this.#handling?.takeAll() ?? []) {
+      deadlines?.disarm(context);
       context.cancel(error);
     }
+    deadlines?.clear();
   }
 
   /** The connection closed: drops what waits and cancels the handlers. */
@@ -342,7 +342,7 @@ export class Incoming<M> {
     reply: M | undefined,
     error: ErrorInfo | undefined,
   ): void {
-    context.timer?.cancel();
+    this.#runner!.deadlines.disarm(context);
     if (this.#current === context) this.#current = undefined;
     if (context.streams !== undefined) this.streams.open--;
     if (!context.expectsReply) return this.#release(context.size);

@@ -56,6 +56,8 @@ const DONE = 1;
 const FINISHED = 2;
 /** `IncomingContext.#state`: the executor started the handler. */
 const STARTED = 4;
+/** `IncomingContext.#state`: its deadline was started (see HandlerDeadlines). */
+const ARMED = 8;
 
 /**
  * The parts of a context that a plain request and reply never use: made
@@ -67,6 +69,8 @@ class Extras<M> {
   /** Why it was cancelled (for a signal made after). */
   reason: unknown = undefined;
   receivedAt = 0;
+  /** The deadline's own timer, if its timeout had no lane. */
+  timer: Timer<IncomingContext<M>> | undefined = undefined;
   received: Metadata | undefined = undefined;
   reply: Metadata | undefined = undefined;
   stream: StreamState<M> | undefined = undefined;
@@ -90,12 +94,12 @@ export class IncomingContext<M> implements RequestContext<M> {
   /** The route, set by the connection's route handler. */
   route: RouteName = "";
   #origin: RequestOrigin | undefined;
-  /** `DONE`, `FINISHED` and `STARTED`. */
+  /** `DONE`, `FINISHED`, `STARTED` and `ARMED`. */
   #state = 0;
   /** The bytes of the request's frame, counted while it is handled. */
   size = 0;
-  /** The deadline timer, cancelled when the handler finishes. */
-  timer: Timer<IncomingContext<M>> | undefined = undefined;
+  /** Its slot in its deadline's lane (see HandlerDeadlines); -1 if none. */
+  slot = -1;
   /**
    * Made where first needed, `this.#extras ??= new Extras()`, not by a
    * private method: a class with one gives each instance a field more (its
@@ -124,6 +128,26 @@ export class IncomingContext<M> implements RequestContext<M> {
 
   set started(started: boolean) {
     this.#state = started ? this.#state | STARTED : this.#state & ~STARTED;
+  }
+
+  /** True once its deadline was started (it may have passed since). */
+  get armed(): boolean {
+    return (this.#state & ARMED) !== 0;
+  }
+
+  set armed(armed: boolean) {
+    this.#state = armed ? this.#state | ARMED : this.#state & ~ARMED;
+  }
+
+  /** The deadline's own timer, if its timeout had no lane. */
+  get timer(): Timer<IncomingContext<M>> | undefined {
+    return this.#extras?.timer;
+  }
+
+  set timer(timer: Timer<IncomingContext<M>> | undefined) {
+    if (timer !== undefined || this.#extras !== undefined) {
+      (this.#extras ??= new Extras()).timer = timer;
+    }
   }
 
   /** When it arrived (performance.now()), if slow requests are watched; else 0. */

@@ -14,12 +14,12 @@ import {
   ConnectionMonitor,
   type ExpireReason,
 } from "../../src/transport/connection_monitor.ts";
-import { TimerHeap } from "../../src/timer/timer_heap.ts";
 import { Connection } from "../../src/connection/connection.ts";
 import type { RequestContext } from "../../src/transport/request_context.ts";
 import { Router } from "../../src/transport/router.ts";
 import { deferred, sleep, until } from "../_helpers/pair.ts";
 import { within } from "../_conformance/_helpers.ts";
+import { fakeTimers } from "../_helpers/fake_timers.ts";
 
 /** One frame of the default protocol, as bytes. */
 function frame(message: Envelope): Uint8Array {
@@ -64,38 +64,6 @@ async function requestThenEnd(channel: Channel, count: number): Promise<void> {
     }));
   }
   await writer.close();
-}
-
-/** A timer heap on a fake clock, driven by `advance()`. */
-function fakeTimers() {
-  let now = 0;
-  let armed: { at: number; fire: () => void } | undefined;
-  const timers = new TimerHeap({
-    now: () => now,
-    setTimer: (fire, delay) => {
-      armed = { at: now + delay, fire };
-      return armed;
-    },
-    clearTimer: (handle) => {
-      if (armed === handle) armed = undefined;
-    },
-  });
-  return {
-    timers,
-    get now() {
-      return now;
-    },
-    /** Fires the armed timers up to `until` (fake ms). */
-    advance(until: number): void {
-      while (armed !== undefined && armed.at <= until) {
-        const { at, fire } = armed;
-        armed = undefined;
-        now = Math.max(now, at);
-        fire();
-      }
-      now = Math.max(now, until);
-    },
-  };
 }
 
 describe("ConnectionMonitor: dead peers", () => {
