@@ -21,7 +21,7 @@ import { loadAdapter } from "../../bench/_runtime.ts";
 import { Server } from "../../src/server/server.ts";
 import { Router } from "../../src/transport/router.ts";
 import { exitWithParent, listenAndAnnounce } from "../_helpers/child.ts";
-import { collectGarbage, rss } from "./_helpers.ts";
+import { rss, settledLiveBytes } from "./_helpers.ts";
 
 const lifetimeMs = Number(process.argv[2] ?? 60_000);
 const adapter = await loadAdapter();
@@ -44,9 +44,9 @@ const listener = await listenAndAnnounce(() =>
 void server.serve(listener);
 
 const lines = createInterface({ input: process.stdin });
-lines.on("line", (line) => {
+lines.on("line", async (line) => {
   if (line.trim() !== "measure") return;
-  collectGarbage();
+  const live = await settledLiveBytes();
   const sum = { handling: 0, handlingBytes: 0, queuedBytes: 0 } as Record<
     string,
     number
@@ -56,8 +56,6 @@ lines.on("line", (line) => {
     const stats = connection.stats as unknown as Record<string, number>;
     for (const name of Object.keys(sum)) sum[name] += stats[name];
   }
-  const { heapUsed, external } = process.memoryUsage();
-  const live = heapUsed + external;
   process.stdout.write(`${JSON.stringify({ rss: rss(), live, ...sum })}\n`);
 });
 exitWithParent(lifetimeMs);

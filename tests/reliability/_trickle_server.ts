@@ -22,7 +22,7 @@ import type { Channel, Listener } from "../../src/channel/channel.ts";
 import { jsonBody } from "../../src/codec/body_codec.ts";
 import { Server } from "../../src/server/server.ts";
 import { Router } from "../../src/transport/router.ts";
-import { collectGarbage, rss } from "./_helpers.ts";
+import { rss, settledLiveBytes } from "./_helpers.ts";
 
 const lifetimeMs = Number(process.argv[2] ?? 60_000);
 const adapter = await loadAdapter();
@@ -54,10 +54,9 @@ function counting(listener: Listener): Listener {
 
 const router = new Router()
   .handle("echo", (body: unknown) => body)
-  .handle("memory", () => {
-    collectGarbage();
-    const { heapUsed, external } = process.memoryUsage();
-    return { rss: rss(), heap: heapUsed + external, reads };
+  .handle("memory", async () => {
+    const heap = await settledLiveBytes();
+    return { rss: rss(), heap, reads };
   })
   .handle("reads", () => reads);
 const server = new Server({
