@@ -15,6 +15,7 @@ import type { RequestContext } from "../transport/request_context.ts";
 import type { Router } from "../transport/router.ts";
 import type { MessageHandler } from "../transport/transport_options.ts";
 import type { HandleInterceptor } from "./interceptor.ts";
+import { AsyncReply } from "./_async_reply.ts";
 import { acceptStream, checkShape } from "./_stream_route.ts";
 
 /** The last handler made for a router without outer interceptors. */
@@ -125,33 +126,17 @@ export function routeHandler<M>(
     if (outer.length === 0 && inner.length === 0) {
       const result = run(value, context);
       if (result instanceof Promise) {
-        return replyLater(result, protocol, replyCodec, context);
+        return new AsyncReply(result, protocol, replyCodec, context);
       }
       return protocol.reply(result, replyCodec, context.replyMetadataIfSet);
     }
-    return replyLater(
+    return new AsyncReply(
       intercepted(outer, inner, run, value, context),
       protocol,
       replyCodec,
       context,
     );
   };
-}
-
-/**
- * The reply, once the handler's promise resolves. A function of its own: a
- * closure in the route handler would make every request allocate a context
- * for it, async or not.
- */
-function replyLater<M>(
-  result: Promise<unknown>,
-  protocol: Protocol<M>,
-  codec: BodyCodec<unknown>,
-  context: IncomingContext<M>,
-): Promise<M> {
-  return result.then((value) =>
-    protocol.reply(value, codec, context.replyMetadataIfSet)
-  );
 }
 
 /** Runs `outer`, then `inner`, then the route's handler. */

@@ -33,6 +33,29 @@ export let executeNow: <A, B>(
   b: B,
 ) => boolean;
 
+/**
+ * What a task started by {@linkcode executeNow} returns when it tells the
+ * executor itself that it ended, with {@linkcode taskEnded}: it keeps its
+ * slot until then, without a promise (and the derived promise of `then`)
+ * for the executor to wait on. A `Settling` given an owner ends this way.
+ *
+ * @internal
+ */
+export const ENDS_LATER: unique symbol = Symbol("ends later");
+
+/**
+ * Ends a task that returned {@linkcode ENDS_LATER}: frees its slot (starting
+ * the next queued task) and, if it `failed`, gives `error` to `onError`, as
+ * a task's rejected promise would.
+ *
+ * @internal
+ */
+export let taskEnded: (
+  executor: BoundedExecutor,
+  failed: boolean,
+  error: unknown,
+) => void;
+
 /** Calls a queued task: `#start`'s `run` for `execute`. */
 function callTask(task: Task): unknown {
   return task();
@@ -219,6 +242,10 @@ export class BoundedExecutor implements Executor {
       executor.#start(run, a, b);
       return true;
     };
+    taskEnded = (executor, failed, error) => {
+      if (failed) executor.#report(error);
+      executor.#finished();
+    };
   }
 
   /** Starts `run(a, b)` (a task: `callTask, task`) in a free slot. */
@@ -227,6 +254,7 @@ export class BoundedExecutor implements Executor {
     let result: unknown;
     try {
       result = run(a, b);
+      if (result === ENDS_LATER) return;
       if (typeof (result as PromiseLike<unknown> | null)?.then === "function") {
         // Promise.resolve() returns a native promise as it is, and makes a
         // foreign thenable settle once.
