@@ -7,7 +7,8 @@
 
 import type { ErrorInfo } from "../codec/message_codec.ts";
 import { BoundedExecutor, type Executor } from "../executor/executor.ts";
-import { executeNow } from "../executor/bounded_executor.ts";
+import { ENDS_LATER, executeNow } from "../executor/bounded_executor.ts";
+import { Settling } from "../executor/_settling.ts";
 import { handlerFailed } from "./_handler_failed.ts";
 import { HandlerDeadlines } from "./_handler_deadlines.ts";
 import type { IncomingContext } from "./_incoming_context.ts";
@@ -91,16 +92,23 @@ export class HandlerRunner<M> {
   static #runIn<M>(
     runner: HandlerRunner<M>,
     context: IncomingContext<M>,
-  ): PromiseLike<void> | void {
-    return runner.run(context);
+  ): PromiseLike<void> | void | typeof ENDS_LATER {
+    return runner.run(context, runner.executor as BoundedExecutor);
   }
 
   #executeLater(executor: Executor, context: IncomingContext<M>): boolean {
     return executor.execute(() => this.run(context));
   }
 
-  /** Runs the handler now (a stream's runs beside the executor). */
-  run(context: IncomingContext<M>): PromiseLike<void> | void {
+  /**
+   * Runs the handler now (a stream's runs beside the executor). `owner`:
+   * the executor it runs in through `executeNow`, whose slot an async reply
+   * (a `Settling`) frees itself (then this returns `ENDS_LATER`).
+   */
+  run(
+    context: IncomingContext<M>,
+    owner?: BoundedExecutor,
+  ): PromiseLike<void> | void | typeof ENDS_LATER {
     context.started = true;
     // Cancelled (by the caller, the deadline or the connection closing)
     // while it waited in the executor: nobody waits for this work.
@@ -115,9 +123,23 @@ export class HandlerRunner<M> {
       // The deadline only runs when the handler goes async (or waited in
       // the executor's queue: then it runs already).
       if (!context.cancelled && !context.armed) this.deadlines.arm(context);
+      if (owner !== undefined && result instanceof Settling) {
+        result.settleInto(this, context, owner);
+        return ENDS_LATER;
+      }
       return this.#finishLater(context, result);
     }
     this.#finish(context, result, undefined);
+  }
+
+  /** An async reply's end (a `SettleListener`: no closure per request). */
+  settled(context: IncomingContext<M>, reply: M | undefined): void {
+    this.#finish(context, reply, undefined);
+  }
+
+  /** An async handler's failure (a `SettleListener`). */
+  failed(context: IncomingContext<M>, error: unknown): void {
+    this.#finish(context, undefined, this.#failure(context, error));
   }
 
   /** Finishes the request once its handler's promise settles. */
