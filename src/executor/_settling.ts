@@ -27,13 +27,14 @@ export interface SettleListener<S, T> {
  * `map` once it resolves; a throw of `map` counts as a rejection.
  *
  * Two ways to wait for it. `then`, `catch` and `finally`: a `Promise` like
- * any other (one `then` on the source per call). `settleInto`: the outcome goes to a listener's
- * methods with the given state, and then, if an executor is named as the
- * owner, the slot of the task that returned `ENDS_LATER` is freed. That way
- * an async handler's reply costs this object, one `then` on the handler's
- * promise with two bound functions, and nothing more: chained `then`s with
- * closures (the reply, then the runner's finish, then the executor's slot)
- * cost each its closures, their context and a derived promise.
+ * any other (one `then` on the source per call). `settleInto`: the outcome
+ * goes to a listener's methods with the given state, and then the owner
+ * executor's slot, held by the task that returned `ENDS_LATER`, is freed.
+ * That way an async handler's reply costs this object, one `then` on the
+ * handler's promise with two bound functions, and nothing more: chained
+ * `then`s with closures (the reply, then the runner's finish, then the
+ * executor's slot) cost each its closures, their context and a derived
+ * promise.
  *
  * @internal
  */
@@ -63,11 +64,10 @@ export abstract class Settling<T> implements Promise<T> {
 
   /**
    * Gives the outcome, once the source settles, to `listener` (call once,
-   * instead of `then`). If `owner` is given, its task returned `ENDS_LATER`:
+   * instead of `then`), for a task of `owner` that returned `ENDS_LATER`:
    * the slot is freed after the listener ran, and a throw of the listener
-   * goes to the owner's `onError`, as a task's rejection would; without an
-   * owner, the throw rejects a promise nobody holds (an unhandled rejection,
-   * as a chained `then` would make).
+   * goes to the owner's `onError`, as a task's rejection would (never an
+   * unhandled rejection).
    *
    * @param listener Told the outcome.
    * @param state Given to the listener.
@@ -76,7 +76,7 @@ export abstract class Settling<T> implements Promise<T> {
   settleInto<S>(
     listener: SettleListener<S, T>,
     state: S,
-    owner?: BoundedExecutor,
+    owner: BoundedExecutor,
   ): void {
     this.#listener = listener as SettleListener<unknown, T>;
     this.#state = state;
@@ -99,15 +99,14 @@ export abstract class Settling<T> implements Promise<T> {
   }
 
   #end(failed: boolean, outcome: unknown): void {
-    const owner = this.#owner;
+    const owner = this.#owner!;
     try {
       if (failed) this.#listener!.failed(this.#state, outcome);
       else this.#listener!.settled(this.#state, outcome as T);
     } catch (error) {
-      if (owner === undefined) throw error;
       return taskEnded(owner, true, error);
     }
-    if (owner !== undefined) taskEnded(owner, false, undefined);
+    taskEnded(owner, false, undefined);
   }
 
   /**

@@ -96,11 +96,27 @@ describe("Settling", () => {
 
   it("Settling.settleInto tells the listener the mapped value or the failure, with its state", async () => {
     const listener = recorder();
-    new Text(Promise.resolve(1)).settleInto(listener, "a");
-    new Text(Promise.reject(new Error("gone"))).settleInto(listener, "b");
-    new Text(Promise.resolve(13)).settleInto(listener, "c");
+    const executor = new BoundedExecutor({ concurrency: 3 });
+    const sources: Array<[Promise<number>, string]> = [
+      [Promise.resolve(1), "a"],
+      [Promise.reject(new Error("gone")), "b"],
+      [Promise.resolve(13), "c"],
+    ];
+    for (const [source, state] of sources) {
+      executeNow(
+        executor,
+        (settling: Text, state: string) => {
+          settling.settleInto(listener, state, executor);
+          return ENDS_LATER;
+        },
+        new Text(source),
+        state,
+      );
+    }
     assert.deepEqual(listener.told, [], "never synchronously");
+    assert.equal(executor.active, 3);
     await ticks();
+    assert.equal(executor.active, 0, "every slot freed");
     assert.deepEqual(listener.told, [
       "a settled #1",
       "b failed gone",
