@@ -22,18 +22,46 @@ import { plainBytes, PushSource } from "./_streams.ts";
 const closedError = () =>
   new ConnectionClosedError("Cannot write: the channel was closed");
 
+/**
+ * Frames (and runs of frames) up to this size are copied whole into one
+ * write: Bun reads up to 512 KiB at once, so the peer then mostly finds
+ * such a frame in one chunk and passes it on as a view, where a frame split
+ * over two writes is mostly split over two reads and costs the peer a new
+ * array and a copy of all of it.
+ */
+export const WHOLE_MAX = 512 * 1024;
 /** The largest group of chunks copied into {@linkcode scratch}. */
-const SCRATCH_MAX = 128 * 1024;
+const SCRATCH_MAX = WHOLE_MAX;
+/**
+ * What a socket did not take of the scratch buffer is copied out when it
+ * is at most this large; a larger rest keeps the buffer itself (the next
+ * group takes a new one).
+ */
+const COPY_REST_MAX = 64 * 1024;
 /** The scratch buffer's first size: a header and 16 KiB of body, and more. */
 const GROUP_MIN = 32 * 1024;
 /**
- * Where `writev` copies a frame's header and its body's first bytes, shared
- * by this thread's sockets: Bun's `write()` has taken (copied) what it
- * accepted when it returns, so the buffer is free again after each write
- * (what a socket did not take is copied out of it first). A new array per
- * frame cost its zeroing and counted toward the engine's next collection.
+ * Where `writev` copies a frame (or a larger one's header and its body's
+ * first bytes), shared by this thread's sockets: Bun's `write()` has taken
+ * (copied) what it accepted when it returns, so the buffer is free again
+ * after each write (what a socket did not take is copied out of it first,
+ * or, when large, keeps it: {@linkcode copiesRest}). A new array per frame
+ * cost its zeroing and counted toward the engine's next collection.
  */
 let scratch: Uint8Array | undefined;
+
+/**
+ * Whether what a socket did not take of `chunk`, a view of the scratch
+ * buffer, from `written` on, is copied out (the buffer stays shared), or
+ * keeps the buffer (the next group takes a new one).
+ */
+function copiesRest(chunk: Uint8Array, written: number): boolean {
+  if (chunk.length - written <= COPY_REST_MAX) return true;
+  if (scratch !== undefined && chunk.buffer === scratch.buffer) {
+    scratch = undefined;
+  }
+  return false;
+}
 
 /**
  * What the adapter keeps per socket (`socket.data`), and the channel the
@@ -98,13 +126,14 @@ export class SocketState extends IOChannel {
         throw closedError();
       }
       if (written === chunk.length) return undefined;
-      const rest = shared ? chunk.slice(written) : chunk;
-      const offset = shared ? 0 : written;
+      const copy = shared && copiesRest(chunk, written);
+      const rest = copy ? chunk.slice(written) : chunk;
+      const offset = copy ? 0 : written;
       return new Promise<void>((resolve, reject) => {
         this.pending = { chunk: rest, offset, resolve, reject };
       });
     }
-    const rest = shared ? chunk.slice() : chunk;
+    const rest = shared && copiesRest(chunk, 0) ? chunk.slice() : chunk;
     return new Promise<void>((resolve, reject) => {
       this.pending = { chunk: rest, offset: 0, resolve, reject };
       this.flush();
@@ -113,10 +142,11 @@ export class SocketState extends IOChannel {
 
   /**
    * Several chunks: Bun's socket has no vectored write, so they are written
-   * in the groups of `nextGroup` (`_gather.ts`: a frame's header with its
-   * body's first 16 KiB, copied into a buffer shared by the thread's sockets,
-   * then the rest of the body uncopied), each once the one before it was
-   * taken.
+   * in the groups of `nextGroup` (`_gather.ts`), each once the one before it
+   * was taken: frames of up to {@linkcode WHOLE_MAX} bytes copied whole into
+   * a buffer shared by the thread's sockets, one write each (or several
+   * small ones together); a larger frame's header with its body's first
+   * 16 KiB copied there, then the rest of its body uncopied.
    */
   writev(chunks: readonly Uint8Array[]): Promise<void> | undefined {
     return this.#writeFrom(chunks, 0, 0);
@@ -132,7 +162,7 @@ export class SocketState extends IOChannel {
     while (i < chunks.length) {
       let waiting: Promise<void> | undefined;
       if (skip === 0) {
-        const group = nextGroup(chunks, i);
+        const group = nextGroup(chunks, i, WHOLE_MAX);
         if (group.end > i) {
           waiting = this.#writeGroup(chunks, i, group);
           skip = group.head;
@@ -140,7 +170,8 @@ export class SocketState extends IOChannel {
           if (waiting !== undefined) {
             return waiting.then(() => this.#writeFrom(chunks, i, skip));
           }
-          if (i === chunks.length) return undefined;
+          // Nothing of chunks[i] went out: it starts the next group.
+          if (skip === 0) continue;
         }
       }
       const large = chunks[i++];

@@ -14,10 +14,12 @@ export const GATHER_HEAD = 16 * 1024;
  * {@linkcode GATHER_HEAD} bytes each) `from` ≤ i < `end`, copied together
  * with the first `head` bytes of `chunks[end]`, a large one (if any); the
  * rest of that large chunk follows as a view. When `end === from`, the
- * large chunk `chunks[from]` goes out alone, uncopied (`head` is 0).
+ * large chunk `chunks[from]` goes out alone, uncopied (`head` is 0). With
+ * `whole` (see {@linkcode nextGroup}), large chunks that fit are among
+ * those copied, and a group that ends after one has `head` 0.
  */
 export interface Group {
-  /** The index of the large chunk after the small ones (or `chunks.length`). */
+  /** The index of the chunk after those copied whole (or `chunks.length`). */
   end: number;
   /** Bytes of `chunks[end]` copied behind the small chunks. */
   head: number;
@@ -30,6 +32,10 @@ export interface Group {
  *
  * @param chunks The chunks, in order.
  * @param from The first chunk of the group (< `chunks.length`).
+ * @param whole Large chunks are copied whole too while the group stays
+ *   within this many bytes (0: only small chunks are); a group with one
+ *   ends after the last one that fits (`head` 0), so the chunks after it
+ *   (the next frame) start the next group.
  * @returns The group.
  *
  * @example A header and a large body
@@ -39,11 +45,31 @@ export interface Group {
  * console.log(group); // { end: 1, head: 16384, size: 16388 }
  * ```
  */
-export function nextGroup(chunks: readonly Uint8Array[], from: number): Group {
+export function nextGroup(
+  chunks: readonly Uint8Array[],
+  from: number,
+  whole = 0,
+): Group {
   let size = 0;
   let end = from;
-  while (end < chunks.length && chunks[end].length <= GATHER_HEAD) {
-    size += chunks[end++].length;
+  // After the last large chunk copied whole, and the group's size there.
+  let afterWhole = from;
+  let sizeThere = 0;
+  while (end < chunks.length) {
+    const length = chunks[end].length;
+    if (length > GATHER_HEAD) {
+      if (size + length > whole) {
+        // The next frame does not fit: it starts the next group.
+        if (afterWhole > from) {
+          return { end: afterWhole, head: 0, size: sizeThere };
+        }
+        break;
+      }
+      afterWhole = end + 1;
+      sizeThere = size + length;
+    }
+    size += length;
+    end++;
   }
   const large: Uint8Array | undefined = chunks[end];
   const head = end === from || large === undefined
