@@ -205,12 +205,17 @@ export class BenchProcess {
    * @param {"deno" | "bun" | "node"} runtime
    * @param {string} file root-relative .ts file
    * @param {string[]} args
-   * @param {{ ulimit?: number, gc?: boolean }} [options] raise the
-   *   open-file limit first; expose the garbage collector
+   * @param {{ ulimit?: number, gc?: boolean, flags?: string[] }} [options]
+   *   raise the open-file limit first; expose the garbage collector; the
+   *   runtime's own flags (before the file, after `deno run`)
    */
   constructor(runtime, file, args, options = {}) {
     hookExit();
     let [cmd, argv] = RUNTIMES[runtime](file, args, options.gc);
+    const flags = options.flags ?? [];
+    argv = runtime === "deno"
+      ? [argv[0], ...flags, ...argv.slice(1)]
+      : [...flags, ...argv];
     if (options.ulimit) {
       const quoted = [cmd, ...argv].map((a) =>
         `'${a.replaceAll("'", "'\\''")}'`
@@ -308,6 +313,11 @@ export class BenchProcess {
       }, seconds * 1000);
       this.#waiters.push(waiter);
     });
+  }
+
+  /** The process id of the runtime (or of the shell that runs it). */
+  get pid() {
+    return this.#child.pid;
   }
 
   /** Sends a command word. */
