@@ -245,6 +245,42 @@ describe("SendQueue batching", () => {
     await queue.close();
   });
 
+  it("SendQueue keeps an arena that holds a whole busy spell: turns of 256 × 84 B behind writes that complete later go out without writev()", async () => {
+    // As on Deno: a write resolves on a later turn, so the frames of a turn
+    // after its first piece pile up behind it. 21 KiB a turn outgrew a 16
+    // KiB arena, and the next arena (32 KiB) was halved again at the end
+    // of the turn, so every turn was sealed as two chunks: a writev() (a
+    // copy of both, in Deno's channel).
+    const writes: number[] = [];
+    let writevs = 0;
+    const later = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+    const io = {
+      read: () => Promise.resolve(null),
+      write(chunk: Uint8Array) {
+        writes.push(chunk.byteLength);
+        return later();
+      },
+      writev(chunks: readonly Uint8Array[]) {
+        writevs++;
+        for (const chunk of chunks) writes.push(chunk.byteLength);
+        return later();
+      },
+      closeWrite: () => Promise.resolve(),
+    };
+    const queue = new SendQueue(io);
+    const turn = async () => {
+      for (let i = 0; i < 256; i++) queue.push([bytes(84, i & 0xff)]);
+      await queue.flush();
+    };
+    await turn(); // the arena grows to hold a turn
+    writevs = 0;
+    writes.length = 0;
+    for (let i = 0; i < 4; i++) await turn();
+    assert.equal(writevs, 0, "every turn's bytes lie in one arena");
+    assert.equal(writes.reduce((a, b) => a + b, 0), 4 * 256 * 84);
+    await queue.close();
+  });
+
   it("SendQueue.pushInto writes small frames in place, in order with pushed ones, and declines what it cannot take", async () => {
     const sink = new Sink();
     const queue = new SendQueue(sink.stream, { maxQueueBytes: 1000 });
