@@ -13,6 +13,8 @@
  *   request/reply;
  * - bench/scale/every_core_bench.ts on Node, 0.3 s, 400 requests: one
  *   server process against two, and the balancers' spread;
+ * - bench:breakdown on Node, 0.3 s, parallel 16, 64 B: CPU profiles of
+ *   both sides of listenrain and raw, bucketed;
  * - the seed table (`npm start`) on Node, 0.2 s, parallel 1, 4 KiB, with
  *   the server in a worker thread and on the main thread (`--both`);
  * - each mitata file bench/*_bench.ts under Node with `BENCH_QUICK=1` (each
@@ -62,6 +64,12 @@ const commands = [
     NODE,
     ...["--import", "tsx", "bench/scale/every_core_bench.ts"],
     ...["--seconds", "0.3", "--requests", "400"],
+  ],
+  [
+    NODE,
+    "scripts/cpu_breakdown.mjs",
+    ...["--runtime", "node", "--parallel", "16", "--payload", "64"],
+    ...["--seconds", "0.3", "--warmup", "0.3"],
   ],
   [
     NODE,
