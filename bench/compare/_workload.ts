@@ -235,8 +235,14 @@ export async function closedLoops(
   const loop = async (slot: number) => {
     while (meter.running) {
       const start = meter.timing() ? performance.now() : -1;
-      const reply = await request(bodies.next(slot));
+      let reply: Uint8Array | undefined = await request(bodies.next(slot));
       bodies.check(slot, reply);
+      // Dropped once checked, as the raw peer's callback drops it: else
+      // this loop's frame (old once it has waited a while) holds each reply
+      // through the next round trip, V8 promotes it, and only a full
+      // collection frees its buffer (Node, 4 MiB × 4 in flight: 0.07 →
+      // 0.03 mark-compacts per request, see the commit message).
+      reply = undefined;
       if (start < 0) meter.reply();
       else meter.replyAfter(performance.now() - start);
     }
