@@ -162,6 +162,16 @@ export function formatSize(bytes) {
   return `${bytes} B`;
 }
 
+/**
+ * Prints a Markdown table's header row and its rule.
+ *
+ * @param {string[]} columns The column titles.
+ */
+export function printHeader(columns) {
+  console.log(`| ${columns.join(" | ")} |`);
+  console.log(`| ${columns.map((h) => "-".repeat(h.length)).join(" | ")} |`);
+}
+
 /** Shows a progress line on a terminal (stderr); `""` clears it. */
 export function progress(line) {
   if (!process.stderr.isTTY) return;

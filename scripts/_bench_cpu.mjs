@@ -8,7 +8,7 @@
  * @module
  */
 
-import { formatSize } from "./_bench.mjs";
+import { formatSize, printHeader } from "./_bench.mjs";
 
 /**
  * Prints the table.
@@ -27,8 +27,7 @@ export function printCpu({ peers, cases, names, find }) {
     ...peers.map((peer) => names[peer]),
     ...(withRatio ? ["listenrain ÷ raw (client + server)"] : []),
   ];
-  console.log(`| ${header.join(" | ")} |`);
-  console.log(`| ${header.map((h) => "-".repeat(h.length)).join(" | ")} |`);
+  printHeader(header);
   const total = (r) => r.cpuUs.client + r.cpuUs.server;
   const ok = (r) => r !== undefined && r.error === undefined && r.cpuUs;
   for (const [parallel, payload] of cases) {

@@ -36,6 +36,7 @@ import {
   describeMachine,
   flag,
   formatSize,
+  printHeader,
   progress,
   runtimesFlag,
   sizes,
@@ -169,8 +170,7 @@ function printTable() {
     "ws ÷ tcp",
     "ws ÷ raw ws",
   ];
-  console.log(`| ${header.join(" | ")} |`);
-  console.log(`| ${header.map((h) => "-".repeat(h.length)).join(" | ")} |`);
+  printHeader(header);
   let marked = false;
   for (const runtime of runtimes) {
     for (const [parallel, payload] of cells) {

@@ -31,6 +31,7 @@ import {
   describeCommit,
   describeMachine,
   flag,
+  printHeader,
   sizes,
   usageError,
 } from "./_bench.mjs";
@@ -274,8 +275,7 @@ function print(runtime, parallel, byPeer) {
     "server raw",
     "server Δ",
   ];
-  console.log(`| ${header.join(" | ")} |`);
-  console.log(`| ${header.map((h) => "-".repeat(h.length)).join(" | ")} |`);
+  printHeader(header);
   const row = (label, get) => {
     const cells = [];
     for (const side of ["client", "server"]) {

@@ -19,7 +19,7 @@
 
 import process from "node:process";
 import { Connection } from "../../src/connection/connection.ts";
-import { args, flag, sizes } from "../_process.ts";
+import { args, flag } from "../_process.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 import { deadline, die, emit } from "../compare/_control.ts";
 import { loadRaw } from "../compare/_raw.ts";
@@ -28,17 +28,17 @@ import {
   type FifoConnection,
   fifoPipeline,
   type Workload,
+  workloadFlags,
 } from "../compare/_workload.ts";
 
 const argv = args();
 const peer = flag(argv, "peer", "listenrain");
 const port = Number(flag(argv, "port", "0"));
-const workload: Workload = {
-  parallel: Number(flag(argv, "parallel", "256")),
-  payload: sizes(flag(argv, "payload", "64"))[0],
-  seconds: Number(flag(argv, "seconds", "30")),
-  warmup: 0.5,
-};
+const workload: Workload = workloadFlags(argv, {
+  parallel: "256",
+  payload: "64",
+  seconds: "30",
+});
 const windowAfter = Number(flag(argv, "window-after", "0"));
 const windowSeconds = Number(flag(argv, "window-seconds", "0"));
 const runtime = detectRuntime();

@@ -8,7 +8,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { rssMiB } from "../_process.ts";
+import { flag, rssMiB, sizes } from "../_process.ts";
 import { Histogram, type LatencySummary } from "./_histogram.ts";
 
 /** The measuring window of one case. */
@@ -25,6 +25,26 @@ export interface Workload extends Window {
   parallel: number;
   /** Payload bytes of each request (and reply). */
   payload: number;
+}
+
+/**
+ * A client's workload from its arguments: `--parallel`, `--payload` (a
+ * size such as `4k`), `--seconds` and `--warmup` (0.5 s unless given).
+ *
+ * @param argv The client's arguments.
+ * @param defaults The values of the first three when absent.
+ * @returns The workload.
+ */
+export function workloadFlags(
+  argv: string[],
+  defaults: { parallel: string; payload: string; seconds: string },
+): Workload {
+  return {
+    parallel: Number(flag(argv, "parallel", defaults.parallel)),
+    payload: sizes(flag(argv, "payload", defaults.payload))[0],
+    seconds: Number(flag(argv, "seconds", defaults.seconds)),
+    warmup: Number(flag(argv, "warmup", "0.5")),
+  };
 }
 
 /** What a client reports. */

@@ -25,7 +25,7 @@
 
 import process from "node:process";
 import { Connection } from "../../src/connection/connection.ts";
-import { args, cpuMs, flag, sizes } from "../_process.ts";
+import { args, cpuMs, flag } from "../_process.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 import { deadline, die, emit } from "./_control.ts";
 import { loadRaw } from "./_raw.ts";
@@ -39,6 +39,7 @@ import {
   fifoPipeline,
   Meter,
   type Workload,
+  workloadFlags,
 } from "./_workload.ts";
 import {
   fifoSlots,
@@ -51,12 +52,11 @@ import {
 const argv = args();
 const peer = flag(argv, "peer", "listenrain");
 const port = Number(flag(argv, "port", "0"));
-const workload: Workload = {
-  parallel: Number(flag(argv, "parallel", "1")),
-  payload: sizes(flag(argv, "payload", "4k"))[0],
-  seconds: Number(flag(argv, "seconds", "3")),
-  warmup: Number(flag(argv, "warmup", "0.5")),
-};
+const workload: Workload = workloadFlags(argv, {
+  parallel: "1",
+  payload: "4k",
+  seconds: "3",
+});
 const api = flag(argv, "api", "request");
 const rate = Number(flag(argv, "rate", "0"));
 const rateFraction = Number(flag(argv, "rate-fraction", "0"));

@@ -14,7 +14,7 @@
 
 import process from "node:process";
 import { Connection } from "../../src/connection/connection.ts";
-import { args, cpuMs, flag, sizes } from "../_process.ts";
+import { args, cpuMs, flag } from "../_process.ts";
 import { detectRuntime, loadAdapter } from "../../adapters/runtime.ts";
 import { deadline, die, emit } from "../compare/_control.ts";
 import {
@@ -23,18 +23,18 @@ import {
   type FifoConnection,
   fifoPipeline,
   type Workload,
+  workloadFlags,
 } from "../compare/_workload.ts";
 import { connect } from "./_raw_ws.ts";
 
 const argv = args();
 const peer = flag(argv, "peer", "ws");
 const port = Number(flag(argv, "port", "0"));
-const workload: Workload = {
-  parallel: Number(flag(argv, "parallel", "16")),
-  payload: sizes(flag(argv, "payload", "64"))[0],
-  seconds: Number(flag(argv, "seconds", "3")),
-  warmup: Number(flag(argv, "warmup", "0.5")),
-};
+const workload: Workload = workloadFlags(argv, {
+  parallel: "16",
+  payload: "64",
+  seconds: "3",
+});
 const runtime = detectRuntime();
 deadline(Number(flag(argv, "max-seconds", "600")));
 
