@@ -45,9 +45,12 @@ function triple(latency) {
  *   names: Record<string, string>,
  *   find: (peer: string, parallel: number, payload: number) => any,
  *   reference: string,
+ *   pace: string,
  * }} table
  */
-export function printLatency({ peers, cases, rows, names, find, reference }) {
+export function printLatency(
+  { peers, cases, rows, names, find, reference, pace },
+) {
   const ok = (r) => r !== undefined && r.error === undefined;
   const anyOpen = rows.some((r) => ok(r) && r.open);
   const ratio = peers.includes("listenrain") && peers.includes("raw") &&
@@ -107,7 +110,11 @@ export function printLatency({ peers, cases, rows, names, find, reference }) {
   console.log(
     `\nRequest latency in µs, p50 / p99 / p99.9: in the closed loops above (send to reply)${
       anyOpen
-        ? `, and in an open loop at one offered rate per cell (a share of ${reference}'s closed-loop rate in that cell, at most \`parallel\` in flight; latency from the time the schedule meant each request to go out)`
+        ? `, and in an open loop at one offered rate per cell (a share of ${reference}'s closed-loop rate in that cell, at most \`parallel\` in flight; latency from the time each request was due; ${
+          pace === "poll"
+            ? "the client polls between sends"
+            : "the client sleeps between sends, on a timer, and a request that fell due while a slot was free counts from the client's first wake-up after it, at most 2 ms later"
+        })`
         : ""
     }.\n`,
   );

@@ -26,8 +26,10 @@
  * first; of the first peer's without raw; or `--rate` requests/s for every
  * cell; `--rate 0` skips the open loop). Request latency comes from a
  * log-bucketed histogram (bench/compare/_histogram.ts): in the closed loops
- * from send to reply, in the open loop from the time the schedule meant the
- * request to go out.
+ * from send to reply, in the open loop from the time the request was due.
+ * `--pace sleep` (the default) has the open loop's client sleep between
+ * sends, on a timer; `--pace poll` has it poll (bench/compare/_open_loop.ts
+ * says what each counts).
  *
  * Prints a table with requests/s, Gbit/s, server + client RSS, and
  * listenrain ÷ raw and listenrain ÷ gRPC per cell (and metadata ÷ plain,
@@ -40,7 +42,7 @@
  *   [--peers listenrain,raw,grpc] [--parallel 1,16] [--payload 64,4k]
  *   (peers: listenrain, listenrain-metadata, listenrain-otel, raw, grpc)
  *   [--seconds 3] [--warmup 0.5] [--repeat 1] [--api request|call]
- *   [--rate-fraction 0.5 | --rate 20000] [--json] [--cpu]
+ *   [--rate-fraction 0.5 | --rate 20000] [--pace sleep|poll] [--json] [--cpu]
  *
  * `--cpu` adds a table of CPU time per request, client and server, per peer
  * (the closed loops only: it skips the open loop), and listenrain's ÷ raw's.
@@ -105,6 +107,10 @@ const api = flag(argv, "api", "request");
 const repeat = Number(flag(argv, "repeat", "1"));
 if (!Number.isInteger(repeat) || repeat < 1) {
   usageError("--repeat must be a positive integer");
+}
+const pace = flag(argv, "pace", "sleep");
+if (pace !== "sleep" && pace !== "poll") {
+  usageError("--pace must be sleep or poll");
 }
 const json = argv.includes("--json");
 const cpu = argv.includes("--cpu");
@@ -171,7 +177,7 @@ async function measure(peer, parallel, payload, rate) {
       ...["--parallel", String(parallel), "--payload", String(payload)],
       ...["--seconds", String(seconds), "--warmup", String(warmup)],
       ...["--max-seconds", String(caseSeconds)],
-      ...(rate ? [`--${rate[0]}`, String(rate[1])] : []),
+      ...(rate ? [`--${rate[0]}`, String(rate[1]), "--pace", pace] : []),
     ]);
     const result = await client.next(caseSeconds);
     // CPU µs per reply, warm-up included on both sides.
@@ -368,7 +374,7 @@ function printTable() {
     );
   }
   if (marked) console.log(`\n* below the target of ${TARGET_RAW} × raw`);
-  printLatency({ peers, cases, rows, names, find, reference });
+  printLatency({ peers, cases, rows, names, find, reference, pace });
   if (cpu) printCpu({ peers, cases, names, find });
 }
 

@@ -1,12 +1,26 @@
 /**
  * The open loop of the side-by-side benchmark: requests at a fixed offered
  * rate, whatever the replies do, at most `parallel` in flight, and each
- * request's latency measured from the moment the schedule meant it to go out
- * (so a peer that falls behind is charged for the wait, as HdrHistogram's
- * users correct for coordinated omission). Requests are released by the
- * schedule on every reply and on a poll: `setImmediate` while the next send
- * is under 5 ms away (the client then keeps its core busy, and the schedule
- * is kept to a few µs), a timer otherwise. Runs on Deno, Bun and Node.
+ * request's latency counted from the moment it was due, not from when a slot
+ * freed (so a peer that falls behind is charged for the wait, as
+ * HdrHistogram's users correct for coordinated omission). Requests are
+ * released by the schedule on every reply and on a wake-up of the client,
+ * paced one of two ways (`pace`):
+ *
+ * - `"sleep"` (the default): a timer for the next due request, so the client
+ *   sleeps between sends and leaves the machine's cores to the peers. Timers
+ *   fire on a millisecond grid, so requests go out in small bursts at the
+ *   same average rate. A request that fell due while a slot was free counts
+ *   from the client's first wake-up after its due time, up to 2 ms after it
+ *   (that lateness is the timer's, not the peer's; a longer one means the
+ *   client's event loop was busy, and is charged); one that fell due while
+ *   every slot was busy counts from its due time.
+ * - `"poll"`: `setImmediate` while the next send is under 5 ms away, so the
+ *   schedule is kept to a few µs and latency counts from the due time
+ *   itself; the client then keeps a core busy, and on a 2-core machine the
+ *   peers' threads wait for the other one (docs/benchmarks.md, target 3).
+ *
+ * Runs on Deno, Bun and Node.
  *
  * @module
  */
@@ -26,10 +40,68 @@ export type SlotSend = (slot: number, body: Uint8Array) => void;
 /** Takes the reply of `slot`'s request. */
 export type SlotReply = (slot: number, payload: Uint8Array) => void;
 
+/** How the open loop waits for the next send: see the module's doc. */
+export type Pace = "sleep" | "poll";
+
 /** What an open loop reports. */
 export interface OpenResult extends ClientResult {
   /** The offered rate, requests/s. */
   offered: number;
+}
+
+/**
+ * How late a sleeping client's wake-up may be and still be its timer's
+ * (timers fire on a grid of about 1 ms on Node and Bun, 2 ms on Deno); a
+ * request waits longer than this for a wake-up only if the client's event
+ * loop was busy, and that is charged.
+ */
+const TIMER_GRACE_MS = 2;
+
+/**
+ * When a sleeping open loop first saw each request due: runs of requests
+ * (by number) with the wake-up that released them, or -1 for requests that
+ * fell due while every slot was busy (they wait for a slot, not for the
+ * timer, so they count from their due time).
+ */
+class Releases {
+  #ends: number[] = [];
+  #ats: number[] = [];
+  #front = 0;
+  #released = 0;
+
+  /**
+   * A wake-up at which the first `due` requests were due.
+   *
+   * @param due How many requests were due by now.
+   * @param at The wake-up's time, or -1 if every slot was busy since the
+   *   previous one.
+   */
+  wake(due: number, at: number): void {
+    if (due <= this.#released) return;
+    this.#ends.push(due);
+    this.#ats.push(at);
+    this.#released = due;
+  }
+
+  /**
+   * Where request number `n`'s latency starts.
+   *
+   * @param n The request's number.
+   * @param due When the schedule had it due.
+   * @param now Now (if no wake-up was recorded for it).
+   */
+  start(n: number, due: number, now: number): number {
+    while (this.#front < this.#ends.length && this.#ends[this.#front] <= n) {
+      this.#front++;
+    }
+    if (this.#front > 1024) {
+      this.#ends.splice(0, this.#front);
+      this.#ats.splice(0, this.#front);
+      this.#front = 0;
+    }
+    const at = this.#front < this.#ends.length ? this.#ats[this.#front] : now;
+    return at < 0 ? due : Math.max(due, Math.min(at, due + TIMER_GRACE_MS));
+  }
 }
 
 /**
@@ -39,6 +111,7 @@ export interface OpenResult extends ClientResult {
  * @param workload The case: `parallel` caps the requests in flight.
  * @param rate Requests per second.
  * @param connect Gets the reply and failure handlers, returns the sender.
+ * @param pace How the client waits between sends.
  * @returns The result once the window ended and every request in flight was
  *   answered; `requests / seconds` is the rate achieved.
  */
@@ -46,16 +119,23 @@ export async function openLoop(
   workload: Workload,
   rate: number,
   connect: (reply: SlotReply, fail: (error: unknown) => void) => SlotSend,
+  pace: Pace = "sleep",
 ): Promise<OpenResult> {
   if (!(rate > 0)) throw new RangeError(`Offered rate ${rate} is not > 0`);
   const cap = workload.parallel;
   const bodies = new Bodies(workload.payload, cap);
   const meter = new Meter(workload);
   const interval = 1000 / rate;
-  /** When the schedule meant each slot's request to go out. */
+  /** When each slot's request was due (its latency counts from there). */
   const intended = new Float64Array(cap);
+  const sleeping = pace === "sleep";
+  const releases = new Releases();
   const free = Array.from({ length: cap }, (_, i) => cap - 1 - i);
-  let next = performance.now();
+  const first = performance.now();
+  /** Requests sent; the next one is due at `first + sent * interval`. */
+  let sent = 0;
+  /** Every slot was busy from the last wake-up until this one. */
+  let full = false;
   let polling = false;
   let finish: () => void = () => {};
   let fail: (error: unknown) => void = () => {};
@@ -68,20 +148,26 @@ export async function openLoop(
     dispatch(performance.now());
   };
   const dispatch = (now: number) => {
-    while (next <= now && free.length > 0 && meter.running) {
+    if (sleeping) {
+      releases.wake(Math.floor((now - first) / interval) + 1, full ? -1 : now);
+    }
+    let due = first + sent * interval;
+    while (due <= now && free.length > 0 && meter.running) {
       const slot = free.pop()!;
-      intended[slot] = next;
-      next += interval;
+      intended[slot] = sleeping ? releases.start(sent, due, now) : due;
+      due = first + ++sent * interval;
       send(slot, bodies.next(slot));
     }
+    full = free.length === 0;
     if (!meter.running) {
       if (free.length === cap) finish();
       return;
     }
-    if (polling || free.length === 0) return; // a reply will dispatch
+    if (full || polling) return; // a reply, or the timer, will dispatch
     polling = true;
-    const delay = next - now;
-    if (delay > 5) setTimeout(poll, delay - 4);
+    const delay = due - now;
+    if (sleeping) setTimeout(poll, Math.max(0, delay));
+    else if (delay > 5) setTimeout(poll, delay - 4);
     else setImmediate(poll);
   };
   const send = connect((slot, payload) => {

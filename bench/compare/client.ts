@@ -45,6 +45,7 @@ import {
   fifoSlots,
   openLoop,
   type OpenResult,
+  type Pace,
   promiseSlots,
   type SlotReply,
 } from "./_open_loop.ts";
@@ -60,6 +61,10 @@ const workload: Workload = workloadFlags(argv, {
 const api = flag(argv, "api", "request");
 const rate = Number(flag(argv, "rate", "0"));
 const rateFraction = Number(flag(argv, "rate-fraction", "0"));
+const pace = flag(argv, "pace", "sleep") as Pace;
+if (pace !== "sleep" && pace !== "poll") {
+  throw new Error(`--pace ${pace}: expected sleep or poll`);
+}
 const runtime = detectRuntime();
 deadline(Number(flag(argv, "max-seconds", "600")));
 
@@ -150,6 +155,7 @@ async function runListenrain(): Promise<Result> {
         workload,
         offered,
         api === "call" ? callSlots : promiseSlots(request),
+        pace,
       ),
   );
   await client.close();
@@ -164,7 +170,7 @@ async function runRaw(): Promise<Result> {
   const result = await both(
     () => fifoPipeline(workload, fifo),
     (offered) =>
-      openLoop(workload, offered, fifoSlots(fifo, workload.parallel)),
+      openLoop(workload, offered, fifoSlots(fifo, workload.parallel), pace),
   );
   conn.close();
   return result;
@@ -175,7 +181,7 @@ async function runGrpc(): Promise<Result> {
   const call = await (await import("./grpc.ts")).connect(port);
   return await both(
     () => closedLoops(workload, call),
-    (offered) => openLoop(workload, offered, promiseSlots(call)),
+    (offered) => openLoop(workload, offered, promiseSlots(call), pace),
   );
 }
 
