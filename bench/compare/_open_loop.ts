@@ -7,14 +7,16 @@
  * released by the schedule on every reply and on a wake-up of the client,
  * paced one of two ways (`pace`):
  *
- * - `"sleep"` (the default): a timer for the next due request, so the client
- *   sleeps between sends and leaves the machine's cores to the peers. Timers
- *   fire on a millisecond grid, so requests go out in small bursts at the
- *   same average rate. A request that fell due while a slot was free counts
- *   from the client's first wake-up after its due time, up to 2 ms after it
- *   (that lateness is the timer's, not the peer's; a longer one means the
- *   client's event loop was busy, and is charged); one that fell due while
- *   every slot was busy counts from its due time.
+ * - `"sleep"` (the default): a worker thread wakes the client when the next
+ *   request is due (bench/compare/_pacer.ts), so the client sleeps between
+ *   sends and leaves the machine's cores to the peers. (A millisecond timer
+ *   instead sends the requests due in each millisecond together: with one
+ *   slot, seven at 7,000 requests/s, and each waits for the one before.) A
+ *   request that fell due while a slot was free counts from the first
+ *   wake-up after its due time, at most 0.3 ms after it (that lateness is
+ *   the pacer's, not the peer's; a longer one means the client's event loop
+ *   was busy, and is charged); one that fell due while every slot was busy
+ *   counts from its due time.
  * - `"poll"`: `setImmediate` while the next send is under 5 ms away, so the
  *   schedule is kept to a few µs and latency counts from the due time
  *   itself; the client then keeps a core busy, and on a 2-core machine the
@@ -26,6 +28,7 @@
  */
 
 import { setImmediate } from "node:timers";
+import { Pacer } from "./_pacer.ts";
 import {
   Bodies,
   type ClientResult,
@@ -50,12 +53,13 @@ export interface OpenResult extends ClientResult {
 }
 
 /**
- * How late a sleeping client's wake-up may be and still be its timer's
- * (timers fire on a grid of about 1 ms on Node and Bun, 2 ms on Deno); a
+ * How late a sleeping client's wake-up may be and still be its pacer's
+ * (bench/compare/_pacer.ts: a worker's timed wait and a message, 80–90 µs
+ * late at the median, 250–450 µs at p99 on a loaded 2-core machine); a
  * request waits longer than this for a wake-up only if the client's event
  * loop was busy, and that is charged.
  */
-const TIMER_GRACE_MS = 2;
+const WAKE_GRACE_MS = 0.3;
 
 /**
  * When a sleeping open loop first saw each request due: runs of requests
@@ -100,7 +104,7 @@ class Releases {
       this.#front = 0;
     }
     const at = this.#front < this.#ends.length ? this.#ats[this.#front] : now;
-    return at < 0 ? due : Math.max(due, Math.min(at, due + TIMER_GRACE_MS));
+    return at < 0 ? due : Math.max(due, Math.min(at, due + WAKE_GRACE_MS));
   }
 }
 
@@ -123,12 +127,18 @@ export async function openLoop(
 ): Promise<OpenResult> {
   if (!(rate > 0)) throw new RangeError(`Offered rate ${rate} is not > 0`);
   const cap = workload.parallel;
+  let polling = false;
+  const poll = () => {
+    polling = false;
+    dispatch(performance.now());
+  };
+  const pacer = pace === "sleep" ? await Pacer.start(poll) : undefined;
   const bodies = new Bodies(workload.payload, cap);
   const meter = new Meter(workload);
   const interval = 1000 / rate;
   /** When each slot's request was due (its latency counts from there). */
   const intended = new Float64Array(cap);
-  const sleeping = pace === "sleep";
+  const sleeping = pacer !== undefined;
   const releases = new Releases();
   const free = Array.from({ length: cap }, (_, i) => cap - 1 - i);
   const first = performance.now();
@@ -136,17 +146,12 @@ export async function openLoop(
   let sent = 0;
   /** Every slot was busy from the last wake-up until this one. */
   let full = false;
-  let polling = false;
   let finish: () => void = () => {};
   let fail: (error: unknown) => void = () => {};
   const done = new Promise<void>((resolve, reject) => {
     finish = resolve;
     fail = reject;
   });
-  const poll = () => {
-    polling = false;
-    dispatch(performance.now());
-  };
   const dispatch = (now: number) => {
     if (sleeping) {
       releases.wake(Math.floor((now - first) / interval) + 1, full ? -1 : now);
@@ -163,11 +168,12 @@ export async function openLoop(
       if (free.length === cap) finish();
       return;
     }
-    if (full || polling) return; // a reply, or the timer, will dispatch
+    if (full) return; // a reply will dispatch
+    if (pacer) return pacer.wakeAt(due);
+    if (polling) return;
     polling = true;
     const delay = due - now;
-    if (sleeping) setTimeout(poll, Math.max(0, delay));
-    else if (delay > 5) setTimeout(poll, delay - 4);
+    if (delay > 5) setTimeout(poll, delay - 4);
     else setImmediate(poll);
   };
   const send = connect((slot, payload) => {
@@ -181,10 +187,14 @@ export async function openLoop(
     free.push(slot);
     dispatch(now);
   }, (error) => fail(error));
-  dispatch(performance.now());
-  await Promise.race([meter.ended, done]);
-  if (free.length === cap) finish();
-  await done;
+  try {
+    dispatch(performance.now());
+    await Promise.race([meter.ended, done]);
+    if (free.length === cap) finish();
+    await done;
+  } finally {
+    pacer?.close();
+  }
   return { ...meter.result(), offered: rate };
 }
 
