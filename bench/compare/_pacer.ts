@@ -62,7 +62,7 @@ export class Pacer {
   /** The wake-up asked for and not yet come (this thread's clock), or -1. */
   #pending = -1;
   #lastTick = -Infinity;
-  #terminate: () => void;
+  #terminate: () => void = () => {};
 
   /**
    * Starts the worker.
@@ -77,11 +77,8 @@ export class Pacer {
   ): Promise<Pacer> {
     const sab = new SharedArrayBuffer(16);
     const WebWorker = (globalThis as { Worker?: typeof Worker }).Worker;
-    let terminate: () => void;
-    let pacer: Pacer | undefined;
-    const tick = () => {
-      if (pacer) pacer.#tick();
-    };
+    const pacer = new Pacer(sab, onTick, quantum);
+    const tick = () => pacer.#tick();
     if (typeof WebWorker === "function") {
       const url = URL.createObjectURL(
         new Blob([WEB_WORKER], { type: "application/javascript" }),
@@ -89,15 +86,14 @@ export class Pacer {
       const worker = new WebWorker(url, { type: "module" });
       worker.onmessage = tick;
       worker.postMessage(sab);
-      terminate = () => worker.terminate();
+      pacer.#terminate = () => worker.terminate();
     } else {
       const threads = await import("node:worker_threads");
       const worker = new threads.Worker(NODE_WORKER, { eval: true });
       worker.on("message", tick);
       worker.postMessage(sab);
-      terminate = () => void worker.terminate();
+      pacer.#terminate = () => void worker.terminate();
     }
-    pacer = new Pacer(sab, onTick, quantum, terminate);
     return pacer;
   }
 
@@ -105,13 +101,11 @@ export class Pacer {
     sab: SharedArrayBuffer,
     onTick: () => void,
     quantum: number,
-    terminate: () => void,
   ) {
     this.#flags = new Int32Array(sab, 0, 2);
     this.#target = new Float64Array(sab, 8, 1);
     this.#onTick = onTick;
     this.#quantum = quantum;
-    this.#terminate = terminate;
   }
 
   /**
