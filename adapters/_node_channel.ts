@@ -3,6 +3,16 @@
  * as a {@linkcode Channel}, read and written by calls. Private to
  * `adapters/`.
  *
+ * A socket dialed with an {@linkcode OnreadSource} (TCP and Unix sockets
+ * the adapter dials) reads into buffers the channel chooses, and offers
+ * `readInto()`: the rest of a large frame lands in the frame's own buffer.
+ * Other sockets read by `'data'` events into Node's buffers: accepted ones
+ * (Node's server makes their sockets, and `onread` is an option of
+ * `net.Socket`'s constructor and `net.connect` only), and TLS ones: Node
+ * 20's `tls.connect` honours `onread`, but the dial's wait for the server's
+ * verdict (`_node_tls.ts`) listens for `'data'`, which `onread` sockets do
+ * not emit.
+ *
  * @module
  */
 
@@ -20,6 +30,7 @@ import {
   peerCertificateOf,
 } from "./_peer_certificate.ts";
 import { plainBytes, PushSource } from "./_streams.ts";
+import type { OnreadSource } from "./_onread_source.ts";
 
 /** A pending promise's settle functions. */
 interface Waiter {
@@ -46,13 +57,18 @@ class SocketChannel extends IOChannel {
   readonly peerCertificate: PeerCertificate | undefined;
   #socket: net.Socket;
   #closed = false;
-  #source: PushSource;
+  #source: PushSource | OnreadSource;
   /** The pending `write()` and `closeWrite()`. */
   #writing: Waiter | undefined;
   #ending: Waiter | undefined;
   #writeError: unknown;
 
-  constructor(socket: net.Socket, key: ParsedKey, side: "client" | "server") {
+  constructor(
+    socket: net.Socket,
+    key: ParsedKey,
+    side: "client" | "server",
+    onread?: OnreadSource,
+  ) {
     super();
     [this.localAddr, this.remoteAddr] = channelAddrs(
       key,
@@ -64,9 +80,15 @@ class SocketChannel extends IOChannel {
     this.peerCertificate = key.transport === "tls"
       ? peerCertificateOf(socket as CertifiedSocket)
       : undefined;
-    this.#source = new PushSource(socket);
     (socket as ChannelSocket)[CHANNEL] = this;
-    socket.on("data", onData);
+    if (onread === undefined) {
+      this.#source = new PushSource(socket);
+      socket.on("data", onData);
+    } else {
+      this.#source = onread;
+      // The end came before the channel (bytes wait in `onread`).
+      if (socket.readableEnded) onread.end();
+    }
     socket.on("end", onEnd);
     socket.on("finish", onFinish);
     socket.on("error", onError);
@@ -148,14 +170,14 @@ class SocketChannel extends IOChannel {
     if (this.#closed) return;
     this.#closed = true;
     this.#socket.destroy();
-    this.#source.end();
+    this.#source.end(undefined, true);
     this.failWrites(
       new ConnectionClosedError("Cannot write: the channel was closed"),
     );
   }
 
   /** The read side, fed by the socket's events. @internal */
-  get source(): PushSource {
+  get source(): PushSource | OnreadSource {
     return this.#source;
   }
 
@@ -178,7 +200,26 @@ class SocketChannel extends IOChannel {
 }
 
 function onData(this: ChannelSocket, chunk: Uint8Array): void {
-  this[CHANNEL].source.push(plainBytes(chunk));
+  (this[CHANNEL].source as PushSource).push(plainBytes(chunk));
+}
+
+/** A socket dialed with `onread`: `readInto()` reads into the target. */
+class DirectSocketChannel extends SocketChannel {
+  #onread: OnreadSource;
+
+  constructor(
+    socket: net.Socket,
+    key: ParsedKey,
+    side: "client" | "server",
+    onread: OnreadSource,
+  ) {
+    super(socket, key, side, onread);
+    this.#onread = onread;
+  }
+
+  readInto(target: Uint8Array): Promise<number | null> {
+    return this.#onread.readInto(target);
+  }
 }
 
 function onEnd(this: ChannelSocket): void {
@@ -201,11 +242,17 @@ function onClose(this: ChannelSocket): void {
   );
 }
 
-/** Wraps a connected Node socket as a channel. */
+/**
+ * Wraps a connected Node socket as a channel; `onread` when the socket was
+ * dialed with its `onread` option (the channel then offers `readInto()`).
+ */
 export function socketChannel(
   socket: net.Socket,
   key: ParsedKey,
   side: "client" | "server",
+  onread?: OnreadSource,
 ): Channel {
-  return new SocketChannel(socket, key, side);
+  return onread === undefined
+    ? new SocketChannel(socket, key, side)
+    : new DirectSocketChannel(socket, key, side, onread);
 }

@@ -38,9 +38,18 @@ const SHRINK_AFTER = 16;
  */
 export class ReadBuffer {
   #size = FIRST_READ_SIZE;
+  #maxSize: number;
   #buffer: Uint8Array | undefined;
   /** Reads in a row that used less than a quarter of the buffer. */
   #small = 0;
+
+  /**
+   * @param maxSize The largest buffer it grows to (a power of two, at least
+   *   {@linkcode MIN_READ_SIZE}).
+   */
+  constructor(maxSize: number = MAX_READ_SIZE) {
+    this.#maxSize = maxSize;
+  }
 
   /** @returns The buffer to read into next. */
   next(): Uint8Array {
@@ -61,7 +70,7 @@ export class ReadBuffer {
     if (count === size) {
       chunk = buffer;
       this.#buffer = undefined;
-      this.#size = Math.min(size * 2, MAX_READ_SIZE);
+      this.#size = Math.min(size * 2, this.#maxSize);
     } else {
       chunk = buffer.slice(0, count);
     }

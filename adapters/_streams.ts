@@ -81,20 +81,51 @@ export class PushSource {
     });
   }
 
-  /** Bytes arrived (ignored once ended). */
-  push(chunk: Uint8Array): void {
+  /**
+   * Bytes arrived (ignored once ended).
+   *
+   * @returns Whether the socket should go on reading (`false` once paused).
+   */
+  push(chunk: Uint8Array): boolean {
     const reading = this.#reading;
     if (reading !== undefined) {
       this.#reading = undefined;
-      return reading.resolve(chunk);
+      reading.resolve(chunk);
+      return true;
     }
-    if (this.#ended) return;
+    if (this.#ended) return true;
     this.#chunks.push(chunk);
     this.#bytes += chunk.byteLength;
     if (this.#bytes >= READ_HIGH_WATER_MARK && !this.#paused) {
       this.#paused = true;
       this.#socket.pause();
     }
+    return !this.#paused;
+  }
+
+  /**
+   * Moves the bytes waiting here into `target`'s start, as many as fit
+   * (for `readInto()`). Not while a `read()` is pending.
+   *
+   * @returns How many bytes it moved: 0 when none wait.
+   */
+  fill(target: Uint8Array): number {
+    const chunks = this.#chunks;
+    let count = 0;
+    while (count < target.length && chunks.length > 0) {
+      const chunk = chunks[0];
+      const take = Math.min(chunk.length, target.length - count);
+      target.set(
+        take === chunk.length ? chunk : chunk.subarray(0, take),
+        count,
+      );
+      count += take;
+      if (take === chunk.length) chunks.shift();
+      else chunks[0] = chunk.subarray(take);
+    }
+    this.#bytes -= count;
+    if (this.#paused && this.#bytes < READ_HIGH_WATER_MARK) this.#resume();
+    return count;
   }
 
   /** Ends the read side: cleanly, or with `error`. Idempotent. */

@@ -2,13 +2,16 @@
  * The Node adapter of listenrain: `node:net` and `node:tls` sockets as
  * {@linkcode Channel}s, over TCP, TLS and Unix sockets.
  *
- * Reading: `'data'` events feed the channel's `readable`; the socket pauses
- * while 64 KiB sit unread and resumes when the reader pulls, so a slow reader
- * holds memory bounded. Writing: the chunk is not copied; `write()` resolves
- * at once when the kernel took every byte, and otherwise once Node's write
- * completes, so the writer may reuse the chunk after `write()` resolves and a
- * full socket makes it wait. Chunks read are fresh memory owned by the reader
- * (plain `Uint8Array` views of Node's buffers).
+ * Reading: the socket pauses while 64 KiB sit unread and resumes when the
+ * reader pulls, so a slow reader holds memory bounded. TCP and Unix sockets
+ * it dials read into buffers the channel chooses (`net.connect`'s `onread`),
+ * so the rest of a large frame lands in the frame's own buffer; accepted and
+ * TLS sockets read by `'data'` events. Writing: the chunk is not copied;
+ * `write()` resolves at once when the kernel took every byte, and otherwise
+ * once Node's write completes, so the writer may reuse the chunk after
+ * `write()` resolves and a full socket makes it wait. Chunks read are fresh
+ * memory owned by the reader (plain `Uint8Array` views of Node's buffers, or
+ * of the channel's own).
  *
  * Accepting: Node accepts whether or not anyone iterates the listener, so
  * accepted channels wait in a queue of at most `backlog` (default 511);
@@ -53,6 +56,7 @@ import { raceAbort, throwIfAborted } from "./_abort.ts";
 import { bindError } from "./_bind_error.ts";
 import { listenLimits } from "./_listen_limits.ts";
 import { socketChannel } from "./_node_channel.ts";
+import { OnreadSource } from "./_onread_source.ts";
 import { verdict } from "./_node_tls.ts";
 import { verdictGrace } from "./_tls_verdict.ts";
 import { formatKey, type ParsedKey, parseKey } from "./_key.ts";
@@ -113,7 +117,11 @@ export async function dial(
   const what = `dial ${formatKey(parsed)}`;
   throwIfAborted(options.signal, what);
   const started = performance.now();
-  const socket = connectSocket(parsed, options);
+  // TCP and Unix sockets read into buffers the channel chooses (see
+  // `_onread_source.ts`); TLS ones by `'data'` (see `_node_channel.ts`).
+  const onread = parsed.transport === "tls" ? undefined : new OnreadSource();
+  const socket = connectSocket(parsed, options, onread);
+  onread?.attach(socket);
   // The error listener stays until the channel attaches its own: an 'error'
   // without a listener would crash the process.
   const ready = new Promise<void>((resolve, reject) => {
@@ -132,7 +140,7 @@ export async function dial(
       socket.setKeepAlive(true, delay);
     }
   }
-  const channel = socketChannel(socket, parsed, "client");
+  const channel = socketChannel(socket, parsed, "client", onread);
   if (parsed.transport !== "tls") return channel;
   const grace = verdictGrace(performance.now() - started);
   try {
@@ -156,15 +164,21 @@ function hasReusePort(): boolean {
     (major === 22 && minor >= 12);
 }
 
-function connectSocket(key: ParsedKey, options: DialOptions): net.Socket {
+function connectSocket(
+  key: ParsedKey,
+  options: DialOptions,
+  source: OnreadSource | undefined,
+): net.Socket {
+  const onread = source?.onread;
   if (key.transport === "unix") {
-    return net.connect({ path: key.path, allowHalfOpen: true });
+    return net.connect({ path: key.path, allowHalfOpen: true, onread });
   }
   if (key.transport === "tcp") {
     return net.connect({
       host: key.hostname,
       port: key.port,
       allowHalfOpen: true,
+      onread,
     });
   }
   const { caCerts, serverName, cert, key: privateKey } = options.tls ?? {};
@@ -229,6 +243,8 @@ export async function listen(
   );
   const backlog = options.backlog ?? DEFAULT_BACKLOG;
   const queue = new AcceptQueue<Channel>(backlog, (channel) => channel.close());
+  // Accepted sockets read by 'data' events: Node's server makes them, and
+  // `onread` is an option of `net.connect` and `new net.Socket()` only.
   const accept = (socket: net.Socket) => {
     if (parsed.transport !== "unix") socket.setNoDelay(true);
     queue.push(socketChannel(socket, parsed, "server"));

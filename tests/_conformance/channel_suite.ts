@@ -27,6 +27,7 @@ import {
   within,
 } from "./_helpers.ts";
 import { channelIOTests } from "./_channel_io_tests.ts";
+import { channelReadIntoTests } from "./_channel_read_into_tests.ts";
 
 /** Two connected channels and how to release them. */
 export interface ChannelPair {
@@ -50,6 +51,8 @@ export interface ChannelFeatures {
   timeoutMs?: number;
   /** The channel offers `io` (its bytes as calls), tested too. @default {false} */
   io?: boolean;
+  /** The dialing end's `io` offers `readInto()`, tested too. @default {false} */
+  readInto?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -324,5 +327,6 @@ export function channelConformance(
 
     // The calls, on channels that offer them.
     if (features.io) channelIOTests(pairTest);
+    if (features.readInto) channelReadIntoTests(pairTest);
   });
 }

@@ -67,6 +67,8 @@ export interface SocketSuiteOptions {
    * answers or closes).
    */
   abortClosesTlsHandshake: boolean;
+  /** The transports whose dialed channels offer `io.readInto()`. */
+  readInto: readonly ("tcp" | "tls" | "unix")[];
 }
 
 const fixture = (name: string) =>
@@ -192,6 +194,7 @@ export function socketAdapterSuite(
     channelConformance(`${runtime} ${kind.name}`, makePair, {
       skip: kindSkip,
       io: true,
+      readInto: options.readInto.some((t) => kind.name.startsWith(t)),
     });
     transportConformance(`${runtime} ${kind.name}`, makePair, {
       skip: kindSkip,

@@ -18,6 +18,7 @@ socketAdapterSuite("bun", adapter, {
   abortClosesTlsHandshake: true,
   clientAuth: true,
   peerCertificate: true,
+  readInto: [],
 });
 
 hardeningSuite("bun", adapter, {

@@ -26,6 +26,7 @@ socketAdapterSuite("deno", adapter, {
   clientAuth: false,
   // Deno.TlsConn does not show the peer's certificate.
   peerCertificate: false,
+  readInto: ["tcp", "tls", "unix"],
 });
 
 hardeningSuite("deno", adapter, {

@@ -23,6 +23,8 @@ socketAdapterSuite("node", adapter, {
   abortClosesTlsHandshake: true,
   clientAuth: true,
   peerCertificate: true,
+  // TLS sockets read by 'data' events (see adapters/_node_channel.ts).
+  readInto: ["tcp", "unix"],
 });
 
 hardeningSuite("node", adapter, {
