@@ -11,6 +11,8 @@
  * @module
  */
 
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
 import process from "node:process";
 import { Connection, Router } from "../mod.ts";
 import { dial, listen } from "../adapters/node.ts";
@@ -20,7 +22,7 @@ const [peer = "listenrain", parallelArg = "256", requestsArg = "300000"] =
   process.argv.slice(2);
 const parallel = Number(parallelArg);
 const requests = Number(requestsArg);
-const body = new Uint8Array(64).fill(7);
+const body = new Uint8Array(Number(process.env.BODY ?? 64)).fill(7);
 
 /** Sends `total` requests, `parallel` in flight; resolves when all are answered. */
 type Run = (total: number) => Promise<void>;
@@ -73,12 +75,49 @@ async function rawRun(): Promise<Run> {
     });
 }
 
+/** Starts sampling allocations; the result stops it and returns the profile. */
+async function startSampling(
+  samplingInterval: number,
+): Promise<() => Promise<unknown>> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(
+        method,
+        params,
+        (error, result) => error ? reject(error) : resolve(result),
+      )
+    );
+  await post("HeapProfiler.enable");
+  await post("HeapProfiler.startSampling", {
+    samplingInterval,
+    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMajorGC: true,
+  });
+  return async () => {
+    const { profile } = await post("HeapProfiler.stopSampling") as {
+      profile: unknown;
+    };
+    session.disconnect();
+    return profile;
+  };
+}
+
 const run = peer === "raw" ? await rawRun() : await listenrainRun();
 await run(Math.min(requests, 50_000)); // warm-up: optimized code, grown tables
+// ALLOC_PROFILE=<file> (bench/alloc_profile.ts): V8's sampling heap profile
+// of the measured requests, every object counted, collected or not.
+const profile = process.env.ALLOC_PROFILE
+  ? await startSampling(Number(process.env.ALLOC_SAMPLE ?? 512))
+  : undefined;
 console.log("MARK-START");
 const start = process.cpuUsage();
 await run(requests);
 const cpu = process.cpuUsage(start);
+if (profile) {
+  writeFileSync(process.env.ALLOC_PROFILE!, JSON.stringify(await profile()));
+}
 console.log(
   "MARK-END",
   JSON.stringify({ requests, cpuUs: cpu.user + cpu.system }),
