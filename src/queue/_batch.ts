@@ -36,6 +36,18 @@ export class Batch {
   chunks: Uint8Array[] = [];
   /** Full arenas whose chunks are queued or being written. */
   retired: Uint8Array[] = [];
+  /** The chunks `take()` took last, being written (empty until then). */
+  taken: Uint8Array[] = [];
+  /** The retired arenas `take()` took with them. */
+  takenRetired: Uint8Array[] = [];
+  /**
+   * The arrays of the write before, emptied, for the next `take()`: a new
+   * pair per write would be two arrays and a backing store per batch
+   * (measured: 55 → 33 B per request in `SendQueue`'s write loop, 64 B ×
+   * 16 in flight).
+   */
+  #spareChunks: Uint8Array[] | undefined = [];
+  #spareRetired: Uint8Array[] | undefined = [];
   /** Where the batch being copied starts in the arena. */
   start = 0;
   /** Where the next frame is copied to in the arena. */
@@ -70,6 +82,30 @@ export class Batch {
       this.chunks.push(this.#arena!.subarray(this.start, this.fill));
       this.start = this.fill;
     }
+  }
+
+  /**
+   * Takes the sealed chunks and the retired arenas for a write: `chunks`
+   * and `retired` start again empty. `chunks` must not be read again after
+   * `written` was called.
+   */
+  take(): void {
+    this.taken = this.chunks;
+    this.takenRetired = this.retired;
+    this.chunks = this.#spareChunks ?? [];
+    this.retired = this.#spareRetired ?? [];
+    this.#spareChunks = this.#spareRetired = undefined;
+  }
+
+  /** The write of `taken` completed: its arrays are kept for the next `take`. */
+  written(): void {
+    const chunks = this.taken;
+    const retired = this.takenRetired;
+    // Emptied by `pop`: `length = 0` would free the backing store too.
+    while (chunks.length > 0) chunks.pop();
+    while (retired.length > 0) retired.pop();
+    this.#spareChunks = chunks;
+    this.#spareRetired = retired;
   }
 
   /**

@@ -327,10 +327,9 @@ export class SendQueue {
           batch.release();
           break;
         }
-        const chunks = batch.chunks;
-        const retired = batch.retired;
-        batch.chunks = [];
-        batch.retired = [];
+        batch.take();
+        const chunks = batch.taken;
+        const retired = batch.takenRetired;
         const writer = this.#writer;
         if (chunks.length > 1 && writer.writev !== undefined) {
           // A batch and a large part: one call to the operating system.
@@ -347,6 +346,7 @@ export class SendQueue {
         // The channel holds no chunk once its write resolved (the Channel
         // contract), so arenas retired before these writes can be reused.
         for (const arena of retired) releaseArena(arena);
+        batch.written();
         this.#admitWaiters();
       }
     } catch (cause) {
