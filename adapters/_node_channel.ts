@@ -38,6 +38,19 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
+/** The resolving functions `captureWrite` took last, for `#send`. */
+let capturedResolve: (() => void) | undefined;
+let capturedReject: ((error: unknown) => void) | undefined;
+
+/** A promise executor that keeps its resolving functions (see above). */
+function captureWrite(
+  resolve: () => void,
+  reject: (error: unknown) => void,
+): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 /** The channel of each socket, for the shared event listeners. */
 const CHANNEL = Symbol("listenrain.channel");
 
@@ -60,6 +73,14 @@ class SocketChannel extends IOChannel {
   #source: PushSource | OnreadSource;
   /** The pending `write()` and `closeWrite()`. */
   #writing: Waiter | undefined;
+  /** Writes made, and completed (their callbacks ran), since the start. */
+  #writes = 0;
+  #completed = 0;
+  /** The write whose completion settles `#writing`. */
+  #waitFor = 0;
+  /** Writes that completed with an error, and the last such error. */
+  #failures = 0;
+  #failure: Error | undefined;
   #ending: Waiter | undefined;
   #writeError: unknown;
 
@@ -127,32 +148,56 @@ class SocketChannel extends IOChannel {
    * to it (the kernel took every byte), else a promise that resolves when
    * the write completes, which also waits while the socket is full. Writes
    * complete in order, so this covers the chunks written before it.
+   *
+   * Every write has the same callback (`#onWritten`), which counts the
+   * writes that completed: a closure per write, with a context for what it
+   * shared with this call, was garbage per batch (measured: 19 B per
+   * request, 64 B × 16 in flight), and the same callback lets Node count
+   * writes completed in one turn instead of scheduling a tick for each.
    */
   #send(
     socket: net.Socket,
     chunk: Uint8Array,
     corked = false,
   ): Promise<void> | undefined {
-    let done = false;
-    let failure: Error | null | undefined;
-    let waiter: Waiter | undefined;
-    socket.write(chunk, (error) => {
-      done = true;
-      failure = error;
-      if (waiter === undefined) return;
-      if (this.#writing === waiter) this.#writing = undefined;
-      if (error) waiter.reject(error);
-      else waiter.resolve();
-    });
+    const number = ++this.#writes;
+    const failures = this.#failures;
+    socket.write(chunk, this.#onWritten);
     if (corked) socket.uncork();
-    if (done || socket.writableLength === 0) {
-      if (failure) throw failure;
+    if (this.#completed >= number || socket.writableLength === 0) {
+      if (this.#failures !== failures) throw this.#failure;
       return undefined;
     }
-    return new Promise<void>((resolve, reject) => {
-      waiter = this.#writing = { resolve, reject };
-    });
+    const previous = this.#writing;
+    const waiting = new Promise<void>(captureWrite);
+    const waiter: Waiter = {
+      resolve: capturedResolve!,
+      reject: capturedReject!,
+    };
+    capturedResolve = capturedReject = undefined;
+    // A write while one waits (the core does not): the earlier one
+    // completes first, so it settles with this one.
+    this.#writing = previous === undefined ? waiter : {
+      resolve: () => (previous.resolve(), waiter.resolve()),
+      reject: (error) => (previous.reject(error), waiter.reject(error)),
+    };
+    this.#waitFor = number;
+    return waiting;
   }
+
+  /** The callback of every write: they complete in order. */
+  #onWritten = (error?: Error | null): void => {
+    const number = ++this.#completed;
+    if (error) {
+      this.#failures++;
+      this.#failure = error;
+    }
+    const waiter = this.#writing;
+    if (waiter === undefined || number < this.#waitFor) return;
+    this.#writing = undefined;
+    if (error) waiter.reject(error);
+    else waiter.resolve();
+  };
 
   closeWrite(): Promise<void> {
     if (this.#closed || this.#socket.destroyed) {
