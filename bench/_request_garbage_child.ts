@@ -1,10 +1,13 @@
 /**
  * The child of request_garbage_bench.ts: one process that is both the
- * server and the client of `requests` echo requests of 64 B, `parallel` in
+ * server and the client of `requests` echo requests of 64 B (`BODY=<bytes>`
+ * for another size), `parallel` in
  * flight, over TCP on 127.0.0.1 — listenrain's `Connection.request`, or the
  * raw length-prefixed echo of bench/compare (FIFO, no ids). It prints
  * `MARK-START` and `MARK-END {json}` around the measured requests, so that
- * the parent can sum V8's `--trace-gc-nvp` lines between them.
+ * the parent can sum V8's `--trace-gc-nvp` lines between them;
+ * `ALLOC_PROFILE=<file>` writes V8's sampling heap profile of the measured
+ * requests there (for bench/alloc_profile.ts).
  *
  * Run by the parent: node --trace-gc-nvp --import tsx bench/_request_garbage_child.ts listenrain|raw parallel requests
  *

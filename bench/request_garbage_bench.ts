@@ -4,7 +4,7 @@
  * `--trace-gc-nvp`) and the CPU time, listenrain's `Connection.request`
  * beside the raw length-prefixed echo of bench/compare (FIFO replies, no
  * ids, no deadlines), both over TCP on 127.0.0.1 in one process, 64 B
- * bodies, 16 and 256 requests in flight. Allocation is what the garbage
+ * and 4 KiB bodies, 16 and 256 requests in flight. Allocation is what the garbage
  * collector pays for at many requests in flight, so it is kept here, where
  * it is measured exactly, rather than in the noisy throughput tables.
  *
@@ -37,7 +37,7 @@ interface Cell {
 }
 
 /** Runs one child and sums the bytes V8 allocated between its marks. */
-function measure(peer: string, parallel: number): Cell {
+function measure(peer: string, parallel: number, body: number): Cell {
   const out = execFileSync(
     process.execPath,
     [
@@ -48,7 +48,11 @@ function measure(peer: string, parallel: number): Cell {
       String(parallel),
       requests,
     ],
-    { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+    {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, BODY: String(body) },
+    },
   );
   let on = false;
   let allocated = 0;
@@ -62,23 +66,26 @@ function measure(peer: string, parallel: number): Cell {
       if (match) allocated += Number(match[1]);
     }
   }
-  throw new Error(`${peer} × ${parallel}: no MARK-END in the child's output`);
+  throw new Error(
+    `${peer} × ${parallel}, ${body} B: no MARK-END in the child's output`,
+  );
 }
 
 console.log(
-  `Node ${process.version}: ${requests} requests of 64 B, both sides in one process`,
+  `Node ${process.version}: ${requests} requests, both sides in one process`,
 );
 console.log(
-  "in flight  listenrain B/req  raw B/req  listenrain µs/req  raw µs/req",
+  "body  in flight  listenrain B/req  raw B/req  listenrain µs/req  raw µs/req",
 );
-for (const parallel of [16, 256]) {
-  const ours = measure("listenrain", parallel);
-  const raw = measure("raw", parallel);
+const cells = [[64, 16], [64, 256], [4096, 16], [4096, 256]];
+for (const [body, parallel] of cells) {
+  const ours = measure("listenrain", parallel, body);
+  const raw = measure("raw", parallel, body);
   console.log(
-    `${String(parallel).padStart(9)}  ${ours.bytes.toFixed(0).padStart(16)}  ${
-      raw.bytes.toFixed(0).padStart(9)
-    }  ${ours.cpuUs.toFixed(2).padStart(17)}  ${
-      raw.cpuUs.toFixed(2).padStart(10)
-    }`,
+    `${String(body).padStart(4)}  ${String(parallel).padStart(9)}  ${
+      ours.bytes.toFixed(0).padStart(16)
+    }  ${raw.bytes.toFixed(0).padStart(9)}  ${
+      ours.cpuUs.toFixed(2).padStart(17)
+    }  ${raw.cpuUs.toFixed(2).padStart(10)}`,
   );
 }
