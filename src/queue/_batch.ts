@@ -97,10 +97,15 @@ export class Batch {
     this.#spareChunks = this.#spareRetired = undefined;
   }
 
-  /** The write of `taken` completed: its arrays are kept for the next `take`. */
+  /**
+   * The write of `taken` completed: the channel holds none of its chunks
+   * (the Channel contract), so the arenas retired before it go back to the
+   * pool, and its arrays, emptied, serve the next `take`.
+   */
   written(): void {
     const chunks = this.taken;
     const retired = this.takenRetired;
+    for (const arena of retired) releaseArena(arena);
     // Emptied by `pop`: `length = 0` would free the backing store too.
     while (chunks.length > 0) chunks.pop();
     while (retired.length > 0) retired.pop();

@@ -245,6 +245,56 @@ describe("SendQueue batching", () => {
     await queue.close();
   });
 
+  it("SendQueue mixes writes taken at once with writes that wait, chunk by chunk and by writev(): in order, one in flight, every byte counted down", async () => {
+    const written: number[] = [];
+    const pending: (() => void)[] = [];
+    let calls = 0;
+    let inFlight = 0;
+    /** Every third call waits until released; the others are taken at once. */
+    const take = (chunks: readonly Uint8Array[]) => {
+      assert.equal(inFlight, 0, "a write while one waits");
+      for (const chunk of chunks) written.push(...chunk.subarray(0, 1));
+      if (++calls % 3 !== 0) return undefined;
+      inFlight++;
+      return new Promise<void>((resolve) =>
+        pending.push(() => {
+          inFlight--;
+          resolve();
+        })
+      );
+    };
+    const io = {
+      read: () => Promise.resolve(null),
+      write: (chunk: Uint8Array) => take([chunk]),
+      writev: (chunks: readonly Uint8Array[]) => take(chunks),
+      closeWrite: () => Promise.resolve(),
+    };
+    const queue = new SendQueue(io);
+    const flushed = track(queue.flush());
+    let next = 0;
+    for (let turn = 0; turn < 12; turn++) {
+      // A small frame, and every other turn a large part (its own chunk).
+      queue.push([bytes(8, next++)]);
+      if (turn % 2 === 0) queue.push([bytes(DEFAULT_COPY_LIMIT + 1, next++)]);
+      queue.push([bytes(8, next++)]);
+      await settle(1);
+      pending.shift()?.();
+    }
+    for (let i = 0; i < 1000 && queue.queuedBytes > 0; i++) {
+      pending.shift()?.();
+      await settle(1);
+    }
+    await queue.flush();
+    assert.equal(flushed.state, "resolved");
+    // Frames of one batch are one chunk: its first byte is its first frame.
+    assert.ok(written.length >= 12);
+    for (let i = 1; i < written.length; i++) {
+      assert.ok(written[i] > written[i - 1], `out of order: ${written}`);
+    }
+    assert.equal(queue.queuedBytes, 0);
+    await queue.close();
+  });
+
   it("SendQueue keeps an arena that holds a whole busy spell: turns of 256 × 84 B behind writes that complete later go out without writev()", async () => {
     // As on Deno: a write resolves on a later turn, so the frames of a turn
     // after its first piece pile up behind it. 21 KiB a turn outgrew a 16
