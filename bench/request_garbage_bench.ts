@@ -16,6 +16,11 @@
  * Measured 2026-12-03 (this machine, 200,000 requests): at 256 in flight
  * 2,156 B per request before the hot path stopped allocating closure
  * contexts and handling-table churn, 1,583 after; the raw echo 483.
+ * Measured 2026-12-04 (200,000 requests, B per request, main before → after
+ * the per-read, per-write and per-batch garbage went; bench/alloc_profile.ts
+ * says by whom): 64 B × 16 1,390-1,423 → 1,285-1,290; 64 B × 256
+ * 1,097-1,134 → 1,066-1,094; 4 KiB × 16 1,871-1,941 → 1,651-1,725; 4 KiB ×
+ * 256 1,488-1,578 → 1,339-1,527 (raw: 680, 482, ~990, 775-905).
  *
  * @module
  */
