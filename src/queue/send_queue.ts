@@ -7,8 +7,8 @@
 import { ConnectionClosedError, QueueFullError } from "../errors.ts";
 import type { ChannelIO } from "../channel/channel.ts";
 import { type ChunkWriter, streamWriter } from "../channel/_stream_io.ts";
-import { MAX_ARENA_SIZE } from "./_arena_pool.ts";
 import { Batch } from "./_batch.ts";
+import { PieceSchedule } from "./_piece_schedule.ts";
 import {
   admitWaiters,
   type Waiter,
@@ -32,11 +32,6 @@ export {
 
 /** Schedules the end-of-turn flush. */
 const SETTLED = Promise.resolve();
-
-/** A batch is written once it holds this many frames... */
-const PIECE_FRAMES = 32;
-/** ...or this many copied bytes, without waiting for the end of the tick. */
-const PIECE_BYTES = 64 * 1024;
 
 /**
  * Queues frames for one writable stream. The frames pushed in one tick go
@@ -70,11 +65,7 @@ export class SendQueue {
   #bytes = 0;
   #waiters: Waiter[] = [];
   #scheduled = false;
-  /** Frames queued since the last write began. */
-  #frames = 0;
-  /** The frames and bytes of the next piece: doubled by each piece of a turn. */
-  #pieceFrames = PIECE_FRAMES;
-  #pieceBytes = PIECE_BYTES;
+  #pieces = new PieceSchedule();
   #writing = false;
   /** Called once the queue is empty; made by the first `flush()` that waits. */
   #idle: (() => void)[] | undefined;
@@ -278,19 +269,8 @@ export class SendQueue {
 
   #schedule(): void {
     if (this.#writing) return;
-    // A batch that grows large is written in pieces: the peer starts on the
-    // first while this side makes the next, so both ends work at once
-    // instead of taking turns (measured: 64 B × 256 in flight, 0.32-0.42 →
-    // 0.52-0.70 × the raw echo on Node and Deno; docs/benchmarks.md).
-    // Each piece of a turn is twice the one before: the first starts the
-    // peer early, the later ones cost fewer writes (a write to a socket
-    // costs the more, the smaller the frames).
-    if (
-      ++this.#frames >= this.#pieceFrames ||
-      this.#batch.fill - this.#batch.start >= this.#pieceBytes
-    ) {
-      this.#pieceFrames *= 2;
-      this.#pieceBytes = Math.min(this.#pieceBytes * 2, MAX_ARENA_SIZE);
+    // A large turn goes out in pieces (_piece_schedule.ts).
+    if (this.#pieces.frameQueued(this.#batch.fill - this.#batch.start)) {
       this.#writeLoop();
       return;
     }
@@ -309,8 +289,7 @@ export class SendQueue {
   #makeFlushTask(): () => void {
     return () => {
       this.#scheduled = false;
-      this.#pieceFrames = PIECE_FRAMES;
-      this.#pieceBytes = PIECE_BYTES;
+      this.#pieces.turnEnded();
       if (!this.#writing) this.#writeLoop();
     };
   }
@@ -322,7 +301,7 @@ export class SendQueue {
    */
   #writeLoop(): void {
     this.#writing = true;
-    this.#frames = 0;
+    this.#pieces.writeBegan();
     let waiting: Promise<void> | null | undefined;
     try {
       while (!this.#error) {
