@@ -11,6 +11,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { dial } from "../../adapters/node.ts";
+import type { Channel } from "../../src/channel/channel.ts";
 
 const isNode = !("Deno" in globalThis) && !("Bun" in globalThis);
 
@@ -24,6 +25,15 @@ async function stalledServer() {
   return { server, port, socket };
 }
 
+/** Writes `chunk` until a write waits (the socket is full); that write. */
+function fill(channel: Channel, chunk: Uint8Array): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const waiting = channel.io!.write(chunk);
+    if (waiting !== undefined) return waiting;
+  }
+  assert.fail("the socket never filled");
+}
+
 describe(
   "Node channel writes",
   { skip: !isNode && "runs on Node only" },
@@ -33,11 +43,7 @@ describe(
       const channel = await dial(`tcp://127.0.0.1:${port}`);
       const peer = await socket;
       const chunk = new Uint8Array(256 * 1024);
-      let waiting: Promise<void> | undefined;
-      for (let i = 0; i < 200 && waiting === undefined; i++) {
-        waiting = channel.io!.write(chunk);
-      }
-      assert.ok(waiting, "the socket never filled");
+      const waiting = fill(channel, chunk);
       const order: string[] = [];
       const first = waiting.then(() => order.push("first"));
       const second = channel.io!.write(chunk);
@@ -60,6 +66,7 @@ describe(
         await more;
         more = channel.io!.write(Uint8Array.of(1));
       }
+      assert.equal(more, undefined, "writes still wait once the peer reads");
       channel.close();
       peer.destroy();
       server.close();
@@ -70,11 +77,7 @@ describe(
       const channel = await dial(`tcp://127.0.0.1:${port}`);
       const peer = await socket;
       const chunk = new Uint8Array(256 * 1024);
-      let waiting: Promise<void> | undefined;
-      for (let i = 0; i < 200 && waiting === undefined; i++) {
-        waiting = channel.io!.write(chunk);
-      }
-      assert.ok(waiting, "the socket never filled");
+      const waiting = fill(channel, chunk);
       peer.resetAndDestroy();
       await assert.rejects(waiting);
       await new Promise((resolve) => setTimeout(resolve, 10));
