@@ -3,15 +3,12 @@
  * as a {@linkcode Channel}, read and written by calls. Private to
  * `adapters/`.
  *
- * A socket dialed with an {@linkcode OnreadSource} (TCP and Unix sockets
- * the adapter dials) reads into buffers the channel chooses, and offers
- * `readInto()`: the rest of a large frame lands in the frame's own buffer.
- * Other sockets read by `'data'` events into Node's buffers: accepted ones
- * (Node's server makes their sockets, and `onread` is an option of
- * `net.Socket`'s constructor and `net.connect` only), and TLS ones: Node
- * 20's `tls.connect` honours `onread`, but the dial's wait for the server's
- * verdict (`_node_tls.ts`) listens for `'data'`, which `onread` sockets do
- * not emit.
+ * A socket dialed with an {@linkcode OnreadSource} (every TCP, TLS and Unix
+ * socket the adapter dials) reads into buffers the channel chooses, and
+ * offers `readInto()`: the rest of a large frame lands in the frame's own
+ * buffer. Accepted sockets read by `'data'` events into Node's buffers:
+ * Node's server makes their sockets, and `onread` is an option of
+ * `net.connect`, `tls.connect` and the socket constructors only.
  *
  * @module
  */

@@ -24,6 +24,14 @@
  * smaller one is copied out. Unread chunks wait in a {@linkcode PushSource}
  * (bounded: the socket pauses).
  *
+ * TLS sockets (`tls.connect` honours `onread` too) hand over what they
+ * decrypted in reads of at most {@linkcode ONREAD_TLS_READ_SIZE}, so their
+ * source's own buffer stops at that size: a read that fills it is handed
+ * over, as Node's own 'data' chunks are, not copied out of a larger one.
+ * The dial's wait for a TLS server's verdict learns that the server sent
+ * data from {@linkcode OnreadSource.onFirstBytes}, which leaves the bytes to
+ * `read()` and `readInto()`.
+ *
  * @module
  */
 
@@ -36,6 +44,14 @@ import { type Pausable, PushSource } from "./_streams.ts";
  * @default {65536}
  */
 export const ONREAD_MAX_READ_SIZE = 64 * 1024;
+
+/**
+ * The most a Node TLS socket reads at once: it decrypts into a 16 KiB
+ * buffer (a TLS record's plaintext; `kClearOutChunkSize` in Node's
+ * src/crypto/crypto_tls.cc) and hands each piece to `onread` in turn.
+ * @default {16384}
+ */
+export const ONREAD_TLS_READ_SIZE = 16 * 1024;
 
 /** `net.connect`'s `onread` option. */
 export interface OnreadOptions {
@@ -83,10 +99,22 @@ export class OnreadSource implements Pausable {
   };
   #socket: Pausable | undefined;
   #chunks = new PushSource(this);
-  #buffers = new ReadBuffer(ONREAD_MAX_READ_SIZE);
+  #buffers: ReadBuffer;
   #into: Into | undefined;
   /** The bound buffer is the pending target's rest (else ours). */
   #direct = false;
+  /** Whether a read brought bytes yet, and who waits to hear of the first. */
+  #gotBytes = false;
+  #onFirstBytes: (() => void) | undefined;
+
+  /**
+   * @param maxReadSize The largest buffer the socket reads into when no
+   *   `readInto()` is pending (a power of two, at least 4 KiB):
+   *   {@linkcode ONREAD_TLS_READ_SIZE} for TLS sockets.
+   */
+  constructor(maxReadSize: number = ONREAD_MAX_READ_SIZE) {
+    this.#buffers = new ReadBuffer(maxReadSize);
+  }
 
   /**
    * The socket to pause and resume (not known when `onread` is made): set
@@ -104,6 +132,17 @@ export class OnreadSource implements Pausable {
   /** @internal */
   resume(): void {
     this.#socket?.resume();
+  }
+
+  /**
+   * Calls `listener` once, when the socket reads its first bytes: in the
+   * turn of that read, before any event the same read brings (the end …);
+   * at once if it read some already. The bytes stay for `read()` and
+   * `readInto()`. One listener at a time; `undefined` removes it.
+   */
+  onFirstBytes(listener: (() => void) | undefined): void {
+    if (listener !== undefined && this.#gotBytes) listener();
+    else this.#onFirstBytes = listener;
   }
 
   /** As `ChannelIO.read()`. */
@@ -151,6 +190,7 @@ export class OnreadSource implements Pausable {
   }
 
   #onRead(count: number): boolean {
+    if (!this.#gotBytes) this.#firstBytes();
     // `#direct` implies `#into`: a readInto settles only in this callback
     // (with `buffer()` called right after) or once no read can follow.
     const into = this.#into;
@@ -169,5 +209,12 @@ export class OnreadSource implements Pausable {
       into.resolve(into.filled);
     }
     return true;
+  }
+
+  #firstBytes(): void {
+    this.#gotBytes = true;
+    const listener = this.#onFirstBytes;
+    this.#onFirstBytes = undefined;
+    listener?.();
   }
 }

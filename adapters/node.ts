@@ -3,10 +3,11 @@
  * {@linkcode Channel}s, over TCP, TLS and Unix sockets.
  *
  * Reading: the socket pauses while 64 KiB sit unread and resumes when the
- * reader pulls, so a slow reader holds memory bounded. TCP and Unix sockets
- * it dials read into buffers the channel chooses (`net.connect`'s `onread`),
- * so the rest of a large frame lands in the frame's own buffer; accepted and
- * TLS sockets read by `'data'` events. Writing: the chunk is not copied;
+ * reader pulls, so a slow reader holds memory bounded. Sockets it dials
+ * (TCP, TLS and Unix) read into buffers the channel chooses (the `onread`
+ * option of `net.connect` and `tls.connect`), so the rest of a large frame
+ * lands in the frame's own buffer; accepted sockets read by `'data'`
+ * events. Writing: the chunk is not copied;
  * `write()` resolves at once when the kernel took every byte, and otherwise
  * once Node's write completes, so the writer may reuse the chunk after
  * `write()` resolves and a full socket makes it wait. Chunks read are fresh
@@ -56,7 +57,11 @@ import { raceAbort, throwIfAborted } from "./_abort.ts";
 import { bindError } from "./_bind_error.ts";
 import { listenLimits } from "./_listen_limits.ts";
 import { socketChannel } from "./_node_channel.ts";
-import { OnreadSource } from "./_onread_source.ts";
+import {
+  ONREAD_TLS_READ_SIZE,
+  type OnreadOptions,
+  OnreadSource,
+} from "./_onread_source.ts";
 import { verdict } from "./_node_tls.ts";
 import { verdictGrace } from "./_tls_verdict.ts";
 import { formatKey, type ParsedKey, parseKey } from "./_key.ts";
@@ -117,11 +122,13 @@ export async function dial(
   const what = `dial ${formatKey(parsed)}`;
   throwIfAborted(options.signal, what);
   const started = performance.now();
-  // TCP and Unix sockets read into buffers the channel chooses (see
-  // `_onread_source.ts`); TLS ones by `'data'` (see `_node_channel.ts`).
-  const onread = parsed.transport === "tls" ? undefined : new OnreadSource();
+  // The socket reads into buffers the channel chooses (see
+  // `_onread_source.ts`); a TLS socket decrypts 16 KiB at most per read.
+  const onread = new OnreadSource(
+    parsed.transport === "tls" ? ONREAD_TLS_READ_SIZE : undefined,
+  );
   const socket = connectSocket(parsed, options, onread);
-  onread?.attach(socket);
+  onread.attach(socket);
   // The error listener stays until the channel attaches its own: an 'error'
   // without a listener would crash the process.
   const ready = new Promise<void>((resolve, reject) => {
@@ -145,7 +152,7 @@ export async function dial(
   const grace = verdictGrace(performance.now() - started);
   try {
     await raceAbort(
-      verdict(socket as tls.TLSSocket, grace),
+      verdict(socket as tls.TLSSocket, onread, grace),
       options.signal,
       what,
       () => {},
@@ -167,9 +174,9 @@ function hasReusePort(): boolean {
 function connectSocket(
   key: ParsedKey,
   options: DialOptions,
-  source: OnreadSource | undefined,
+  source: OnreadSource,
 ): net.Socket {
-  const onread = source?.onread;
+  const onread = source.onread;
   if (key.transport === "unix") {
     return net.connect({ path: key.path, allowHalfOpen: true, onread });
   }
@@ -182,8 +189,12 @@ function connectSocket(
     });
   }
   const { caCerts, serverName, cert, key: privateKey } = options.tls ?? {};
-  // tls.connect passes allowHalfOpen on to its socket; @types/node omits it.
-  const tlsOptions: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
+  // tls.connect passes allowHalfOpen and onread on to its socket;
+  // @types/node 20 omits them.
+  const tlsOptions: tls.ConnectionOptions & {
+    allowHalfOpen: boolean;
+    onread: OnreadOptions;
+  } = {
     host: key.hostname,
     port: key.port,
     allowHalfOpen: true,
@@ -191,6 +202,7 @@ function connectSocket(
     servername: serverName,
     cert,
     key: privateKey,
+    onread,
   };
   return tls.connect(tlsOptions);
 }
@@ -244,7 +256,7 @@ export async function listen(
   const backlog = options.backlog ?? DEFAULT_BACKLOG;
   const queue = new AcceptQueue<Channel>(backlog, (channel) => channel.close());
   // Accepted sockets read by 'data' events: Node's server makes them, and
-  // `onread` is an option of `net.connect` and `new net.Socket()` only.
+  // `onread` is an option of the dialing calls and socket constructors only.
   const accept = (socket: net.Socket) => {
     if (parsed.transport !== "unix") socket.setNoDelay(true);
     queue.push(socketChannel(socket, parsed, "server"));

@@ -9,7 +9,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { bytes, readExactly, text } from "../_conformance/_helpers.ts";
+import type { Channel } from "../../src/channel/channel.ts";
+import {
+  assertSameBytes,
+  bytes,
+  randomBytes,
+  readExactly,
+  text,
+} from "../_conformance/_helpers.ts";
 import {
   accept,
   certs,
@@ -56,6 +63,16 @@ export function socketTlsTests(
       await draining;
     }
   });
+
+  const speaksFirst =
+    "tls: bytes the server sends, and its end, right after the handshake: dial succeeds and they all arrive, in order";
+  if (options.tlsVerdictSeesData) {
+    bounded(speaksFirst, () => serverSpeaksFirst(adapter, tlsListen, tlsDial));
+  } else {
+    test(speaksFirst, {
+      skip: "this runtime's TLS dial takes the end after data for a refusal",
+    }, () => {});
+  }
 
   bounded(
     "tls: a name in the certificate verifies (serverName and localhost)",
@@ -218,4 +235,53 @@ export function socketTlsTests(
       listener.close();
     }
   });
+}
+
+/**
+ * A TLS server that sends bytes and its end right after the handshake: the
+ * dial must take the bytes for the server's verdict (accepted) and leave
+ * every one of them, in order, to the channel's reads.
+ */
+async function serverSpeaksFirst(
+  adapter: SocketAdapter,
+  tlsListen: Parameters<SocketAdapter["listen"]>[1],
+  tlsDial: Parameters<SocketAdapter["dial"]>[1],
+): Promise<void> {
+  const listener = await adapter.listen("tls://127.0.0.1:0", tlsListen);
+  // Several TLS records, fewer bytes than a paused reader holds: the end
+  // reaches the dialer while it waits for the verdict, just after them.
+  const sent = randomBytes(40 * 1024, 61);
+  const serving = (async () => {
+    const server = await accept(listener);
+    const writer = server.writable.getWriter();
+    await writer.write(sent);
+    await writer.close(); // half-closes; the channel stays open
+    return server;
+  })();
+  let client: Channel | undefined;
+  try {
+    client = await adapter.dial(keyOf(listener.addr), tlsDial);
+    await serving;
+    const io = client.io;
+    if (io?.readInto) {
+      // As the core reads a frame's rest: into the caller's buffer.
+      const received = new Uint8Array(sent.length);
+      for (let filled = 0; filled < received.length;) {
+        const count = await io.readInto(received.subarray(filled));
+        assert.ok(count !== null, `ended after ${filled} bytes`);
+        filled += count;
+      }
+      assertSameBytes(received, sent, "the bytes the server sent");
+      assert.equal(await io.read(), null, "then the end");
+    } else {
+      const reader = client.readable.getReader();
+      const received = await readExactly(reader, sent.length);
+      assertSameBytes(received, sent, "the bytes the server sent");
+      assert.equal((await reader.read()).done, true, "then the end");
+    }
+  } finally {
+    client?.close();
+    listener.close();
+    (await serving.catch(() => undefined))?.close();
+  }
 }

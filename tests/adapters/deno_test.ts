@@ -27,6 +27,7 @@ socketAdapterSuite("deno", adapter, {
   // Deno.TlsConn does not show the peer's certificate.
   peerCertificate: false,
   readInto: ["tcp", "tls", "unix"],
+  tlsVerdictSeesData: true,
 });
 
 hardeningSuite("deno", adapter, {

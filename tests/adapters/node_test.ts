@@ -23,8 +23,8 @@ socketAdapterSuite("node", adapter, {
   abortClosesTlsHandshake: true,
   clientAuth: true,
   peerCertificate: true,
-  // TLS sockets read by 'data' events (see adapters/_node_channel.ts).
-  readInto: ["tcp", "unix"],
+  readInto: ["tcp", "tls", "unix"],
+  tlsVerdictSeesData: true,
 });
 
 hardeningSuite("node", adapter, {

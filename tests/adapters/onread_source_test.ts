@@ -9,12 +9,15 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { OnreadSource } from "../../adapters/_onread_source.ts";
+import {
+  ONREAD_TLS_READ_SIZE,
+  OnreadSource,
+} from "../../adapters/_onread_source.ts";
 import { READ_HIGH_WATER_MARK } from "../../adapters/_streams.ts";
 
 /** A source with a fake socket that reads as Node does. */
-function harness() {
-  const source = new OnreadSource();
+function harness(maxReadSize?: number) {
+  const source = new OnreadSource(maxReadSize);
   const calls: string[] = [];
   source.attach({
     pause: () => calls.push("pause"),
@@ -180,5 +183,51 @@ describe("OnreadSource readInto", () => {
     const target = new Uint8Array(2);
     assert.equal(await source.readInto(target), 2);
     assert.deepEqual([...target], [9, 8]);
+  });
+});
+
+describe("OnreadSource onFirstBytes", () => {
+  it("calls its listener once, in the turn of the first read, and leaves the bytes", async () => {
+    const socket = harness();
+    let calls = 0;
+    socket.source.onFirstBytes(() => calls++);
+    socket.read(run(3));
+    assert.equal(calls, 1, "called in the read's turn");
+    socket.read(run(2, 3));
+    assert.equal(calls, 1, "once");
+    assert.deepEqual(await socket.source.read(), run(3));
+    assert.deepEqual(await socket.source.read(), run(2, 3));
+  });
+
+  it("calls a listener at once when bytes came already; undefined removes one", () => {
+    const late = harness();
+    late.read(run(1));
+    let calls = 0;
+    late.source.onFirstBytes(() => calls++);
+    assert.equal(calls, 1);
+
+    const removed = harness();
+    removed.source.onFirstBytes(() => calls++);
+    removed.source.onFirstBytes(undefined);
+    removed.read(run(1));
+    assert.equal(calls, 1);
+  });
+});
+
+describe("OnreadSource for TLS (reads of 16 KiB at most)", () => {
+  it("reads into buffers of at most 16 KiB, and hands a full one over without a copy", async () => {
+    const socket = harness(ONREAD_TLS_READ_SIZE);
+    let largest = 0;
+    let handedOver = 0;
+    for (let i = 0; i < 20; i++) {
+      const bound = socket.bound;
+      largest = Math.max(largest, bound.length);
+      // A TLS socket reads one record (16 KiB at most) at a time.
+      socket.read(run(Math.min(bound.length, ONREAD_TLS_READ_SIZE)));
+      const chunk = (await socket.source.read())!;
+      if (chunk.buffer === bound.buffer) handedOver++;
+    }
+    assert.equal(largest, ONREAD_TLS_READ_SIZE);
+    assert.equal(handedOver, 20, "every read filled its buffer: none copied");
   });
 });
