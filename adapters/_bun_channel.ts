@@ -85,6 +85,10 @@ export class SocketState extends IOChannel {
   writeEnded = false;
   /** Called once the socket is ready for the user (TLS: after the handshake). */
   onReady?: (error?: unknown) => void;
+  /** Whether the peer sent bytes yet (a TLS server's verdict: accepted). */
+  dataSeen = false;
+  /** Called with the peer's first bytes (the dial's wait for the verdict). */
+  onFirstData?: () => void;
   /** Whether the TLS handshake must verify the peer's certificate. */
   verifyPeer = true;
   /** Called once when the channel closes (a listener's count of open ones). */
@@ -277,7 +281,12 @@ export const handlers: BunHandlers = {
   },
 
   data(socket, bytes) {
-    socket.data.source.push(plainBytes(bytes));
+    const state = socket.data;
+    if (!state.dataSeen) {
+      state.dataSeen = true;
+      state.onFirstData?.();
+    }
+    state.source.push(plainBytes(bytes));
   },
   drain(socket) {
     socket.data.flush();

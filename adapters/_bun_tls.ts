@@ -11,24 +11,30 @@ import type { SocketState } from "./_bun_channel.ts";
 import { closedAfterHandshake } from "./_tls_verdict.ts";
 
 /**
- * Waits for the server's verdict on the client after the TLS handshake: a
- * session ticket (accepted; Bun has no event for it, so it is looked for
- * every 2 ms), the channel's close (refused), or `graceMs` (accepted).
+ * Waits for the server's verdict on the client after the TLS handshake:
+ * data from the server or a session ticket (accepted; Bun has no event for
+ * the ticket, so it is looked for every 2 ms), the channel's close
+ * (refused), or `graceMs` (accepted). Data counts first: a server that
+ * sends its bytes and its end at once accepted the client (the bytes stay
+ * for the channel's reads).
  */
 export function verdict(
   state: SocketState,
   socket: BunSocket,
   graceMs: number,
 ): Promise<void> {
+  if (state.dataSeen) return Promise.resolve();
   if (state.closed) return Promise.reject(closedAfterHandshake());
   return new Promise<void>((resolve, reject) => {
     const deadline = performance.now() + graceMs;
     const done = (error?: unknown) => {
       clearInterval(timer);
       state.onReady = undefined;
+      state.onFirstData = undefined;
       if (error === undefined) resolve();
       else reject(error);
     };
+    state.onFirstData = () => done();
     const timer = setInterval(() => {
       const ticket = socket.getTLSTicket?.();
       if (ticket !== undefined || performance.now() >= deadline) done();

@@ -69,12 +69,6 @@ export interface SocketSuiteOptions {
   abortClosesTlsHandshake: boolean;
   /** The transports whose dialed channels offer `io.readInto()`. */
   readInto: readonly ("tcp" | "tls" | "unix")[];
-  /**
-   * Whether the dial's wait for a TLS 1.3 server's verdict takes data as
-   * accepted, so a server that sends bytes and its end right after the
-   * handshake is dialed (false: the end looks like a refusal).
-   */
-  tlsVerdictSeesData: boolean;
 }
 
 const fixture = (name: string) =>

@@ -19,9 +19,6 @@ socketAdapterSuite("bun", adapter, {
   clientAuth: true,
   peerCertificate: true,
   readInto: [],
-  // Bun's verdict looks for a session ticket or the close, not data
-  // (adapters/_bun_tls.ts): data and the end at once read as a refusal.
-  tlsVerdictSeesData: false,
 });
 
 hardeningSuite("bun", adapter, {

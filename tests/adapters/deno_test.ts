@@ -27,7 +27,6 @@ socketAdapterSuite("deno", adapter, {
   // Deno.TlsConn does not show the peer's certificate.
   peerCertificate: false,
   readInto: ["tcp", "tls", "unix"],
-  tlsVerdictSeesData: true,
 });
 
 hardeningSuite("deno", adapter, {

@@ -24,7 +24,6 @@ socketAdapterSuite("node", adapter, {
   clientAuth: true,
   peerCertificate: true,
   readInto: ["tcp", "tls", "unix"],
-  tlsVerdictSeesData: true,
 });
 
 hardeningSuite("node", adapter, {
