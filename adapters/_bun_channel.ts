@@ -86,9 +86,9 @@ export class SocketState extends IOChannel {
   /** Called once the socket is ready for the user (TLS: after the handshake). */
   onReady?: (error?: unknown) => void;
   /** Whether the peer sent bytes yet (a TLS server's verdict: accepted). */
-  dataSeen = false;
+  gotBytes = false;
   /** Called with the peer's first bytes (the dial's wait for the verdict). */
-  onFirstData?: () => void;
+  onFirstBytes?: () => void;
   /** Whether the TLS handshake must verify the peer's certificate. */
   verifyPeer = true;
   /** Called once when the channel closes (a listener's count of open ones). */
@@ -282,9 +282,9 @@ export const handlers: BunHandlers = {
 
   data(socket, bytes) {
     const state = socket.data;
-    if (!state.dataSeen) {
-      state.dataSeen = true;
-      state.onFirstData?.();
+    if (!state.gotBytes) {
+      state.gotBytes = true;
+      state.onFirstBytes?.();
     }
     state.source.push(plainBytes(bytes));
   },

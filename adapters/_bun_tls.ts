@@ -23,18 +23,18 @@ export function verdict(
   socket: BunSocket,
   graceMs: number,
 ): Promise<void> {
-  if (state.dataSeen) return Promise.resolve();
+  if (state.gotBytes) return Promise.resolve();
   if (state.closed) return Promise.reject(closedAfterHandshake());
   return new Promise<void>((resolve, reject) => {
     const deadline = performance.now() + graceMs;
     const done = (error?: unknown) => {
       clearInterval(timer);
       state.onReady = undefined;
-      state.onFirstData = undefined;
+      state.onFirstBytes = undefined;
       if (error === undefined) resolve();
       else reject(error);
     };
-    state.onFirstData = () => done();
+    state.onFirstBytes = () => done();
     const timer = setInterval(() => {
       const ticket = socket.getTLSTicket?.();
       if (ticket !== undefined || performance.now() >= deadline) done();
