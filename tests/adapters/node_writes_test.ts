@@ -15,14 +15,21 @@ import type { Channel } from "../../src/channel/channel.ts";
 
 const isNode = !("Deno" in globalThis) && !("Bun" in globalThis);
 
-/** A server whose one socket reads nothing until `resume()`. */
-async function stalledServer() {
+/**
+ * A channel dialed to a server whose one socket reads nothing until
+ * `resume()`, written with `chunk` until a write waits (the socket is
+ * full): that write is `waiting`.
+ */
+async function filledChannel() {
   let accepted!: (socket: net.Socket) => void;
   const socket = new Promise<net.Socket>((resolve) => accepted = resolve);
   const server = net.createServer({ pauseOnConnect: true }, accepted);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as net.AddressInfo;
-  return { server, port, socket };
+  const channel = await dial(`tcp://127.0.0.1:${port}`);
+  const peer = await socket;
+  const chunk = new Uint8Array(256 * 1024);
+  return { server, channel, peer, chunk, waiting: fill(channel, chunk) };
 }
 
 /** Writes `chunk` until a write waits (the socket is full); that write. */
@@ -39,11 +46,7 @@ describe(
   { skip: !isNode && "runs on Node only" },
   () => {
     it("writes to a full socket wait; two waiting writes both settle, in order, once the peer reads", async () => {
-      const { server, port, socket } = await stalledServer();
-      const channel = await dial(`tcp://127.0.0.1:${port}`);
-      const peer = await socket;
-      const chunk = new Uint8Array(256 * 1024);
-      const waiting = fill(channel, chunk);
+      const { server, channel, peer, chunk, waiting } = await filledChannel();
       const order: string[] = [];
       const first = waiting.then(() => order.push("first"));
       const second = channel.io!.write(chunk);
@@ -73,11 +76,7 @@ describe(
     });
 
     it("a write waiting on a full socket fails when the peer resets the connection; later writes throw", async () => {
-      const { server, port, socket } = await stalledServer();
-      const channel = await dial(`tcp://127.0.0.1:${port}`);
-      const peer = await socket;
-      const chunk = new Uint8Array(256 * 1024);
-      const waiting = fill(channel, chunk);
+      const { server, channel, peer, chunk, waiting } = await filledChannel();
       peer.resetAndDestroy();
       await assert.rejects(waiting);
       await new Promise((resolve) => setTimeout(resolve, 10));
