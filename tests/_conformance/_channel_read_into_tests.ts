@@ -12,6 +12,7 @@ import type { Channel, ChannelIO } from "../../src/channel/channel.ts";
 import type { PairTest } from "./_channel_io_tests.ts";
 import {
   assertSameBytes,
+  fillByReadInto,
   randomBytes,
   settled,
   sleep,
@@ -32,22 +33,6 @@ function readIntoOf(
   const io = channel.io;
   assert.ok(io?.readInto, "the dialing end offers io.readInto");
   return (target) => io.readInto!(target);
-}
-
-/** Fills `target` by `readInto` calls, as the core does with a frame's rest. */
-async function fill(
-  readInto: (target: Uint8Array) => Promise<number | null>,
-  target: Uint8Array,
-): Promise<void> {
-  for (let filled = 0; filled < target.length;) {
-    const count = await readInto(target.subarray(filled));
-    assert.ok(
-      count !== null,
-      `ended after ${filled} of ${target.length} bytes`,
-    );
-    assert.ok(count > 0 && count <= target.length - filled, `count ${count}`);
-    filled += count;
-  }
 }
 
 /** Writes `bytes` in `piece`-byte writes, pausing now and then. */
@@ -80,7 +65,7 @@ export function channelReadIntoTests(pairTest: PairTest): void {
       const target = new Uint8Array(sent.length);
       target.set(head.subarray(0, Math.min(head.length, target.length)));
       const rest = target.subarray(Math.min(head.length, target.length));
-      if (head.length < target.length) await fill(readInto, rest);
+      if (head.length < target.length) await fillByReadInto(readInto, rest);
       await writing;
       assertSameBytes(target, sent, "the target");
     },
@@ -104,7 +89,7 @@ export function channelReadIntoTests(pairTest: PairTest): void {
       })();
       // The first frame's target, with guard bytes after it.
       const buffer = new Uint8Array(size + 64).fill(0xee);
-      await fill(readInto, buffer.subarray(0, size));
+      await fillByReadInto(readInto, buffer.subarray(0, size));
       const kept = buffer.slice();
       // The second frame into a target of its own: one readInto() call, so
       // it may settle before the frame is whole; the rest then comes by read().
@@ -182,7 +167,7 @@ export function channelReadIntoTests(pairTest: PairTest): void {
       while (sent < BACKPRESSURE_LIMIT) {
         const write = writer.write(chunk);
         sent += chunk.length;
-        filling ??= fill(readInto, target);
+        filling ??= fillByReadInto(readInto, target);
         if (write && await stillPending(write, STALL_MS)) {
           pending = write;
           break;

@@ -135,6 +135,26 @@ export async function readAll(
   return all;
 }
 
+/**
+ * Fills `target` by `readInto` calls, as the core does with a frame's rest;
+ * throws if the channel ends first or a call reports an impossible count.
+ */
+export async function fillByReadInto(
+  readInto: (target: Uint8Array) => Promise<number | null>,
+  target: Uint8Array,
+): Promise<void> {
+  for (let filled = 0; filled < target.length;) {
+    const count = await readInto(target.subarray(filled));
+    if (count === null) {
+      throw new Error(`ended after ${filled} of ${target.length} bytes`);
+    }
+    if (count <= 0 || count > target.length - filled) {
+      throw new Error(`count ${count}`);
+    }
+    filled += count;
+  }
+}
+
 /** Reads exactly `length` bytes (fewer only if the stream ends first). */
 export async function readExactly(
   reader: ReadableStreamDefaultReader<Uint8Array>,

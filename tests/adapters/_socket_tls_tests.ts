@@ -13,6 +13,7 @@ import type { Channel } from "../../src/channel/channel.ts";
 import {
   assertSameBytes,
   bytes,
+  fillByReadInto,
   randomBytes,
   readExactly,
   text,
@@ -261,11 +262,7 @@ async function serverSpeaksFirst(
     if (io?.readInto) {
       // As the core reads a frame's rest: into the caller's buffer.
       const received = new Uint8Array(sent.length);
-      for (let filled = 0; filled < received.length;) {
-        const count = await io.readInto(received.subarray(filled));
-        assert.ok(count !== null, `ended after ${filled} bytes`);
-        filled += count;
-      }
+      await fillByReadInto((target) => io.readInto!(target), received);
       assertSameBytes(received, sent, "the bytes the server sent");
       assert.equal(await io.read(), null, "then the end");
     } else {
